@@ -1,0 +1,174 @@
+//! Typed errors of circuit validation and decoding.
+
+use thiserror::Error;
+
+/// Why a circuit is not well formed. Every variant names the layer and the gate.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CircuitError {
+    /// The circuit has no layer above the input.
+    #[error("circuit has no layers above the input")]
+    NoLayers,
+    /// A width is outside `1..=MAX_LOG_WIDTH` bits.
+    #[error("layer {layer}: log width {log_width} outside 1..={max}")]
+    Width {
+        /// Layer index (0 = input).
+        layer: usize,
+        /// The offending value.
+        log_width: u8,
+        /// The limit.
+        max: u8,
+    },
+    /// A gate writes past its layer's width.
+    #[error("layer {layer}: {kind} gate {gate} writes slot {slot}, width is {width}")]
+    OutputSlot {
+        /// Layer index.
+        layer: usize,
+        /// "mul", "add" or "const".
+        kind: &'static str,
+        /// Gate index within its list.
+        gate: usize,
+        /// The slot.
+        slot: u32,
+        /// The layer's width.
+        width: usize,
+    },
+    /// A gate reads past the previous layer's width.
+    #[error("layer {layer}: {kind} gate {gate} reads slot {slot}, previous width is {width}")]
+    InputSlot {
+        /// Layer index.
+        layer: usize,
+        /// "mul" or "add".
+        kind: &'static str,
+        /// Gate index within its list.
+        gate: usize,
+        /// The slot.
+        slot: u32,
+        /// The previous layer's width.
+        width: usize,
+    },
+    /// A coefficient names a challenge the circuit does not declare.
+    #[error("layer {layer}: {kind} gate {gate} uses challenge {index}, circuit declares {count}")]
+    Challenge {
+        /// Layer index.
+        layer: usize,
+        /// Gate kind.
+        kind: &'static str,
+        /// Gate index.
+        gate: usize,
+        /// Challenge index.
+        index: u32,
+        /// Declared challenges.
+        count: u32,
+    },
+    /// A constant gate names a public input the circuit does not declare.
+    #[error(
+        "layer {layer}: const gate {gate} reads public input {index}, circuit declares {count}"
+    )]
+    PublicIndex {
+        /// Layer index.
+        layer: usize,
+        /// Gate index.
+        gate: usize,
+        /// Public input index.
+        index: u32,
+        /// Declared public inputs.
+        count: u32,
+    },
+    /// An input region is malformed (misaligned, too long, out of the layer, overlapping,
+    /// or a kind given twice).
+    #[error("input region {region} ({kind:?}): {reason}")]
+    Region {
+        /// Region index.
+        region: usize,
+        /// Its kind.
+        kind: crate::RegionKind,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A public output slot is out of range or listed twice.
+    #[error("public output {index}: slot {slot} {reason}")]
+    PublicOutput {
+        /// Position in `public_outputs`.
+        index: usize,
+        /// The slot.
+        slot: u32,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A vector handed to evaluation has the wrong length.
+    #[error("{what}: expected {expected} values, got {got}")]
+    Length {
+        /// Which vector.
+        what: &'static str,
+        /// Expected length.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
+}
+
+/// Why bytes do not decode.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended early.
+    #[error("unexpected end of input at byte {offset} while reading {what}")]
+    Truncated {
+        /// Where.
+        offset: usize,
+        /// What was being read.
+        what: &'static str,
+    },
+    /// Bytes remain after a complete value.
+    #[error("{count} trailing bytes after the encoded value")]
+    TrailingBytes {
+        /// How many.
+        count: usize,
+    },
+    /// The magic bytes are wrong.
+    #[error("bad magic: expected {expected:?}")]
+    Magic {
+        /// The expected magic.
+        expected: [u8; 4],
+    },
+    /// The format version is not one this build reads.
+    #[error("unsupported {what} format version {got}, this build reads {supported}")]
+    Version {
+        /// What format.
+        what: &'static str,
+        /// Version found.
+        got: u32,
+        /// Version supported.
+        supported: u32,
+    },
+    /// A tag byte is not a known value.
+    #[error("invalid tag {tag} for {what} at byte {offset}")]
+    Tag {
+        /// The tag.
+        tag: u8,
+        /// What was being read.
+        what: &'static str,
+        /// Where.
+        offset: usize,
+    },
+    /// A field element is not in canonical form (`>= p`).
+    #[error("non-canonical field element at byte {offset}")]
+    NonCanonical {
+        /// Where.
+        offset: usize,
+    },
+    /// A length prefix exceeds what the remaining bytes can hold.
+    #[error("length {len} of {what} at byte {offset} exceeds the input")]
+    Length {
+        /// The length.
+        len: u64,
+        /// What was being read.
+        what: &'static str,
+        /// Where.
+        offset: usize,
+    },
+    /// The decoded circuit is not valid.
+    #[error("decoded circuit is invalid: {0}")]
+    Invalid(#[from] CircuitError),
+}

@@ -1,0 +1,213 @@
+//! The circuit data types.
+
+/// Largest supported `log_width` of any layer: 2^30 slots is far beyond any slice we
+/// prove, and bounding it keeps every index in a `u32` and every shift defined.
+pub const MAX_LOG_WIDTH: u8 = 30;
+
+/// A gate coefficient: a small integer (lowered into the field as a signed residue), or a
+/// challenge drawn from the transcript after the private inputs are committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Coeff {
+    /// An integer; negative values map to `p - |c|`.
+    Int(i64),
+    /// The challenge with this index (`< Circuit::num_challenges`), drawn from the
+    /// extension field.
+    Challenge(u32),
+}
+
+impl Coeff {
+    /// The coefficient 1 (a relay when used on an add gate).
+    pub const ONE: Coeff = Coeff::Int(1);
+}
+
+/// `out[out] += coeff · in[in0] · in[in1]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MulGate {
+    /// Output slot in this layer.
+    pub out: u32,
+    /// First input slot in the previous layer (bound in the first sumcheck phase).
+    pub in0: u32,
+    /// Second input slot in the previous layer (bound in the second phase).
+    pub in1: u32,
+    /// Coefficient.
+    pub coeff: Coeff,
+}
+
+/// `out[out] += coeff · in[input]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AddGate {
+    /// Output slot in this layer.
+    pub out: u32,
+    /// Input slot in the previous layer.
+    pub input: u32,
+    /// Coefficient.
+    pub coeff: Coeff,
+}
+
+/// What a constant gate adds, before its coefficient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConstSource {
+    /// The constant 1.
+    One,
+    /// The public input with this index (`< Circuit::num_public`).
+    Public(u32),
+}
+
+/// `out[out] += coeff · source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConstGate {
+    /// Output slot in this layer.
+    pub out: u32,
+    /// Coefficient.
+    pub coeff: Coeff,
+    /// 1 or a public input.
+    pub source: ConstSource,
+}
+
+/// One layer: its output width and its gates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Layer {
+    /// The layer has `2^log_width` output slots.
+    pub log_width: u8,
+    /// Mul gates.
+    pub mul: Vec<MulGate>,
+    /// Add gates.
+    pub add: Vec<AddGate>,
+    /// Constant gates.
+    pub constant: Vec<ConstGate>,
+}
+
+impl Layer {
+    /// An empty layer of `2^log_width` slots.
+    pub fn new(log_width: u8) -> Self {
+        Layer {
+            log_width,
+            ..Layer::default()
+        }
+    }
+
+    /// Number of output slots.
+    pub fn width(&self) -> usize {
+        1usize << self.log_width
+    }
+
+    /// Total gate count.
+    pub fn num_gates(&self) -> usize {
+        self.mul.len() + self.add.len() + self.constant.len()
+    }
+}
+
+/// What a region of the input layer holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegionKind {
+    /// Public input values `PI[0..len]`: the verifier knows them.
+    Public,
+    /// Model weights: committed (once per model, eventually hidden).
+    Weights,
+    /// Per-proof private values (hints): committed per proof.
+    Private,
+}
+
+impl RegionKind {
+    /// Whether the verifier learns this region only through a commitment.
+    pub fn is_committed(self) -> bool {
+        !matches!(self, RegionKind::Public)
+    }
+
+    pub(crate) fn tag(self) -> u8 {
+        match self {
+            RegionKind::Public => 0,
+            RegionKind::Weights => 1,
+            RegionKind::Private => 2,
+        }
+    }
+
+    pub(crate) fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0 => Some(RegionKind::Public),
+            1 => Some(RegionKind::Weights),
+            2 => Some(RegionKind::Private),
+            _ => None,
+        }
+    }
+}
+
+/// A subcube of the input layer: slots `offset .. offset + 2^log_len`, of which the first
+/// `len` hold values and the rest are zero. `offset` is a multiple of `2^log_len`, so the
+/// region's multilinear extension is the input's restricted to fixed high bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// What the region holds.
+    pub kind: RegionKind,
+    /// First slot, aligned to `2^log_len`.
+    pub offset: u32,
+    /// The region spans `2^log_len` slots.
+    pub log_len: u8,
+    /// Slots that hold values.
+    pub len: u32,
+}
+
+/// The input layer: its width and regions (at most one of each kind, disjoint).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct InputLayout {
+    /// The input layer has `2^log_width` slots.
+    pub log_width: u8,
+    /// Regions, in any order.
+    pub regions: Vec<Region>,
+}
+
+impl InputLayout {
+    /// The region of this kind, if the layout has one.
+    pub fn region(&self, kind: RegionKind) -> Option<&Region> {
+        self.regions.iter().find(|r| r.kind == kind)
+    }
+
+    /// Number of value slots of this kind (0 when absent).
+    pub fn len_of(&self, kind: RegionKind) -> usize {
+        self.region(kind).map_or(0, |r| r.len as usize)
+    }
+}
+
+/// A layered circuit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Circuit {
+    /// The input layer.
+    pub input: InputLayout,
+    /// Layers 1..=d; the last one is the output.
+    pub layers: Vec<Layer>,
+    /// Length of the public input vector (region values and `ConstSource::Public` gates).
+    pub num_public: u32,
+    /// Number of challenges the coefficients may reference.
+    pub num_challenges: u32,
+    /// Output slots that carry public outputs, in the order the statement lists them.
+    /// All other output slots must be zero.
+    pub public_outputs: Vec<u32>,
+}
+
+impl Circuit {
+    /// Number of layers above the input.
+    pub fn depth(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// `log_width` of layer `k` (0 is the input).
+    pub fn log_width(&self, k: usize) -> u8 {
+        if k == 0 {
+            self.input.log_width
+        } else {
+            self.layers[k - 1].log_width
+        }
+    }
+
+    /// Gates over all layers.
+    pub fn num_gates(&self) -> usize {
+        self.layers.iter().map(Layer::num_gates).sum()
+    }
+
+    /// `log_width` of the output layer.
+    pub fn output_log_width(&self) -> u8 {
+        self.layers
+            .last()
+            .map_or(self.input.log_width, |l| l.log_width)
+    }
+}

@@ -1,0 +1,211 @@
+//! Seeded random circuits and values, for tests and benchmarks across the workspace.
+//!
+//! Deterministic (SplitMix64), so a failing case is reproducible from its seed.
+
+use crate::{
+    AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region,
+    RegionKind,
+};
+
+/// SplitMix64: tiny, seedable, good enough for test data.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
+    }
+    /// True with probability `percent / 100`.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// The shape of a random circuit.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// `log_width` of every layer, input first (at least two entries).
+    pub log_widths: Vec<u8>,
+    /// Average gates per output slot (fan-in); at least 1.
+    pub fan_in: u32,
+    /// Percentage of mul gates among mul and add gates; 0 gives add-only layers.
+    pub mul_percent: u64,
+    /// Percentage of output slots that also get a constant gate.
+    pub const_percent: u64,
+    /// Public inputs (a public region and `ConstSource::Public` gates); 0 for none.
+    pub num_public: u32,
+    /// Give every other layer no mul gates.
+    pub alternate_add_only: bool,
+    /// Challenges referenced by coefficients. With challenges, the last layer is made of
+    /// zero (constraint) slots only, each `v − v`, since public outputs must not depend
+    /// on challenges.
+    pub num_challenges: u32,
+    /// Output slots kept out of the public outputs; they receive no gates (so are zero).
+    pub zero_outputs: u32,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            log_widths: vec![4, 4, 3],
+            fan_in: 2,
+            mul_percent: 50,
+            const_percent: 10,
+            num_public: 0,
+            alternate_add_only: false,
+            num_challenges: 0,
+            zero_outputs: 0,
+        }
+    }
+}
+
+fn coeff(rng: &mut Rng, challenges: u32) -> Coeff {
+    if challenges > 0 && rng.chance(20) {
+        return Coeff::Challenge(rng.below(u64::from(challenges)) as u32);
+    }
+    match rng.below(4) {
+        0 => Coeff::ONE,
+        1 => Coeff::Int(-1),
+        2 => Coeff::Int(rng.below(1 << 20) as i64 - (1 << 19)),
+        _ => Coeff::Int(rng.next_u64() as i64),
+    }
+}
+
+/// A random valid circuit of the given shape. The input layer holds a private region
+/// (the lower half), a weights region (a quarter) and, with public inputs, a public region.
+pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
+    let mut rng = Rng::new(seed);
+    let in_log = spec.log_widths[0].max(2);
+    let half = in_log - 1;
+    let quarter = in_log - 2;
+    let mut regions = vec![
+        Region {
+            kind: RegionKind::Private,
+            offset: 0,
+            log_len: half,
+            len: (1u32 << half) - rng.below(2) as u32,
+        },
+        Region {
+            kind: RegionKind::Weights,
+            offset: 1 << half,
+            log_len: quarter,
+            len: 1 + rng.below((1 << quarter) - 1) as u32,
+        },
+    ];
+    if spec.num_public > 0 {
+        let log_len = quarter.min(32 - spec.num_public.leading_zeros() as u8);
+        let len = spec.num_public.min(1 << log_len);
+        regions.push(Region {
+            kind: RegionKind::Public,
+            offset: (1 << half) + (1 << quarter),
+            log_len,
+            len,
+        });
+    }
+    let depth = spec.log_widths.len() - 1;
+    let mut layers = Vec::with_capacity(depth);
+    for k in 1..=depth {
+        let prev = 1u64
+            << if k == 1 {
+                in_log
+            } else {
+                spec.log_widths[k - 1]
+            };
+        let mut layer = Layer::new(spec.log_widths[k]);
+        let width = layer.width() as u32;
+        let last = k == depth;
+        let zero_slots = if last {
+            spec.zero_outputs.min(width - 1)
+        } else {
+            0
+        };
+        if last && spec.num_challenges > 0 {
+            // Constraint slots `v − v`: zero whatever the values, extension or not.
+            for o in 0..width {
+                let i = rng.below(prev) as u32;
+                layer.add.push(AddGate {
+                    out: o,
+                    input: i,
+                    coeff: Coeff::ONE,
+                });
+                layer.add.push(AddGate {
+                    out: o,
+                    input: i,
+                    coeff: Coeff::Int(-1),
+                });
+            }
+            layers.push(layer);
+            continue;
+        }
+        let add_only = spec.alternate_add_only && k % 2 == 0;
+        let challenges = spec.num_challenges;
+        for o in zero_slots..width {
+            let fan = 1 + rng.below(u64::from(2 * spec.fan_in.max(1) - 1)) as u32;
+            for _ in 0..fan {
+                if !add_only && rng.chance(spec.mul_percent) {
+                    let (in0, in1) = (rng.below(prev) as u32, rng.below(prev) as u32);
+                    layer.mul.push(MulGate {
+                        out: o,
+                        in0,
+                        in1,
+                        coeff: coeff(&mut rng, challenges),
+                    });
+                } else {
+                    layer.add.push(AddGate {
+                        out: o,
+                        input: rng.below(prev) as u32,
+                        coeff: coeff(&mut rng, challenges),
+                    });
+                }
+            }
+            if rng.chance(spec.const_percent) {
+                let source = if spec.num_public > 0 && rng.chance(50) {
+                    ConstSource::Public(rng.below(u64::from(spec.num_public)) as u32)
+                } else {
+                    ConstSource::One
+                };
+                layer.constant.push(ConstGate {
+                    out: o,
+                    coeff: coeff(&mut rng, 0),
+                    source,
+                });
+            }
+        }
+        layers.push(layer);
+    }
+    let out_width = 1u32 << spec.log_widths[depth];
+    let public_outputs = if spec.num_challenges > 0 {
+        Vec::new()
+    } else {
+        (spec.zero_outputs.min(out_width - 1)..out_width).collect()
+    };
+    Circuit {
+        input: InputLayout {
+            log_width: in_log,
+            regions,
+        },
+        layers,
+        num_public: spec.num_public,
+        num_challenges: spec.num_challenges,
+        public_outputs,
+    }
+}
+
+/// `n` random canonical residues modulo the Goldilocks prime.
+pub fn values(n: usize, seed: u64) -> Vec<u64> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| rng.below(crate::GOLDILOCKS_P)).collect()
+}

@@ -1,0 +1,96 @@
+//! Field arithmetic behind two small traits.
+//!
+//! [`Field`] is what the engine needs of any field: ring operations, inversion, small
+//! integer embedding, a canonical little-endian encoding that rejects non-canonical bytes,
+//! and unbiased sampling from uniform bytes. [`ExtensionField`] adds the embedding of a
+//! base field. Circuit values live in the base field; every challenge, and every table
+//! that mixes challenges in, lives in the extension.
+//!
+//! The one instantiation today is Goldilocks (`p = 2^64 − 2^32 + 1`) with its degree-2
+//! extension `F[X]/(X^2 − 7)`, both from Plonky3 (pinned). A second field means a second
+//! file like `goldilocks.rs`, nothing else.
+
+mod goldilocks;
+
+pub use goldilocks::{Goldilocks, GoldilocksExt2};
+
+use circuits::DecodeError;
+use circuits::codec::{Reader, Writer};
+use std::fmt::Debug;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// A finite field as the engine uses it.
+pub trait Field:
+    Copy
+    + Debug
+    + Default
+    + Eq
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + Sum
+{
+    /// Additive identity.
+    const ZERO: Self;
+    /// Multiplicative identity.
+    const ONE: Self;
+    /// Bytes of the canonical encoding.
+    const ENCODED_BYTES: usize;
+    /// Uniform bytes [`Field::from_uniform_bytes`] needs (16 per base coordinate, so the
+    /// reduction bias stays below 2^-64).
+    const UNIFORM_BYTES: usize;
+    /// Stable identifier absorbed into every transcript.
+    const ID: &'static str;
+
+    /// The residue of a `u64`.
+    fn from_u64(v: u64) -> Self;
+    /// The residue of a signed integer (`-x ↦ p − x`).
+    fn from_i64(v: i64) -> Self;
+    /// `1/self`, or `None` for zero.
+    fn inverse(&self) -> Option<Self>;
+    /// Appends the canonical little-endian encoding.
+    fn encode(&self, w: &mut Writer);
+    /// Reads a canonical encoding; non-canonical values are an error.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    /// An element from [`Field::UNIFORM_BYTES`] uniform bytes.
+    fn from_uniform_bytes(bytes: &[u8]) -> Self;
+
+    /// `self + self`.
+    #[inline]
+    fn double(&self) -> Self {
+        *self + *self
+    }
+}
+
+/// A prime field whose elements have a canonical `u64` form.
+pub trait PrimeField64: Field {
+    /// The modulus.
+    const ORDER: u64;
+    /// The canonical value in `0..p`.
+    fn as_u64(&self) -> u64;
+    /// The value `< p`, or `None` if `v >= p`.
+    fn from_canonical(v: u64) -> Option<Self>;
+}
+
+/// An extension of the base field `B`: challenges and tables live here.
+pub trait ExtensionField<B: Field>:
+    Field + From<B> + Add<B, Output = Self> + Sub<B, Output = Self> + Mul<B, Output = Self>
+{
+    /// Extension degree over `B`.
+    const DEGREE: usize;
+    /// Coordinates over `B` (power basis).
+    fn coeffs(&self) -> Vec<B>;
+    /// The element as a base-field element, if it lies in the base field.
+    fn as_base(&self) -> Option<B> {
+        let c = self.coeffs();
+        c[1..].iter().all(|&x| x == B::ZERO).then_some(c[0])
+    }
+}

@@ -1,0 +1,141 @@
+//! Typed errors: [`ProveError`] for misuse or a bad witness, [`VerifyError`] for a
+//! rejected proof.
+
+use crate::commit::CommitError;
+use crate::sumcheck::SumcheckError;
+use circuits::{CircuitError, DecodeError, RegionKind};
+use thiserror::Error;
+
+/// Why the prover refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ProveError {
+    /// The circuit is malformed.
+    #[error("invalid circuit: {0}")]
+    Circuit(#[from] CircuitError),
+    /// A witness vector has the wrong length.
+    #[error("{what}: expected {expected} values, got {got}")]
+    Length {
+        /// Which vector.
+        what: &'static str,
+        /// Expected length.
+        expected: usize,
+        /// Given length.
+        got: usize,
+    },
+    /// The witness does not satisfy the circuit: an output slot that must be zero is not.
+    #[error("witness does not satisfy the circuit: output slot {slot} must be zero")]
+    Unsatisfied {
+        /// The output slot.
+        slot: usize,
+    },
+    /// A public output changes with the in-circuit challenges (it must not: outputs are
+    /// bound before the challenges are drawn).
+    #[error("public output {index} (slot {slot}) depends on in-circuit challenges")]
+    OutputDependsOnChallenges {
+        /// Position in the public outputs.
+        index: usize,
+        /// Output slot.
+        slot: usize,
+    },
+    /// A public output is not a base-field value.
+    #[error("public output {index} (slot {slot}) is not a base-field value")]
+    OutputNotBase {
+        /// Position in the public outputs.
+        index: usize,
+        /// Output slot.
+        slot: usize,
+    },
+}
+
+/// Why a proof was rejected. Every variant says where.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The proof bytes do not decode.
+    #[error("malformed proof: {0}")]
+    Decode(#[from] DecodeError),
+    /// The circuit is malformed.
+    #[error("invalid circuit: {0}")]
+    Circuit(#[from] CircuitError),
+    /// The statement's public input has the wrong length.
+    #[error("public input: circuit expects {expected} values, statement has {got}")]
+    PublicLength {
+        /// Expected.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// The statement's claimed outputs have the wrong length.
+    #[error("public outputs: circuit expects {expected} values, statement has {got}")]
+    OutputLength {
+        /// Expected.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// The proof carries the wrong number of commitments.
+    #[error("proof carries {got} commitments, circuit has {expected} committed regions")]
+    CommitmentCount {
+        /// Expected.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// The proof carries the wrong number of layer proofs.
+    #[error("proof has {got} layer proofs, circuit has {expected} layers")]
+    LayerCount {
+        /// Expected.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// A layer's second phase is missing, or present where the layer has no mul gates.
+    #[error("layer {layer}: phase-2 proof {}", if *.expected { "missing" } else { "unexpected (layer has no mul gates)" })]
+    Phase2Shape {
+        /// Layer (1-based).
+        layer: usize,
+        /// Whether the circuit needs one.
+        expected: bool,
+    },
+    /// A sumcheck in a layer failed.
+    #[error("layer {layer}, phase {phase}: {source}")]
+    Sumcheck {
+        /// Layer (1-based).
+        layer: usize,
+        /// 1 (x variables) or 2 (y variables).
+        phase: u8,
+        /// What failed.
+        source: SumcheckError,
+    },
+    /// A layer's final check (the wiring predicates times the claimed values) failed.
+    #[error("layer {layer}, phase {phase}: final claim does not match the wiring")]
+    LayerFinal {
+        /// Layer (1-based).
+        layer: usize,
+        /// Phase whose final check failed.
+        phase: u8,
+    },
+    /// The proof carries the wrong number of openings.
+    #[error("proof carries {got} openings, circuit has {expected} committed regions")]
+    OpeningCount {
+        /// Expected.
+        expected: usize,
+        /// Given.
+        got: usize,
+    },
+    /// An opening is rejected.
+    #[error("opening of the {region:?} region: {source}")]
+    Opening {
+        /// Which region.
+        region: RegionKind,
+        /// Why.
+        source: CommitError,
+    },
+    /// The input layer does not evaluate to the claim GKR ended on.
+    #[error("input layer evaluation {claim} does not match the final claim")]
+    InputClaim {
+        /// 0 for `rx`, 1 for `ry`.
+        claim: usize,
+    },
+}

@@ -1,0 +1,32 @@
+//! GKR over layered circuits: Libra's two-phase sumcheck per layer with linear-time
+//! bookkeeping tables, claims combined with a random coefficient between layers, the
+//! output fixed by the verifier and the input checked through the commitment boundary.
+//!
+//! Per layer `k` with incoming claim `Σ_c w_c·Ṽ_k(r_c)` and `E(z) = Σ_c w_c·eq(r_c, z)`:
+//!
+//! `claim − cst~(E) = Σ_x Ṽ_{k−1}(x)·h(x)`, `h(x) = add~(E,x) + Σ_y mul~(E,x,y)·Ṽ_{k−1}(y)`.
+//!
+//! Phase 1 binds `x` to `rx` and ends with the claimed `vx = Ṽ_{k−1}(rx)`; without mul
+//! gates the verifier checks the final value equals `vx·add~(E,rx)`. Otherwise phase 2
+//! proves `final − vx·add~(E,rx) = Σ_y Ṽ_{k−1}(y)·vx·mul~(E,rx,y)`, binds `y` to `ry`, ends
+//! with `vy`, and the verifier checks `vx·vy·mul~(E,rx,ry)`. The next layer's claim is
+//! `vx + α·vy` with `α` drawn after both are absorbed.
+
+mod prove;
+mod values;
+mod verify;
+mod wiring;
+
+pub use prove::{Witness, prove, prove_unchecked};
+pub use values::{LayerValues, evaluate};
+pub use verify::verify;
+
+use circuits::{Circuit, RegionKind};
+
+/// The committed regions of a circuit's input layer, in commitment order.
+pub fn committed_regions(circuit: &Circuit) -> Vec<circuits::Region> {
+    [RegionKind::Weights, RegionKind::Private]
+        .into_iter()
+        .filter_map(|k| circuit.input.region(k).copied())
+        .collect()
+}

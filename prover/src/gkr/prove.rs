@@ -1,0 +1,353 @@
+//! The GKR prover.
+
+use super::committed_regions;
+use super::values::{LayerValues, evaluate};
+use super::wiring::Lower;
+use crate::arith::{ExtensionField, Field};
+use crate::commit::CommitmentScheme;
+use crate::error::ProveError;
+use crate::mle;
+use crate::par;
+use crate::proof::{LayerProof, Phase2Proof, Proof};
+use crate::statement::{Statement, bind_statement};
+use crate::sumcheck::{self, ProductSumcheck, Table};
+use crate::transcript::{Transcript, labels};
+use circuits::{Circuit, Layer, RegionKind};
+use std::borrow::Cow;
+
+/// The prover's private data and the public input.
+#[derive(Clone, Copy, Debug)]
+pub struct Witness<'a, F> {
+    /// Public input values (`Circuit::num_public` of them).
+    pub public: &'a [F],
+    /// Values of the weights region (empty if the circuit has none).
+    pub weights: &'a [F],
+    /// Values of the private region (empty if the circuit has none).
+    pub private: &'a [F],
+}
+
+/// Proves that the witness satisfies the circuit. Returns the proof and the public
+/// outputs it proves. Refuses (with [`ProveError::Unsatisfied`]) a witness that leaves
+/// any non-public output slot nonzero.
+pub fn prove<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    prove_inner(scheme, circuit, witness, context, true)
+}
+
+/// [`prove`] without the satisfaction check: it proves whatever the witness computes and
+/// claims the public output slots as computed. Exists only so soundness tests can hand
+/// the verifier proofs of unsatisfied witnesses; never use it otherwise.
+#[doc(hidden)]
+pub fn prove_unchecked<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    prove_inner(scheme, circuit, witness, context, false)
+}
+
+fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), ProveError> {
+    if expected == got {
+        Ok(())
+    } else {
+        Err(ProveError::Length {
+            what,
+            expected,
+            got,
+        })
+    }
+}
+
+/// The public outputs of the output layer, and (when `check`) the satisfaction check.
+fn outputs<F: Field, E: ExtensionField<F>>(
+    circuit: &Circuit,
+    out: &LayerValues<F, E>,
+    check: bool,
+) -> Result<Vec<F>, ProveError> {
+    let mut public = vec![false; out.len()];
+    let mut claimed = Vec::with_capacity(circuit.public_outputs.len());
+    for (index, &slot) in circuit.public_outputs.iter().enumerate() {
+        public[slot as usize] = true;
+        let v = out.get(slot as usize);
+        let b = v.as_base().ok_or(ProveError::OutputNotBase {
+            index,
+            slot: slot as usize,
+        })?;
+        claimed.push(b);
+    }
+    if check {
+        if let Some(slot) = (0..out.len()).find(|&s| !public[s] && out.get(s) != E::ZERO) {
+            return Err(ProveError::Unsatisfied { slot });
+        }
+    }
+    Ok(claimed)
+}
+
+fn prove_inner<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    check: bool,
+) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    circuit.validate()?;
+    check_len(
+        "public input",
+        circuit.num_public as usize,
+        witness.public.len(),
+    )?;
+    check_len(
+        "weights",
+        circuit.input.len_of(RegionKind::Weights),
+        witness.weights.len(),
+    )?;
+    check_len(
+        "private values",
+        circuit.input.len_of(RegionKind::Private),
+        witness.private.len(),
+    )?;
+
+    // Input layer and commitments.
+    let mut input = vec![F::ZERO; 1usize << circuit.input.log_width];
+    for r in &circuit.input.regions {
+        let src = match r.kind {
+            RegionKind::Public => &witness.public[..r.len as usize],
+            RegionKind::Weights => witness.weights,
+            RegionKind::Private => witness.private,
+        };
+        input[r.offset as usize..r.offset as usize + src.len()].copy_from_slice(src);
+    }
+    let regions = committed_regions(circuit);
+    let mut commitments = Vec::with_capacity(regions.len());
+    let mut prover_data = Vec::with_capacity(regions.len());
+    for r in &regions {
+        let start = r.offset as usize;
+        let (c, d) = scheme.commit(&input[start..start + r.len as usize], r.log_len);
+        commitments.push(c);
+        prover_data.push(d);
+    }
+
+    // The claimed outputs are part of the statement, bound before any challenge. Public
+    // outputs must not depend on in-circuit challenges: evaluate once with placeholder
+    // challenges to learn them, and check after the real draw that they did not move.
+    let n_ch = circuit.num_challenges as usize;
+    let (claimed, early, input) = if n_ch == 0 {
+        let values = evaluate::<F, E>(circuit, witness.public, input, &[]);
+        let claimed = outputs(circuit, &values[values.len() - 1], check)?;
+        (claimed, Some(values), Vec::new())
+    } else {
+        let probe = evaluate::<F, E>(circuit, witness.public, input.clone(), &vec![E::ZERO; n_ch]);
+        (
+            outputs(circuit, &probe[probe.len() - 1], false)?,
+            None,
+            input,
+        )
+    };
+    let digest = circuit.digest();
+    let statement = Statement {
+        public: witness.public,
+        outputs: &claimed,
+        context,
+    };
+    let mut t = bind_statement::<F, E>(C::ID, &digest, &statement, &commitments);
+    let challenges: Vec<E> = t.challenges(labels::CIRCUIT_CHALLENGE, n_ch);
+    let values = match early {
+        Some(v) => v,
+        None => {
+            let v = evaluate::<F, E>(circuit, witness.public, input, &challenges);
+            let now = outputs(circuit, &v[v.len() - 1], check)?;
+            if let Some(index) = (0..now.len()).find(|&i| now[i] != claimed[i]) {
+                let slot = circuit.public_outputs[index] as usize;
+                return Err(ProveError::OutputDependsOnChallenges { index, slot });
+            }
+            v
+        }
+    };
+
+    let lower = Lower::<F, E>::new(&challenges);
+    let rz: Vec<E> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
+    let mut claims: Vec<(Vec<E>, E)> = vec![(rz, E::ONE)];
+    let mut layers = Vec::with_capacity(circuit.depth());
+    for k in (1..=circuit.depth()).rev() {
+        let (proof, next) = prove_layer(
+            &circuit.layers[k - 1],
+            &values[k - 1],
+            &claims,
+            &lower,
+            &mut t,
+        );
+        layers.push(proof);
+        claims = next;
+    }
+
+    let mut openings = Vec::with_capacity(regions.len());
+    for (r, data) in regions.iter().zip(&prover_data) {
+        let points: Vec<&[E]> = claims
+            .iter()
+            .map(|(p, _)| &p[..r.log_len as usize])
+            .collect();
+        openings.push(scheme.open(data, &points, &mut t));
+    }
+    Ok((
+        Proof {
+            commitments,
+            layers,
+            openings,
+        },
+        claimed,
+    ))
+}
+
+/// `E(z) = Σ_c w_c·eq(r_c, z)`.
+fn combined_eq<E: Field>(claims: &[(Vec<E>, E)]) -> Vec<E> {
+    let mut e = mle::eq_table_scaled_par(&claims[0].0, claims[0].1);
+    for (p, w) in &claims[1..] {
+        let more = mle::eq_table_scaled_par(p, *w);
+        par::fill_chunks(&mut e, par::chunk_for(more.len()), |start, out| {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o += more[start + k];
+            }
+        });
+    }
+    e
+}
+
+/// Scatters `term(g)` into `h[slot(g)]` for gate indices `0..n`, in per-thread tables
+/// summed at the end (no two threads write one entry; sums are exact, so the result does
+/// not depend on the split).
+fn scatter<E: Field>(
+    width: usize,
+    n: usize,
+    item: impl Fn(usize) -> (usize, E) + Sync + Send,
+) -> Vec<E> {
+    let accumulate = |range: std::ops::Range<usize>| {
+        let mut h = vec![E::ZERO; width];
+        for g in range {
+            let (slot, v) = item(g);
+            h[slot] += v;
+        }
+        h
+    };
+    if n < par::MIN_PARALLEL || par::pieces() == 1 {
+        return accumulate(0..n);
+    }
+    par::map_reduce(
+        n,
+        n.div_ceil(par::pieces()),
+        Vec::new(),
+        accumulate,
+        |mut a, b| {
+            if a.is_empty() {
+                return b;
+            }
+            for (x, y) in a.iter_mut().zip(&b) {
+                *x += *y;
+            }
+            a
+        },
+    )
+}
+
+fn prove_layer<F: Field, E: ExtensionField<F>>(
+    layer: &Layer,
+    prev: &LayerValues<F, E>,
+    claims: &[(Vec<E>, E)],
+    lower: &Lower<'_, F, E>,
+    t: &mut Transcript,
+) -> (LayerProof<E>, Vec<(Vec<E>, E)>) {
+    let e = combined_eq(claims);
+    let width = prev.len();
+    let (n_mul, n_add) = (layer.mul.len(), layer.add.len());
+
+    // Phase 1: h[i] += c·E[o]·V[j] (mul), h[i] += c·E[o] (add).
+    let h = match prev {
+        LayerValues::Base(v) => scatter(width, n_mul + n_add, |g| {
+            if g < n_mul {
+                let m = &layer.mul[g];
+                (
+                    m.in0 as usize,
+                    lower.times_base(m.coeff, v[m.in1 as usize], e[m.out as usize]),
+                )
+            } else {
+                let a = &layer.add[g - n_mul];
+                (a.input as usize, lower.times(a.coeff, e[a.out as usize]))
+            }
+        }),
+        LayerValues::Ext(v) => scatter(width, n_mul + n_add, |g| {
+            if g < n_mul {
+                let m = &layer.mul[g];
+                (
+                    m.in0 as usize,
+                    lower.times(m.coeff, e[m.out as usize] * v[m.in1 as usize]),
+                )
+            } else {
+                let a = &layer.add[g - n_mul];
+                (a.input as usize, lower.times(a.coeff, e[a.out as usize]))
+            }
+        }),
+    };
+    let table = || match prev {
+        LayerValues::Base(v) => Table::Base(v.as_slice()),
+        LayerValues::Ext(v) => Table::Ext(Cow::Borrowed(v.as_slice())),
+    };
+    let mut inst = ProductSumcheck::new(table(), h);
+    let (phase1, rx) = sumcheck::prove(&mut inst, t);
+    let vx = inst.final_f();
+    t.absorb_field(labels::VX, &[vx]);
+    drop(inst);
+
+    if n_mul == 0 {
+        return (
+            LayerProof {
+                phase1,
+                vx,
+                phase2: None,
+            },
+            vec![(rx, E::ONE)],
+        );
+    }
+
+    // Phase 2: h[j] += c·vx·E[o]·eq(rx, i).
+    let eq_rx = mle::eq_table_scaled_par(&rx, vx);
+    let h = scatter(width, n_mul, |g| {
+        let m = &layer.mul[g];
+        (
+            m.in1 as usize,
+            lower.times(m.coeff, e[m.out as usize] * eq_rx[m.in0 as usize]),
+        )
+    });
+    drop(eq_rx);
+    let mut inst = ProductSumcheck::new(table(), h);
+    let (rounds, ry) = sumcheck::prove(&mut inst, t);
+    let vy = inst.final_f();
+    t.absorb_field(labels::VY, &[vy]);
+    let alpha: E = t.challenge(labels::COMBINE);
+    (
+        LayerProof {
+            phase1,
+            vx,
+            phase2: Some(Phase2Proof { rounds, vy }),
+        },
+        vec![(rx, E::ONE), (ry, alpha)],
+    )
+}

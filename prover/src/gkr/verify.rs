@@ -1,0 +1,202 @@
+//! The GKR verifier: driven by the circuit, serial, never panics.
+//!
+//! Layer count, round counts and degrees come from the circuit; every count in the proof
+//! is checked against them before use. The expected output is computed here from the
+//! statement (claimed public outputs, zeros elsewhere), never read from the proof.
+
+use super::committed_regions;
+use super::wiring::{self, Lower};
+use crate::arith::{ExtensionField, Field};
+use crate::commit::CommitmentScheme;
+use crate::error::VerifyError;
+use crate::mle;
+use crate::proof::Proof;
+use crate::statement::{Statement, bind_statement};
+use crate::sumcheck;
+use crate::transcript::labels;
+use circuits::{Circuit, RegionKind};
+
+/// Verifies `proof` for `statement` on `circuit`.
+pub fn verify<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    circuit.validate()?;
+    let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
+    let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
+    expect(
+        statement.public.len() == np,
+        VerifyError::PublicLength {
+            expected: np,
+            got: statement.public.len(),
+        },
+    )?;
+    expect(
+        statement.outputs.len() == no,
+        VerifyError::OutputLength {
+            expected: no,
+            got: statement.outputs.len(),
+        },
+    )?;
+    let regions = committed_regions(circuit);
+    let nc = regions.len();
+    expect(
+        proof.commitments.len() == nc,
+        VerifyError::CommitmentCount {
+            expected: nc,
+            got: proof.commitments.len(),
+        },
+    )?;
+    let d = circuit.depth();
+    expect(
+        proof.layers.len() == d,
+        VerifyError::LayerCount {
+            expected: d,
+            got: proof.layers.len(),
+        },
+    )?;
+    expect(
+        proof.openings.len() == nc,
+        VerifyError::OpeningCount {
+            expected: nc,
+            got: proof.openings.len(),
+        },
+    )?;
+
+    let mut t = bind_statement::<F, E>(C::ID, &circuit.digest(), statement, &proof.commitments);
+    let challenges: Vec<E> =
+        t.challenges(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
+    let lower = Lower::<F, E>::new(&challenges);
+
+    // The verifier fixes the output: claimed public outputs in their slots, zero elsewhere.
+    let rz: Vec<E> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
+    let mut claim: E = circuit
+        .public_outputs
+        .iter()
+        .zip(statement.outputs)
+        .map(|(&slot, &v)| mle::eq_at_index(&rz, slot as usize) * v)
+        .sum();
+    let mut points: Vec<(Vec<E>, E)> = vec![(rz, E::ONE)];
+    let mut values: Vec<E> = vec![claim];
+
+    for (step, lp) in proof.layers.iter().enumerate() {
+        let k = d - step;
+        let layer = &circuit.layers[k - 1];
+        let a = circuit.log_width(k - 1) as usize;
+        let has_mul = !layer.mul.is_empty();
+        expect(
+            lp.phase2.is_some() == has_mul,
+            VerifyError::Phase2Shape {
+                layer: k,
+                expected: has_mul,
+            },
+        )?;
+
+        let mut e = mle::eq_table_scaled(&points[0].0, points[0].1);
+        for (p, w) in &points[1..] {
+            for (x, y) in e.iter_mut().zip(mle::eq_table_scaled(p, *w)) {
+                *x += y;
+            }
+        }
+        claim -= wiring::constant(layer, &e, statement.public, &lower);
+
+        let sc = sumcheck::verify(claim, a, 2, &lp.phase1, &mut t).map_err(|source| {
+            VerifyError::Sumcheck {
+                layer: k,
+                phase: 1,
+                source,
+            }
+        })?;
+        let (rx, vx) = (sc.point, lp.vx);
+        t.absorb_field(labels::VX, &[vx]);
+        let eq_rx = mle::eq_table(&rx);
+        let after_add = sc.value - vx * wiring::add(layer, &e, &eq_rx, &lower);
+
+        match &lp.phase2 {
+            None => {
+                expect(
+                    after_add == E::ZERO,
+                    VerifyError::LayerFinal { layer: k, phase: 1 },
+                )?;
+                claim = vx;
+                values = vec![vx];
+                points = vec![(rx, E::ONE)];
+            }
+            Some(p2) => {
+                let sc =
+                    sumcheck::verify(after_add, a, 2, &p2.rounds, &mut t).map_err(|source| {
+                        VerifyError::Sumcheck {
+                            layer: k,
+                            phase: 2,
+                            source,
+                        }
+                    })?;
+                let (ry, vy) = (sc.point, p2.vy);
+                t.absorb_field(labels::VY, &[vy]);
+                let eq_ry = mle::eq_table(&ry);
+                let m = wiring::mul(layer, &e, &eq_rx, &eq_ry, &lower);
+                expect(
+                    sc.value == vx * vy * m,
+                    VerifyError::LayerFinal { layer: k, phase: 2 },
+                )?;
+                let alpha: E = t.challenge(labels::COMBINE);
+                claim = vx + alpha * vy;
+                values = vec![vx, vy];
+                points = vec![(rx, E::ONE), (ry, alpha)];
+            }
+        }
+    }
+
+    // The input layer: public regions evaluated here, committed regions through openings.
+    let mut region_evals: Vec<(circuits::Region, Vec<E>)> = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        let lo: Vec<&[E]> = points
+            .iter()
+            .map(|(p, _)| &p[..r.log_len as usize])
+            .collect();
+        let evals = scheme
+            .verify(
+                &proof.commitments[i],
+                r.log_len,
+                r.len as usize,
+                &lo,
+                &proof.openings[i],
+                &mut t,
+            )
+            .map_err(|source| VerifyError::Opening {
+                region: r.kind,
+                source,
+            })?;
+        region_evals.push((*r, evals));
+    }
+    if let Some(r) = circuit.input.region(RegionKind::Public) {
+        let evals = points
+            .iter()
+            .map(|(p, _)| {
+                mle::evaluate_base::<F, E>(
+                    &statement.public[..r.len as usize],
+                    &p[..r.log_len as usize],
+                )
+            })
+            .collect();
+        region_evals.push((*r, evals));
+    }
+    for (c, ((p, _), &v)) in points.iter().zip(&values).enumerate() {
+        let total: E = region_evals
+            .iter()
+            .map(|(r, evals)| {
+                let high = &p[r.log_len as usize..];
+                mle::eq_at_index(high, (r.offset >> r.log_len) as usize) * evals[c]
+            })
+            .sum();
+        expect(total == v, VerifyError::InputClaim { claim: c })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The wiring predicates `cst~`, `add~`, `mul~` evaluated by linear scans over the gates
+//! with eq tables (verifier, serial), and coefficient lowering shared with the prover.
+
+use crate::arith::{ExtensionField, Field};
+use circuits::{Coeff, ConstSource, Layer};
+use std::marker::PhantomData;
+
+/// Lowers circuit coefficients into the field, with the drawn challenges.
+pub(crate) struct Lower<'a, F, E> {
+    pub challenges: &'a [E],
+    _f: PhantomData<F>,
+}
+
+impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
+    pub fn new(challenges: &'a [E]) -> Self {
+        Lower {
+            challenges,
+            _f: PhantomData,
+        }
+    }
+
+    /// `c · x`.
+    #[inline(always)]
+    pub fn times(&self, c: Coeff, x: E) -> E {
+        match c {
+            Coeff::Int(v) => x * F::from_i64(v),
+            Coeff::Challenge(i) => x * self.challenges[i as usize],
+        }
+    }
+
+    /// `c · b · x` for a base-field `b` (one base product instead of an extension one).
+    #[inline(always)]
+    pub fn times_base(&self, c: Coeff, b: F, x: E) -> E {
+        match c {
+            Coeff::Int(v) => x * (F::from_i64(v) * b),
+            Coeff::Challenge(i) => x * self.challenges[i as usize] * b,
+        }
+    }
+}
+
+/// `cst~(E) = Σ c·E[o]·(1 | PI[k])`.
+pub(crate) fn constant<F: Field, E: ExtensionField<F>>(
+    layer: &Layer,
+    e: &[E],
+    public: &[F],
+    lower: &Lower<'_, F, E>,
+) -> E {
+    layer
+        .constant
+        .iter()
+        .map(|g| match g.source {
+            ConstSource::One => lower.times(g.coeff, e[g.out as usize]),
+            ConstSource::Public(i) => {
+                lower.times_base(g.coeff, public[i as usize], e[g.out as usize])
+            }
+        })
+        .sum()
+}
+
+/// `add~(E, rx) = Σ c·E[o]·eq_rx[i]`.
+pub(crate) fn add<F: Field, E: ExtensionField<F>>(
+    layer: &Layer,
+    e: &[E],
+    eq_rx: &[E],
+    lower: &Lower<'_, F, E>,
+) -> E {
+    layer
+        .add
+        .iter()
+        .map(|g| lower.times(g.coeff, e[g.out as usize] * eq_rx[g.input as usize]))
+        .sum()
+}
+
+/// `mul~(E, rx, ry) = Σ c·E[o]·eq_rx[i]·eq_ry[j]`.
+pub(crate) fn mul<F: Field, E: ExtensionField<F>>(
+    layer: &Layer,
+    e: &[E],
+    eq_rx: &[E],
+    eq_ry: &[E],
+    lower: &Lower<'_, F, E>,
+) -> E {
+    layer
+        .mul
+        .iter()
+        .map(|g| {
+            lower.times(
+                g.coeff,
+                e[g.out as usize] * eq_rx[g.in0 as usize] * eq_ry[g.in1 as usize],
+            )
+        })
+        .sum()
+}

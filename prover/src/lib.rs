@@ -1,0 +1,85 @@
+//! lamina's proving engine: GKR with Libra-style two-phase sumchecks over layered circuits.
+//!
+//! **Job.** Field arithmetic ([`arith`]), multilinear tables ([`mle`]), the Fiat–Shamir
+//! [`transcript`], [`sumcheck`], GKR prove/verify ([`gkr`]), the commitment boundary
+//! ([`commit`]) and the proof format ([`proof`]).
+//!
+//! **May depend on:** `circuits` only (within the workspace).
+//!
+//! **Prover / verifier separation.** The prover parallelises inside one proof (feature
+//! `parallel`, through [`par`]); the verifier uses no threads, takes `&Circuit`, drives
+//! every count from the circuit and returns a typed [`VerifyError`]. Proofs are
+//! byte-identical with any thread count.
+//!
+//! ```
+//! use circuits::{AddGate, Circuit, Coeff, InputLayout, Layer, MulGate, Region, RegionKind};
+//! use prover::{Goldilocks, Statement, Witness, Field};
+//!
+//! // out[0] = x0 · x1 + 3·x0, with x private.
+//! let mut layer = Layer::new(1);
+//! layer.mul.push(MulGate { out: 0, in0: 0, in1: 1, coeff: Coeff::ONE });
+//! layer.add.push(AddGate { out: 0, input: 0, coeff: Coeff::Int(3) });
+//! let circuit = Circuit {
+//!     input: InputLayout { log_width: 1, regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 }] },
+//!     layers: vec![layer],
+//!     public_outputs: vec![0],
+//!     ..Circuit::default()
+//! };
+//! let x = [Goldilocks::from_u64(5), Goldilocks::from_u64(7)];
+//! let witness = Witness { public: &[], weights: &[], private: &x };
+//! let (proof, outputs) = prover::prove_transparent(&circuit, &witness, b"").unwrap();
+//! assert_eq!(outputs, vec![Goldilocks::from_u64(50)]);
+//! let statement = Statement { public: &[], outputs: &outputs, context: b"" };
+//! prover::verify_transparent(&circuit, &statement, &proof).unwrap();
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod arith;
+pub mod commit;
+mod error;
+pub mod gkr;
+pub mod mle;
+pub mod par;
+pub mod proof;
+pub mod statement;
+pub mod sumcheck;
+pub mod transcript;
+
+pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, PrimeField64};
+pub use commit::{CommitmentScheme, Transparent, TransparentOpening};
+pub use error::{ProveError, VerifyError};
+pub use gkr::Witness;
+pub use proof::Proof;
+pub use statement::Statement;
+
+/// The proof type of the default configuration: Goldilocks values, Ext2 challenges,
+/// transparent (not hiding) commitments.
+pub type TransparentProof = Proof<GoldilocksExt2, TransparentOpening<Goldilocks>>;
+
+/// Proves with the default configuration (Goldilocks, Ext2, [`Transparent`]).
+pub fn prove_transparent(
+    circuit: &circuits::Circuit,
+    witness: &Witness<'_, Goldilocks>,
+    context: &[u8],
+) -> Result<(TransparentProof, Vec<Goldilocks>), ProveError> {
+    gkr::prove::<Goldilocks, GoldilocksExt2, Transparent>(&Transparent, circuit, witness, context)
+}
+
+/// Verifies a proof of the default configuration.
+pub fn verify_transparent(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof: &TransparentProof,
+) -> Result<(), VerifyError> {
+    gkr::verify::<Goldilocks, GoldilocksExt2, Transparent>(&Transparent, circuit, statement, proof)
+}
+
+/// Decodes proof bytes and verifies them: the entry point for untrusted input.
+pub fn verify_transparent_bytes(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof_bytes: &[u8],
+) -> Result<(), VerifyError> {
+    let proof = TransparentProof::from_bytes(proof_bytes)?;
+    verify_transparent(circuit, statement, &proof)
+}

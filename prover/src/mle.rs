@@ -1,0 +1,120 @@
+//! Multilinear extensions and eq tables.
+//!
+//! **Variable order: LSB-first.** For a table `t` of `2^n` entries and a point
+//! `r = (r_0, …, r_{n−1})`, the multilinear extension is
+//! `t~(r) = Σ_x t[x]·eq(r, x)` with `eq(r, x) = Π_i (r_i·x_i + (1 − r_i)(1 − x_i))`, where
+//! `x_i` is **bit i of the index** (bit 0 is the least significant). Sumcheck binds `r_0`
+//! first by folding the pairs `(2j, 2j+1)`, which is consistent with this order; every
+//! function here and in `sumcheck` follows it, and the tests check it against brute force.
+
+use crate::arith::{ExtensionField, Field};
+use crate::par;
+
+/// `eq(r, x)` for every `x` in `0..2^{r.len()}`, each multiplied by `scale`. Serial: the
+/// verifier's version.
+pub fn eq_table_scaled<E: Field>(point: &[E], scale: E) -> Vec<E> {
+    let mut table = Vec::with_capacity(1 << point.len());
+    table.push(scale);
+    for &r in point {
+        let half = table.len();
+        // Entries `x < half` cover the bits bound so far; the new bit splits each into
+        // (x, 1 − r) and (x + half, r).
+        table.extend_from_within(..);
+        let (lo, hi) = table.split_at_mut(half);
+        for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
+            *h = *l * r;
+            *l -= *h;
+        }
+    }
+    table
+}
+
+/// [`eq_table_scaled`] with the halves filled in parallel (prover only).
+pub fn eq_table_scaled_par<E: Field>(point: &[E], scale: E) -> Vec<E> {
+    let mut table = Vec::with_capacity(1 << point.len());
+    table.push(scale);
+    for &r in point {
+        let half = table.len();
+        table.resize(2 * half, E::ZERO);
+        let (lo, hi) = table.split_at_mut(half);
+        par::fill_chunks(hi, par::chunk_for(half), |start, out| {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o = lo[start + k] * r;
+            }
+        });
+        let hi = &*hi;
+        par::fill_chunks(lo, par::chunk_for(half), |start, out| {
+            for (k, o) in out.iter_mut().enumerate() {
+                *o -= hi[start + k];
+            }
+        });
+    }
+    table
+}
+
+/// `eq(r, x)` for every `x` in `0..2^{r.len()}`.
+pub fn eq_table<E: Field>(point: &[E]) -> Vec<E> {
+    eq_table_scaled(point, E::ONE)
+}
+
+/// `eq(a, b) = Π_i (a_i·b_i + (1 − a_i)(1 − b_i))`.
+pub fn eq_eval<E: Field>(a: &[E], b: &[E]) -> E {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| x * y + (E::ONE - x) * (E::ONE - y))
+        .fold(E::ONE, |p, t| p * t)
+}
+
+/// `eq(r, x)` for one hypercube point `x` (bits of `index`), in `O(r.len())`.
+pub fn eq_at_index<E: Field>(point: &[E], index: usize) -> E {
+    point
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| if (index >> i) & 1 == 1 { r } else { E::ONE - r })
+        .fold(E::ONE, |p, t| p * t)
+}
+
+/// The multilinear extension of base-field values at an extension point. `values` may be
+/// shorter than `2^{point.len()}`: missing entries are zero. Serial; used by the verifier.
+pub fn evaluate_base<F: Field, E: ExtensionField<F>>(values: &[F], point: &[E]) -> E {
+    let n = point.len();
+    debug_assert!(values.len() <= 1 << n);
+    if n == 0 {
+        return values.first().map_or(E::ZERO, |&v| E::from(v));
+    }
+    // First fold from the base field, then fold in the extension.
+    let r0 = point[0];
+    let half = (1usize << n) / 2;
+    let get = |i: usize| values.get(i).copied().unwrap_or(F::ZERO);
+    let mut t: Vec<E> = (0..half.min(values.len().div_ceil(2)))
+        .map(|j| {
+            let (a, b) = (get(2 * j), get(2 * j + 1));
+            E::from(a) + r0 * (b - a)
+        })
+        .collect();
+    for &r in &point[1..] {
+        let next = t.len().div_ceil(2);
+        for j in 0..next {
+            let a = t[2 * j];
+            let b = t.get(2 * j + 1).copied().unwrap_or(E::ZERO);
+            t[j] = a + r * (b - a);
+        }
+        t.truncate(next);
+    }
+    t.first().copied().unwrap_or(E::ZERO)
+}
+
+/// The multilinear extension of extension-field values at a point (zero-padded).
+pub fn evaluate_ext<E: Field>(values: &[E], point: &[E]) -> E {
+    let mut t = values.to_vec();
+    for &r in point {
+        let next = t.len().div_ceil(2);
+        for j in 0..next {
+            let a = t[2 * j];
+            let b = t.get(2 * j + 1).copied().unwrap_or(E::ZERO);
+            t[j] = a + r * (b - a);
+        }
+        t.truncate(next);
+    }
+    t.first().copied().unwrap_or(E::ZERO)
+}

@@ -1,0 +1,68 @@
+//! The one switch for parallelism (feature `parallel`): chunked map-reduce and chunked
+//! writes, on rayon when enabled and serial otherwise, with the same results either way —
+//! field sums are exact, so chunking cannot change a proof's bytes.
+//!
+//! The verifier never calls into this module.
+
+/// Below this many items per call, threads cost more than they save.
+pub const MIN_PARALLEL: usize = 1 << 12;
+
+/// Splits `0..n` into chunks of `chunk` items, maps each range and reduces the results in
+/// chunk order.
+pub fn map_reduce<R, M, Red>(n: usize, chunk: usize, identity: R, map: M, reduce: Red) -> R
+where
+    R: Send + Sync + Clone,
+    M: Fn(std::ops::Range<usize>) -> R + Sync + Send,
+    Red: Fn(R, R) -> R + Sync + Send,
+{
+    let chunk = chunk.max(1);
+    let chunks = n.div_ceil(chunk);
+    let range = |c: usize| c * chunk..((c + 1) * chunk).min(n);
+    #[cfg(feature = "parallel")]
+    if n >= MIN_PARALLEL && chunks > 1 {
+        use rayon::prelude::*;
+        return (0..chunks)
+            .into_par_iter()
+            .map(range)
+            .map(map)
+            .reduce(|| identity.clone(), reduce);
+    }
+    (0..chunks).map(range).map(map).fold(identity, reduce)
+}
+
+/// Fills `out` by chunks: `fill(start, chunk)` writes `out[start..start + chunk.len()]`.
+pub fn fill_chunks<T, W>(out: &mut [T], chunk: usize, fill: W)
+where
+    T: Send,
+    W: Fn(usize, &mut [T]) + Sync + Send,
+{
+    let chunk = chunk.max(1);
+    #[cfg(feature = "parallel")]
+    if out.len() >= MIN_PARALLEL {
+        use rayon::prelude::*;
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, s)| fill(c * chunk, s));
+        return;
+    }
+    out.chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(c, s)| fill(c * chunk, s));
+}
+
+/// How many pieces to cut work into: the thread count when parallel, else 1.
+pub fn pieces() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads().max(1)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+/// A chunk size that gives each piece of work a few chunks, for load balance.
+pub fn chunk_for(n: usize) -> usize {
+    (n / (4 * pieces())).max(1 << 10)
+}

@@ -1,0 +1,162 @@
+//! The proof and its versioned wire format.
+//!
+//! Layout (little-endian): `"LAMP" | version u32 | commitments (u32 count, 32 bytes each) |
+//! layers (u32 count; each: phase-1 rounds, vx, phase-2 flag u8, [phase-2 rounds, vy]) |
+//! openings (u32 count, each the scheme's encoding)`. A round is a `u32` count of
+//! extension elements and the elements. Layers are listed from the output down.
+//!
+//! The decoder rejects truncation, trailing bytes, non-canonical field elements, unknown
+//! flags and lengths the remaining bytes cannot hold. It does not know the circuit: the
+//! verifier checks every count against the circuit and names the mismatch.
+
+use crate::arith::Field;
+use crate::commit::{Digest, Opening};
+use crate::sumcheck::RoundPoly;
+use circuits::DecodeError;
+use circuits::codec::{Reader, Writer};
+
+/// Magic bytes opening an encoded proof.
+pub const PROOF_MAGIC: [u8; 4] = *b"LAMP";
+/// Version of the proof encoding.
+pub const PROOF_FORMAT_VERSION: u32 = 1;
+
+/// The second sumcheck phase of a layer with mul gates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phase2Proof<E> {
+    /// Round messages over the `y` variables.
+    pub rounds: Vec<RoundPoly<E>>,
+    /// Claimed `Ṽ_{k−1}(ry)`.
+    pub vy: E,
+}
+
+/// One layer's sumcheck messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerProof<E> {
+    /// Round messages over the `x` variables.
+    pub phase1: Vec<RoundPoly<E>>,
+    /// Claimed `Ṽ_{k−1}(rx)`.
+    pub vx: E,
+    /// Present exactly when the layer has mul gates.
+    pub phase2: Option<Phase2Proof<E>>,
+}
+
+/// A GKR proof for one circuit and statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proof<E, O> {
+    /// One commitment per committed input region, weights first, then private.
+    pub commitments: Vec<Digest>,
+    /// Layer proofs, output layer first.
+    pub layers: Vec<LayerProof<E>>,
+    /// One opening per committed region, in the order of `commitments`.
+    pub openings: Vec<O>,
+}
+
+fn put_rounds<E: Field>(w: &mut Writer, rounds: &[RoundPoly<E>]) {
+    w.length(rounds.len());
+    for RoundPoly(evals) in rounds {
+        w.length(evals.len());
+        for e in evals {
+            e.encode(w);
+        }
+    }
+}
+
+fn get_rounds<E: Field>(r: &mut Reader<'_>) -> Result<Vec<RoundPoly<E>>, DecodeError> {
+    let n = r.length(4, "sumcheck rounds")?;
+    let mut rounds = Vec::with_capacity(n);
+    for _ in 0..n {
+        let m = r.length(E::ENCODED_BYTES, "round evaluations")?;
+        rounds.push(RoundPoly(
+            (0..m).map(|_| E::decode(r)).collect::<Result<_, _>>()?,
+        ));
+    }
+    Ok(rounds)
+}
+
+impl<E: Field, O: Opening> Proof<E, O> {
+    /// The encoded proof.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(&PROOF_MAGIC);
+        w.u32(PROOF_FORMAT_VERSION);
+        w.length(self.commitments.len());
+        for c in &self.commitments {
+            w.bytes(c);
+        }
+        w.length(self.layers.len());
+        for l in &self.layers {
+            put_rounds(&mut w, &l.phase1);
+            l.vx.encode(&mut w);
+            match &l.phase2 {
+                None => w.u8(0),
+                Some(p2) => {
+                    w.u8(1);
+                    put_rounds(&mut w, &p2.rounds);
+                    p2.vy.encode(&mut w);
+                }
+            }
+        }
+        w.length(self.openings.len());
+        for o in &self.openings {
+            o.encode(&mut w);
+        }
+        w.into_bytes()
+    }
+
+    /// Decodes a proof strictly. Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != PROOF_MAGIC {
+            return Err(DecodeError::Magic {
+                expected: PROOF_MAGIC,
+            });
+        }
+        let version = r.u32("version")?;
+        if version != PROOF_FORMAT_VERSION {
+            return Err(DecodeError::Version {
+                what: "proof",
+                got: version,
+                supported: PROOF_FORMAT_VERSION,
+            });
+        }
+        let n = r.length(32, "commitments")?;
+        let commitments = (0..n)
+            .map(|_| r.digest("commitment"))
+            .collect::<Result<_, _>>()?;
+        let n = r.length(4 + E::ENCODED_BYTES + 1, "layers")?;
+        let mut layers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let phase1 = get_rounds(&mut r)?;
+            let vx = E::decode(&mut r)?;
+            let offset = r.offset();
+            let phase2 = match r.u8("phase-2 flag")? {
+                0 => None,
+                1 => {
+                    let rounds = get_rounds(&mut r)?;
+                    Some(Phase2Proof {
+                        rounds,
+                        vy: E::decode(&mut r)?,
+                    })
+                }
+                tag => {
+                    return Err(DecodeError::Tag {
+                        tag,
+                        what: "phase-2 flag",
+                        offset,
+                    });
+                }
+            };
+            layers.push(LayerProof { phase1, vx, phase2 });
+        }
+        let n = r.length(4, "openings")?;
+        let openings = (0..n)
+            .map(|_| O::decode(&mut r))
+            .collect::<Result<_, _>>()?;
+        r.finish()?;
+        Ok(Proof {
+            commitments,
+            layers,
+            openings,
+        })
+    }
+}

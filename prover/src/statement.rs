@@ -1,0 +1,51 @@
+//! What a proof proves, and the one function that binds it into the transcript.
+
+use crate::arith::{ExtensionField, Field};
+use crate::commit::Digest;
+use crate::transcript::{Transcript, labels};
+use circuits::CircuitDigest;
+
+/// Protocol identifier: the transcript's domain.
+pub const PROTOCOL_ID: &[u8] = b"lamina-gkr";
+/// Protocol version; bump with any change to what is absorbed or in what order.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The public statement: for the circuit, these public inputs give these public outputs
+/// (and every other output slot is zero).
+#[derive(Clone, Copy, Debug)]
+pub struct Statement<'a, F> {
+    /// Public input values.
+    pub public: &'a [F],
+    /// Claimed public outputs, in the order of `Circuit::public_outputs`.
+    pub outputs: &'a [F],
+    /// Application context bound with the proof (e.g. the quantization scale, a model
+    /// id); empty when unused.
+    pub context: &'a [u8],
+}
+
+/// A fresh transcript with the whole statement absorbed: protocol id and version, field
+/// and scheme ids, circuit digest, context, public inputs, claimed outputs and every
+/// commitment. Prover and verifier both call this, before any challenge.
+pub fn bind_statement<F: Field, E: ExtensionField<F>>(
+    scheme_id: &str,
+    digest: &CircuitDigest,
+    statement: &Statement<'_, F>,
+    commitments: &[Digest],
+) -> Transcript {
+    let mut t = Transcript::new(PROTOCOL_ID);
+    t.absorb(labels::VERSION, &PROTOCOL_VERSION.to_le_bytes());
+    t.absorb(labels::FIELDS, format!("{}|{}", F::ID, E::ID).as_bytes());
+    t.absorb(labels::SCHEME, scheme_id.as_bytes());
+    t.absorb(labels::CIRCUIT, &digest.0);
+    t.absorb(labels::CONTEXT, statement.context);
+    t.absorb_field(labels::PUBLIC, statement.public);
+    t.absorb_field(labels::OUTPUTS, statement.outputs);
+    t.absorb(
+        labels::COMMITMENT,
+        &(commitments.len() as u64).to_le_bytes(),
+    );
+    for c in commitments {
+        t.absorb(labels::COMMITMENT, c);
+    }
+    t
+}

@@ -1,0 +1,88 @@
+//! Shared helpers for the prover's integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use circuits::random::{self, Spec};
+use circuits::{Circuit, RegionKind};
+use prover::{Field, Goldilocks, Statement, TransparentProof, Witness};
+
+pub type F = Goldilocks;
+
+/// Random witness data sized for the circuit.
+pub struct Data {
+    pub public: Vec<F>,
+    pub weights: Vec<F>,
+    pub private: Vec<F>,
+}
+
+impl Data {
+    pub fn random(c: &Circuit, seed: u64) -> Data {
+        let conv = |v: Vec<u64>| v.into_iter().map(F::from_u64).collect::<Vec<_>>();
+        Data {
+            public: conv(random::values(c.num_public as usize, seed ^ 1)),
+            weights: conv(random::values(
+                c.input.len_of(RegionKind::Weights),
+                seed ^ 2,
+            )),
+            private: conv(random::values(
+                c.input.len_of(RegionKind::Private),
+                seed ^ 3,
+            )),
+        }
+    }
+    pub fn witness(&self) -> Witness<'_, F> {
+        Witness {
+            public: &self.public,
+            weights: &self.weights,
+            private: &self.private,
+        }
+    }
+}
+
+/// A random circuit, its data, an honest proof and the outputs.
+pub struct Case {
+    pub circuit: Circuit,
+    pub data: Data,
+    pub proof: TransparentProof,
+    pub outputs: Vec<F>,
+}
+
+pub const CONTEXT: &[u8] = b"test-context";
+
+impl Case {
+    pub fn new(spec: &Spec, seed: u64) -> Case {
+        let circuit = random::circuit(spec, seed);
+        let data = Data::random(&circuit, seed);
+        let (proof, outputs) =
+            prover::prove_transparent(&circuit, &data.witness(), CONTEXT).unwrap();
+        Case {
+            circuit,
+            data,
+            proof,
+            outputs,
+        }
+    }
+    pub fn statement(&self) -> Statement<'_, F> {
+        Statement {
+            public: &self.data.public,
+            outputs: &self.outputs,
+            context: CONTEXT,
+        }
+    }
+    pub fn verify(&self, proof: &TransparentProof) -> Result<(), prover::VerifyError> {
+        prover::verify_transparent(&self.circuit, &self.statement(), proof)
+    }
+}
+
+/// A medium circuit with every feature: mul and add layers, constants, public inputs.
+pub fn rich_spec() -> Spec {
+    Spec {
+        log_widths: vec![6, 5, 5, 4, 3],
+        fan_in: 3,
+        mul_percent: 50,
+        const_percent: 30,
+        num_public: 6,
+        alternate_add_only: true,
+        num_challenges: 0,
+        zero_outputs: 2,
+    }
+}
