@@ -82,6 +82,10 @@ pub enum VerifyError {
         /// Given.
         got: usize,
     },
+    /// The weights commitment is not the one the statement expects (or the circuit has no
+    /// weights region).
+    #[error("weights commitment does not match the expected model commitment")]
+    WeightsCommitment,
     /// The proof carries the wrong number of layer proofs.
     #[error("proof has {got} layer proofs, circuit has {expected} layers")]
     LayerCount {

@@ -29,7 +29,7 @@
 //! let witness = Witness { public: &[], weights: &[], private: &x };
 //! let (proof, outputs) = prover::prove_transparent(&circuit, &witness, b"").unwrap();
 //! assert_eq!(outputs, vec![Goldilocks::from_u64(50)]);
-//! let statement = Statement { public: &[], outputs: &outputs, context: b"" };
+//! let statement = Statement { public: &[], outputs: &outputs, context: b"", weights_commitment: None };
 //! prover::verify_transparent(&circuit, &statement, &proof).unwrap();
 //! ```
 #![forbid(unsafe_code)]

@@ -21,6 +21,9 @@ pub struct Statement<'a, F> {
     /// Application context bound with the proof (e.g. the quantization scale, a model
     /// id); empty when unused.
     pub context: &'a [u8],
+    /// The weights commitment the verifier expects (the model's), if the circuit has a
+    /// weights region and the verifier knows it. `None` accepts the proof's own.
+    pub weights_commitment: Option<&'a crate::commit::Digest>,
 }
 
 /// A fresh transcript with the whole statement absorbed: protocol id and version, field

@@ -168,6 +168,7 @@ where
         public: witness.public,
         outputs: &claimed,
         context,
+        weights_commitment: None,
     };
     let mut t = bind_statement::<F, E>(C::ID, &digest, &statement, &commitments);
     let challenges: Vec<E> = t.challenges(labels::CIRCUIT_CHALLENGE, n_ch);

@@ -70,6 +70,11 @@ where
         },
     )?;
 
+    if let Some(expected) = statement.weights_commitment {
+        let at = regions.iter().position(|r| r.kind == RegionKind::Weights);
+        let ok = at.is_some_and(|i| proof.commitments[i] == *expected);
+        expect(ok, VerifyError::WeightsCommitment)?;
+    }
     let mut t = bind_statement::<F, E>(C::ID, &circuit.digest(), statement, &proof.commitments);
     let challenges: Vec<E> =
         t.challenges(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);

@@ -66,6 +66,7 @@ impl Case {
             public: &self.data.public,
             outputs: &self.outputs,
             context: CONTEXT,
+            weights_commitment: None,
         }
     }
     pub fn verify(&self, proof: &TransparentProof) -> Result<(), prover::VerifyError> {
