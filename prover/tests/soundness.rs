@@ -7,14 +7,19 @@
 mod common;
 
 use circuits::random::Spec;
-use circuits::{AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region, RegionKind};
+use circuits::{
+    AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region,
+    RegionKind,
+};
 use common::{CONTEXT, Case, Data, F, rich_spec};
 use prover::commit::{CommitError, CommitmentScheme, Digest, Opening, TransparentOpening};
 use prover::gkr;
 use prover::proof::Phase2Proof;
 use prover::sumcheck::{RoundPoly, SumcheckError};
 use prover::transcript::Transcript;
-use prover::{Field, GoldilocksExt2, ProveError, Statement, TransparentProof, VerifyError, Witness};
+use prover::{
+    Field, GoldilocksExt2, ProveError, Statement, TransparentProof, VerifyError, Witness,
+};
 
 type E = GoldilocksExt2;
 
@@ -27,7 +32,11 @@ fn bump(e: &mut E) {
 }
 
 fn sum_err(layer: usize, phase: u8, round: usize) -> VerifyError {
-    VerifyError::Sumcheck { layer, phase, source: SumcheckError::Sum { round } }
+    VerifyError::Sumcheck {
+        layer,
+        phase,
+        source: SumcheckError::Sum { round },
+    }
 }
 
 // ---- every kind of proof element tampered ----
@@ -59,7 +68,11 @@ fn tampered_last_round_rejected_by_final_check() {
     let last = p.layers[0].phase1.len() - 1;
     bump(&mut p.layers[0].phase1[last].0[2]);
     // The corrupted evaluation moves the phase-1 final value, which phase 2 starts from.
-    let want = if has_mul { sum_err(d, 2, 0) } else { VerifyError::LayerFinal { layer: d, phase: 1 } };
+    let want = if has_mul {
+        sum_err(d, 2, 0)
+    } else {
+        VerifyError::LayerFinal { layer: d, phase: 1 }
+    };
     assert_eq!(c.verify(&p), Err(want));
 }
 
@@ -78,18 +91,32 @@ fn wrong_polynomial_with_right_sum_rejected() {
 fn every_round_evaluation_tampered_rejected() {
     let c = case();
     for l in 0..c.proof.layers.len() {
-        let phase2_rounds = c.proof.layers[l].phase2.as_ref().map_or(0, |p| p.rounds.len());
+        let phase2_rounds = c.proof.layers[l]
+            .phase2
+            .as_ref()
+            .map_or(0, |p| p.rounds.len());
         for phase in 1..=2u8 {
-            let rounds = if phase == 1 { c.proof.layers[l].phase1.len() } else { phase2_rounds };
+            let rounds = if phase == 1 {
+                c.proof.layers[l].phase1.len()
+            } else {
+                phase2_rounds
+            };
             for r in 0..rounds {
                 for i in 0..3 {
                     let mut p = c.proof.clone();
                     let layer = &mut p.layers[l];
-                    let poly = if phase == 1 { &mut layer.phase1[r] } else { &mut layer.phase2.as_mut().unwrap().rounds[r] };
+                    let poly = if phase == 1 {
+                        &mut layer.phase1[r]
+                    } else {
+                        &mut layer.phase2.as_mut().unwrap().rounds[r]
+                    };
                     bump(&mut poly.0[i]);
                     let err = c.verify(&p).expect_err("tampered evaluation accepted");
                     assert!(
-                        matches!(err, VerifyError::Sumcheck { .. } | VerifyError::LayerFinal { .. }),
+                        matches!(
+                            err,
+                            VerifyError::Sumcheck { .. } | VerifyError::LayerFinal { .. }
+                        ),
                         "layer proof {l} phase {phase} round {r} eval {i}: {err}"
                     );
                 }
@@ -105,7 +132,11 @@ fn tampered_vx_rejected() {
         let k = c.circuit.depth() - l;
         let mut p = c.proof.clone();
         bump(&mut p.layers[l].vx);
-        let want = if p.layers[l].phase2.is_some() { sum_err(k, 2, 0) } else { VerifyError::LayerFinal { layer: k, phase: 1 } };
+        let want = if p.layers[l].phase2.is_some() {
+            sum_err(k, 2, 0)
+        } else {
+            VerifyError::LayerFinal { layer: k, phase: 1 }
+        };
         assert_eq!(c.verify(&p), Err(want), "layer {k}");
     }
 }
@@ -117,9 +148,15 @@ fn tampered_vy_rejected() {
     for l in 0..c.proof.layers.len() {
         let k = c.circuit.depth() - l;
         let mut p = c.proof.clone();
-        let Some(p2) = p.layers[l].phase2.as_mut() else { continue };
+        let Some(p2) = p.layers[l].phase2.as_mut() else {
+            continue;
+        };
         bump(&mut p2.vy);
-        assert_eq!(c.verify(&p), Err(VerifyError::LayerFinal { layer: k, phase: 2 }), "layer {k}");
+        assert_eq!(
+            c.verify(&p),
+            Err(VerifyError::LayerFinal { layer: k, phase: 2 }),
+            "layer {k}"
+        );
         seen += 1;
     }
     assert!(seen > 0, "the test circuit must have mul layers");
@@ -144,10 +181,18 @@ fn tampered_opening_rejected() {
     for (i, kind) in kinds.into_iter().enumerate() {
         let mut p = c.proof.clone();
         p.openings[i].values[0] += F::ONE;
-        assert_eq!(c.verify(&p), Err(VerifyError::Opening { region: kind, source: CommitError::Mismatch }));
+        assert_eq!(
+            c.verify(&p),
+            Err(VerifyError::Opening {
+                region: kind,
+                source: CommitError::Mismatch
+            })
+        );
         let mut p = c.proof.clone();
         p.openings[i].values.pop();
-        assert!(matches!(c.verify(&p), Err(VerifyError::Opening { region, source: CommitError::Length { .. } }) if region == kind));
+        assert!(
+            matches!(c.verify(&p), Err(VerifyError::Opening { region, source: CommitError::Length { .. } }) if region == kind)
+        );
     }
 }
 
@@ -159,18 +204,45 @@ fn unchecked_output_claim_flipped_output_lsb_rejected() {
     let d = c.circuit.depth();
     let mut outputs = c.outputs.clone();
     outputs[0] += F::ONE;
-    let st = Statement { outputs: &outputs, ..c.statement() };
-    assert_eq!(prover::verify_transparent(&c.circuit, &st, &c.proof), Err(sum_err(d, 1, 0)));
+    let st = Statement {
+        outputs: &outputs,
+        ..c.statement()
+    };
+    assert_eq!(
+        prover::verify_transparent(&c.circuit, &st, &c.proof),
+        Err(sum_err(d, 1, 0))
+    );
 }
 
 /// `out[0] = x0·x1 − x2` must be zero; `out[1] = x0` is public.
 fn constraint_circuit() -> Circuit {
     let mut l1 = Layer::new(1);
-    l1.mul.push(MulGate { out: 0, in0: 0, in1: 1, coeff: Coeff::ONE });
-    l1.add.push(AddGate { out: 0, input: 2, coeff: Coeff::Int(-1) });
-    l1.add.push(AddGate { out: 1, input: 0, coeff: Coeff::ONE });
+    l1.mul.push(MulGate {
+        out: 0,
+        in0: 0,
+        in1: 1,
+        coeff: Coeff::ONE,
+    });
+    l1.add.push(AddGate {
+        out: 0,
+        input: 2,
+        coeff: Coeff::Int(-1),
+    });
+    l1.add.push(AddGate {
+        out: 1,
+        input: 0,
+        coeff: Coeff::ONE,
+    });
     Circuit {
-        input: InputLayout { log_width: 2, regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 2, len: 3 }] },
+        input: InputLayout {
+            log_width: 2,
+            regions: vec![Region {
+                kind: RegionKind::Private,
+                offset: 0,
+                log_len: 2,
+                len: 3,
+            }],
+        },
         layers: vec![l1],
         public_outputs: vec![1],
         ..Circuit::default()
@@ -181,19 +253,43 @@ fn constraint_circuit() -> Circuit {
 fn unchecked_output_claim_nonzero_constraint_slot_rejected() {
     let circuit = constraint_circuit();
     let bad = [F::from_u64(3), F::from_u64(4), F::from_u64(13)];
-    let w = Witness { public: &[], weights: &[], private: &bad };
+    let w = Witness {
+        public: &[],
+        weights: &[],
+        private: &bad,
+    };
     // The honest prover refuses the unsatisfied witness...
-    assert!(matches!(prover::prove_transparent(&circuit, &w, b""), Err(ProveError::Unsatisfied { slot: 0 })));
+    assert!(matches!(
+        prover::prove_transparent(&circuit, &w, b""),
+        Err(ProveError::Unsatisfied { slot: 0 })
+    ));
     // ...and a proof made anyway does not verify: the verifier, not the proof, says the
     // constraint slot is zero.
     let (proof, outputs) = gkr::prove_unchecked(&prover::Transparent, &circuit, &w, b"").unwrap();
-    let st = Statement { public: &[], outputs: &outputs, context: b"", weights_commitment: None };
-    assert_eq!(prover::verify_transparent(&circuit, &st, &proof), Err(sum_err(1, 1, 0)));
+    let st = Statement {
+        public: &[],
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: None,
+    };
+    assert_eq!(
+        prover::verify_transparent(&circuit, &st, &proof),
+        Err(sum_err(1, 1, 0))
+    );
     // The satisfied witness proves.
     let good = [F::from_u64(3), F::from_u64(4), F::from_u64(12)];
-    let w = Witness { public: &[], weights: &[], private: &good };
+    let w = Witness {
+        public: &[],
+        weights: &[],
+        private: &good,
+    };
     let (proof, outputs) = prover::prove_transparent(&circuit, &w, b"").unwrap();
-    let st = Statement { public: &[], outputs: &outputs, context: b"", weights_commitment: None };
+    let st = Statement {
+        public: &[],
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: None,
+    };
     prover::verify_transparent(&circuit, &st, &proof).unwrap();
 }
 
@@ -203,8 +299,14 @@ fn wrong_public_input_rejected() {
     let d = c.circuit.depth();
     let mut public = c.data.public.clone();
     public[1] += F::ONE;
-    let st = Statement { public: &public, ..c.statement() };
-    assert_eq!(prover::verify_transparent(&c.circuit, &st, &c.proof), Err(sum_err(d, 1, 0)));
+    let st = Statement {
+        public: &public,
+        ..c.statement()
+    };
+    assert_eq!(
+        prover::verify_transparent(&c.circuit, &st, &c.proof),
+        Err(sum_err(d, 1, 0))
+    );
 }
 
 /// Two public-input gates on one slot: `(PI0 + δ, PI1 − δ)` leaves every value, and so
@@ -213,11 +315,31 @@ fn wrong_public_input_rejected() {
 #[test]
 fn public_input_cancellation_rejected() {
     let mut l1 = Layer::new(1);
-    l1.add.push(AddGate { out: 0, input: 0, coeff: Coeff::ONE });
-    l1.constant.push(ConstGate { out: 0, coeff: Coeff::ONE, source: ConstSource::Public(0) });
-    l1.constant.push(ConstGate { out: 0, coeff: Coeff::ONE, source: ConstSource::Public(1) });
+    l1.add.push(AddGate {
+        out: 0,
+        input: 0,
+        coeff: Coeff::ONE,
+    });
+    l1.constant.push(ConstGate {
+        out: 0,
+        coeff: Coeff::ONE,
+        source: ConstSource::Public(0),
+    });
+    l1.constant.push(ConstGate {
+        out: 0,
+        coeff: Coeff::ONE,
+        source: ConstSource::Public(1),
+    });
     let circuit = Circuit {
-        input: InputLayout { log_width: 1, regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 }] },
+        input: InputLayout {
+            log_width: 1,
+            regions: vec![Region {
+                kind: RegionKind::Private,
+                offset: 0,
+                log_len: 1,
+                len: 2,
+            }],
+        },
         layers: vec![l1],
         num_public: 2,
         public_outputs: vec![0],
@@ -225,42 +347,83 @@ fn public_input_cancellation_rejected() {
     };
     let public = [F::from_u64(10), F::from_u64(20)];
     let private = [F::from_u64(5), F::from_u64(6)];
-    let w = Witness { public: &public, weights: &[], private: &private };
+    let w = Witness {
+        public: &public,
+        weights: &[],
+        private: &private,
+    };
     let (proof, outputs) = prover::prove_transparent(&circuit, &w, b"").unwrap();
     let shifted = [F::from_u64(17), F::from_u64(13)];
-    let st = Statement { public: &shifted, outputs: &outputs, context: b"", weights_commitment: None };
-    assert_eq!(prover::verify_transparent(&circuit, &st, &proof), Err(sum_err(1, 1, 0)));
+    let st = Statement {
+        public: &shifted,
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: None,
+    };
+    assert_eq!(
+        prover::verify_transparent(&circuit, &st, &proof),
+        Err(sum_err(1, 1, 0))
+    );
 }
 
 #[test]
 fn wrong_context_rejected() {
     let c = case();
-    let st = Statement { context: b"scale=2^17", ..c.statement() };
-    assert_eq!(prover::verify_transparent(&c.circuit, &st, &c.proof), Err(sum_err(c.circuit.depth(), 1, 0)));
+    let st = Statement {
+        context: b"scale=2^17",
+        ..c.statement()
+    };
+    assert_eq!(
+        prover::verify_transparent(&c.circuit, &st, &c.proof),
+        Err(sum_err(c.circuit.depth(), 1, 0))
+    );
 }
 
 #[test]
 fn wrong_statement_lengths_rejected() {
     let c = case();
     let short = &c.data.public[1..];
-    let st = Statement { public: short, ..c.statement() };
-    assert!(matches!(prover::verify_transparent(&c.circuit, &st, &c.proof), Err(VerifyError::PublicLength { .. })));
-    let st = Statement { outputs: &c.outputs[1..], ..c.statement() };
-    assert!(matches!(prover::verify_transparent(&c.circuit, &st, &c.proof), Err(VerifyError::OutputLength { .. })));
+    let st = Statement {
+        public: short,
+        ..c.statement()
+    };
+    assert!(matches!(
+        prover::verify_transparent(&c.circuit, &st, &c.proof),
+        Err(VerifyError::PublicLength { .. })
+    ));
+    let st = Statement {
+        outputs: &c.outputs[1..],
+        ..c.statement()
+    };
+    assert!(matches!(
+        prover::verify_transparent(&c.circuit, &st, &c.proof),
+        Err(VerifyError::OutputLength { .. })
+    ));
 }
 
 #[test]
 fn wrong_weights_commitment_rejected() {
     let c = case();
     let honest = c.proof.commitments[0];
-    let st = Statement { weights_commitment: Some(&honest), ..c.statement() };
+    let st = Statement {
+        weights_commitment: Some(&honest),
+        ..c.statement()
+    };
     prover::verify_transparent(&c.circuit, &st, &c.proof).unwrap();
     // A proof over other weights, against the model's commitment.
     let mut data = Data::random(&c.circuit, 4242);
     data.weights[0] += F::ONE;
     let (other, outputs) = prover::prove_transparent(&c.circuit, &data.witness(), CONTEXT).unwrap();
-    let st = Statement { public: &data.public, outputs: &outputs, context: CONTEXT, weights_commitment: Some(&honest) };
-    assert_eq!(prover::verify_transparent(&c.circuit, &st, &other), Err(VerifyError::WeightsCommitment));
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(&honest),
+    };
+    assert_eq!(
+        prover::verify_transparent(&c.circuit, &st, &other),
+        Err(VerifyError::WeightsCommitment)
+    );
 }
 
 // ---- wrong circuit ----
@@ -269,7 +432,11 @@ fn wrong_weights_commitment_rejected() {
 fn proof_for_circuit_a_rejected_on_circuit_b() {
     let c = case();
     let mut b = c.circuit.clone();
-    let g = b.layers[0].add.iter_mut().find(|g| matches!(g.coeff, Coeff::Int(_))).unwrap();
+    let g = b.layers[0]
+        .add
+        .iter_mut()
+        .find(|g| matches!(g.coeff, Coeff::Int(_)))
+        .unwrap();
     g.coeff = match g.coeff {
         Coeff::Int(v) => Coeff::Int(v.wrapping_add(1)),
         other => other,
@@ -287,7 +454,13 @@ fn dropped_layer_rejected() {
     let mut p = c.proof.clone();
     p.layers.pop();
     let d = c.circuit.depth();
-    assert_eq!(c.verify(&p), Err(VerifyError::LayerCount { expected: d, got: d - 1 }));
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::LayerCount {
+            expected: d,
+            got: d - 1
+        })
+    );
 }
 
 #[test]
@@ -296,13 +469,23 @@ fn duplicated_layer_rejected() {
     let mut p = c.proof.clone();
     p.layers.insert(1, p.layers[1].clone());
     let d = c.circuit.depth();
-    assert_eq!(c.verify(&p), Err(VerifyError::LayerCount { expected: d, got: d + 1 }));
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::LayerCount {
+            expected: d,
+            got: d + 1
+        })
+    );
 }
 
 #[test]
 fn reordered_layers_rejected() {
     // All layers the same shape, all with mul gates, so a swap is well formed.
-    let spec = Spec { log_widths: vec![5, 5, 5, 5], mul_percent: 60, ..Spec::default() };
+    let spec = Spec {
+        log_widths: vec![5, 5, 5, 5],
+        mul_percent: 60,
+        ..Spec::default()
+    };
     let c = Case::new(&spec, 8);
     let mut p = c.proof.clone();
     p.layers.swap(0, 1);
@@ -315,7 +498,15 @@ fn round_polynomial_of_too_high_degree_rejected() {
     let d = c.circuit.depth();
     let mut p = c.proof.clone();
     p.layers[0].phase1[1].0.push(E::ZERO);
-    let want = VerifyError::Sumcheck { layer: d, phase: 1, source: SumcheckError::Degree { round: 1, expected: 3, got: 4 } };
+    let want = VerifyError::Sumcheck {
+        layer: d,
+        phase: 1,
+        source: SumcheckError::Degree {
+            round: 1,
+            expected: 3,
+            got: 4,
+        },
+    };
     assert_eq!(c.verify(&p), Err(want));
 }
 
@@ -325,7 +516,15 @@ fn round_polynomial_with_too_few_evaluations_rejected() {
     let d = c.circuit.depth();
     let mut p = c.proof.clone();
     p.layers[0].phase1[0].0.pop();
-    let want = VerifyError::Sumcheck { layer: d, phase: 1, source: SumcheckError::Degree { round: 0, expected: 3, got: 2 } };
+    let want = VerifyError::Sumcheck {
+        layer: d,
+        phase: 1,
+        source: SumcheckError::Degree {
+            round: 0,
+            expected: 3,
+            got: 2,
+        },
+    };
     assert_eq!(c.verify(&p), Err(want));
 }
 
@@ -336,7 +535,11 @@ fn dropped_and_extra_rounds_rejected() {
     let n = c.proof.layers[0].phase1.len();
     let mut p = c.proof.clone();
     p.layers[0].phase1.pop();
-    let want = |got| VerifyError::Sumcheck { layer: d, phase: 1, source: SumcheckError::RoundCount { expected: n, got } };
+    let want = |got| VerifyError::Sumcheck {
+        layer: d,
+        phase: 1,
+        source: SumcheckError::RoundCount { expected: n, got },
+    };
     assert_eq!(c.verify(&p), Err(want(n - 1)));
     let mut p = c.proof.clone();
     p.layers[0].phase1.push(RoundPoly(vec![E::ZERO; 3]));
@@ -355,16 +558,41 @@ fn reordered_rounds_rejected() {
 #[test]
 fn missing_or_extra_phase_two_rejected() {
     let c = case();
-    let l = c.proof.layers.iter().position(|l| l.phase2.is_some()).unwrap();
+    let l = c
+        .proof
+        .layers
+        .iter()
+        .position(|l| l.phase2.is_some())
+        .unwrap();
     let k = c.circuit.depth() - l;
     let mut p = c.proof.clone();
     p.layers[l].phase2 = None;
-    assert_eq!(c.verify(&p), Err(VerifyError::Phase2Shape { layer: k, expected: true }));
-    let l = c.proof.layers.iter().position(|l| l.phase2.is_none()).unwrap();
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::Phase2Shape {
+            layer: k,
+            expected: true
+        })
+    );
+    let l = c
+        .proof
+        .layers
+        .iter()
+        .position(|l| l.phase2.is_none())
+        .unwrap();
     let k = c.circuit.depth() - l;
     let mut p = c.proof.clone();
-    p.layers[l].phase2 = Some(Phase2Proof { rounds: vec![], vy: E::ZERO });
-    assert_eq!(c.verify(&p), Err(VerifyError::Phase2Shape { layer: k, expected: false }));
+    p.layers[l].phase2 = Some(Phase2Proof {
+        rounds: vec![],
+        vy: E::ZERO,
+    });
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::Phase2Shape {
+            layer: k,
+            expected: false
+        })
+    );
 }
 
 #[test]
@@ -372,10 +600,22 @@ fn wrong_commitment_and_opening_counts_rejected() {
     let c = case();
     let mut p = c.proof.clone();
     p.commitments.pop();
-    assert_eq!(c.verify(&p), Err(VerifyError::CommitmentCount { expected: 2, got: 1 }));
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::CommitmentCount {
+            expected: 2,
+            got: 1
+        })
+    );
     let mut p = c.proof.clone();
     p.openings.push(p.openings[0].clone());
-    assert_eq!(c.verify(&p), Err(VerifyError::OpeningCount { expected: 2, got: 3 }));
+    assert_eq!(
+        c.verify(&p),
+        Err(VerifyError::OpeningCount {
+            expected: 2,
+            got: 3
+        })
+    );
 }
 
 // ---- bytes ----
@@ -386,7 +626,10 @@ fn truncated_proof_rejected() {
     let bytes = c.proof.to_bytes();
     for cut in [0, 3, 8, bytes.len() / 2, bytes.len() - 1] {
         let res = prover::verify_transparent_bytes(&c.circuit, &c.statement(), &bytes[..cut]);
-        assert!(matches!(res, Err(VerifyError::Decode(_))), "cut at {cut}: {res:?}");
+        assert!(
+            matches!(res, Err(VerifyError::Decode(_))),
+            "cut at {cut}: {res:?}"
+        );
     }
 }
 
@@ -396,7 +639,12 @@ fn extended_proof_rejected() {
     let mut bytes = c.proof.to_bytes();
     bytes.push(0);
     let res = prover::verify_transparent_bytes(&c.circuit, &c.statement(), &bytes);
-    assert_eq!(res, Err(VerifyError::Decode(circuits::DecodeError::TrailingBytes { count: 1 })));
+    assert_eq!(
+        res,
+        Err(VerifyError::Decode(circuits::DecodeError::TrailingBytes {
+            count: 1
+        }))
+    );
 }
 
 #[test]
@@ -414,7 +662,12 @@ fn non_canonical_field_element_rejected() {
     forged[at..at + 8].copy_from_slice(&alias.to_le_bytes());
     assert_eq!(honest, c.proof);
     let res = prover::verify_transparent_bytes(&c.circuit, &c.statement(), &forged);
-    assert_eq!(res, Err(VerifyError::Decode(circuits::DecodeError::NonCanonical { offset: at })));
+    assert_eq!(
+        res,
+        Err(VerifyError::Decode(circuits::DecodeError::NonCanonical {
+            offset: at
+        }))
+    );
 }
 
 #[test]
@@ -423,7 +676,13 @@ fn hostile_length_prefix_rejected_without_allocation() {
     let mut bytes = c.proof.to_bytes();
     bytes[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
     let res = prover::verify_transparent_bytes(&c.circuit, &c.statement(), &bytes);
-    assert!(matches!(res, Err(VerifyError::Decode(circuits::DecodeError::Length { .. }))), "{res:?}");
+    assert!(
+        matches!(
+            res,
+            Err(VerifyError::Decode(circuits::DecodeError::Length { .. }))
+        ),
+        "{res:?}"
+    );
 }
 
 // ---- the input layer: an opening that proves other values ----
@@ -441,10 +700,23 @@ impl CommitmentScheme<F, E> for Unbound {
         ([0; 32], values.to_vec())
     }
     fn open(&self, data: &Vec<F>, _: &[&[E]], _: &mut Transcript) -> TransparentOpening<F> {
-        TransparentOpening { values: data.clone() }
+        TransparentOpening {
+            values: data.clone(),
+        }
     }
-    fn verify(&self, _: &Digest, _: u8, _: usize, points: &[&[E]], o: &TransparentOpening<F>, _: &mut Transcript) -> Result<Vec<E>, CommitError> {
-        Ok(points.iter().map(|p| prover::mle::evaluate_base(&o.values, p)).collect())
+    fn verify(
+        &self,
+        _: &Digest,
+        _: u8,
+        _: usize,
+        points: &[&[E]],
+        o: &TransparentOpening<F>,
+        _: &mut Transcript,
+    ) -> Result<Vec<E>, CommitError> {
+        Ok(points
+            .iter()
+            .map(|p| prover::mle::evaluate_base(&o.values, p))
+            .collect())
     }
 }
 
@@ -452,11 +724,20 @@ impl CommitmentScheme<F, E> for Unbound {
 fn input_layer_mismatch_rejected() {
     let c = case();
     let w = c.data.witness();
-    let (mut proof, outputs) = gkr::prove::<F, E, Unbound>(&Unbound, &c.circuit, &w, CONTEXT).unwrap();
-    let st = Statement { public: &c.data.public, outputs: &outputs, context: CONTEXT, weights_commitment: None };
+    let (mut proof, outputs) =
+        gkr::prove::<F, E, Unbound>(&Unbound, &c.circuit, &w, CONTEXT).unwrap();
+    let st = Statement {
+        public: &c.data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: None,
+    };
     gkr::verify(&Unbound, &c.circuit, &st, &proof).unwrap();
     proof.openings[1].values[3] += F::ONE;
-    assert_eq!(gkr::verify(&Unbound, &c.circuit, &st, &proof), Err(VerifyError::InputClaim { claim: 0 }));
+    assert_eq!(
+        gkr::verify(&Unbound, &c.circuit, &st, &proof),
+        Err(VerifyError::InputClaim { claim: 0 })
+    );
 }
 
 // ---- encoding round trip of a forged proof keeps its forgery (no silent repair) ----
