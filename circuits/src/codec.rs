@@ -7,40 +7,65 @@
 
 use crate::DecodeError;
 
-/// Appends fixed-width little-endian values to a buffer.
+/// Appends fixed-width little-endian values to a buffer, or streams them into a BLAKE3
+/// hasher (so a digest never materialises the whole encoding).
 #[derive(Default, Debug)]
 pub struct Writer {
     buf: Vec<u8>,
+    hasher: Option<Box<blake3::Hasher>>,
 }
+
+/// Buffered bytes handed to the hasher at a time in hashing mode.
+const HASH_CHUNK: usize = 1 << 16;
 
 impl Writer {
     /// An empty writer.
     pub fn new() -> Self {
         Writer::default()
     }
-    /// The bytes written so far.
+    /// A writer that hashes what it is given instead of keeping it.
+    pub fn hashing(hasher: blake3::Hasher) -> Self {
+        Writer {
+            buf: Vec::with_capacity(HASH_CHUNK + 64),
+            hasher: Some(Box::new(hasher)),
+        }
+    }
+    /// The bytes written so far (empty in hashing mode).
     pub fn into_bytes(self) -> Vec<u8> {
         self.buf
     }
+    /// The hash of everything written, in hashing mode; the hash of the buffer otherwise.
+    pub fn finish_hash(mut self) -> [u8; 32] {
+        let mut h = self.hasher.take().map_or_else(blake3::Hasher::new, |b| *b);
+        h.update(&self.buf);
+        *h.finalize().as_bytes()
+    }
     /// Raw bytes, no length prefix.
+    #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
+        if let Some(h) = self.hasher.as_mut() {
+            if self.buf.len() >= HASH_CHUNK {
+                h.update(&self.buf);
+                self.buf.clear();
+            }
+        }
     }
     /// One byte.
     pub fn u8(&mut self, v: u8) {
-        self.buf.push(v);
+        self.bytes(&[v]);
     }
     /// A `u32`, little-endian.
     pub fn u32(&mut self, v: u32) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
     /// A `u64`, little-endian.
     pub fn u64(&mut self, v: u64) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
     /// An `i64`, little-endian two's complement.
     pub fn i64(&mut self, v: i64) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
     /// A length prefix. Lengths beyond `u32::MAX` cannot occur in lamina's formats (every
     /// width is at most 2^30), so exceeding it is an internal bug.

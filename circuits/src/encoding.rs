@@ -32,15 +32,24 @@ impl CircuitDigest {
     }
 }
 
-fn put_coeff(w: &mut Writer, c: Coeff) {
+/// Gate bytes: fixed-size arrays per (gate kind, coefficient kind), so every copy has a
+/// compile-time length and inlines; the digest streams millions of gates.
+fn gate_bytes<const N: usize, const M: usize>(w: &mut Writer, slots: [u32; N], c: Coeff) {
+    let mut head = [0u8; M];
+    for (k, v) in slots.iter().enumerate() {
+        head[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    w.bytes(&head);
     match c {
         Coeff::Int(v) => {
-            w.u8(0);
-            w.i64(v);
+            let mut t = [0u8; 9];
+            t[1..].copy_from_slice(&v.to_le_bytes());
+            w.bytes(&t);
         }
         Coeff::Challenge(i) => {
-            w.u8(1);
-            w.u32(i);
+            let mut t = [1u8; 5];
+            t[1..].copy_from_slice(&i.to_le_bytes());
+            w.bytes(&t);
         }
     }
 }
@@ -62,6 +71,11 @@ impl Circuit {
     /// The canonical encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        self.encode(&mut w);
+        w.into_bytes()
+    }
+
+    fn encode(&self, w: &mut Writer) {
         w.bytes(&CIRCUIT_MAGIC);
         w.u32(CIRCUIT_FORMAT_VERSION);
         w.u32(self.num_public);
@@ -79,21 +93,15 @@ impl Circuit {
             w.u8(l.log_width);
             w.length(l.mul.len());
             for g in &l.mul {
-                w.u32(g.out);
-                w.u32(g.in0);
-                w.u32(g.in1);
-                put_coeff(&mut w, g.coeff);
+                gate_bytes::<3, 12>(w, [g.out, g.in0, g.in1], g.coeff);
             }
             w.length(l.add.len());
             for g in &l.add {
-                w.u32(g.out);
-                w.u32(g.input);
-                put_coeff(&mut w, g.coeff);
+                gate_bytes::<2, 8>(w, [g.out, g.input], g.coeff);
             }
             w.length(l.constant.len());
             for g in &l.constant {
-                w.u32(g.out);
-                put_coeff(&mut w, g.coeff);
+                gate_bytes::<1, 4>(w, [g.out], g.coeff);
                 match g.source {
                     ConstSource::One => w.u8(0),
                     ConstSource::Public(i) => {
@@ -107,7 +115,6 @@ impl Circuit {
         for &s in &self.public_outputs {
             w.u32(s);
         }
-        w.into_bytes()
     }
 
     /// Decodes and validates a circuit; rejects trailing bytes.
@@ -209,8 +216,10 @@ impl Circuit {
         Ok(circuit)
     }
 
-    /// BLAKE3 over the canonical encoding.
+    /// BLAKE3 over the canonical encoding, streamed (equal to hashing `to_bytes()`).
     pub fn digest(&self) -> CircuitDigest {
-        CircuitDigest(*blake3::hash(&self.to_bytes()).as_bytes())
+        let mut w = Writer::hashing(blake3::Hasher::new());
+        self.encode(&mut w);
+        CircuitDigest(w.finish_hash())
     }
 }

@@ -186,6 +186,11 @@ fn encoding_round_trips_and_is_canonical() {
         assert_eq!(back, c);
         assert_eq!(back.to_bytes(), bytes);
         assert_eq!(back.digest(), c.digest());
+        assert_eq!(
+            c.digest().0,
+            *blake3::hash(&bytes).as_bytes(),
+            "streamed digest = hash of the encoding"
+        );
     }
 }
 

@@ -17,11 +17,54 @@ mod values;
 mod verify;
 mod wiring;
 
-pub use prove::{Witness, prove, prove_unchecked};
+pub use prove::{Witness, prove, prove_prepared, prove_unchecked};
 pub use values::{LayerValues, evaluate};
-pub use verify::verify;
+pub use verify::{verify, verify_prepared};
 
-use circuits::{Circuit, RegionKind};
+use circuits::{Circuit, CircuitDigest, CircuitError, DecodeError, RegionKind};
+
+/// A circuit validated and digested once, for proving or verifying many statements on
+/// it (the per-slice case: one circuit, many inferences).
+#[derive(Clone, Copy, Debug)]
+pub struct PreparedCircuit<'a> {
+    circuit: &'a Circuit,
+    digest: CircuitDigest,
+}
+
+impl<'a> PreparedCircuit<'a> {
+    /// Validates and digests `circuit`.
+    pub fn new(circuit: &'a Circuit) -> Result<Self, CircuitError> {
+        circuit.validate()?;
+        Ok(PreparedCircuit {
+            circuit,
+            digest: circuit.digest(),
+        })
+    }
+
+    /// `circuit` decoded from `bytes` (which [`Circuit::from_bytes`] accepted): the
+    /// encoding is canonical, so the digest is the hash of these bytes.
+    pub fn from_canonical_bytes(circuit: &'a Circuit, bytes: &[u8]) -> Result<Self, DecodeError> {
+        let digest = CircuitDigest(*blake3::hash(bytes).as_bytes());
+        if Circuit::from_bytes(bytes)? != *circuit {
+            return Err(DecodeError::Invalid(CircuitError::Length {
+                what: "circuit bytes",
+                expected: 0,
+                got: bytes.len(),
+            }));
+        }
+        Ok(PreparedCircuit { circuit, digest })
+    }
+
+    /// The circuit.
+    pub fn circuit(&self) -> &'a Circuit {
+        self.circuit
+    }
+
+    /// Its digest.
+    pub fn digest(&self) -> &CircuitDigest {
+        &self.digest
+    }
+}
 
 /// The committed regions of a circuit's input layer, in commitment order.
 pub fn committed_regions(circuit: &Circuit) -> Vec<circuits::Region> {

@@ -1,8 +1,8 @@
 //! The GKR prover.
 
-use super::committed_regions;
 use super::values::{LayerValues, evaluate};
 use super::wiring::Lower;
+use super::{PreparedCircuit, committed_regions};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::ProveError;
@@ -40,7 +40,28 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    prove_inner(scheme, circuit, witness, context, true)
+    prove_inner(
+        scheme,
+        &PreparedCircuit::new(circuit)?,
+        witness,
+        context,
+        true,
+    )
+}
+
+/// [`prove`] on a circuit validated and digested beforehand.
+pub fn prove_prepared<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    prove_inner(scheme, prepared, witness, context, true)
 }
 
 /// [`prove`] without the satisfaction check: it proves whatever the witness computes and
@@ -58,7 +79,13 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    prove_inner(scheme, circuit, witness, context, false)
+    prove_inner(
+        scheme,
+        &PreparedCircuit::new(circuit)?,
+        witness,
+        context,
+        false,
+    )
 }
 
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), ProveError> {
@@ -100,7 +127,7 @@ fn outputs<F: Field, E: ExtensionField<F>>(
 
 fn prove_inner<F, E, C>(
     scheme: &C,
-    circuit: &Circuit,
+    prepared: &PreparedCircuit<'_>,
     witness: &Witness<'_, F>,
     context: &[u8],
     check: bool,
@@ -110,7 +137,7 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    circuit.validate()?;
+    let circuit = prepared.circuit();
     check_len(
         "public input",
         circuit.num_public as usize,
@@ -163,14 +190,13 @@ where
             input,
         )
     };
-    let digest = circuit.digest();
     let statement = Statement {
         public: witness.public,
         outputs: &claimed,
         context,
         weights_commitment: None,
     };
-    let mut t = bind_statement::<F, E>(C::ID, &digest, &statement, &commitments);
+    let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), &statement, &commitments);
     let challenges: Vec<E> = t.challenges(labels::CIRCUIT_CHALLENGE, n_ch);
     let values = match early {
         Some(v) => v,

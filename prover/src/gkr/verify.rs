@@ -4,12 +4,12 @@
 //! is checked against them before use. The expected output is computed here from the
 //! statement (claimed public outputs, zeros elsewhere), never read from the proof.
 
-use super::committed_regions;
 use super::wiring::{self, Lower};
+use super::{PreparedCircuit, committed_regions};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::VerifyError;
-use crate::mle;
+use crate::mle::{self, SplitEq};
 use crate::proof::Proof;
 use crate::statement::{Statement, bind_statement};
 use crate::sumcheck;
@@ -28,7 +28,22 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    circuit.validate()?;
+    verify_prepared(scheme, &PreparedCircuit::new(circuit)?, statement, proof)
+}
+
+/// [`verify`] on a circuit validated and digested beforehand.
+pub fn verify_prepared<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let circuit = prepared.circuit();
     let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(
@@ -75,7 +90,7 @@ where
         let ok = at.is_some_and(|i| proof.commitments[i] == *expected);
         expect(ok, VerifyError::WeightsCommitment)?;
     }
-    let mut t = bind_statement::<F, E>(C::ID, &circuit.digest(), statement, &proof.commitments);
+    let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), statement, &proof.commitments);
     let challenges: Vec<E> =
         t.challenges(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
     let lower = Lower::<F, E>::new(&challenges);
@@ -104,12 +119,16 @@ where
             },
         )?;
 
-        let mut e = mle::eq_table_scaled(&points[0].0, points[0].1);
-        for (p, w) in &points[1..] {
-            for (x, y) in e.iter_mut().zip(mle::eq_table_scaled(p, *w)) {
-                *x += y;
+        // E(z) = Σ_c w_c·eq(r_c, z), from L1-resident half tables.
+        let width = 1usize << layer.log_width;
+        let first = SplitEq::new(&points[0].0, points[0].1);
+        let e: Vec<E> = match points.get(1) {
+            None => (0..width).map(|o| first.get(o)).collect(),
+            Some((p, w)) => {
+                let second = SplitEq::new(p, *w);
+                (0..width).map(|o| first.get(o) + second.get(o)).collect()
             }
-        }
+        };
         claim -= wiring::constant(layer, &e, statement.public, &lower);
 
         let sc = sumcheck::verify(claim, a, 2, &lp.phase1, &mut t).map_err(|source| {
@@ -121,7 +140,7 @@ where
         })?;
         let (rx, vx) = (sc.point, lp.vx);
         t.absorb_field(labels::VX, &[vx]);
-        let eq_rx = mle::eq_table(&rx);
+        let eq_rx = SplitEq::new(&rx, E::ONE);
         let after_add = sc.value - vx * wiring::add(layer, &e, &eq_rx, &lower);
 
         match &lp.phase2 {
@@ -145,7 +164,7 @@ where
                     })?;
                 let (ry, vy) = (sc.point, p2.vy);
                 t.absorb_field(labels::VY, &[vy]);
-                let eq_ry = mle::eq_table(&ry);
+                let eq_ry = SplitEq::new(&ry, E::ONE);
                 let m = wiring::mul(layer, &e, &eq_rx, &eq_ry, &lower);
                 expect(
                     sc.value == vx * vy * m,

@@ -2,6 +2,7 @@
 //! with eq tables (verifier, serial), and coefficient lowering shared with the prover.
 
 use crate::arith::{ExtensionField, Field};
+use crate::mle::SplitEq;
 use circuits::{Coeff, ConstSource, Layer};
 use std::marker::PhantomData;
 
@@ -61,13 +62,13 @@ pub(crate) fn constant<F: Field, E: ExtensionField<F>>(
 pub(crate) fn add<F: Field, E: ExtensionField<F>>(
     layer: &Layer,
     e: &[E],
-    eq_rx: &[E],
+    eq_rx: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
 ) -> E {
     layer
         .add
         .iter()
-        .map(|g| lower.times(g.coeff, e[g.out as usize] * eq_rx[g.input as usize]))
+        .map(|g| lower.times(g.coeff, e[g.out as usize]) * eq_rx.get(g.input as usize))
         .sum()
 }
 
@@ -75,18 +76,17 @@ pub(crate) fn add<F: Field, E: ExtensionField<F>>(
 pub(crate) fn mul<F: Field, E: ExtensionField<F>>(
     layer: &Layer,
     e: &[E],
-    eq_rx: &[E],
-    eq_ry: &[E],
+    eq_rx: &SplitEq<E>,
+    eq_ry: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
 ) -> E {
     layer
         .mul
         .iter()
         .map(|g| {
-            lower.times(
-                g.coeff,
-                e[g.out as usize] * eq_rx[g.in0 as usize] * eq_ry[g.in1 as usize],
-            )
+            lower.times(g.coeff, e[g.out as usize])
+                * eq_rx.get(g.in0 as usize)
+                * eq_ry.get(g.in1 as usize)
         })
         .sum()
 }
