@@ -44,11 +44,11 @@ impl Writer {
     #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
-        if let Some(h) = self.hasher.as_mut() {
-            if self.buf.len() >= HASH_CHUNK {
-                h.update(&self.buf);
-                self.buf.clear();
-            }
+        if let Some(h) = self.hasher.as_mut()
+            && self.buf.len() >= HASH_CHUNK
+        {
+            h.update(&self.buf);
+            self.buf.clear();
         }
     }
     /// One byte.

@@ -68,15 +68,15 @@ impl Circuit {
             for (g, c) in layer.constant.iter().enumerate() {
                 out("const", g, c.out)?;
                 coeff("const", g, c.coeff)?;
-                if let ConstSource::Public(index) = c.source {
-                    if index >= self.num_public {
-                        return Err(CircuitError::PublicIndex {
-                            layer: k,
-                            gate: g,
-                            index,
-                            count: self.num_public,
-                        });
-                    }
+                if let ConstSource::Public(index) = c.source
+                    && index >= self.num_public
+                {
+                    return Err(CircuitError::PublicIndex {
+                        layer: k,
+                        gate: g,
+                        index,
+                        count: self.num_public,
+                    });
                 }
             }
             prev_width = width;

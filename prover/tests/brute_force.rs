@@ -159,13 +159,13 @@ fn gkr_layer_identity_matches_brute_force() {
                 for g in layer.add.iter().filter(|g| g.input as usize == x) {
                     h += eq[g.out as usize] * lower(g.coeff);
                 }
-                for y in 0..w {
+                for (y, &vy) in prev.iter().enumerate() {
                     for g in layer
                         .mul
                         .iter()
                         .filter(|g| g.in0 as usize == x && g.in1 as usize == y)
                     {
-                        h += eq[g.out as usize] * (lower(g.coeff) * prev[y]);
+                        h += eq[g.out as usize] * (lower(g.coeff) * vy);
                     }
                 }
                 rhs += h * prev[x];

@@ -15,6 +15,9 @@ use crate::transcript::{Transcript, labels};
 use circuits::{Circuit, Layer, RegionKind};
 use std::borrow::Cow;
 
+/// What proving returns: the proof and the public outputs it proves.
+pub type Proven<F, E, C> = (Proof<E, <C as CommitmentScheme<F, E>>::Opening>, Vec<F>);
+
 /// The prover's private data and the public input.
 #[derive(Clone, Copy, Debug)]
 pub struct Witness<'a, F> {
@@ -34,7 +37,7 @@ pub fn prove<F, E, C>(
     circuit: &Circuit,
     witness: &Witness<'_, F>,
     context: &[u8],
-) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+) -> Result<Proven<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
@@ -55,7 +58,7 @@ pub fn prove_prepared<F, E, C>(
     prepared: &PreparedCircuit<'_>,
     witness: &Witness<'_, F>,
     context: &[u8],
-) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+) -> Result<Proven<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
@@ -73,7 +76,7 @@ pub fn prove_unchecked<F, E, C>(
     circuit: &Circuit,
     witness: &Witness<'_, F>,
     context: &[u8],
-) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+) -> Result<Proven<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
@@ -117,10 +120,8 @@ fn outputs<F: Field, E: ExtensionField<F>>(
         })?;
         claimed.push(b);
     }
-    if check {
-        if let Some(slot) = (0..out.len()).find(|&s| !public[s] && out.get(s) != E::ZERO) {
-            return Err(ProveError::Unsatisfied { slot });
-        }
+    if check && let Some(slot) = (0..out.len()).find(|&s| !public[s] && out.get(s) != E::ZERO) {
+        return Err(ProveError::Unsatisfied { slot });
     }
     Ok(claimed)
 }
@@ -131,7 +132,7 @@ fn prove_inner<F, E, C>(
     witness: &Witness<'_, F>,
     context: &[u8],
     check: bool,
-) -> Result<(Proof<E, C::Opening>, Vec<F>), ProveError>
+) -> Result<Proven<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
