@@ -225,3 +225,27 @@ fn verifying_twice_gives_the_same_result() {
     case.verify(&case.proof).unwrap();
     assert_eq!(circuit_before, case.circuit);
 }
+
+#[test]
+fn prepared_circuits_prove_and_verify() {
+    let case = Case::new(&rich_spec(), 6);
+    let bytes = case.circuit.to_bytes();
+    let from_bytes = gkr::PreparedCircuit::from_bytes(&bytes).unwrap();
+    let fresh = gkr::PreparedCircuit::new(&case.circuit).unwrap();
+    assert_eq!(from_bytes.digest(), fresh.digest());
+    assert_eq!(from_bytes.circuit(), &case.circuit);
+    let scheme = prover::Transparent;
+    let (proof, outputs) = gkr::prove_prepared::<F, GoldilocksExt2, _>(
+        &scheme,
+        &from_bytes,
+        &case.data.witness(),
+        common::CONTEXT,
+    )
+    .unwrap();
+    assert_eq!(
+        proof, case.proof,
+        "prepared and plain proving agree byte for byte"
+    );
+    assert_eq!(outputs, case.outputs);
+    gkr::verify_prepared(&scheme, &fresh, &case.statement(), &proof).unwrap();
+}

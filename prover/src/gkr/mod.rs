@@ -22,12 +22,13 @@ pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
 use circuits::{Circuit, CircuitDigest, CircuitError, DecodeError, RegionKind};
+use std::borrow::Cow;
 
 /// A circuit validated and digested once, for proving or verifying many statements on
 /// it (the per-slice case: one circuit, many inferences).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct PreparedCircuit<'a> {
-    circuit: &'a Circuit,
+    circuit: Cow<'a, Circuit>,
     digest: CircuitDigest,
 }
 
@@ -36,28 +37,25 @@ impl<'a> PreparedCircuit<'a> {
     pub fn new(circuit: &'a Circuit) -> Result<Self, CircuitError> {
         circuit.validate()?;
         Ok(PreparedCircuit {
-            circuit,
             digest: circuit.digest(),
+            circuit: Cow::Borrowed(circuit),
         })
     }
 
-    /// `circuit` decoded from `bytes` (which [`Circuit::from_bytes`] accepted): the
-    /// encoding is canonical, so the digest is the hash of these bytes.
-    pub fn from_canonical_bytes(circuit: &'a Circuit, bytes: &[u8]) -> Result<Self, DecodeError> {
-        let digest = CircuitDigest(*blake3::hash(bytes).as_bytes());
-        if Circuit::from_bytes(bytes)? != *circuit {
-            return Err(DecodeError::Invalid(CircuitError::Length {
-                what: "circuit bytes",
-                expected: 0,
-                got: bytes.len(),
-            }));
-        }
-        Ok(PreparedCircuit { circuit, digest })
+    /// Decodes (and so validates) a circuit. The encoding is canonical — every accepted
+    /// byte string is the encoding of the circuit it decodes to — so the digest is the
+    /// hash of these bytes, with no re-encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PreparedCircuit<'static>, DecodeError> {
+        let circuit = Circuit::from_bytes(bytes)?;
+        Ok(PreparedCircuit {
+            circuit: Cow::Owned(circuit),
+            digest: CircuitDigest(*blake3::hash(bytes).as_bytes()),
+        })
     }
 
     /// The circuit.
-    pub fn circuit(&self) -> &'a Circuit {
-        self.circuit
+    pub fn circuit(&self) -> &Circuit {
+        &self.circuit
     }
 
     /// Its digest.

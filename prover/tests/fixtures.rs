@@ -1,0 +1,110 @@
+//! Frozen formats: a committed circuit, statement and proof (testdata/engine) must keep
+//! verifying, and the transcript's challenge bytes are pinned.
+//!
+//! Regenerate the fixture (only with a deliberate format or protocol version bump):
+//! `cargo test -p prover --test fixtures -- --ignored regenerate`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use circuits::Circuit;
+use circuits::random::{self, Spec};
+use prover::transcript::Transcript;
+use prover::{
+    Field, Goldilocks, GoldilocksExt2, PrimeField64, Statement, TransparentProof, Witness,
+};
+use std::path::PathBuf;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/engine")
+}
+
+fn read_u64s(name: &str) -> Vec<Goldilocks> {
+    std::fs::read_to_string(dir().join(name))
+        .unwrap()
+        .split_whitespace()
+        .map(|t| Goldilocks::from_canonical(t.parse().unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn committed_proof_verifies() {
+    let circuit = Circuit::from_bytes(&std::fs::read(dir().join("circuit.bin")).unwrap()).unwrap();
+    let proof = std::fs::read(dir().join("proof.bin")).unwrap();
+    let public = read_u64s("public.txt");
+    let outputs = read_u64s("outputs.txt");
+    let st = Statement {
+        public: &public,
+        outputs: &outputs,
+        context: b"fixture",
+        weights_commitment: None,
+    };
+    prover::verify_transparent_bytes(&circuit, &st, &proof).unwrap();
+    // Re-encoding the decoded proof gives the committed bytes.
+    assert_eq!(
+        TransparentProof::from_bytes(&proof).unwrap().to_bytes(),
+        proof
+    );
+}
+
+#[test]
+fn transcript_golden_bytes() {
+    let mut t = Transcript::new(b"lamina-gkr");
+    t.absorb(b"label", b"data");
+    let c: GoldilocksExt2 = t.challenge(b"c");
+    let mut w = circuits::codec::Writer::new();
+    c.encode(&mut w);
+    let hex: String = w.into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let golden = std::fs::read_to_string(dir().join("transcript_challenge.hex")).unwrap();
+    assert_eq!(
+        hex,
+        golden.trim(),
+        "transcript encoding changed: bump PROTOCOL_VERSION"
+    );
+}
+
+#[test]
+#[ignore = "writes testdata/engine; run only for a deliberate format change"]
+fn regenerate() {
+    let spec = Spec {
+        log_widths: vec![5, 5, 4, 3],
+        num_public: 3,
+        const_percent: 30,
+        zero_outputs: 2,
+        ..Spec::default()
+    };
+    let circuit = random::circuit(&spec, 2026);
+    let f = |v: Vec<u64>| v.into_iter().map(Goldilocks::from_u64).collect::<Vec<_>>();
+    let public = f(random::values(3, 1));
+    let weights = f(random::values(
+        circuit.input.len_of(circuits::RegionKind::Weights),
+        2,
+    ));
+    let private = f(random::values(
+        circuit.input.len_of(circuits::RegionKind::Private),
+        3,
+    ));
+    let w = Witness {
+        public: &public,
+        weights: &weights,
+        private: &private,
+    };
+    let (proof, outputs) = prover::prove_transparent(&circuit, &w, b"fixture").unwrap();
+    let txt = |v: &[Goldilocks]| {
+        v.iter()
+            .map(|x| x.as_u64().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    std::fs::create_dir_all(dir()).unwrap();
+    std::fs::write(dir().join("circuit.bin"), circuit.to_bytes()).unwrap();
+    std::fs::write(dir().join("proof.bin"), proof.to_bytes()).unwrap();
+    std::fs::write(dir().join("public.txt"), txt(&public)).unwrap();
+    std::fs::write(dir().join("outputs.txt"), txt(&outputs)).unwrap();
+    let mut t = Transcript::new(b"lamina-gkr");
+    t.absorb(b"label", b"data");
+    let c: GoldilocksExt2 = t.challenge(b"c");
+    let mut wr = circuits::codec::Writer::new();
+    c.encode(&mut wr);
+    let hex: String = wr.into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(dir().join("transcript_challenge.hex"), hex + "\n").unwrap();
+}
