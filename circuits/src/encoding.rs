@@ -5,7 +5,8 @@
 //!  regions (len u32, each: kind u8, offset u32, log_len u8, len u32) |
 //!  layers (len u32, each: log_width u8, mul gates, add gates, const gates) |
 //!  public_outputs (len u32, each u32)`.
-//! A coefficient is a tag byte (0 = integer, 1 = challenge) and an `i64` or `u32`; a
+//! A coefficient is a tag byte (0 = integer `i64`, 1 = challenge `u32`, 2 = challenge
+//! `u32` times integer `i64`); a
 //! constant gate's source is a tag byte (0 = one, 1 = public) and, for public, a `u32`.
 //! Gates keep their order: the encoding is a function of the value, so equal circuits have
 //! equal bytes and equal digests.
@@ -51,6 +52,12 @@ fn gate_bytes<const N: usize, const M: usize>(w: &mut Writer, slots: [u32; N], c
             t[1..].copy_from_slice(&i.to_le_bytes());
             w.bytes(&t);
         }
+        Coeff::ChallengeTimes(i, f) => {
+            let mut t = [2u8; 13];
+            t[1..5].copy_from_slice(&i.to_le_bytes());
+            t[5..].copy_from_slice(&f.to_le_bytes());
+            w.bytes(&t);
+        }
     }
 }
 
@@ -59,6 +66,10 @@ fn get_coeff(r: &mut Reader<'_>) -> Result<Coeff, DecodeError> {
     match r.u8("coefficient tag")? {
         0 => Ok(Coeff::Int(r.i64("integer coefficient")?)),
         1 => Ok(Coeff::Challenge(r.u32("challenge index")?)),
+        2 => Ok(Coeff::ChallengeTimes(
+            r.u32("challenge index")?,
+            r.i64("challenge factor")?,
+        )),
         tag => Err(DecodeError::Tag {
             tag,
             what: "coefficient",

@@ -137,6 +137,7 @@ impl Circuit {
         let lower = |c: Coeff| match c {
             Coeff::Int(v) => Residue::from_i64(v),
             Coeff::Challenge(i) => challenges[i as usize],
+            Coeff::ChallengeTimes(i, f) => challenges[i as usize] * Residue::from_i64(f),
         };
         let mut values = vec![input];
         for layer in &self.layers {

@@ -13,11 +13,22 @@ pub enum Coeff {
     /// The challenge with this index (`< Circuit::num_challenges`), drawn from the
     /// extension field.
     Challenge(u32),
+    /// A challenge times an integer: how the compiler folds a constraint term `c·x` into a
+    /// random combination `ρ_j·c·x` without a slot of its own.
+    ChallengeTimes(u32, i64),
 }
 
 impl Coeff {
     /// The coefficient 1 (a relay when used on an add gate).
     pub const ONE: Coeff = Coeff::Int(1);
+
+    /// The challenge index, if the coefficient references one.
+    pub fn challenge(self) -> Option<u32> {
+        match self {
+            Coeff::Int(_) => None,
+            Coeff::Challenge(i) | Coeff::ChallengeTimes(i, _) => Some(i),
+        }
+    }
 }
 
 /// `out[out] += coeff · in[in0] · in[in1]`.

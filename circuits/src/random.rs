@@ -74,7 +74,12 @@ impl Default for Spec {
 
 fn coeff(rng: &mut Rng, challenges: u32) -> Coeff {
     if challenges > 0 && rng.chance(20) {
-        return Coeff::Challenge(rng.below(u64::from(challenges)) as u32);
+        let i = rng.below(u64::from(challenges)) as u32;
+        return if rng.chance(50) {
+            Coeff::Challenge(i)
+        } else {
+            Coeff::ChallengeTimes(i, rng.next_u64() as i64)
+        };
     }
     match rng.below(4) {
         0 => Coeff::ONE,

@@ -42,16 +42,14 @@ impl Circuit {
                     })
                 }
             };
-            let coeff = |kind, gate, c: Coeff| match c {
-                Coeff::Challenge(index) if index >= self.num_challenges => {
-                    Err(CircuitError::Challenge {
-                        layer: k,
-                        kind,
-                        gate,
-                        index,
-                        count: self.num_challenges,
-                    })
-                }
+            let coeff = |kind, gate, c: Coeff| match c.challenge() {
+                Some(index) if index >= self.num_challenges => Err(CircuitError::Challenge {
+                    layer: k,
+                    kind,
+                    gate,
+                    index,
+                    count: self.num_challenges,
+                }),
                 _ => Ok(()),
             };
             for (g, m) in layer.mul.iter().enumerate() {

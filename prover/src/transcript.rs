@@ -17,6 +17,8 @@ use circuits::codec::Writer;
 const INIT_DOMAIN: &str = "lamina transcript v1 init";
 /// Domain of challenge byte derivation.
 const CHALLENGE_DOMAIN: &str = "lamina transcript v1 challenge";
+/// Domain of bulk challenge streams.
+const BULK_DOMAIN: &str = "lamina transcript v1 bulk challenges";
 
 /// Labels absorbed by the protocol.
 pub mod labels {
@@ -109,6 +111,32 @@ impl Transcript {
     /// Squeezes `n` field elements.
     pub fn challenges<E: Field>(&mut self, label: &[u8], n: usize) -> Vec<E> {
         (0..n).map(|_| self.challenge(label)).collect()
+    }
+
+    /// Squeezes `n` field elements at once: one chained squeeze, then `n` independent
+    /// draws from its XOF stream. For the in-circuit challenges, which can number one per
+    /// constraint; `n = 0` absorbs nothing.
+    pub fn challenges_bulk<E: Field>(&mut self, label: &[u8], n: usize) -> Vec<E> {
+        if n == 0 {
+            return Vec::new();
+        }
+        self.absorb(label, &(n as u64).to_le_bytes());
+        self.absorb(label, &[]);
+        let mut h = blake3::Hasher::new();
+        h.update(&self.state);
+        h.update(&self.pending);
+        self.state = *h.finalize().as_bytes();
+        self.pending.clear();
+        let mut xof = blake3::Hasher::new_derive_key(BULK_DOMAIN)
+            .update(&self.state)
+            .finalize_xof();
+        let mut bytes = vec![0u8; E::UNIFORM_BYTES];
+        (0..n)
+            .map(|_| {
+                xof.fill(&mut bytes);
+                E::from_uniform_bytes(&bytes)
+            })
+            .collect()
     }
 
     /// The chained state (for tests that check chaining).

@@ -82,3 +82,25 @@ fn consecutive_challenges_differ() {
         }
     }
 }
+
+#[test]
+fn bulk_challenges_are_chained_and_distinct() {
+    let mut a = Transcript::new(b"p");
+    let v: Vec<E> = a.challenges_bulk(b"c", 100);
+    for i in 0..100 {
+        for j in 0..i {
+            assert_ne!(v[i], v[j]);
+        }
+    }
+    // The count is absorbed: a prefix request gives a different stream.
+    let mut b = Transcript::new(b"p");
+    let w: Vec<E> = b.challenges_bulk(b"c", 99);
+    assert_ne!(v[0], w[0]);
+    // And the state moves on.
+    assert_ne!(ch(&mut a), ch(&mut Transcript::new(b"p")));
+    assert!(
+        Transcript::new(b"p")
+            .challenges_bulk::<E>(b"c", 0)
+            .is_empty()
+    );
+}

@@ -198,7 +198,7 @@ where
         weights_commitment: None,
     };
     let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), &statement, &commitments);
-    let challenges: Vec<E> = t.challenges(labels::CIRCUIT_CHALLENGE, n_ch);
+    let challenges: Vec<E> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, n_ch);
     let values = match early {
         Some(v) => v,
         None => {

@@ -35,7 +35,7 @@ impl<F: Field, E: ExtensionField<F>> LayerValues<F, E> {
 }
 
 fn uses_challenges(layer: &Layer) -> bool {
-    let ch = |c: &Coeff| matches!(c, Coeff::Challenge(_));
+    let ch = |c: &Coeff| c.challenge().is_some();
     layer.mul.iter().any(|g| ch(&g.coeff))
         || layer.add.iter().any(|g| ch(&g.coeff))
         || layer.constant.iter().any(|g| ch(&g.coeff))
@@ -82,7 +82,7 @@ pub fn evaluate<F: Field, E: ExtensionField<F>>(
                 |i| p[i],
                 |c| match c {
                     Coeff::Int(v) => F::from_i64(v),
-                    Coeff::Challenge(_) => F::ZERO, // excluded by `uses_challenges`
+                    Coeff::Challenge(_) | Coeff::ChallengeTimes(..) => F::ZERO, // excluded by `uses_challenges`
                 },
                 |i| public[i as usize],
             )),
@@ -92,6 +92,7 @@ pub fn evaluate<F: Field, E: ExtensionField<F>>(
                 |c| match c {
                     Coeff::Int(v) => E::from_i64(v),
                     Coeff::Challenge(i) => challenges[i as usize],
+                    Coeff::ChallengeTimes(i, f) => challenges[i as usize] * F::from_i64(f),
                 },
                 |i| E::from(public[i as usize]),
             )),

@@ -92,7 +92,7 @@ where
     }
     let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), statement, &proof.commitments);
     let challenges: Vec<E> =
-        t.challenges(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
+        t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
     let lower = Lower::<F, E>::new(&challenges);
 
     // The verifier fixes the output: claimed public outputs in their slots, zero elsewhere.

@@ -26,6 +26,7 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
         match c {
             Coeff::Int(v) => x * F::from_i64(v),
             Coeff::Challenge(i) => x * self.challenges[i as usize],
+            Coeff::ChallengeTimes(i, f) => x * self.challenges[i as usize] * F::from_i64(f),
         }
     }
 
@@ -35,6 +36,7 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
         match c {
             Coeff::Int(v) => x * (F::from_i64(v) * b),
             Coeff::Challenge(i) => x * self.challenges[i as usize] * b,
+            Coeff::ChallengeTimes(i, f) => x * self.challenges[i as usize] * (F::from_i64(f) * b),
         }
     }
 }
