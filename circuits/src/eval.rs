@@ -48,15 +48,51 @@ impl Residue {
 
 impl Add for Residue {
     type Output = Residue;
+    #[inline]
     fn add(self, o: Residue) -> Residue {
-        Residue(((u128::from(self.0) + u128::from(o.0)) % u128::from(GOLDILOCKS_P)) as u64)
+        let (s, carry) = self.0.overflowing_add(o.0);
+        // Both < p, so s < 2p; a carry means s + 2^64, and 2^64 ≡ 2^32 − 1.
+        let s = if carry {
+            s.wrapping_add(0xFFFF_FFFF)
+        } else {
+            s
+        };
+        Residue(if s >= GOLDILOCKS_P {
+            s - GOLDILOCKS_P
+        } else {
+            s
+        })
     }
 }
 
 impl Mul for Residue {
     type Output = Residue;
+    #[inline]
     fn mul(self, o: Residue) -> Residue {
-        Residue(((u128::from(self.0) * u128::from(o.0)) % u128::from(GOLDILOCKS_P)) as u64)
+        Residue(reduce128(u128::from(self.0) * u128::from(o.0)))
+    }
+}
+
+/// `x mod p` for the Goldilocks prime, using `2^64 ≡ 2^32 − 1` and `2^96 ≡ −1`.
+#[inline]
+pub(crate) fn reduce128(x: u128) -> u64 {
+    const EPS: u64 = 0xFFFF_FFFF; // 2^32 − 1 = 2^64 mod p
+    let (lo, hi) = (x as u64, (x >> 64) as u64);
+    let (hi_hi, hi_lo) = (hi >> 32, hi & EPS);
+    // lo − hi_hi·2^96 ≡ lo + hi_hi·(−1) ... as 2^96 ≡ −1.
+    let (mut t0, borrow) = lo.overflowing_sub(hi_hi);
+    if borrow {
+        t0 = t0.wrapping_sub(EPS); // add p = subtract (2^64 − p) = subtract EPS, mod 2^64
+    }
+    let t1 = hi_lo * EPS; // hi_lo·2^64 ≡ hi_lo·(2^32 − 1)
+    let (mut r, carry) = t0.overflowing_add(t1);
+    if carry {
+        r = r.wrapping_add(EPS);
+    }
+    if r >= GOLDILOCKS_P {
+        r - GOLDILOCKS_P
+    } else {
+        r
     }
 }
 

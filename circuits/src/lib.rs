@@ -27,6 +27,7 @@ mod layered;
 mod validate;
 
 pub mod codec;
+pub mod compiler;
 pub mod random;
 
 pub use encoding::{CIRCUIT_FORMAT_VERSION, CIRCUIT_MAGIC, CircuitDigest};

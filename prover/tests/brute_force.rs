@@ -141,7 +141,9 @@ fn gkr_layer_identity_matches_brute_force() {
             let eq = mle::eq_table(&r);
             let lower = |c: circuits::Coeff| match c {
                 circuits::Coeff::Int(v) => F::from_i64(v),
-                circuits::Coeff::Challenge(_) | circuits::Coeff::ChallengeTimes(..) => unreachable!(),
+                circuits::Coeff::Challenge(_) | circuits::Coeff::ChallengeTimes(..) => {
+                    unreachable!()
+                }
             };
             let mut cst = E::ZERO;
             for g in &layer.constant {

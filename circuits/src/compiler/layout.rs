@@ -1,0 +1,608 @@
+//! From a program to a layered circuit: liveness, absorption of constraint-only values,
+//! ASAP layers, constraint terms folded into per-layer accumulators, relays, a compact
+//! power-of-two slot layout, gate emission and dedup.
+
+use super::expr::{add_mod, is_zero, mul_mod};
+use super::{Label, Node, Program};
+use crate::{
+    AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MAX_LOG_WIDTH, MulGate,
+    Region, RegionKind,
+};
+use thiserror::Error;
+
+/// Why a program does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CompileError {
+    /// A range check is wider than the field allows.
+    #[error("{label}: range check of {bits} bits exceeds the maximum of {max}")]
+    RangeTooWide {
+        /// The check's label.
+        label: Label,
+        /// Requested width.
+        bits: u32,
+        /// Maximum.
+        max: u32,
+    },
+    /// A hint no constraint or output depends on: the prover could put anything there.
+    #[error("private hint {index} is not constrained by anything")]
+    UnconstrainedHint {
+        /// Hint index in declaration order.
+        index: u32,
+    },
+    /// The program has no constraints and no outputs.
+    #[error("the program has no constraints and no outputs: nothing to prove")]
+    NothingToProve,
+    /// A value is listed twice as an output.
+    #[error("output {index} repeats an earlier output")]
+    DuplicateOutput {
+        /// Position in the outputs.
+        index: usize,
+    },
+    /// A public output depends on a challenge (outputs are bound before challenges).
+    #[error("output {index} depends on a challenge")]
+    OutputDependsOnChallenge {
+        /// Position in the outputs.
+        index: usize,
+    },
+    /// A range-checked value depends on a challenge.
+    #[error("{label}: range-checked value depends on a challenge")]
+    RangeCheckOnChallenge {
+        /// The check's label.
+        label: Label,
+    },
+    /// A layer would exceed the maximum width.
+    #[error("layer {layer} needs {slots} slots, more than 2^{max}")]
+    TooWide {
+        /// Layer index.
+        layer: usize,
+        /// Slots needed.
+        slots: usize,
+        /// Limit (log2).
+        max: u8,
+    },
+}
+
+/// Figures of a compiled circuit, for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Layers above the input.
+    pub layers: usize,
+    /// Mul gates.
+    pub mul_gates: usize,
+    /// Add gates (relays included).
+    pub add_gates: usize,
+    /// Constant gates.
+    pub const_gates: usize,
+    /// Relay gates (add gates that only carry a value one layer up).
+    pub relay_gates: usize,
+    /// Width of the widest layer (input included), in slots.
+    pub widest_layer: usize,
+    /// Slots holding values, over all layers (input included).
+    pub used_slots: usize,
+    /// Slots allocated (powers of two), over all layers.
+    pub allocated_slots: usize,
+    /// Constraints (labelled), range-check recompositions and the LogUp root included.
+    pub constraints: usize,
+    /// Range checks.
+    pub range_checks: usize,
+    /// LogUp queries.
+    pub lookup_queries: usize,
+    /// LogUp chunk bits (0 without range checks).
+    pub chunk_bits: u32,
+    /// Input values: public, weights, private (given and derived hints).
+    pub inputs: [usize; 3],
+}
+
+impl Stats {
+    /// All gates.
+    pub fn gates(&self) -> usize {
+        self.mul_gates + self.add_gates + self.const_gates
+    }
+    /// Relay gates over all gates.
+    pub fn relay_share(&self) -> f64 {
+        self.relay_gates as f64 / self.gates().max(1) as f64
+    }
+    /// Used over allocated slots.
+    pub fn utilization(&self) -> f64 {
+        self.used_slots as f64 / self.allocated_slots.max(1) as f64
+    }
+}
+
+/// A compiled program: the circuit and its figures.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The layered circuit.
+    pub circuit: Circuit,
+    /// Its figures.
+    pub stats: Stats,
+}
+
+/// A term of a constraint, folded into an accumulator.
+#[derive(Clone, Copy)]
+enum Term {
+    Mul(Coeff, u32, u32),
+    Add(Coeff, u32),
+    Const(Coeff),
+}
+
+const NONE: u32 = u32::MAX;
+
+fn log2_ceil(n: usize) -> u8 {
+    (n.max(2).next_power_of_two().trailing_zeros()) as u8
+}
+
+fn atoms(node: &Node) -> impl Iterator<Item = u32> + '_ {
+    let e = match node {
+        Node::Expr(e) => Some(e),
+        Node::Input { .. } => None,
+    };
+    e.into_iter().flat_map(|e| {
+        e.quad
+            .iter()
+            .flat_map(|t| [t.1, t.2])
+            .chain(e.lin.iter().map(|t| t.1))
+    })
+}
+
+impl Program {
+    /// Lays the program out as a layered circuit.
+    pub fn compile(&self) -> Result<Compiled, CompileError> {
+        let b = &self.b;
+        let nodes = &b.nodes;
+        let n = nodes.len();
+        if b.constraints.is_empty() && b.outputs.is_empty() {
+            return Err(CompileError::NothingToProve);
+        }
+
+        // Liveness from constraints and outputs; every private input must be reached.
+        let mut live = vec![false; n];
+        let mut stack: Vec<u32> = b
+            .constraints
+            .iter()
+            .map(|c| c.0)
+            .chain(b.outputs.iter().copied())
+            .collect();
+        while let Some(v) = stack.pop() {
+            if !std::mem::replace(&mut live[v as usize], true) {
+                stack.extend(atoms(&nodes[v as usize]));
+            }
+        }
+        for (v, node) in nodes.iter().enumerate() {
+            if let Node::Input {
+                region: RegionKind::Private,
+                index,
+            } = node
+                && !live[v]
+            {
+                return Err(CompileError::UnconstrainedHint { index: *index });
+            }
+        }
+
+        // Absorption, consumers first: a live value used only linearly (integer
+        // coefficients) by absorbed values or constraints needs no slot.
+        let mut blocked = vec![false; n];
+        for (i, &o) in b.outputs.iter().enumerate() {
+            if std::mem::replace(&mut blocked[o as usize], true) && b.outputs[..i].contains(&o) {
+                return Err(CompileError::DuplicateOutput { index: i });
+            }
+        }
+        let mut absorbed = vec![false; n];
+        for v in (0..n).rev() {
+            let Node::Expr(e) = &nodes[v] else { continue };
+            if !live[v] {
+                continue;
+            }
+            absorbed[v] = !blocked[v] && !e.has_challenge();
+            for &(_, a, c) in &e.quad {
+                blocked[a as usize] = true;
+                blocked[c as usize] = true;
+            }
+            for &(c, a) in &e.lin {
+                if !absorbed[v] || c.challenge().is_some() {
+                    blocked[a as usize] = true;
+                }
+            }
+        }
+
+        // ASAP layers of atoms, and which values depend on challenges.
+        let materialized = |v: usize| live[v] && !absorbed[v];
+        let mut layer = vec![0u32; n];
+        let mut ext = vec![false; n];
+        for v in 0..n {
+            if let Node::Expr(e) = &nodes[v]
+                && live[v]
+            {
+                ext[v] = e.has_challenge() || atoms(&nodes[v]).any(|a| ext[a as usize]);
+                if !absorbed[v] {
+                    layer[v] = atoms(&nodes[v])
+                        .map(|a| layer[a as usize] + 1)
+                        .max()
+                        .unwrap_or(1);
+                }
+            }
+        }
+        for (index, &o) in b.outputs.iter().enumerate() {
+            if ext[o as usize] {
+                return Err(CompileError::OutputDependsOnChallenge { index });
+            }
+        }
+        for rc in &self.checks {
+            if ext[rc.var as usize] {
+                return Err(CompileError::RangeCheckOnChallenge { label: rc.label });
+            }
+        }
+
+        // Constraint terms, expanded through absorbed values, each times its own ρ_j.
+        let mut need = vec![0u32; n];
+        let mut buckets: Vec<Vec<Term>> = Vec::new();
+        let mut acc_lo = u32::MAX;
+        let put = |buckets: &mut Vec<Vec<Term>>, k: u32, t: Term| {
+            if buckets.len() <= k as usize {
+                buckets.resize_with(k as usize + 1, Vec::new);
+            }
+            buckets[k as usize].push(t);
+        };
+        let mut work: Vec<(u32, i64)> = Vec::new();
+        for (j, &(v, _)) in b.constraints.iter().enumerate() {
+            let rho = b.user_challenges + j as u32;
+            let scaled = |k: i64| Coeff::ChallengeTimes(rho, k);
+            work.clear();
+            if absorbed[v as usize] {
+                work.push((v, 1));
+            } else {
+                let k = layer[v as usize] + 1;
+                need[v as usize] = need[v as usize].max(k - 1);
+                put(&mut buckets, k, Term::Add(scaled(1), v));
+                acc_lo = acc_lo.min(k);
+            }
+            while let Some((u, m)) = work.pop() {
+                let Node::Expr(e) = &nodes[u as usize] else {
+                    continue;
+                };
+                for &(c, a, d) in &e.quad {
+                    let Coeff::Int(c) = c else { continue };
+                    let k = layer[a as usize].max(layer[d as usize]) + 1;
+                    need[a as usize] = need[a as usize].max(k - 1);
+                    need[d as usize] = need[d as usize].max(k - 1);
+                    put(&mut buckets, k, Term::Mul(scaled(mul_mod(m, c)), a, d));
+                    acc_lo = acc_lo.min(k);
+                }
+                for &(c, a) in &e.lin {
+                    let Coeff::Int(c) = c else { continue };
+                    if absorbed[a as usize] {
+                        work.push((a, mul_mod(m, c)));
+                    } else {
+                        let k = layer[a as usize] + 1;
+                        need[a as usize] = need[a as usize].max(k - 1);
+                        put(&mut buckets, k, Term::Add(scaled(mul_mod(m, c)), a));
+                        acc_lo = acc_lo.min(k);
+                    }
+                }
+                for &c in &e.cst {
+                    if let Coeff::Int(c) = c {
+                        put(&mut buckets, 1, Term::Const(scaled(mul_mod(m, c))));
+                        acc_lo = acc_lo.min(1);
+                    }
+                }
+            }
+        }
+
+        // Operand needs of materialised values; the output layer.
+        for v in 0..n {
+            if materialized(v) && matches!(nodes[v], Node::Expr(_)) {
+                for a in atoms(&nodes[v]) {
+                    need[a as usize] = need[a as usize].max(layer[v] - 1);
+                }
+            }
+        }
+        let depth = b
+            .outputs
+            .iter()
+            .map(|&o| layer[o as usize])
+            .chain(std::iter::once(buckets.len().saturating_sub(1) as u32))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for &o in &b.outputs {
+            need[o as usize] = depth;
+        }
+        let has_acc = acc_lo != u32::MAX;
+
+        // Slots: accumulator first, then (on the output layer) outputs in order, then
+        // values at their layer, then relays.
+        let d = depth as usize;
+        let mut next = vec![0u32; d + 1];
+        if has_acc {
+            for k in acc_lo as usize..=d {
+                next[k] = 1;
+            }
+        }
+        let mut own = vec![NONE; n];
+        let mut relay_base = vec![NONE; n];
+        let mut relay_slots: Vec<u32> = Vec::new();
+        let relay_range = |a: usize| (layer[a] + 1)..=need[a];
+        let alloc_relays = |a: usize, relay_base: &mut Vec<u32>, relay_slots: &mut Vec<u32>| {
+            if relay_base[a] == NONE && need[a] > layer[a] {
+                relay_base[a] = relay_slots.len() as u32;
+                relay_slots.extend(relay_range(a).map(|_| NONE));
+            }
+        };
+        for &o in &b.outputs {
+            let o = o as usize;
+            if layer[o] == depth {
+                own[o] = next[d];
+            } else {
+                alloc_relays(o, &mut relay_base, &mut relay_slots);
+                let idx = relay_base[o] as usize + (depth - layer[o] - 1) as usize;
+                relay_slots[idx] = next[d];
+            }
+            next[d] += 1;
+        }
+        for v in 0..n {
+            if materialized(v) && matches!(nodes[v], Node::Expr(_)) && own[v] == NONE {
+                own[v] = next[layer[v] as usize];
+                next[layer[v] as usize] += 1;
+            }
+        }
+        let mut relay_gates = 0usize;
+        for a in 0..n {
+            if !(live[a] && !absorbed[a]) || need[a] <= layer[a] {
+                continue;
+            }
+            alloc_relays(a, &mut relay_base, &mut relay_slots);
+            for (i, k) in relay_range(a).enumerate() {
+                let s = &mut relay_slots[relay_base[a] as usize + i];
+                if *s == NONE {
+                    *s = next[k as usize];
+                    next[k as usize] += 1;
+                }
+                relay_gates += 1;
+            }
+        }
+
+        // Input layer: regions by decreasing size, each aligned to its span.
+        let lens = [
+            b.counts[0] as usize,
+            b.counts[1] as usize,
+            b.counts[2] as usize,
+        ];
+        let kinds = [RegionKind::Public, RegionKind::Weights, RegionKind::Private];
+        let mut order: Vec<usize> = (0..3).filter(|&r| lens[r] > 0).collect();
+        order.sort_by_key(|&r| std::cmp::Reverse(lens[r].next_power_of_two()));
+        let mut regions = Vec::new();
+        let mut offsets = [0u32; 3];
+        let mut at = 0usize;
+        for &r in &order {
+            let log_len = if lens[r] <= 1 { 0 } else { log2_ceil(lens[r]) };
+            offsets[r] = at as u32;
+            regions.push(Region {
+                kind: kinds[r],
+                offset: at as u32,
+                log_len,
+                len: lens[r] as u32,
+            });
+            at += 1usize << log_len;
+        }
+        let input_log = log2_ceil(at);
+        if input_log > MAX_LOG_WIDTH {
+            return Err(CompileError::TooWide {
+                layer: 0,
+                slots: at,
+                max: MAX_LOG_WIDTH,
+            });
+        }
+        let input_slot = |v: usize| match nodes[v] {
+            Node::Input { region, index } => offsets[super::region_slot(region)] + index,
+            Node::Expr(_) => NONE,
+        };
+        let slot_at = |a: u32, k: u32| -> u32 {
+            let a = a as usize;
+            if k == layer[a] {
+                if layer[a] == 0 { input_slot(a) } else { own[a] }
+            } else {
+                relay_slots[relay_base[a] as usize + (k - layer[a] - 1) as usize]
+            }
+        };
+
+        // Gates.
+        let mut layers: Vec<Layer> = Vec::with_capacity(d);
+        for k in 1..=d {
+            if next[k] as usize > 1usize << MAX_LOG_WIDTH {
+                return Err(CompileError::TooWide {
+                    layer: k,
+                    slots: next[k] as usize,
+                    max: MAX_LOG_WIDTH,
+                });
+            }
+            layers.push(Layer::new(log2_ceil(next[k] as usize)));
+        }
+        for v in 0..n {
+            let Node::Expr(e) = &nodes[v] else { continue };
+            if !materialized(v) {
+                continue;
+            }
+            let k = layer[v];
+            let l = &mut layers[k as usize - 1];
+            let out = own[v];
+            for &(c, a, bb) in &e.quad {
+                let (x, y) = (slot_at(a, k - 1), slot_at(bb, k - 1));
+                l.mul.push(MulGate {
+                    out,
+                    in0: x.min(y),
+                    in1: x.max(y),
+                    coeff: c,
+                });
+            }
+            for &(c, a) in &e.lin {
+                l.add.push(AddGate {
+                    out,
+                    input: slot_at(a, k - 1),
+                    coeff: c,
+                });
+            }
+            for &c in &e.cst {
+                l.constant.push(ConstGate {
+                    out,
+                    coeff: c,
+                    source: ConstSource::One,
+                });
+            }
+        }
+        for a in 0..n {
+            if relay_base[a] == NONE {
+                continue;
+            }
+            for k in relay_range(a) {
+                let (out, input) = (slot_at(a as u32, k), slot_at(a as u32, k - 1));
+                layers[k as usize - 1].add.push(AddGate {
+                    out,
+                    input,
+                    coeff: Coeff::ONE,
+                });
+            }
+        }
+        if has_acc {
+            for k in acc_lo as usize..=d {
+                let l = &mut layers[k - 1];
+                if k > acc_lo as usize {
+                    l.add.push(AddGate {
+                        out: 0,
+                        input: 0,
+                        coeff: Coeff::ONE,
+                    });
+                    relay_gates += 1;
+                }
+                for t in buckets.get(k).into_iter().flatten() {
+                    match *t {
+                        Term::Mul(c, a, bb) => {
+                            let (x, y) = (slot_at(a, k as u32 - 1), slot_at(bb, k as u32 - 1));
+                            l.mul.push(MulGate {
+                                out: 0,
+                                in0: x.min(y),
+                                in1: x.max(y),
+                                coeff: c,
+                            });
+                        }
+                        Term::Add(c, a) => l.add.push(AddGate {
+                            out: 0,
+                            input: slot_at(a, k as u32 - 1),
+                            coeff: c,
+                        }),
+                        Term::Const(c) => l.constant.push(ConstGate {
+                            out: 0,
+                            coeff: c,
+                            source: ConstSource::One,
+                        }),
+                    }
+                }
+            }
+        }
+        drop(buckets);
+        for l in &mut layers {
+            dedup(l);
+        }
+
+        let public_outputs = b.outputs.iter().map(|&o| slot_at(o, depth)).collect();
+        let circuit = Circuit {
+            input: InputLayout {
+                log_width: input_log,
+                regions,
+            },
+            layers,
+            num_public: b.counts[0],
+            num_challenges: self.num_challenges(),
+            public_outputs,
+        };
+        let mut stats = Stats {
+            layers: d,
+            relay_gates,
+            constraints: b.constraints.len(),
+            range_checks: self.checks.len(),
+            lookup_queries: self.queries,
+            chunk_bits: self.chunk_bits,
+            inputs: lens,
+            widest_layer: 1usize << input_log,
+            used_slots: lens.iter().sum(),
+            allocated_slots: 1usize << input_log,
+            ..Stats::default()
+        };
+        for (k, l) in circuit.layers.iter().enumerate() {
+            stats.mul_gates += l.mul.len();
+            stats.add_gates += l.add.len();
+            stats.const_gates += l.constant.len();
+            stats.widest_layer = stats.widest_layer.max(l.width());
+            stats.used_slots += next[k + 1] as usize;
+            stats.allocated_slots += l.width();
+        }
+        Ok(Compiled { circuit, stats })
+    }
+}
+
+/// Gate dedup: gates with equal wiring and coefficient kind merge by adding coefficients
+/// (modulo p); zero coefficients are dropped.
+fn dedup(l: &mut Layer) {
+    fn class(c: Coeff) -> (u32, i64) {
+        match c {
+            Coeff::Int(v) => (u32::MAX, v),
+            Coeff::Challenge(i) => (i, 1),
+            Coeff::ChallengeTimes(i, f) => (i, f),
+        }
+    }
+    fn join(class_id: u32, v: i64) -> Coeff {
+        if class_id == u32::MAX {
+            Coeff::Int(v)
+        } else {
+            Coeff::ChallengeTimes(class_id, v)
+        }
+    }
+    fn merge<G: Copy, K: Ord + Copy>(
+        gates: &mut Vec<G>,
+        key: impl Fn(&G) -> K,
+        coeff: impl Fn(&G) -> Coeff,
+        set: impl Fn(&mut G, Coeff),
+    ) {
+        if gates.len() < 2 {
+            gates.retain(|g| !is_zero(coeff(g)));
+            return;
+        }
+        gates.sort_unstable_by_key(|g| (key(g), class(coeff(g)).0));
+        let mut out: Vec<G> = Vec::with_capacity(gates.len());
+        for g in gates.drain(..) {
+            if let Some(last) = out.last_mut()
+                && key(last) == key(&g)
+                && class(coeff(last)).0 == class(coeff(&g)).0
+            {
+                let (id, a) = class(coeff(last));
+                let sum = add_mod(a, class(coeff(&g)).1);
+                set(last, join(id, sum));
+                continue;
+            }
+            out.push(g);
+        }
+        out.retain(|g| !is_zero(coeff(g)));
+        *gates = out;
+    }
+    merge(
+        &mut l.mul,
+        |g| (g.out, g.in0, g.in1),
+        |g| g.coeff,
+        |g, c| g.coeff = c,
+    );
+    merge(
+        &mut l.add,
+        |g| (g.out, g.input),
+        |g| g.coeff,
+        |g, c| g.coeff = c,
+    );
+    let source = |s: ConstSource| match s {
+        ConstSource::One => u32::MAX,
+        ConstSource::Public(i) => i,
+    };
+    merge(
+        &mut l.constant,
+        |g| (g.out, source(g.source)),
+        |g| g.coeff,
+        |g, c| g.coeff = c,
+    );
+}
