@@ -455,6 +455,11 @@ impl Program {
         )
     }
 
+    /// LogUp chunk bits chosen for this program (0 without range checks).
+    pub fn chunk_bits(&self) -> u32 {
+        self.chunk_bits
+    }
+
     /// Number of public outputs.
     pub fn num_outputs(&self) -> usize {
         self.b.outputs.len()
