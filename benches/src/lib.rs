@@ -3,6 +3,8 @@
 //! **May depend on:** every workspace crate, through public APIs only.
 #![forbid(unsafe_code)]
 
+pub mod lenet;
+
 use circuits::Circuit;
 use circuits::random::{self, Spec};
 use prover::{Field, Goldilocks};

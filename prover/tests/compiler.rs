@@ -352,19 +352,23 @@ fn range_program(n: u32) -> (Program, Compiled) {
 }
 
 /// A private vector for `x` with the given digits, and multiplicities counted honestly
-/// over those digits' queries that fall in the table (out-of-table queries cannot be
+/// over those digits' queries that match a table row (a digit outside its table cannot be
 /// counted: that is what LogUp catches).
 fn forge(p: &Program, n: u32, x: Residue, digits: &[Residue]) -> Vec<Residue> {
     let c = p.chunk_bits();
-    let mut queries: Vec<u64> = digits.iter().map(|d| d.value()).collect();
-    if n % c != 0 {
-        let top = digits[digits.len() - 1].value();
-        queries.push(top.wrapping_mul(1 << (c - n % c)) % GP);
-    }
-    let mut m = vec![0i64; 1 << c];
-    for q in queries {
-        if q < 1 << c {
-            m[q as usize] += 1;
+    let rows = p.lookup_table();
+    let mut m = vec![0i64; rows.len()];
+    for (i, d) in digits.iter().enumerate() {
+        let tag = if i + 1 == digits.len() && !n.is_multiple_of(c) {
+            n % c
+        } else {
+            0
+        };
+        if let Some(pos) = rows
+            .iter()
+            .position(|&(t, v)| t == tag && u64::from(v) == d.value())
+        {
+            m[pos] += 1;
         }
     }
     let mut private = vec![x];
@@ -380,9 +384,9 @@ fn digits_for(p: &Program, n: u32, x: Residue, high: &[u64]) -> Vec<Residue> {
     let k = n.div_ceil(c) as usize;
     let mut d = vec![Residue::ZERO; k];
     let mut rest = x;
-    for i in 1..k {
-        d[i] = Residue::new(high.get(i - 1).copied().unwrap_or(0));
-        rest = rest + Residue::from_i64(-1) * d[i] * Residue::new(1u64 << (i as u32 * c));
+    for (i, di) in d.iter_mut().enumerate().skip(1) {
+        *di = Residue::new(high.get(i - 1).copied().unwrap_or(0));
+        rest = rest + Residue::from_i64(-1) * *di * Residue::new(1u64 << (i as u32 * c));
     }
     d[0] = rest;
     d
@@ -451,8 +455,8 @@ fn range_check_solver_refuses_out_of_range() {
 
 #[test]
 fn range_check_off_by_one_at_two_to_the_bits_rejected() {
-    // x = 2^n with in-table digits wherever possible: the top digit is 2^(n mod c) — in the
-    // table, so only the shifted second query of the top digit can reject it.
+    // x = 2^n with in-table digits wherever possible: the top digit is 2^(n mod c) — a row
+    // of the full table, so only its own tag-(n mod c) table can reject it.
     for n in [7u32, 18, 30, 45] {
         let (p, c) = range_program(n);
         let ch = p.chunk_bits();
@@ -492,7 +496,7 @@ fn range_check_wrong_multiplicity_rejected() {
     // Layout: x, then its digits, then the multiplicities.
     let k = 18u32.div_ceil(p.chunk_bits()) as usize;
     let first = 1 + k;
-    assert_eq!(honest.private.len(), first + (1 << p.chunk_bits()));
+    assert_eq!(honest.private.len(), first + p.lookup_table().len());
     // Move one count from a used row to an unused one: totals unchanged, multiset wrong.
     let mut private = honest.private.clone();
     let used = (first..private.len())

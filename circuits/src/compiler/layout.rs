@@ -1,6 +1,10 @@
 //! From a program to a layered circuit: liveness, absorption of constraint-only values,
 //! ASAP layers, constraint terms folded into per-layer accumulators, relays, a compact
 //! power-of-two slot layout, gate emission and dedup.
+//!
+//! Per-node facts live in parallel vectors indexed by node id, so index loops are the
+//! clear way to walk them here.
+#![allow(clippy::needless_range_loop)]
 
 use super::expr::{add_mod, is_zero, mul_mod};
 use super::{Label, Node, Program};
@@ -92,6 +96,8 @@ pub struct Stats {
     pub chunk_bits: u32,
     /// Input values: public, weights, private (given and derived hints).
     pub inputs: [usize; 3],
+    /// Used slots per layer, input first.
+    pub layer_slots: Vec<usize>,
 }
 
 impl Stats {
@@ -347,7 +353,7 @@ impl Program {
         }
         let mut relay_gates = 0usize;
         for a in 0..n {
-            if !(live[a] && !absorbed[a]) || need[a] <= layer[a] {
+            if !live[a] || absorbed[a] || need[a] <= layer[a] {
                 continue;
             }
             alloc_relays(a, &mut relay_base, &mut relay_slots);
@@ -527,6 +533,9 @@ impl Program {
             allocated_slots: 1usize << input_log,
             ..Stats::default()
         };
+        stats.layer_slots = std::iter::once(lens.iter().sum())
+            .chain(next[1..].iter().map(|&x| x as usize))
+            .collect();
         for (k, l) in circuit.layers.iter().enumerate() {
             stats.mul_gates += l.mul.len();
             stats.add_gates += l.add.len();

@@ -440,8 +440,10 @@ pub struct Program {
     pub(crate) queries: usize,
     /// The range checks (for the solver's errors).
     pub(crate) checks: Vec<RangeCheck>,
-    /// The nodes whose values are LogUp queries.
-    pub(crate) query_nodes: Vec<u32>,
+    /// The nodes whose values are LogUp queries, with their table tags.
+    pub(crate) query_nodes: Vec<(u32, u32)>,
+    /// The LogUp table rows `(tag, value)`, in multiplicity order.
+    pub(crate) table: Vec<logup::Row>,
 }
 
 impl Program {
@@ -458,6 +460,12 @@ impl Program {
     /// LogUp chunk bits chosen for this program (0 without range checks).
     pub fn chunk_bits(&self) -> u32 {
         self.chunk_bits
+    }
+
+    /// The LogUp table rows `(tag, value)` in the order of their multiplicity hints (the
+    /// last private values). Tag 0 is the full `2^c` table; tag `r` holds `0..2^r`.
+    pub fn lookup_table(&self) -> &[(u32, u32)] {
+        &self.table
     }
 
     /// Number of public outputs.

@@ -111,11 +111,19 @@ impl Program {
                             }
                             Derived::Multiplicity(t) => {
                                 if histogram.is_empty() {
-                                    histogram = vec![0; 1usize << self.chunk_bits];
-                                    for &q in &self.query_nodes {
-                                        let q = val[q as usize].map_or(u64::MAX, Residue::value);
-                                        if let Some(h) = histogram.get_mut(q as usize) {
-                                            *h += 1;
+                                    let index: std::collections::HashMap<(u32, u32), usize> = self
+                                        .table
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, &row)| (row, i))
+                                        .collect();
+                                    histogram = vec![0; self.table.len()];
+                                    for &(q, tag) in &self.query_nodes {
+                                        let v = val[q as usize].map_or(u64::MAX, Residue::value);
+                                        if let Some(&i) =
+                                            u32::try_from(v).ok().and_then(|v| index.get(&(tag, v)))
+                                        {
+                                            histogram[i] += 1;
                                         }
                                     }
                                 }

@@ -1,0 +1,122 @@
+//! Compiles (and solves, proves, verifies) the LeNet-shaped program and prints the
+//! compiler's figures: time, peak heap, relay share, slot utilisation.
+//! `cargo run --release -p benches --example compiler_figures`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use benches::lenet::lenet_program;
+use prover::{Field, Goldilocks, Statement, Witness};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Instant;
+
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers to the system allocator; only adds bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(now, Relaxed);
+        // SAFETY: same layout contract as the caller's.
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        // SAFETY: `p` came from `alloc` with this layout.
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let base = LIVE.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let t = Instant::now();
+    let r = f();
+    println!(
+        "{name:<8} {:>8.1} ms   peak heap {:>7.1} MiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        (PEAK.load(Relaxed) - base) as f64 / (1 << 20) as f64
+    );
+    r
+}
+
+fn main() {
+    let lp = stage("build", || lenet_program(1));
+    let compiled = stage("compile", || lp.program.compile().unwrap());
+    let s = &compiled.stats;
+    println!(
+        "circuit: {} layers, {} mul + {} add + {} const gates, widest layer {} slots, {} constraints, {} range checks ({} queries, c = {})",
+        s.layers,
+        s.mul_gates,
+        s.add_gates,
+        s.const_gates,
+        s.widest_layer,
+        s.constraints,
+        s.range_checks,
+        s.lookup_queries,
+        s.chunk_bits
+    );
+    println!(
+        "relays {} ({:.1} % of gates), slots used {} of {} ({:.1} %), inputs public/weights/private {:?}",
+        s.relay_gates,
+        100.0 * s.relay_share(),
+        s.used_slots,
+        s.allocated_slots,
+        100.0 * s.utilization(),
+        s.inputs
+    );
+    println!("used slots per layer: {:?}", s.layer_slots);
+    for (k, l) in compiled.circuit.layers.iter().enumerate().take(4) {
+        println!(
+            "  layer {}: 2^{} slots, {} mul, {} add, {} const",
+            k + 1,
+            l.log_width,
+            l.mul.len(),
+            l.add.len(),
+            l.constant.len()
+        );
+    }
+    let w = stage("solve", || {
+        lp.program
+            .solve(&lp.public, &lp.weights, &lp.hints)
+            .unwrap()
+    });
+    let conv = |v: &[circuits::Residue]| {
+        v.iter()
+            .map(|r| Goldilocks::from_u64(r.value()))
+            .collect::<Vec<_>>()
+    };
+    let (public, weights, private) = (conv(&w.public), conv(&w.weights), conv(&w.private));
+    let (proof, outputs) = stage("prove", || {
+        prover::prove_transparent(
+            &compiled.circuit,
+            &Witness {
+                public: &public,
+                weights: &weights,
+                private: &private,
+            },
+            b"lenet",
+        )
+        .unwrap()
+    });
+    let st = Statement {
+        public: &public,
+        outputs: &outputs,
+        context: b"lenet",
+        weights_commitment: None,
+    };
+    stage("verify", || {
+        prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap()
+    });
+    let logits: Vec<i64> = w.outputs.iter().map(|r| r.to_i64()).collect();
+    assert_eq!(logits, lp.logits);
+    println!(
+        "proof {} bytes; logits {:?}",
+        proof.to_bytes().len(),
+        logits
+    );
+}
