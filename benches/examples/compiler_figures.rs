@@ -3,49 +3,34 @@
 //! `cargo run --release -p benches --example compiler_figures`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use benches::lenet::lenet_program;
+use benches::alloc::{self as counting, Counting};
+use benches::lenet::lenet_program_with;
+use circuits::compiler::RangeStrategy;
 use prover::{Field, Goldilocks, Statement, Witness};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
-
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: defers to the system allocator; only adds bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(now, Relaxed);
-        // SAFETY: same layout contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        // SAFETY: `p` came from `alloc` with this layout.
-        unsafe { System.dealloc(p, l) }
-    }
-}
 
 #[global_allocator]
 static A: Counting = Counting;
 
 fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let base = LIVE.load(Relaxed);
-    PEAK.store(base, Relaxed);
+    let base = counting::reset();
     let t = Instant::now();
     let r = f();
     println!(
         "{name:<8} {:>8.1} ms   peak heap {:>7.1} MiB",
         t.elapsed().as_secs_f64() * 1e3,
-        (PEAK.load(Relaxed) - base) as f64 / (1 << 20) as f64
+        counting::peak_since(base) as f64 / (1 << 20) as f64
     );
     r
 }
 
 fn main() {
-    let lp = stage("build", || lenet_program(1));
+    let strategy = match std::env::args().nth(1).as_deref() {
+        Some("bits") => RangeStrategy::Bits,
+        _ => RangeStrategy::LogUp,
+    };
+    println!("range checks: {strategy:?}");
+    let lp = stage("build", || lenet_program_with(1, strategy));
     let compiled = stage("compile", || lp.program.compile().unwrap());
     let s = &compiled.stats;
     println!(

@@ -3,31 +3,10 @@
 //! `cargo run --release -p benches --example engine_figures`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use benches::alloc::{self as counting, Counting};
 use benches::{Fixture, engine_spec};
 use prover::Statement;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
-
-/// Counts live heap bytes and their peak.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: defers to the system allocator; only adds bookkeeping.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
-        PEAK.fetch_max(now, Relaxed);
-        // SAFETY: same layout contract as the caller's.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        // SAFETY: `p` came from `alloc` with this layout.
-        unsafe { System.dealloc(p, l) }
-    }
-}
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -43,12 +22,11 @@ fn main() {
         c.layers.iter().map(|l| l.log_width).collect::<Vec<_>>()
     );
     for _ in 0..3 {
-        let base = LIVE.load(Relaxed);
-        PEAK.store(base, Relaxed);
+        let base = counting::reset();
         let t = Instant::now();
         let (proof, outputs) = prover::prove_transparent(c, &fx.witness(), b"bench").unwrap();
         let prove_s = t.elapsed().as_secs_f64();
-        let peak = PEAK.load(Relaxed) - base;
+        let peak = counting::peak_since(base);
         let st = Statement {
             public: &fx.public,
             outputs: &outputs,

@@ -1,8 +1,9 @@
 //! Benchmark fixtures shared by the criterion benches and the measurement examples.
 //!
 //! **May depend on:** every workspace crate, through public APIs only.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+pub mod alloc;
 pub mod lenet;
 
 use circuits::Circuit;

@@ -107,36 +107,27 @@ pub fn eq_at_index<E: Field>(point: &[E], index: usize) -> E {
 /// The multilinear extension of base-field values at an extension point. `values` may be
 /// shorter than `2^{point.len()}`: missing entries are zero. Serial; used by the verifier.
 pub fn evaluate_base<F: Field, E: ExtensionField<F>>(values: &[F], point: &[E]) -> E {
-    let n = point.len();
-    debug_assert!(values.len() <= 1 << n);
-    if n == 0 {
+    let Some((&r0, rest)) = point.split_first() else {
         return values.first().map_or(E::ZERO, |&v| E::from(v));
-    }
-    // First fold from the base field, then fold in the extension.
-    let r0 = point[0];
-    let half = (1usize << n) / 2;
+    };
+    // The first fold lifts into the extension; the rest fold there.
     let get = |i: usize| values.get(i).copied().unwrap_or(F::ZERO);
-    let mut t: Vec<E> = (0..half.min(values.len().div_ceil(2)))
+    let t: Vec<E> = (0..values.len().div_ceil(2))
         .map(|j| {
             let (a, b) = (get(2 * j), get(2 * j + 1));
             E::from(a) + r0 * (b - a)
         })
         .collect();
-    for &r in &point[1..] {
-        let next = t.len().div_ceil(2);
-        for j in 0..next {
-            let a = t[2 * j];
-            let b = t.get(2 * j + 1).copied().unwrap_or(E::ZERO);
-            t[j] = a + r * (b - a);
-        }
-        t.truncate(next);
-    }
-    t.first().copied().unwrap_or(E::ZERO)
+    fold_all(t, rest)
 }
 
 /// The multilinear extension of extension-field values at a point (zero-padded).
 pub fn evaluate_ext<E: Field>(values: &[E], point: &[E]) -> E {
-    let mut t = values.to_vec();
+    fold_all(values.to_vec(), point)
+}
+
+/// Folds `t[j] = t[2j] + r·(t[2j+1] − t[2j])` for each coordinate (LSB first).
+fn fold_all<E: Field>(mut t: Vec<E>, point: &[E]) -> E {
     for &r in point {
         let next = t.len().div_ceil(2);
         for j in 0..next {

@@ -92,19 +92,24 @@ impl Transcript {
         self.absorb(label, &w.into_bytes());
     }
 
-    /// Squeezes one field element.
-    pub fn challenge<E: Field>(&mut self, label: &[u8]) -> E {
+    /// Chains everything absorbed since the last squeeze into the state and returns an
+    /// XOF stream keyed by the new state in `domain`.
+    fn squeeze(&mut self, label: &[u8], domain: &str) -> blake3::OutputReader {
         self.absorb(label, &[]);
         let mut h = blake3::Hasher::new();
         h.update(&self.state);
         h.update(&self.pending);
         self.state = *h.finalize().as_bytes();
         self.pending.clear();
-        let mut bytes = vec![0u8; E::UNIFORM_BYTES];
-        blake3::Hasher::new_derive_key(CHALLENGE_DOMAIN)
+        blake3::Hasher::new_derive_key(domain)
             .update(&self.state)
             .finalize_xof()
-            .fill(&mut bytes);
+    }
+
+    /// Squeezes one field element.
+    pub fn challenge<E: Field>(&mut self, label: &[u8]) -> E {
+        let mut bytes = vec![0u8; E::UNIFORM_BYTES];
+        self.squeeze(label, CHALLENGE_DOMAIN).fill(&mut bytes);
         E::from_uniform_bytes(&bytes)
     }
 
@@ -121,15 +126,7 @@ impl Transcript {
             return Vec::new();
         }
         self.absorb(label, &(n as u64).to_le_bytes());
-        self.absorb(label, &[]);
-        let mut h = blake3::Hasher::new();
-        h.update(&self.state);
-        h.update(&self.pending);
-        self.state = *h.finalize().as_bytes();
-        self.pending.clear();
-        let mut xof = blake3::Hasher::new_derive_key(BULK_DOMAIN)
-            .update(&self.state)
-            .finalize_xof();
+        let mut xof = self.squeeze(label, BULK_DOMAIN);
         let mut bytes = vec![0u8; E::UNIFORM_BYTES];
         (0..n)
             .map(|_| {

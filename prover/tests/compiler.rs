@@ -513,3 +513,38 @@ fn range_check_wrong_multiplicity_rejected() {
     private[unused] = private[unused] + Residue::new(1);
     rejected(&p, &c, private);
 }
+
+#[test]
+fn bit_decomposition_strategy_is_two_sided() {
+    use circuits::compiler::RangeStrategy;
+    for n in [1u32, 9, 18] {
+        let mut b = Builder::new();
+        let x = b.hint();
+        b.range_check(x, n, Label::new("rescale", 1, 0));
+        let p = b.finish_with(RangeStrategy::Bits).unwrap();
+        let c = p.compile().unwrap();
+        accepted(&p, &c, 0);
+        accepted(&p, &c, ((1u64 << n) - 1) as i64);
+        assert!(matches!(
+            p.solve(&[], &[], &[1 << n]),
+            Err(SolveError::Range { .. })
+        ));
+        assert!(matches!(
+            p.solve(&[], &[], &[-1]),
+            Err(SolveError::Range { .. })
+        ));
+        // Forged: x = 2^n or −1 with the lowest bit absorbing the difference (not boolean).
+        for x in [Residue::new(1 << n), Residue::from_i64(-1)] {
+            let mut bits = vec![Residue::ZERO; n as usize];
+            let mut rest = x;
+            for (i, bit) in bits.iter_mut().enumerate().skip(1) {
+                *bit = Residue::new(1);
+                rest = rest + Residue::from_i64(-(1i64 << i));
+            }
+            bits[0] = rest;
+            let mut private = vec![x];
+            private.extend(bits);
+            rejected(&p, &c, private);
+        }
+    }
+}

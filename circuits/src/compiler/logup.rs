@@ -33,7 +33,36 @@ pub(crate) fn choose_chunk_bits(widths: &[u32]) -> u32 {
     CHUNK_BITS.min_by_key(|&c| cost(widths, c)).unwrap_or(12)
 }
 
-pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
+/// Bit decomposition instead of LogUp: `bits` boolean digits, recomposed.
+pub(crate) fn finish_bits(mut b: Builder) -> Result<Program, CompileError> {
+    let checks = take_checks(&mut b)?;
+    for rc in &checks {
+        let mut terms = vec![(1i64, Var(rc.var))];
+        for i in 0..rc.bits {
+            let d = b.derived_hint(Derived::Digit {
+                of: rc.var,
+                shift: i,
+                bits: 1,
+            });
+            b.assert_bool(d, rc.label);
+            terms.push((-(1i64 << i), d));
+        }
+        let recomposed = b.lin(&terms, 0);
+        b.assert_zero(recomposed, rc.label);
+    }
+    Ok(Program {
+        b,
+        chunk_bits: 1,
+        queries: 0,
+        checks,
+        query_nodes: Vec::new(),
+        table: Vec::new(),
+    })
+}
+
+/// Takes the range checks out of the builder: width limits checked, zero-width checks
+/// turned into `v = 0`.
+fn take_checks(b: &mut Builder) -> Result<Vec<super::RangeCheck>, CompileError> {
     let checks = std::mem::take(&mut b.range_checks);
     for rc in &checks {
         if rc.bits > MAX_RANGE_BITS {
@@ -44,7 +73,7 @@ pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
             });
         }
     }
-    let checks: Vec<_> = checks
+    Ok(checks
         .into_iter()
         .filter(|rc| {
             if rc.bits == 0 {
@@ -55,7 +84,11 @@ pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
                 true
             }
         })
-        .collect();
+        .collect())
+}
+
+pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
+    let checks = take_checks(&mut b)?;
     if checks.is_empty() {
         return Ok(Program {
             b,
