@@ -11,7 +11,13 @@ fn compiler(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("build", |b| b.iter(|| lenet_program(1)));
     g.bench_function("compile", |b| b.iter(|| lp.program.compile().unwrap()));
-    g.bench_function("solve", |b| b.iter(|| lp.program.solve(&lp.public, &lp.weights, &lp.hints).unwrap()));
+    g.bench_function("solve", |b| {
+        b.iter(|| {
+            lp.program
+                .solve(&lp.public, &lp.weights, &lp.hints)
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

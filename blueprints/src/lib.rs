@@ -1,6 +1,28 @@
-//! Layer blueprints: quantizer, per-layer circuits, ONNX import, slicing, fidelity.
+//! Layer blueprints and everything between an ONNX model and its circuits.
 //!
-//! **May depend on:** `circuits` (and `prover` only as a dev-dependency). Nothing is here
-//! yet: the blueprints arrive with the LeNet work; the crate exists so the workspace has
-//! its final shape and dependency direction from the start.
-#![forbid(unsafe_code)]
+//! **Job.** ONNX import ([`onnx`]), the global-scale quantizer ([`quant`]), one blueprint
+//! per layer kind ([`layers`]: float reference, exact integer semantics, circuit emission
+//! with hints), the fused model ([`model`]), slice plans ([`slice`]), per-slice programs and
+//! witnesses ([`pipeline`]), the memory-mapped weight store ([`weights`]) and fidelity
+//! metrics ([`fidelity`]).
+//!
+//! **May depend on:** `circuits` (and `prover` only as a dev-dependency). Blueprints
+//! describe computations; they never touch bookkeeping tables or transcripts.
+//!
+//! See `blueprints/README.md` for how to add a layer.
+#![deny(unsafe_code)]
+
+mod error;
+pub mod fidelity;
+pub mod layers;
+pub mod model;
+pub mod onnx;
+pub mod pipeline;
+pub mod quant;
+pub mod slice;
+pub mod weights;
+
+pub use error::{BlueprintError, Result};
+pub use model::Model;
+pub use quant::QuantConfig;
+pub use slice::{Slice, SlicePlan};

@@ -1,0 +1,105 @@
+//! Fidelity of circuit outputs against the float model.
+//!
+//! Per input, with `y` the float reference and `ŷ` the circuit's dequantized output:
+//! * `D1 = Σ_i |ŷ_i − y_i|` and `D2 = (Σ_i (ŷ_i − y_i)²)^{1/2}`: the L1 and L2 distances
+//!   between the output vectors (our reading of the DSperse paper's eq. 3.1);
+//! * `TVD = ½ Σ_i |p_i − q_i|` and `JSD = ½ KL(p‖m) + ½ KL(q‖m)`, `m = (p + q)/2`, base 2,
+//!   over the softmax distributions (eq. 3.2, 3.3);
+//! * argmax agreement.
+
+/// Per-input metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Metrics {
+    /// L1 distance.
+    pub d1: f64,
+    /// L2 distance.
+    pub d2: f64,
+    /// Total variation distance of the softmaxes.
+    pub tvd: f64,
+    /// Jensen–Shannon divergence of the softmaxes, base 2.
+    pub jsd: f64,
+    /// Whether the argmaxes agree.
+    pub argmax_agrees: bool,
+}
+
+/// Numerically stable softmax.
+pub fn softmax(v: &[f64]) -> Vec<f64> {
+    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = v.iter().map(|x| (x - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.into_iter().map(|x| x / s).collect()
+}
+
+fn argmax(v: &[f64]) -> usize {
+    v.iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
+            if x > bv { (i, x) } else { (bi, bv) }
+        })
+        .0
+}
+
+fn kl2(p: &[f64], q: &[f64]) -> f64 {
+    p.iter()
+        .zip(q)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(a, b)| a * (a / b).log2())
+        .sum()
+}
+
+/// The metrics of one input.
+pub fn compare(circuit: &[f64], reference: &[f64]) -> Metrics {
+    let d1 = circuit
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs())
+        .sum();
+    let d2 = circuit
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt();
+    let (p, q) = (softmax(circuit), softmax(reference));
+    let tvd = 0.5 * p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum::<f64>();
+    let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| 0.5 * (a + b)).collect();
+    let jsd = (0.5 * kl2(&p, &m) + 0.5 * kl2(&q, &m)).max(0.0);
+    Metrics {
+        d1,
+        d2,
+        tvd,
+        jsd,
+        argmax_agrees: argmax(circuit) == argmax(reference),
+    }
+}
+
+/// Mean, standard deviation, min and max.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Mean.
+    pub mean: f64,
+    /// Population standard deviation.
+    pub std: f64,
+    /// Minimum.
+    pub min: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Summarises a series.
+pub fn summarize(v: &[f64]) -> Summary {
+    if v.is_empty() {
+        return Summary::default();
+    }
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let std = (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Summary {
+        mean,
+        std,
+        min,
+        max,
+    }
+}

@@ -1,0 +1,96 @@
+//! Per slice: the circuit program (public input, weights, layers, outputs), the weights in
+//! region order, and the witness (integer forward pass and hints), solved and checked.
+
+use crate::model::Model;
+use crate::slice::Slice;
+use crate::{BlueprintError, Result};
+use circuits::compiler::{Builder, Program, SolvedWitness, Var};
+use std::collections::HashMap;
+
+/// A slice's program and weights.
+#[derive(Debug)]
+pub struct SliceProgram {
+    /// The slice.
+    pub slice: Slice,
+    /// Its program.
+    pub program: Program,
+}
+
+/// Builds the program of a slice: its input is public, the layers' parameters are weights
+/// (in layer order), its output is the public output.
+pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
+    let mut b = Builder::new();
+    let mut vars: HashMap<usize, Vec<Var>> = HashMap::new();
+    vars.insert(slice.input, b.public_inputs(model.len_of(slice.input)));
+    for k in slice.layers.clone() {
+        let l = &model.layers[k];
+        let w = b.weights(l.bp.weights().len());
+        let out = {
+            let ins: Vec<&[Var]> = l
+                .inputs
+                .iter()
+                .map(|i| vars.get(i).map_or(&[][..], Vec::as_slice))
+                .collect();
+            l.bp.emit(&mut b, &ins, &w, k as u32)
+        };
+        vars.insert(l.output, out);
+    }
+    for &v in vars.get(&slice.output).map_or(&[][..], Vec::as_slice) {
+        b.output(v);
+    }
+    let program = b.finish().map_err(|source| BlueprintError::Compile {
+        slice: slice.index,
+        source,
+    })?;
+    Ok(SliceProgram {
+        slice: slice.clone(),
+        program,
+    })
+}
+
+/// The weights of a slice, in the order its program declares them.
+pub fn weights(model: &Model, slice: &Slice) -> Vec<i64> {
+    slice
+        .layers
+        .clone()
+        .flat_map(|k| model.layers[k].bp.weights().iter().copied())
+        .collect()
+}
+
+/// The integer forward pass of a slice: its output and the hints, in program order.
+pub fn forward(model: &Model, slice: &Slice, input: &[i64]) -> Result<(Vec<i64>, Vec<i64>)> {
+    let mut hints = Vec::new();
+    let mut vals: HashMap<usize, Vec<i64>> = HashMap::from([(slice.input, input.to_vec())]);
+    for k in slice.layers.clone() {
+        let l = &model.layers[k];
+        let out = {
+            let ins: Vec<&[i64]> = l
+                .inputs
+                .iter()
+                .map(|i| vals.get(i).map_or(&[][..], Vec::as_slice))
+                .collect();
+            l.bp.int(&ins, &mut hints)?
+        };
+        vals.insert(l.output, out);
+    }
+    Ok((vals.remove(&slice.output).unwrap_or_default(), hints))
+}
+
+/// The witness of a slice: forward pass, then the solver (derived hints, every constraint
+/// checked by label). Returns the solved input layer and the integer output.
+pub fn witness(
+    model: &Model,
+    sp: &SliceProgram,
+    weights: &[i64],
+    input: &[i64],
+) -> Result<(SolvedWitness, Vec<i64>)> {
+    let (out, hints) = forward(model, &sp.slice, input)?;
+    let w = sp
+        .program
+        .solve(input, weights, &hints)
+        .map_err(|source| BlueprintError::Solve {
+            slice: sp.slice.index,
+            source,
+        })?;
+    Ok((w, out))
+}
