@@ -1,8 +1,9 @@
 //! Fidelity of circuit outputs against the float model.
 //!
 //! Per input, with `y` the float reference and `ŷ` the circuit's dequantized output:
-//! * `D1 = Σ_i |ŷ_i − y_i|` and `D2 = (Σ_i (ŷ_i − y_i)²)^{1/2}`: the L1 and L2 distances
-//!   between the output vectors (our reading of the DSperse paper's eq. 3.1);
+//! * `D1 = (1/n) Σ_i |ŷ_i − y_i|` and `D2 = (1/n) Σ_i (ŷ_i − y_i)²`: mean absolute and mean
+//!   squared error over the `n` outputs (our reading of the DSperse paper's eq. 3.1, which
+//!   we could not consult; the un-normalised L1 and L2 distances are reported beside them);
 //! * `TVD = ½ Σ_i |p_i − q_i|` and `JSD = ½ KL(p‖m) + ½ KL(q‖m)`, `m = (p + q)/2`, base 2,
 //!   over the softmax distributions (eq. 3.2, 3.3);
 //! * argmax agreement.
@@ -10,10 +11,14 @@
 /// Per-input metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Metrics {
-    /// L1 distance.
+    /// Mean absolute error.
     pub d1: f64,
-    /// L2 distance.
+    /// Mean squared error.
     pub d2: f64,
+    /// L1 distance `Σ|Δ|`.
+    pub l1: f64,
+    /// L2 distance `(ΣΔ²)^{1/2}`.
+    pub l2: f64,
     /// Total variation distance of the softmaxes.
     pub tvd: f64,
     /// Jensen–Shannon divergence of the softmaxes, base 2.
@@ -101,5 +106,30 @@ pub fn summarize(v: &[f64]) -> Summary {
         std,
         min,
         max,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn metrics_on_known_values() {
+        let m = compare(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.5, 2.0, 4.0]);
+        assert!((m.d1 - 1.5 / 4.0).abs() < 1e-12);
+        assert!((m.d2 - 1.25 / 4.0).abs() < 1e-12);
+        assert!((m.l1 - 1.5).abs() < 1e-12 && (m.l2 - 1.25f64.sqrt()).abs() < 1e-12);
+        assert!(m.argmax_agrees);
+        let same = compare(&[0.3, -1.0], &[0.3, -1.0]);
+        assert_eq!((same.d1, same.tvd), (0.0, 0.0));
+        assert!(same.jsd.abs() < 1e-15);
+        // Opposite one-hot-ish distributions: TVD near 1, JSD near 1 bit.
+        let far = compare(&[50.0, 0.0], &[0.0, 50.0]);
+        assert!(far.tvd > 0.999 && (far.jsd - 1.0).abs() < 1e-6 && !far.argmax_agrees);
+        let p = softmax(&[1.0, 2.0, 3.0]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12 && p[2] > p[1]);
+        let s = summarize(&[1.0, 3.0]);
+        assert_eq!((s.mean, s.std, s.min, s.max), (2.0, 1.0, 1.0, 3.0));
     }
 }

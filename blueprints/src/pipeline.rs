@@ -80,16 +80,16 @@ pub fn forward(model: &Model, slice: &Slice, input: &[i64]) -> Result<(Vec<i64>,
 /// checked by label). Returns the solved input layer and the integer output.
 pub fn witness(
     model: &Model,
-    sp: &SliceProgram,
+    slice: &Slice,
+    program: &Program,
     weights: &[i64],
     input: &[i64],
 ) -> Result<(SolvedWitness, Vec<i64>)> {
-    let (out, hints) = forward(model, &sp.slice, input)?;
-    let w = sp
-        .program
+    let (out, hints) = forward(model, slice, input)?;
+    let w = program
         .solve(input, weights, &hints)
         .map_err(|source| BlueprintError::Solve {
-            slice: sp.slice.index,
+            slice: slice.index,
             source,
         })?;
     Ok((w, out))

@@ -1,32 +1,115 @@
-//! `lamina`: prove and verify layered circuits from the command line.
+//! `lamina`: prove that a neural network's inference (or chosen slices of it) was computed
+//! correctly.
 //!
 //! **May depend on:** every workspace crate; the only place for `anyhow` and `clap`.
-//! Until the LeNet work lands, `lamina demo` proves and verifies a built-in random layered
-//! circuit and reports the engine's figures.
 #![forbid(unsafe_code)]
 
+mod engine;
+mod io;
+
 use anyhow::{Context, Result, bail};
-use circuits::random::{self, Spec};
+use blueprints::{Model, QuantConfig, SlicePlan, fidelity, slice, weights};
 use clap::{Parser, Subcommand};
-use prover::{Field, Goldilocks, Statement, Witness};
+use engine::CompiledSlice;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
     name = "lamina",
     version,
-    about = "GKR/sumcheck proofs for layered neural-network slices"
+    about = "GKR/sumcheck proofs for neural-network slices (transparent: verifiable, not zero-knowledge)"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(clap::Args, Clone)]
+struct QuantArgs {
+    /// Global scale α = 2^K.
+    #[arg(long, default_value_t = 18)]
+    scale_bits: u32,
+    /// Declared input range LO,HI: inputs outside it are refused; it sets every bound.
+    #[arg(long, default_value = "-1,1", allow_hyphen_values = true)]
+    input_range: String,
+    /// whole | layers | comma-separated layer indices where slices start.
+    #[arg(long, default_value = "whole")]
+    slices: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Prove and verify a built-in random layered circuit and report the figures.
+    /// Compile a model into per-slice circuits and a weight store.
+    Compile {
+        /// The ONNX model.
+        model: PathBuf,
+        #[command(flatten)]
+        q: QuantArgs,
+        /// Output folder.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove every slice of a compiled model on an input.
+    Prove {
+        /// The folder `compile` wrote.
+        dir: PathBuf,
+        /// `{"input_data": [[...]]}`.
+        #[arg(long)]
+        input: PathBuf,
+        /// Output folder for proofs and the statement.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify every slice's proof; exit 0 only if all verify, and print the outputs.
+    Verify {
+        /// The folder `compile` wrote.
+        dir: PathBuf,
+        /// The folder `prove` wrote.
+        proofs: PathBuf,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compile, prove and verify in one go, with per-stage figures.
+    Run {
+        /// The ONNX model.
+        model: PathBuf,
+        /// `{"input_data": [[...]]}`.
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        q: QuantArgs,
+        /// Also write the JSON report here.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare circuit outputs with the float model: D1, D2, TVD, JSD, argmax agreement.
+    Fidelity {
+        /// The ONNX model.
+        model: PathBuf,
+        /// `{"input_data": [[...], ...]}`.
+        #[arg(long)]
+        inputs: PathBuf,
+        #[command(flatten)]
+        q: QuantArgs,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove and verify a built-in random layered circuit (engine figures).
     Demo {
-        /// log2 of the widest layer (1–22).
+        /// log2 of the widest layer (2–22).
         #[arg(long, default_value_t = 16)]
         log_width: u8,
         /// Layers above the input (1–64).
@@ -35,7 +118,7 @@ enum Command {
         /// Seed of the random circuit and witness.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Print one JSON object on stdout instead of a table.
+        /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -43,15 +126,42 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let result = match Cli::parse().command {
+        Command::Compile {
+            model,
+            q,
+            out,
+            json,
+        } => compile(&model, &q, &out, json),
+        Command::Prove {
+            dir,
+            input,
+            out,
+            json,
+        } => prove(&dir, &input, &out, json),
+        Command::Verify { dir, proofs, json } => verify(&dir, &proofs, json),
+        Command::Run {
+            model,
+            input,
+            q,
+            report,
+            json,
+        } => run(&model, &input, &q, report.as_deref(), json),
+        Command::Fidelity {
+            model,
+            inputs,
+            q,
+            json,
+        } => fidelity_cmd(&model, &inputs, &q, json),
         Command::Demo {
             log_width,
             depth,
             seed,
             json,
-        } => demo(log_width, depth, seed, json),
+        } => demo::demo(log_width, depth, seed, json),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
         Err(e) => {
             // One line naming what failed and why; no backtrace for users.
             eprintln!("error: {e:#}");
@@ -60,107 +170,502 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn demo(log_width: u8, depth: usize, seed: u64, json: bool) -> Result<()> {
-    if !(2..=22).contains(&log_width) {
-        bail!("--log-width {log_width}: must be between 2 and 22");
+fn quant(q: &QuantArgs) -> Result<(QuantConfig, SlicePlan)> {
+    let (lo, hi) = q
+        .input_range
+        .split_once(',')
+        .with_context(|| format!("--input-range '{}': expected LO,HI", q.input_range))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .with_context(|| format!("--input-range '{}': '{s}' is not a number", q.input_range))
+    };
+    let cfg = QuantConfig::new(q.scale_bits, (parse(lo)?, parse(hi)?))?;
+    Ok((cfg, q.slices.parse()?))
+}
+
+fn load_model(path: &Path, cfg: QuantConfig) -> Result<Model> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Model::from_onnx(&bytes, cfg).with_context(|| format!("importing {}", path.display()))
+}
+
+fn shape(model: &Model, value: usize) -> Value {
+    json!(model.shapes[value])
+}
+
+fn slice_json(model: &Model, cs: &CompiledSlice) -> Value {
+    let s = &cs.stats;
+    json!({
+        "index": cs.slice.index,
+        "layers": model.layers[cs.slice.layers.clone()].iter().map(|l| format!("{}:{}", l.bp.kind(), l.name)).collect::<Vec<_>>(),
+        "input_shape": shape(model, cs.slice.input),
+        "output_shape": shape(model, cs.slice.output),
+        "layers_count": s.layers,
+        "gates": {"mul": s.mul_gates, "add": s.add_gates, "const": s.const_gates},
+        "widest_layer": s.widest_layer,
+        "range_checks": s.range_checks,
+        "circuit_bytes": cs.circuit_bytes.len(),
+    })
+}
+
+fn compile_all(model: &Model, plan: &SlicePlan) -> Result<Vec<CompiledSlice>> {
+    slice::plan(model, plan)?
+        .iter()
+        .map(|s| engine::compile_slice(model, s))
+        .collect()
+}
+
+fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Result<bool> {
+    let (cfg, plan) = quant(q)?;
+    let model = load_model(model_path, cfg)?;
+    let slices = compile_all(&model, &plan)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::copy(model_path, out.join("model.onnx"))
+        .with_context(|| format!("copying the model into {}", out.display()))?;
+    let mut tensors = Vec::new();
+    let mut meta = Vec::new();
+    for cs in &slices {
+        let name = format!("slice_{}.circuit", cs.slice.index);
+        std::fs::write(out.join(&name), &cs.circuit_bytes)
+            .with_context(|| format!("writing {name}"))?;
+        tensors.push((format!("slice_{}", cs.slice.index), cs.weights.clone()));
+        let mut j = slice_json(&model, cs);
+        j["circuit"] = json!(name);
+        j["circuit_digest"] = json!(cs.prepared.digest().to_hex());
+        j["layer_range"] = json!([cs.slice.layers.start, cs.slice.layers.end]);
+        j["weights_commitment"] = json!(cs.weights_commitment.map(|c| io::hex(&c)));
+        j["stages"] = json!({"compile": {"wall_s": cs.compile_s}});
+        meta.push(j);
     }
-    if !(1..=64).contains(&depth) {
-        bail!("--depth {depth}: must be between 1 and 64");
-    }
-    // Widths shrink by one bit every other layer, ending at least 2^2 wide.
-    let log_widths: Vec<u8> = (0..=depth)
-        .map(|k| log_width.saturating_sub((k / 2) as u8).max(2))
-        .collect();
-    let spec = Spec {
-        log_widths,
-        fan_in: 2,
-        num_public: 4,
-        const_percent: 10,
-        ..Spec::default()
-    };
-
-    let t = Instant::now();
-    let circuit = random::circuit(&spec, seed);
-    let to_f = |v: Vec<u64>| v.into_iter().map(Goldilocks::from_u64).collect::<Vec<_>>();
-    let public = to_f(random::values(circuit.num_public as usize, seed ^ 1));
-    let weights = to_f(random::values(
-        circuit.input.len_of(circuits::RegionKind::Weights),
-        seed ^ 2,
-    ));
-    let private = to_f(random::values(
-        circuit.input.len_of(circuits::RegionKind::Private),
-        seed ^ 3,
-    ));
-    let build_s = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let witness = Witness {
-        public: &public,
-        weights: &weights,
-        private: &private,
-    };
-    let (proof, outputs) = prover::prove_transparent(&circuit, &witness, b"lamina-demo")
-        .context("proving the demo circuit")?;
-    let prove_s = t.elapsed().as_secs_f64();
-    let bytes = proof.to_bytes();
-
-    let t = Instant::now();
-    let st = Statement {
-        public: &public,
-        outputs: &outputs,
-        context: b"lamina-demo",
-        weights_commitment: None,
-    };
-    let verified = prover::verify_transparent_bytes(&circuit, &st, &bytes);
-    let verify_s = t.elapsed().as_secs_f64();
-
-    let gates = circuit.num_gates();
-    let mul: usize = circuit.layers.iter().map(|l| l.mul.len()).sum();
-    let cst: usize = circuit.layers.iter().map(|l| l.constant.len()).sum();
-    let opened: usize = proof.openings.iter().map(|o| 4 + 8 * o.values.len()).sum();
-    if json {
-        println!(
-            "{{\"verified\":{},\"layers\":{},\"gates\":{{\"mul\":{},\"add\":{},\"const\":{}}},\"proof_bytes\":{},\"transparent_value_bytes\":{},\"stages\":{{\"build\":{{\"wall_s\":{build_s:.6}}},\"prove\":{{\"wall_s\":{prove_s:.6}}},\"verify\":{{\"wall_s\":{verify_s:.6}}}}},\"commitment\":\"transparent (not hiding)\"}}",
-            verified.is_ok(),
-            circuit.depth(),
-            mul,
-            gates - mul - cst,
-            cst,
-            bytes.len(),
-            opened
-        );
+    weights::write(&out.join("weights.safetensors"), &tensors)?;
+    let doc = json!({
+        "format": "lamina-model/1",
+        "model": "model.onnx",
+        "model_digest": io::hex(&model.digest),
+        "scale_bits": cfg.scale_bits,
+        "input_range": [cfg.input_range.0, cfg.input_range.1],
+        "slices_plan": q.slices,
+        "input_shape": shape(&model, 0),
+        "slices": meta,
+    });
+    io::write_json(&out.join("model.json"), &doc)?;
+    if json_out {
+        println!("{doc}");
     } else {
-        eprintln!("lamina demo: random layered circuit, seed {seed}");
+        for cs in &slices {
+            let s = &cs.stats;
+            eprintln!(
+                "slice {}: layers {:?}, {} circuit layers, {} mul + {} add + {} const gates, compiled in {:.3} s",
+                cs.slice.index,
+                cs.slice.layers,
+                s.layers,
+                s.mul_gates,
+                s.add_gates,
+                s.const_gates,
+                cs.compile_s
+            );
+        }
         eprintln!(
-            "  layers        {} (widths 2^{:?})",
-            circuit.depth(),
-            spec.log_widths
-        );
-        eprintln!(
-            "  gates         {gates} ({mul} mul, {} add, {cst} const)",
-            gates - mul - cst
-        );
-        eprintln!("  build         {:>9.3} ms", build_s * 1e3);
-        eprintln!(
-            "  prove         {:>9.3} ms  ({:.1} M gates/s)",
-            prove_s * 1e3,
-            gates as f64 / prove_s / 1e6
-        );
-        eprintln!(
-            "  verify        {:>9.3} ms  ({:.1} M gates/s)",
-            verify_s * 1e3,
-            gates as f64 / verify_s / 1e6
-        );
-        eprintln!(
-            "  proof         {} bytes ({} of them transparent committed values: not hiding)",
-            bytes.len(),
-            opened
-        );
-        eprintln!(
-            "  verified      {}",
-            if verified.is_ok() { "yes" } else { "NO" }
+            "wrote {} (model.json, {} circuits, weights.safetensors)",
+            out.display(),
+            slices.len()
         );
     }
-    verified.context("the demo proof did not verify")?;
+    Ok(true)
+}
+
+/// A compiled folder, loaded back.
+struct Loaded {
+    model: Model,
+    meta: Value,
+    slices: Vec<CompiledSlice>,
+}
+
+fn load_dir(dir: &Path) -> Result<Loaded> {
+    let meta = io::read_json(&dir.join("model.json"))?;
+    if meta["format"] != "lamina-model/1" {
+        bail!(
+            "{}: not a lamina model folder (format {})",
+            dir.display(),
+            meta["format"]
+        );
+    }
+    let range = meta["input_range"]
+        .as_array()
+        .context("model.json: input_range")?;
+    let cfg = QuantConfig::new(
+        meta["scale_bits"]
+            .as_u64()
+            .context("model.json: scale_bits")? as u32,
+        (
+            range[0].as_f64().unwrap_or(-1.0),
+            range[1].as_f64().unwrap_or(1.0),
+        ),
+    )?;
+    let model = load_model(&dir.join("model.onnx"), cfg)?;
+    if io::hex(&model.digest) != meta["model_digest"].as_str().unwrap_or_default() {
+        bail!(
+            "{}: model.onnx does not match the digest in model.json",
+            dir.display()
+        );
+    }
+    let plan: SlicePlan = meta["slices_plan"].as_str().unwrap_or("whole").parse()?;
+    let store = weights::WeightStore::open(&dir.join("weights.safetensors"))?;
+    let mut slices = Vec::new();
+    for (s, m) in slice::plan(&model, &plan)?
+        .into_iter()
+        .zip(meta["slices"].as_array().context("model.json: slices")?)
+    {
+        let t = Instant::now();
+        let sp = blueprints::pipeline::build(&model, &s)?;
+        let bytes = std::fs::read(dir.join(m["circuit"].as_str().context("model.json: circuit")?))?;
+        let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
+            .with_context(|| format!("slice {}: circuit file", s.index))?;
+        if prepared.digest().to_hex() != m["circuit_digest"].as_str().unwrap_or_default() {
+            bail!(
+                "slice {}: circuit file does not match its digest in model.json",
+                s.index
+            );
+        }
+        let weights = store.get(&format!("slice_{}", s.index))?;
+        let weights_commitment = m["weights_commitment"]
+            .as_str()
+            .map(io::unhex32)
+            .transpose()?;
+        let stats = circuits::compiler::Stats::default();
+        slices.push(CompiledSlice {
+            slice: s,
+            program: sp.program,
+            circuit_bytes: bytes,
+            prepared,
+            stats,
+            weights,
+            weights_commitment,
+            compile_s: t.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(Loaded {
+        model,
+        meta,
+        slices,
+    })
+}
+
+fn dequantize(v: &[i64], bits: u32) -> Vec<f64> {
+    v.iter()
+        .map(|&x| x as f64 / f64::from(1u32 << bits))
+        .collect()
+}
+
+fn first_input(path: &Path) -> Result<Vec<f64>> {
+    let mut inputs = io::read_inputs(path)?;
+    if inputs.len() > 1 {
+        eprintln!(
+            "note: {} holds {} inputs; proving the first (use `lamina fidelity` for many)",
+            path.display(),
+            inputs.len()
+        );
+    }
+    Ok(inputs.swap_remove(0))
+}
+
+fn check_len(model: &Model, x: &[f64], path: &Path) -> Result<()> {
+    if x.len() != model.input_len() {
+        bail!(
+            "{}: input has {} values, the model expects {} (shape {:?})",
+            path.display(),
+            x.len(),
+            model.input_len(),
+            model.shapes[0]
+        );
+    }
     Ok(())
 }
+
+fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool) -> Result<bool> {
+    let l = load_dir(dir)?;
+    let x = first_input(input)?;
+    check_len(&l.model, &x, input)?;
+    let bits = l.model.quant.scale_bits;
+    let mut act = l.model.quant.quantize_input(&x, &l.model.layers[0].name)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let n = l.slices.len();
+    let mut entries = Vec::new();
+    for cs in &l.slices {
+        let ctx = engine::context(&l.model.digest, bits, cs.slice.index, n);
+        let p = engine::prove_slice(&l.model, cs, &act, &ctx)?;
+        let name = format!("slice_{}.proof", cs.slice.index);
+        std::fs::write(out.join(&name), &p.proof_bytes)
+            .with_context(|| format!("writing {name}"))?;
+        entries.push(json!({
+            "index": cs.slice.index, "proof": name, "proof_bytes": p.proof_bytes.len(),
+            "input": p.input, "output": p.output,
+            "stages": {"load": {"wall_s": cs.compile_s}, "witness": {"wall_s": p.witness_s}, "prove": {"wall_s": p.prove_s}},
+        }));
+        if !json_out {
+            eprintln!(
+                "slice {}: witness {:.3} s, prove {:.3} s, proof {} bytes",
+                cs.slice.index,
+                p.witness_s,
+                p.prove_s,
+                p.proof_bytes.len()
+            );
+        }
+        act = p.output;
+    }
+    let doc = json!({
+        "format": "lamina-proof/1",
+        "model_digest": l.meta["model_digest"],
+        "scale_bits": bits,
+        "outputs": dequantize(&act, bits),
+        "slices": entries,
+    });
+    io::write_json(&out.join("statement.json"), &doc)?;
+    if json_out {
+        println!("{doc}");
+    } else {
+        eprintln!("wrote {} ({} proofs, statement.json)", out.display(), n);
+    }
+    Ok(true)
+}
+
+fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
+    let l = load_dir(dir)?;
+    let st = io::read_json(&proofs.join("statement.json"))?;
+    if st["format"] != "lamina-proof/1" {
+        bail!("{}: not a lamina proof folder", proofs.display());
+    }
+    if st["model_digest"] != l.meta["model_digest"] || st["scale_bits"] != l.meta["scale_bits"] {
+        bail!(
+            "{}: the proofs are for another model or scale than {}",
+            proofs.display(),
+            dir.display()
+        );
+    }
+    let entries = st["slices"].as_array().context("statement.json: slices")?;
+    if entries.len() != l.slices.len() {
+        bail!(
+            "statement.json has {} slices, the model {}",
+            entries.len(),
+            l.slices.len()
+        );
+    }
+    let bits = l.model.quant.scale_bits;
+    let n = l.slices.len();
+    let mut results = Vec::new();
+    let mut ok = true;
+    let mut prev_output: Option<Vec<i64>> = None;
+    let mut last = Vec::new();
+    for (cs, e) in l.slices.iter().zip(entries) {
+        let i = cs.slice.index;
+        let input = io::ints(&e["input"], "statement input")?;
+        let output = io::ints(&e["output"], "statement output")?;
+        let bytes = std::fs::read(proofs.join(e["proof"].as_str().context("statement: proof")?))?;
+        let ctx = engine::context(&l.model.digest, bits, i, n);
+        let verdict = if prev_output.as_ref().is_some_and(|p| *p != input) {
+            Err(format!("its input is not slice {}'s proven output", i - 1))
+        } else {
+            engine::verify_slice(
+                &cs.prepared,
+                &input,
+                &output,
+                &bytes,
+                &ctx,
+                cs.weights_commitment.as_ref(),
+            )
+            .map_err(|e| e.to_string())
+        };
+        match &verdict {
+            Ok(s) => results
+                .push(json!({"index": i, "verified": true, "stages": {"verify": {"wall_s": s}}})),
+            Err(why) => {
+                ok = false;
+                eprintln!("slice {i}: NOT verified: {why}");
+                results.push(json!({"index": i, "verified": false, "reason": why}));
+            }
+        }
+        prev_output = Some(output.clone());
+        last = output;
+    }
+    let outputs = dequantize(&last, bits);
+    if json_out {
+        println!(
+            "{}",
+            json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "slices": results})
+        );
+    } else if ok {
+        eprintln!("verified {n} slice(s)");
+        println!("{}", serde_json::to_string(&outputs)?);
+    }
+    Ok(ok)
+}
+
+fn run(
+    model_path: &Path,
+    input: &Path,
+    q: &QuantArgs,
+    report: Option<&Path>,
+    json_out: bool,
+) -> Result<bool> {
+    let (cfg, plan) = quant(q)?;
+    let x = first_input(input)?;
+    let model = load_model(model_path, cfg)?;
+    check_len(&model, &x, input)?;
+    let slices = compile_all(&model, &plan)?;
+    let bits = cfg.scale_bits;
+    let n = slices.len();
+    let mut act = model.quant.quantize_input(&x, &model.layers[0].name)?;
+    let mut rows = Vec::new();
+    let mut all_ok = true;
+    for cs in &slices {
+        let ctx = engine::context(&model.digest, bits, cs.slice.index, n);
+        let p = engine::prove_slice(&model, cs, &act, &ctx)?;
+        let verdict = engine::verify_slice(
+            &cs.prepared,
+            &p.input,
+            &p.output,
+            &p.proof_bytes,
+            &ctx,
+            cs.weights_commitment.as_ref(),
+        );
+        let verify_s = *verdict.as_ref().unwrap_or(&0.0);
+        if let Err(e) = &verdict {
+            all_ok = false;
+            eprintln!("slice {}: NOT verified: {e}", cs.slice.index);
+        }
+        let mut j = slice_json(&model, cs);
+        j["verified"] = json!(verdict.is_ok());
+        j["proof_bytes"] = json!(p.proof_bytes.len());
+        j["stages"] = json!({
+            "compile": {"wall_s": cs.compile_s},
+            "witness": {"wall_s": p.witness_s},
+            "prove": {"wall_s": p.prove_s},
+            "verify": {"wall_s": verify_s},
+        });
+        rows.push(j);
+        act = p.output;
+    }
+    let outputs = dequantize(&act, bits);
+    let doc = json!({
+        "verified": all_ok,
+        "outputs": outputs,
+        "scale_bits": bits,
+        "input_range": [cfg.input_range.0, cfg.input_range.1],
+        "slices_plan": q.slices,
+        "model": model_path.display().to_string(),
+        "commitment": "transparent (proofs carry the committed values: verifiable, not zero-knowledge)",
+        "slices": rows,
+    });
+    if let Some(r) = report {
+        io::write_json(r, &doc)?;
+    }
+    if json_out {
+        println!("{doc}");
+    } else {
+        print_table(&doc);
+        eprintln!("outputs: {}", serde_json::to_string(&doc["outputs"])?);
+        eprintln!("verified: {}", if all_ok { "yes" } else { "NO" });
+    }
+    Ok(all_ok)
+}
+
+fn print_table(doc: &Value) {
+    eprintln!(
+        "{:>5} {:>18} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "slice", "output shape", "compile", "witness", "prove", "verify", "proof B", "mul gates"
+    );
+    let mut tot = [0f64; 4];
+    for s in doc["slices"].as_array().into_iter().flatten() {
+        let st = |k: &str| s["stages"][k]["wall_s"].as_f64().unwrap_or(0.0);
+        let v = [st("compile"), st("witness"), st("prove"), st("verify")];
+        for (t, x) in tot.iter_mut().zip(v) {
+            *t += x;
+        }
+        eprintln!(
+            "{:>5} {:>18} {:>8.3}s {:>8.3}s {:>8.3}s {:>8.3}s {:>11} {:>9}",
+            s["index"],
+            s["output_shape"].to_string(),
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            s["proof_bytes"],
+            s["gates"]["mul"]
+        );
+    }
+    eprintln!(
+        "{:>5} {:>18} {:>8.3}s {:>8.3}s {:>8.3}s {:>8.3}s",
+        "total", "", tot[0], tot[1], tot[2], tot[3]
+    );
+}
+
+fn fidelity_cmd(
+    model_path: &Path,
+    inputs_path: &Path,
+    q: &QuantArgs,
+    json_out: bool,
+) -> Result<bool> {
+    let (cfg, plan) = quant(q)?;
+    let model = load_model(model_path, cfg)?;
+    let inputs = io::read_inputs(inputs_path)?;
+    let slices = compile_all(&model, &plan)?;
+    let bits = cfg.scale_bits;
+    let mut per = Vec::new();
+    let mut ms = Vec::new();
+    for (i, x) in inputs.iter().enumerate() {
+        check_len(&model, x, inputs_path).with_context(|| format!("input {i}"))?;
+        let reference = model.float_forward(x);
+        let mut act = model
+            .quant
+            .quantize_input(x, &model.layers[0].name)
+            .with_context(|| format!("input {i}"))?;
+        for cs in &slices {
+            act = blueprints::pipeline::witness(&model, &cs.slice, &cs.program, &cs.weights, &act)
+                .with_context(|| format!("input {i}"))?
+                .1;
+        }
+        let outputs = dequantize(&act, bits);
+        let m = fidelity::compare(&outputs, &reference);
+        per.push(json!({"index": i, "outputs": outputs, "reference": reference, "d1": m.d1, "d2": m.d2, "l1": m.l1, "l2": m.l2, "tvd": m.tvd, "jsd": m.jsd, "argmax_agrees": m.argmax_agrees}));
+        ms.push(m);
+    }
+    let sum = |f: fn(&fidelity::Metrics) -> f64| {
+        let s = fidelity::summarize(&ms.iter().map(f).collect::<Vec<_>>());
+        json!({"mean": s.mean, "std": s.std, "min": s.min, "max": s.max})
+    };
+    let agree = ms.iter().filter(|m| m.argmax_agrees).count();
+    let doc = json!({
+        "scale_bits": bits,
+        "slices_plan": q.slices,
+        "inputs": inputs.len(),
+        "d1": sum(|m| m.d1), "d2": sum(|m| m.d2), "l1": sum(|m| m.l1), "l2": sum(|m| m.l2), "tvd": sum(|m| m.tvd), "jsd": sum(|m| m.jsd),
+        "metrics": "d1 = mean |circuit − float|, d2 = mean (circuit − float)², l1/l2 = plain distances, tvd/jsd (base 2) over softmaxes",
+        "argmax_agreement": agree as f64 / ms.len().max(1) as f64,
+        "note": "circuit outputs are the witness solver's (the exact integer semantics the circuit proves, every constraint checked)",
+        "per_input": per,
+    });
+    if json_out {
+        println!("{doc}");
+    } else {
+        eprintln!(
+            "fidelity of {} at 2^{bits} over {} inputs ({} slice(s)):",
+            model_path.display(),
+            inputs.len(),
+            slices.len()
+        );
+        for k in ["d1", "d2", "l1", "l2", "tvd", "jsd"] {
+            let s = &doc[k];
+            eprintln!(
+                "  {k:<4} mean {:.3e}  std {:.3e}  min {:.3e}  max {:.3e}",
+                s["mean"].as_f64().unwrap_or(0.0),
+                s["std"].as_f64().unwrap_or(0.0),
+                s["min"].as_f64().unwrap_or(0.0),
+                s["max"].as_f64().unwrap_or(0.0)
+            );
+        }
+        eprintln!("  argmax agreement {agree}/{}", ms.len());
+    }
+    Ok(true)
+}
+
+mod demo;

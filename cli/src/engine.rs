@@ -1,0 +1,168 @@
+//! The per-slice pipeline behind every command: compile, witness, prove, verify, each
+//! timed.
+
+use anyhow::{Context, Result, anyhow};
+use blueprints::{Model, Slice, pipeline};
+use circuits::compiler::{Program, Stats};
+use circuits::{Circuit, RegionKind, Residue};
+use prover::gkr::PreparedCircuit;
+use prover::{
+    CommitmentScheme, Field, Goldilocks, GoldilocksExt2, Statement, TransparentProof, Witness,
+};
+use std::time::Instant;
+
+/// A compiled slice.
+pub struct CompiledSlice {
+    /// The slice.
+    pub slice: Slice,
+    /// Its program (for witness solving).
+    pub program: Program,
+    /// The circuit's canonical bytes.
+    pub circuit_bytes: Vec<u8>,
+    /// The circuit, prepared (validated, digested).
+    pub prepared: PreparedCircuit<'static>,
+    /// Compiler figures.
+    pub stats: Stats,
+    /// Quantized weights in program order.
+    pub weights: Vec<i64>,
+    /// The expected weights commitment (absent for slices without parameters).
+    pub weights_commitment: Option<[u8; 32]>,
+    /// Seconds to build and compile.
+    pub compile_s: f64,
+}
+
+fn f(v: &[i64]) -> Vec<Goldilocks> {
+    v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
+}
+
+fn fr(v: &[Residue]) -> Vec<Goldilocks> {
+    v.iter().map(|r| Goldilocks::from_u64(r.value())).collect()
+}
+
+/// The transparent commitment of the weights region of `circuit` holding `weights`.
+pub fn weights_commitment(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
+    let r = circuit.input.region(RegionKind::Weights)?;
+    let (c, _) = <prover::Transparent as CommitmentScheme<Goldilocks, GoldilocksExt2>>::commit(
+        &prover::Transparent,
+        &f(weights),
+        r.log_len,
+    );
+    Some(c)
+}
+
+/// What a proof binds besides the circuit: model, scale and slice position.
+pub fn context(model_digest: &[u8; 32], scale_bits: u32, index: usize, count: usize) -> Vec<u8> {
+    format!(
+        "lamina/v1 model={} scale_bits={scale_bits} slice={index}/{count}",
+        crate::io::hex(model_digest)
+    )
+    .into_bytes()
+}
+
+/// Builds and compiles one slice.
+pub fn compile_slice(model: &Model, slice: &Slice) -> Result<CompiledSlice> {
+    let t = Instant::now();
+    let sp = pipeline::build(model, slice)?;
+    let compiled = sp
+        .program
+        .compile()
+        .map_err(|source| blueprints::BlueprintError::Compile {
+            slice: slice.index,
+            source,
+        })?;
+    let circuit_bytes = compiled.circuit.to_bytes();
+    let prepared = PreparedCircuit::from_bytes(&circuit_bytes).map_err(|e| {
+        anyhow!(
+            "slice {}: compiled circuit does not decode: {e}",
+            slice.index
+        )
+    })?;
+    let weights = pipeline::weights(model, slice);
+    let weights_commitment = weights_commitment(&compiled.circuit, &weights);
+    Ok(CompiledSlice {
+        slice: slice.clone(),
+        program: sp.program,
+        circuit_bytes,
+        prepared,
+        stats: compiled.stats,
+        weights,
+        weights_commitment,
+        compile_s: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// A proven slice.
+pub struct ProvenSlice {
+    /// The encoded proof.
+    pub proof_bytes: Vec<u8>,
+    /// The slice's integer input (public).
+    pub input: Vec<i64>,
+    /// The slice's integer output (public).
+    pub output: Vec<i64>,
+    /// Seconds for the witness.
+    pub witness_s: f64,
+    /// Seconds to prove.
+    pub prove_s: f64,
+}
+
+/// Witness and proof of one slice on an integer input.
+pub fn prove_slice(
+    model: &Model,
+    cs: &CompiledSlice,
+    input: &[i64],
+    ctx: &[u8],
+) -> Result<ProvenSlice> {
+    let t = Instant::now();
+    let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, input)?;
+    let (public, weights, private) = (fr(&w.public), fr(&w.weights), fr(&w.private));
+    let witness_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (proof, outputs) = prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
+        &prover::Transparent,
+        &cs.prepared,
+        &Witness {
+            public: &public,
+            weights: &weights,
+            private: &private,
+        },
+        ctx,
+    )
+    .with_context(|| format!("proving slice {}", cs.slice.index))?;
+    let prove_s = t.elapsed().as_secs_f64();
+    if outputs != f(&output) {
+        return Err(anyhow!(
+            "slice {}: circuit outputs differ from the integer forward pass (internal error)",
+            cs.slice.index
+        ));
+    }
+    let proof_bytes = proof.to_bytes();
+    Ok(ProvenSlice {
+        proof_bytes,
+        input: input.to_vec(),
+        output,
+        witness_s,
+        prove_s,
+    })
+}
+
+/// Verifies one slice's proof bytes; returns seconds taken.
+pub fn verify_slice(
+    prepared: &PreparedCircuit<'_>,
+    input: &[i64],
+    output: &[i64],
+    proof_bytes: &[u8],
+    ctx: &[u8],
+    weights_commitment: Option<&[u8; 32]>,
+) -> std::result::Result<f64, prover::VerifyError> {
+    let t = Instant::now();
+    let (public, outputs) = (f(input), f(output));
+    let st = Statement {
+        public: &public,
+        outputs: &outputs,
+        context: ctx,
+        weights_commitment,
+    };
+    let proof = TransparentProof::from_bytes(proof_bytes)?;
+    prover::gkr::verify_prepared(&prover::Transparent, prepared, &st, &proof)?;
+    Ok(t.elapsed().as_secs_f64())
+}
