@@ -72,6 +72,8 @@ pub fn compare(circuit: &[f64], reference: &[f64]) -> Metrics {
     Metrics {
         d1,
         d2,
+        l1,
+        l2,
         tvd,
         jsd,
         argmax_agrees: argmax(circuit) == argmax(reference),
