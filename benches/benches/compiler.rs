@@ -6,10 +6,10 @@ use benches::lenet::lenet_program;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn compiler(c: &mut Criterion) {
-    let lp = lenet_program(1);
+    let lp = lenet_program(1).unwrap();
     let mut g = c.benchmark_group("lenet_program");
     g.sample_size(10);
-    g.bench_function("build", |b| b.iter(|| lenet_program(1)));
+    g.bench_function("build", |b| b.iter(|| lenet_program(1).unwrap()));
     g.bench_function("compile", |b| b.iter(|| lp.program.compile().unwrap()));
     g.bench_function("solve", |b| {
         b.iter(|| {

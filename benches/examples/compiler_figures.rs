@@ -30,7 +30,7 @@ fn main() {
         _ => RangeStrategy::LogUp,
     };
     println!("range checks: {strategy:?}");
-    let lp = stage("build", || lenet_program_with(1, strategy));
+    let lp = stage("build", || lenet_program_with(1, strategy).unwrap());
     let compiled = stage("compile", || lp.program.compile().unwrap());
     let s = &compiled.stats;
     println!(

@@ -3,7 +3,7 @@
 //! then dense layers), weights as private inputs. Used to measure the compiler and the
 //! engine at LeNet scale before the real blueprints exist.
 
-use circuits::compiler::{Builder, Label, Program, RangeStrategy, Var};
+use circuits::compiler::{Builder, CompileError, Label, Program, RangeStrategy, Var};
 use circuits::random::Rng;
 
 /// Scale bits κ (α = 2^κ).
@@ -189,12 +189,15 @@ impl Ctx {
 }
 
 /// LeNet on 3×32×32: conv 6@5×5 → ReLU → pool → conv 16@5×5 → ReLU → pool → 120 → 84 → 10.
-pub fn lenet_program(seed: u64) -> LenetProgram {
+pub fn lenet_program(seed: u64) -> Result<LenetProgram, CompileError> {
     lenet_program_with(seed, RangeStrategy::LogUp)
 }
 
 /// [`lenet_program`] with a chosen range-check strategy.
-pub fn lenet_program_with(seed: u64, strategy: RangeStrategy) -> LenetProgram {
+pub fn lenet_program_with(
+    seed: u64,
+    strategy: RangeStrategy,
+) -> Result<LenetProgram, CompileError> {
     let mut cx = Ctx {
         b: Builder::new(),
         rng: Rng::new(seed),
@@ -220,15 +223,12 @@ pub fn lenet_program_with(seed: u64, strategy: RangeStrategy) -> LenetProgram {
         cx.b.output(v);
     }
     let logits = f3.iter().map(|v| v.1).collect();
-    let program = match cx.b.finish_with(strategy) {
-        Ok(p) => p,
-        Err(e) => panic!("LeNet program: {e}"),
-    };
-    LenetProgram {
+    let program = cx.b.finish_with(strategy)?;
+    Ok(LenetProgram {
         program,
         public,
         weights: cx.weights,
         hints: cx.hints,
         logits,
-    }
+    })
 }

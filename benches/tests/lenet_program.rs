@@ -9,7 +9,7 @@ use prover::{Field, Goldilocks, Statement, Witness};
 
 #[test]
 fn lenet_shaped_program_compiles_solves_proves_verifies() {
-    let lp = lenet_program(7);
+    let lp = lenet_program(7).unwrap();
     let compiled = lp.program.compile().unwrap();
     let s = &compiled.stats;
     assert_eq!(s.range_checks, 19_340);

@@ -54,26 +54,26 @@ fn kl2(p: &[f64], q: &[f64]) -> f64 {
 
 /// The metrics of one input.
 pub fn compare(circuit: &[f64], reference: &[f64]) -> Metrics {
-    let d1 = circuit
+    let n = circuit.len().max(1) as f64;
+    let l1: f64 = circuit
         .iter()
         .zip(reference)
         .map(|(a, b)| (a - b).abs())
         .sum();
-    let d2 = circuit
+    let sq: f64 = circuit
         .iter()
         .zip(reference)
         .map(|(a, b)| (a - b) * (a - b))
-        .sum::<f64>()
-        .sqrt();
+        .sum();
     let (p, q) = (softmax(circuit), softmax(reference));
     let tvd = 0.5 * p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum::<f64>();
     let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| 0.5 * (a + b)).collect();
     let jsd = (0.5 * kl2(&p, &m) + 0.5 * kl2(&q, &m)).max(0.0);
     Metrics {
-        d1,
-        d2,
+        d1: l1 / n,
+        d2: sq / n,
         l1,
-        l2,
+        l2: sq.sqrt(),
         tvd,
         jsd,
         argmax_agrees: argmax(circuit) == argmax(reference),

@@ -199,7 +199,7 @@ impl Model {
                         None => vec![0.0; n_out],
                     };
                     (
-                        Box::new(Gemm::new(&n.name, n_in, n_out, &w, &b, kappa, xb, fuse)?),
+                        Box::new(Gemm::new(&n.name, (n_in, n_out), &w, &b, kappa, xb, fuse)?),
                         vec![n_out],
                     )
                 }

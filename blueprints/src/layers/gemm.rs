@@ -28,8 +28,7 @@ impl Gemm {
     /// Quantizes `W` (`[n_out, n_in]`, row-major) and `b` (`[n_out]`).
     pub fn new(
         name: &str,
-        n_in: usize,
-        n_out: usize,
+        (n_in, n_out): (usize, usize),
         w: &[f32],
         b: &[f32],
         kappa: u32,
