@@ -1,0 +1,407 @@
+//! Every blueprint alone, on random shapes: a one-op ONNX model (built here with
+//! onnx-rs's encoder) is imported, its float reference compared with the dequantized
+//! integer semantics, the circuit solved with the integer hints (circuit == integer
+//! reference, every constraint checked), then proven and verified. Plus import and
+//! quantizer errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use blueprints::{BlueprintError, Model, QuantConfig, SlicePlan, pipeline, slice};
+use circuits::random::Rng;
+use onnx_rs::ast::*;
+use prover::{Field, Goldilocks, Statement, Witness};
+
+fn value_info<'a>(name: &'a str, dims: &[i64]) -> ValueInfo<'a> {
+    ValueInfo {
+        name,
+        r#type: Some(TypeProto {
+            value: Some(TypeValue::Tensor(TensorTypeProto {
+                elem_type: DataType::Float,
+                shape: Some(TensorShape {
+                    dim: dims
+                        .iter()
+                        .map(|&d| TensorShapeDimension {
+                            value: Dimension::Value(d),
+                            denotation: "",
+                        })
+                        .collect(),
+                }),
+            })),
+            denotation: "",
+        }),
+        ..Default::default()
+    }
+}
+
+fn attr_ints<'a>(name: &'a str, v: Vec<i64>) -> Attribute<'a> {
+    Attribute {
+        name,
+        r#type: AttributeType::Ints,
+        ints: v,
+        ..Default::default()
+    }
+}
+
+fn attr_int(name: &str, v: i64) -> Attribute<'_> {
+    Attribute {
+        name,
+        r#type: AttributeType::Int,
+        i: v,
+        ..Default::default()
+    }
+}
+
+fn onnx(
+    nodes: Vec<Node<'_>>,
+    inits: Vec<TensorProto<'_>>,
+    input: &[i64],
+    output: &[i64],
+) -> Vec<u8> {
+    let model = onnx_rs::ast::Model {
+        ir_version: 8,
+        opset_import: vec![OperatorSetId {
+            domain: "",
+            version: 13,
+        }],
+        graph: Some(Graph {
+            name: "t",
+            node: nodes,
+            initializer: inits,
+            input: vec![value_info("x", input)],
+            output: vec![value_info("y", output)],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    onnx_rs::encode(&model)
+}
+
+fn node<'a>(
+    op: OpType<'a>,
+    name: &'a str,
+    input: Vec<&'a str>,
+    output: &'a str,
+    attribute: Vec<Attribute<'a>>,
+) -> Node<'a> {
+    Node {
+        op_type: op,
+        name,
+        input,
+        output: vec![output],
+        attribute,
+        ..Default::default()
+    }
+}
+
+fn rand_vec(rng: &mut Rng, n: usize, scale: f64) -> Vec<f32> {
+    (0..n)
+        .map(|_| ((rng.below(1 << 20) as f64 / f64::from(1u32 << 20) * 2.0 - 1.0) * scale) as f32)
+        .collect()
+}
+
+/// Import, compare float with integer, solve, prove, verify. Returns the layer kinds.
+fn check(bytes: &[u8], rng: &mut Rng) -> Vec<&'static str> {
+    let cfg = QuantConfig::new(16, (-1.0, 1.0)).unwrap();
+    let m = Model::from_onnx(bytes, cfg).unwrap();
+    let x: Vec<f64> = (0..m.input_len())
+        .map(|_| rng.below(2001) as f64 / 1000.0 - 1.0)
+        .collect();
+    let xq = m.quant.quantize_input(&x, "first").unwrap();
+    let s = &slice::plan(&m, &SlicePlan::Whole).unwrap()[0];
+    let sp = pipeline::build(&m, s).unwrap();
+    let compiled = sp.program.compile().unwrap();
+    let weights = pipeline::weights(&m, s);
+    let (w, out) = pipeline::witness(&m, s, &sp.program, &weights, &xq).unwrap();
+    // Circuit == integer reference.
+    assert_eq!(
+        w.outputs.iter().map(|r| r.to_i64()).collect::<Vec<_>>(),
+        out
+    );
+    // Integer ≈ float (a few LSBs per layer).
+    let float = m.float_forward(&x);
+    for (a, b) in out.iter().zip(&float) {
+        let deq = *a as f64 / m.quant.alpha();
+        assert!(
+            (deq - b).abs() < 2e-3 * (1.0 + b.abs()),
+            "integer {deq} vs float {b}"
+        );
+    }
+    let f = |v: &[circuits::Residue]| {
+        v.iter()
+            .map(|r| Goldilocks::from_u64(r.value()))
+            .collect::<Vec<_>>()
+    };
+    let (public, wts, private) = (f(&w.public), f(&w.weights), f(&w.private));
+    let (proof, outputs) = prover::prove_transparent(
+        &compiled.circuit,
+        &Witness {
+            public: &public,
+            weights: &wts,
+            private: &private,
+        },
+        b"",
+    )
+    .unwrap();
+    let st = Statement {
+        public: &public,
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: None,
+    };
+    prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
+    // A wrong claimed output is rejected.
+    let mut bad = outputs.clone();
+    bad[0] += Goldilocks::ONE;
+    let st = Statement {
+        outputs: &bad,
+        ..st
+    };
+    assert!(prover::verify_transparent(&compiled.circuit, &st, &proof).is_err());
+    m.layers.iter().map(|l| l.bp.kind()).collect()
+}
+
+#[test]
+fn conv2d_on_random_shapes() {
+    let mut rng = Rng::new(1);
+    for case in 0..8 {
+        let (cin, h, w, cout) = (
+            1 + rng.below(3) as i64,
+            5 + rng.below(5) as i64,
+            5 + rng.below(5) as i64,
+            1 + rng.below(4) as i64,
+        );
+        let k = 1 + rng.below(3) as i64;
+        let s = 1 + rng.below(2) as i64;
+        let pads: Vec<i64> = (0..4).map(|_| rng.below(2) as i64).collect();
+        let oh = (h + pads[0] + pads[2] - k) / s + 1;
+        let ow = (w + pads[1] + pads[3] - k) / s + 1;
+        let relu = case % 2 == 0;
+        let wv = rand_vec(&mut rng, (cout * cin * k * k) as usize, 0.5);
+        let bv = rand_vec(&mut rng, cout as usize, 0.2);
+        let mut nodes = vec![node(
+            OpType::Conv,
+            "conv",
+            vec!["x", "W", "B"],
+            if relu { "c" } else { "y" },
+            vec![
+                attr_ints("kernel_shape", vec![k, k]),
+                attr_ints("strides", vec![s, s]),
+                attr_ints("pads", pads.clone()),
+            ],
+        )];
+        if relu {
+            nodes.push(node(OpType::Relu, "relu", vec!["c"], "y", vec![]));
+        }
+        let inits = vec![
+            TensorProto::from_f32("W", vec![cout, cin, k, k], wv),
+            TensorProto::from_f32("B", vec![cout], bv),
+        ];
+        let kinds = check(
+            &onnx(nodes, inits, &[1, cin, h, w], &[1, cout, oh, ow]),
+            &mut rng,
+        );
+        assert_eq!(kinds, vec!["conv2d"], "ReLU fused into the conv");
+    }
+}
+
+#[test]
+fn gemm_on_random_shapes_and_transposes() {
+    let mut rng = Rng::new(2);
+    for case in 0..8 {
+        let (n_in, n_out) = (2 + rng.below(30) as i64, 1 + rng.below(12) as i64);
+        let trans_b = case % 2 == 0;
+        let wv = rand_vec(&mut rng, (n_in * n_out) as usize, 0.5);
+        let dims = if trans_b {
+            vec![n_out, n_in]
+        } else {
+            vec![n_in, n_out]
+        };
+        let bias_scalar = case % 3 == 0;
+        let bv = rand_vec(&mut rng, if bias_scalar { 1 } else { n_out as usize }, 0.2);
+        let relu = case % 4 < 2;
+        let mut nodes = vec![node(
+            OpType::Gemm,
+            "fc",
+            vec!["x", "W", "B"],
+            if relu { "g" } else { "y" },
+            vec![attr_int("transB", i64::from(trans_b))],
+        )];
+        if relu {
+            nodes.push(node(OpType::Relu, "relu", vec!["g"], "y", vec![]));
+        }
+        let inits = vec![
+            TensorProto::from_f32("W", dims, wv),
+            TensorProto::from_f32("B", vec![if bias_scalar { 1 } else { n_out }], bv),
+        ];
+        check(&onnx(nodes, inits, &[1, n_in], &[1, n_out]), &mut rng);
+    }
+}
+
+#[test]
+fn maxpool_on_random_shapes() {
+    let mut rng = Rng::new(3);
+    for _ in 0..6 {
+        let (c, h, w) = (
+            1 + rng.below(3) as i64,
+            4 + rng.below(5) as i64,
+            4 + rng.below(5) as i64,
+        );
+        let k = 2 + rng.below(2) as i64;
+        let s = 1 + rng.below(2) as i64;
+        let p = rng.below(2) as i64;
+        let oh = (h + 2 * p - k) / s + 1;
+        let ow = (w + 2 * p - k) / s + 1;
+        let nodes = vec![node(
+            OpType::MaxPool,
+            "pool",
+            vec!["x"],
+            "y",
+            vec![
+                attr_ints("kernel_shape", vec![k, k]),
+                attr_ints("strides", vec![s, s]),
+                attr_ints("pads", vec![p, p, p, p]),
+            ],
+        )];
+        assert_eq!(
+            check(
+                &onnx(nodes, vec![], &[1, c, h, w], &[1, c, oh, ow]),
+                &mut rng
+            ),
+            vec!["maxpool"]
+        );
+    }
+}
+
+#[test]
+fn relu_add_flatten_reshape_in_a_small_graph() {
+    // x → Relu (standalone) ─┐
+    // x ─────────────────────┴→ Add → Add(const) → Flatten → Reshape → Gemm
+    let mut rng = Rng::new(4);
+    let (c, h, w) = (2i64, 3i64, 4i64);
+    let n = c * h * w;
+    let nodes = vec![
+        node(OpType::Relu, "relu", vec!["x"], "r", vec![]),
+        node(OpType::Add, "add", vec!["r", "x"], "a", vec![]),
+        node(OpType::Add, "bias", vec!["a", "K"], "b", vec![]),
+        node(
+            OpType::Flatten,
+            "flat",
+            vec!["b"],
+            "f",
+            vec![attr_int("axis", 1)],
+        ),
+        node(OpType::Reshape, "reshape", vec!["f", "S"], "z", vec![]),
+        node(
+            OpType::Gemm,
+            "fc",
+            vec!["z", "W", "B"],
+            "y",
+            vec![attr_int("transB", 1)],
+        ),
+    ];
+    let inits = vec![
+        TensorProto::from_f32("K", vec![1, c, h, w], rand_vec(&mut rng, n as usize, 0.3)),
+        TensorProto::from_i64("S", vec![2], vec![1, -1]),
+        TensorProto::from_f32("W", vec![3, n], rand_vec(&mut rng, (3 * n) as usize, 0.4)),
+        TensorProto::from_f32("B", vec![3], rand_vec(&mut rng, 3, 0.1)),
+    ];
+    let kinds = check(&onnx(nodes, inits, &[1, c, h, w], &[1, 3]), &mut rng);
+    assert_eq!(
+        kinds,
+        vec!["relu", "add", "add", "reshape", "reshape", "gemm"]
+    );
+}
+
+#[test]
+fn unsupported_op_is_named_with_the_supported_list() {
+    let nodes = vec![node(OpType::Sigmoid, "squash", vec!["x"], "y", vec![])];
+    let err = Model::from_onnx(
+        &onnx(nodes, vec![], &[1, 4], &[1, 4]),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, BlueprintError::UnsupportedOp { .. }));
+    assert!(
+        msg.contains("Sigmoid")
+            && msg.contains("squash")
+            && msg.contains("Conv")
+            && msg.contains("MaxPool"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unsupported_attributes_are_refused() {
+    let w = || vec![TensorProto::from_f32("W", vec![2, 1, 2, 2], vec![0.1; 8])];
+    let grouped = vec![node(
+        OpType::Conv,
+        "c",
+        vec!["x", "W"],
+        "y",
+        vec![attr_int("group", 2)],
+    )];
+    let err = Model::from_onnx(
+        &onnx(grouped, w(), &[1, 2, 4, 4], &[1, 2, 3, 3]),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("group must be 1"), "{err}");
+    let ceil = vec![node(
+        OpType::MaxPool,
+        "p",
+        vec!["x"],
+        "y",
+        vec![
+            attr_ints("kernel_shape", vec![2, 2]),
+            attr_int("ceil_mode", 1),
+        ],
+    )];
+    let err = Model::from_onnx(
+        &onnx(ceil, vec![], &[1, 1, 4, 4], &[1, 1, 2, 2]),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("ceil_mode"), "{err}");
+    assert!(
+        Model::from_onnx(
+            b"not an onnx file",
+            QuantConfig::new(18, (-1.0, 1.0)).unwrap()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn scale_and_range_errors_name_the_problem() {
+    assert!(matches!(
+        QuantConfig::new(40, (-1.0, 1.0)),
+        Err(BlueprintError::Scale { bits: 40, .. })
+    ));
+    assert!(QuantConfig::new(18, (1.0, -1.0)).is_err());
+    // Weights too large for the scale: the layer is named.
+    let nodes = vec![node(
+        OpType::Gemm,
+        "big_fc",
+        vec!["x", "W"],
+        "y",
+        vec![attr_int("transB", 1)],
+    )];
+    let inits = vec![TensorProto::from_f32("W", vec![2, 2], vec![3.0e6; 4])];
+    let err = Model::from_onnx(
+        &onnx(nodes, inits, &[1, 2], &[1, 2]),
+        QuantConfig::new(24, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, BlueprintError::Overflow { layer, .. } if layer == "big_fc"),
+        "{err}"
+    );
+    // An input outside the declared range.
+    let cfg = QuantConfig::new(18, (-1.0, 1.0)).unwrap();
+    let err = cfg.quantize_input(&[0.5, 1.5], "conv1").unwrap_err();
+    assert!(
+        matches!(err, BlueprintError::InputRange { index: 1, .. })
+            && err.to_string().contains("conv1"),
+        "{err}"
+    );
+}

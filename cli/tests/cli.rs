@@ -1,0 +1,235 @@
+//! The `lamina` binary as users run it: JSON contract, sliced = whole, the
+//! compile/prove/verify round trip with tampering caught, and clear errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn lenet() -> PathBuf {
+    root().join("testdata/lenet/lenet.onnx")
+}
+
+fn input() -> PathBuf {
+    root().join("testdata/lenet/input.json")
+}
+
+fn lamina(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lamina"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lamina-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn json(o: &Output) -> Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn run_json_contract_and_slices_agree() {
+    let whole = json(&lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--json",
+    ]));
+    assert_eq!(whole["verified"], true);
+    assert_eq!(whole["scale_bits"], 18);
+    assert_eq!(whole["outputs"].as_array().unwrap().len(), 10);
+    let s0 = &whole["slices"][0];
+    assert_eq!(s0["index"], 0);
+    assert_eq!(s0["input_shape"], serde_json::json!([3, 32, 32]));
+    assert_eq!(s0["output_shape"], serde_json::json!([10]));
+    assert!(s0["proof_bytes"].as_u64().unwrap() > 0);
+    for stage in ["compile", "witness", "prove", "verify"] {
+        assert!(
+            s0["stages"][stage]["wall_s"].as_f64().unwrap() >= 0.0,
+            "{stage}"
+        );
+    }
+    let sliced = json(&lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--slices",
+        "layers",
+        "--json",
+    ]));
+    assert_eq!(sliced["verified"], true);
+    assert_eq!(sliced["slices"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        sliced["outputs"], whole["outputs"],
+        "slice i+1 proves on slice i's integer output: same logits"
+    );
+    let shapes: Vec<String> = sliced["slices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["output_shape"].to_string())
+        .collect();
+    assert_eq!(shapes, ["[6,14,14]", "[400]", "[120]", "[84]", "[10]"]);
+    // The logits classify like the float model (testdata's first held-out digit).
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/lenet/expected.json")).unwrap(),
+    )
+    .unwrap();
+    let argmax = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.as_f64().unwrap().total_cmp(&b.1.as_f64().unwrap()))
+            .unwrap()
+            .0
+    };
+    assert_eq!(argmax(&whole["outputs"]), argmax(&expected["logits"][0]));
+}
+
+#[test]
+fn compile_prove_verify_and_tampering() {
+    let dir = tmp("compiled");
+    let proofs = tmp("proofs");
+    let c = lamina(&["compile", s(&lenet()), "--slices", "layers", "-o", s(&dir)]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    assert!(dir.join("weights.safetensors").exists() && dir.join("model.json").exists());
+    let p = lamina(&["prove", s(&dir), "--input", s(&input()), "-o", s(&proofs)]);
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    let v = lamina(&["verify", s(&dir), s(&proofs)]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    let outputs: Vec<f64> = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(outputs.len(), 10);
+
+    // A flipped proof byte: slice 2 named, non-zero exit.
+    let pf = proofs.join("slice_2.proof");
+    let honest = std::fs::read(&pf).unwrap();
+    let mut bad = honest.clone();
+    let mid = bad.len() / 3;
+    bad[mid] ^= 1;
+    std::fs::write(&pf, &bad).unwrap();
+    let v = lamina(&["verify", s(&dir), s(&proofs)]);
+    assert!(!v.status.success());
+    assert!(
+        String::from_utf8_lossy(&v.stderr).contains("slice 2"),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    std::fs::write(&pf, &honest).unwrap();
+
+    // A changed claimed output of the last slice, and a broken chain.
+    let st_path = proofs.join("statement.json");
+    let st: Value = serde_json::from_str(&std::fs::read_to_string(&st_path).unwrap()).unwrap();
+    let mut forged = st.clone();
+    let o = forged["slices"][4]["output"][0].as_i64().unwrap();
+    forged["slices"][4]["output"][0] = (o + 1).into();
+    std::fs::write(&st_path, forged.to_string()).unwrap();
+    let v = lamina(&["verify", s(&dir), s(&proofs), "--json"]);
+    assert!(!v.status.success());
+    let j: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["slices"][4]["verified"], false);
+    let mut forged = st.clone();
+    let i = forged["slices"][1]["input"][0].as_i64().unwrap();
+    forged["slices"][1]["input"][0] = (i + 1).into();
+    std::fs::write(&st_path, forged.to_string()).unwrap();
+    let v = lamina(&["verify", s(&dir), s(&proofs)]);
+    assert!(!v.status.success());
+    assert!(String::from_utf8_lossy(&v.stderr).contains("slice 1"));
+    std::fs::write(&st_path, st.to_string()).unwrap();
+    assert!(lamina(&["verify", s(&dir), s(&proofs)]).status.success());
+}
+
+#[test]
+fn bad_inputs_get_one_clear_error() {
+    let d = tmp("bad");
+    let short = d.join("short.json");
+    std::fs::write(&short, r#"{"input_data": [[0.1, 0.2]]}"#).unwrap();
+    let o = lamina(&["run", s(&lenet()), "--input", s(&short)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("3072") && err.starts_with("error:"),
+        "{err}"
+    );
+    let far = d.join("far.json");
+    std::fs::write(
+        &far,
+        format!("{{\"input_data\": [[{}]]}}", vec!["2.5"; 3072].join(",")),
+    )
+    .unwrap();
+    let o = lamina(&["run", s(&lenet()), "--input", s(&far)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("input-range") && err.contains("conv1"),
+        "{err}"
+    );
+    let o = lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--scale-bits",
+        "40",
+    ]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale-bits 40"));
+    let o = lamina(&["run", s(&d.join("missing.onnx")), "--input", s(&input())]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.onnx"));
+    let junk = d.join("junk.onnx");
+    std::fs::write(&junk, b"definitely not protobuf").unwrap();
+    let o = lamina(&["run", s(&junk), "--input", s(&input())]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("junk.onnx"));
+    let notjson = d.join("x.json");
+    std::fs::write(&notjson, b"{").unwrap();
+    let o = lamina(&["run", s(&lenet()), "--input", s(&notjson)]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("not valid JSON"));
+}
+
+#[test]
+fn fidelity_json_lists_per_input_outputs_and_reference() {
+    let d = tmp("fid");
+    let all: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/lenet/inputs.json")).unwrap(),
+    )
+    .unwrap();
+    let few = serde_json::json!({"input_data": all["input_data"].as_array().unwrap()[..4]});
+    let path = d.join("few.json");
+    std::fs::write(&path, few.to_string()).unwrap();
+    let j = json(&lamina(&[
+        "fidelity",
+        s(&lenet()),
+        "--inputs",
+        s(&path),
+        "--json",
+    ]));
+    assert_eq!(j["inputs"], 4);
+    assert_eq!(j["argmax_agreement"], 1.0);
+    for k in ["d1", "d2", "tvd", "jsd"] {
+        for f in ["mean", "std", "min", "max"] {
+            assert!(j[k][f].as_f64().unwrap() >= 0.0, "{k}.{f}");
+        }
+    }
+    assert!(j["d1"]["mean"].as_f64().unwrap() < 5e-4);
+    let p0 = &j["per_input"][0];
+    assert_eq!(p0["outputs"].as_array().unwrap().len(), 10);
+    assert_eq!(p0["reference"].as_array().unwrap().len(), 10);
+}
