@@ -1,6 +1,7 @@
-//! The per-slice pipeline behind every command: compile, witness, prove, verify, each
-//! timed.
+//! The per-slice pipeline behind every command: compile, witness, prove, verify, each a
+//! measured stage.
 
+use crate::measure::{self, Figures};
 use anyhow::{Context, Result, anyhow};
 use blueprints::{Model, Slice, pipeline};
 use circuits::compiler::{Program, Stats};
@@ -9,7 +10,6 @@ use prover::gkr::PreparedCircuit;
 use prover::{
     CommitmentScheme, Field, Goldilocks, GoldilocksExt2, Statement, TransparentProof, Witness,
 };
-use std::time::Instant;
 
 /// A compiled slice.
 pub struct CompiledSlice {
@@ -27,8 +27,8 @@ pub struct CompiledSlice {
     pub weights: Vec<i64>,
     /// The expected weights commitment (absent for slices without parameters).
     pub weights_commitment: Option<[u8; 32]>,
-    /// Seconds to build and compile.
-    pub compile_s: f64,
+    /// The compile stage (program build and layout; loading, for a compiled folder).
+    pub compile: Figures,
 }
 
 fn f(v: &[i64]) -> Vec<Goldilocks> {
@@ -61,33 +61,43 @@ pub fn context(model_digest: &[u8; 32], scale_bits: u32, index: usize, count: us
 
 /// Builds and compiles one slice.
 pub fn compile_slice(model: &Model, slice: &Slice) -> Result<CompiledSlice> {
-    let t = Instant::now();
-    let sp = pipeline::build(model, slice)?;
-    let compiled = sp
-        .program
-        .compile()
-        .map_err(|source| blueprints::BlueprintError::Compile {
-            slice: slice.index,
-            source,
+    let (r, compile) = measure::stage(|| -> Result<_> {
+        let sp = pipeline::build(model, slice)?;
+        let compiled =
+            sp.program
+                .compile()
+                .map_err(|source| blueprints::BlueprintError::Compile {
+                    slice: slice.index,
+                    source,
+                })?;
+        let circuit_bytes = compiled.circuit.to_bytes();
+        let prepared = PreparedCircuit::from_bytes(&circuit_bytes).map_err(|e| {
+            anyhow!(
+                "slice {}: compiled circuit does not decode: {e}",
+                slice.index
+            )
         })?;
-    let circuit_bytes = compiled.circuit.to_bytes();
-    let prepared = PreparedCircuit::from_bytes(&circuit_bytes).map_err(|e| {
-        anyhow!(
-            "slice {}: compiled circuit does not decode: {e}",
-            slice.index
-        )
-    })?;
-    let weights = pipeline::weights(model, slice);
-    let weights_commitment = weights_commitment(&compiled.circuit, &weights);
+        let weights = pipeline::weights(model, slice);
+        let weights_commitment = weights_commitment(&compiled.circuit, &weights);
+        Ok((
+            sp.program,
+            circuit_bytes,
+            prepared,
+            compiled.stats,
+            weights,
+            weights_commitment,
+        ))
+    });
+    let (program, circuit_bytes, prepared, stats, weights, weights_commitment) = r?;
     Ok(CompiledSlice {
         slice: slice.clone(),
-        program: sp.program,
+        program,
         circuit_bytes,
         prepared,
-        stats: compiled.stats,
+        stats,
         weights,
         weights_commitment,
-        compile_s: t.elapsed().as_secs_f64(),
+        compile,
     })
 }
 
@@ -99,10 +109,10 @@ pub struct ProvenSlice {
     pub input: Vec<i64>,
     /// The slice's integer output (public).
     pub output: Vec<i64>,
-    /// Seconds for the witness.
-    pub witness_s: f64,
-    /// Seconds to prove.
-    pub prove_s: f64,
+    /// The witness stage.
+    pub witness: Figures,
+    /// The prove stage.
+    pub prove: Figures,
 }
 
 /// Witness and proof of one slice on an integer input.
@@ -112,40 +122,41 @@ pub fn prove_slice(
     input: &[i64],
     ctx: &[u8],
 ) -> Result<ProvenSlice> {
-    let t = Instant::now();
-    let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, input)?;
-    let (public, weights, private) = (fr(&w.public), fr(&w.weights), fr(&w.private));
-    let witness_s = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let (proof, outputs) = prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
-        &prover::Transparent,
-        &cs.prepared,
-        &Witness {
-            public: &public,
-            weights: &weights,
-            private: &private,
-        },
-        ctx,
-    )
-    .with_context(|| format!("proving slice {}", cs.slice.index))?;
-    let prove_s = t.elapsed().as_secs_f64();
+    let (r, witness) = measure::stage(|| -> Result<_> {
+        let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, input)?;
+        Ok(((fr(&w.public), fr(&w.weights), fr(&w.private)), output))
+    });
+    let ((public, weights, private), output) = r?;
+    let (r, prove) = measure::stage(|| {
+        prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
+            &prover::Transparent,
+            &cs.prepared,
+            &Witness {
+                public: &public,
+                weights: &weights,
+                private: &private,
+            },
+            ctx,
+        )
+        .map(|(proof, outputs)| (proof.to_bytes(), outputs))
+    });
+    let (proof_bytes, outputs) = r.with_context(|| format!("proving slice {}", cs.slice.index))?;
     if outputs != f(&output) {
         return Err(anyhow!(
             "slice {}: circuit outputs differ from the integer forward pass (internal error)",
             cs.slice.index
         ));
     }
-    let proof_bytes = proof.to_bytes();
     Ok(ProvenSlice {
         proof_bytes,
         input: input.to_vec(),
         output,
-        witness_s,
-        prove_s,
+        witness,
+        prove,
     })
 }
 
-/// Verifies one slice's proof bytes; returns seconds taken.
+/// Verifies one slice's proof bytes as a measured stage.
 pub fn verify_slice(
     prepared: &PreparedCircuit<'_>,
     input: &[i64],
@@ -153,16 +164,17 @@ pub fn verify_slice(
     proof_bytes: &[u8],
     ctx: &[u8],
     weights_commitment: Option<&[u8; 32]>,
-) -> std::result::Result<f64, prover::VerifyError> {
-    let t = Instant::now();
-    let (public, outputs) = (f(input), f(output));
-    let st = Statement {
-        public: &public,
-        outputs: &outputs,
-        context: ctx,
-        weights_commitment,
-    };
-    let proof = TransparentProof::from_bytes(proof_bytes)?;
-    prover::gkr::verify_prepared(&prover::Transparent, prepared, &st, &proof)?;
-    Ok(t.elapsed().as_secs_f64())
+) -> std::result::Result<Figures, prover::VerifyError> {
+    let (r, fig) = measure::stage(|| {
+        let (public, outputs) = (f(input), f(output));
+        let st = Statement {
+            public: &public,
+            outputs: &outputs,
+            context: ctx,
+            weights_commitment,
+        };
+        let proof = TransparentProof::from_bytes(proof_bytes)?;
+        prover::gkr::verify_prepared(&prover::Transparent, prepared, &st, &proof)
+    });
+    r.map(|()| fig)
 }

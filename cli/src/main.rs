@@ -2,10 +2,16 @@
 //! correctly.
 //!
 //! **May depend on:** every workspace crate; the only place for `anyhow` and `clap`.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod engine;
 mod io;
+mod measure;
+mod plot;
+mod progress;
+
+#[global_allocator]
+static ALLOC: measure::Counting = measure::Counting;
 
 use anyhow::{Context, Result, bail};
 use blueprints::{Model, QuantConfig, SlicePlan, fidelity, slice, weights};
@@ -13,7 +19,6 @@ use clap::{Parser, Subcommand};
 use engine::CompiledSlice;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +29,9 @@ use std::time::Instant;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bars.
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Clone)]
@@ -90,6 +98,9 @@ enum Command {
         /// Also write the JSON report here.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Also prove the whole model in one slice, for comparison (in the report as `whole`).
+        #[arg(long)]
+        compare_whole: bool,
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
@@ -101,11 +112,29 @@ enum Command {
         /// `{"input_data": [[...], ...]}`.
         #[arg(long)]
         inputs: PathBuf,
-        #[command(flatten)]
-        q: QuantArgs,
+        /// Scale bits; repeat (or comma-separate) to compare scales.
+        #[arg(long, default_value = "18", value_delimiter = ',', num_args = 1..)]
+        scale_bits: Vec<u32>,
+        /// Declared input range LO,HI.
+        #[arg(long, default_value = "-1,1", allow_hyphen_values = true)]
+        input_range: String,
+        /// whole | layers | comma-separated layer indices where slices start.
+        #[arg(long, default_value = "whole")]
+        slices: String,
+        /// Draw D1 and TVD per input (or per scale) as SVG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
+    },
+    /// Draw a `run --report` file: per-slice prove and verify time and peak allocation.
+    Plot {
+        /// The report JSON.
+        report: PathBuf,
+        /// The SVG to write.
+        #[arg(short, long)]
+        out: PathBuf,
     },
     /// Prove and verify a built-in random layered circuit (engine figures).
     Demo {
@@ -125,7 +154,9 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    let quiet = cli.quiet;
+    let result = match cli.command {
         Command::Compile {
             model,
             q,
@@ -137,21 +168,51 @@ fn main() -> std::process::ExitCode {
             input,
             out,
             json,
-        } => prove(&dir, &input, &out, json),
+        } => prove(&dir, &input, &out, json, quiet),
         Command::Verify { dir, proofs, json } => verify(&dir, &proofs, json),
         Command::Run {
             model,
             input,
             q,
             report,
+            compare_whole,
             json,
-        } => run(&model, &input, &q, report.as_deref(), json),
+        } => run(
+            &model,
+            &input,
+            &q,
+            report.as_deref(),
+            compare_whole,
+            json,
+            quiet,
+        ),
         Command::Fidelity {
             model,
             inputs,
-            q,
+            scale_bits,
+            input_range,
+            slices,
+            plot,
             json,
-        } => fidelity_cmd(&model, &inputs, &q, json),
+        } => fidelity_cmd(
+            &model,
+            &inputs,
+            &scale_bits,
+            QuantArgs {
+                scale_bits: 0,
+                input_range,
+                slices,
+            },
+            plot.as_deref(),
+            json,
+            quiet,
+        ),
+        Command::Plot { report, out } => io::read_json(&report)
+            .and_then(|r| plot::report(&r, &out))
+            .map(|()| {
+                eprintln!("wrote {}", out.display());
+                true
+            }),
         Command::Demo {
             log_width,
             depth,
@@ -197,10 +258,10 @@ fn slice_json(model: &Model, cs: &CompiledSlice) -> Value {
     let s = &cs.stats;
     json!({
         "index": cs.slice.index,
-        "layers": model.layers[cs.slice.layers.clone()].iter().map(|l| format!("{}:{}", l.bp.kind(), l.name)).collect::<Vec<_>>(),
+        "model_layers": model.layers[cs.slice.layers.clone()].iter().map(|l| format!("{}:{}", l.bp.kind(), l.name)).collect::<Vec<_>>(),
         "input_shape": shape(model, cs.slice.input),
         "output_shape": shape(model, cs.slice.output),
-        "layers_count": s.layers,
+        "layers": s.layers,
         "gates": {"mul": s.mul_gates, "add": s.add_gates, "const": s.const_gates},
         "widest_layer": s.widest_layer,
         "range_checks": s.range_checks,
@@ -234,7 +295,7 @@ fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Resu
         j["circuit_digest"] = json!(cs.prepared.digest().to_hex());
         j["layer_range"] = json!([cs.slice.layers.start, cs.slice.layers.end]);
         j["weights_commitment"] = json!(cs.weights_commitment.map(|c| io::hex(&c)));
-        j["stages"] = json!({"compile": {"wall_s": cs.compile_s}});
+        j["stages"] = json!({"compile": cs.compile.json()});
         meta.push(j);
     }
     weights::write(&out.join("weights.safetensors"), &tensors)?;
@@ -262,7 +323,7 @@ fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Resu
                 s.mul_gates,
                 s.add_gates,
                 s.const_gates,
-                cs.compile_s
+                cs.compile.wall_s
             );
         }
         eprintln!(
@@ -316,7 +377,7 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
         .into_iter()
         .zip(meta["slices"].as_array().context("model.json: slices")?)
     {
-        let t = Instant::now();
+        let t = std::time::Instant::now();
         let sp = blueprints::pipeline::build(&model, &s)?;
         let bytes = std::fs::read(dir.join(m["circuit"].as_str().context("model.json: circuit")?))?;
         let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
@@ -341,7 +402,10 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
             stats,
             weights,
             weights_commitment,
-            compile_s: t.elapsed().as_secs_f64(),
+            compile: measure::Figures {
+                wall_s: t.elapsed().as_secs_f64(),
+                ..Default::default()
+            },
         });
     }
     Ok(Loaded {
@@ -382,7 +446,7 @@ fn check_len(model: &Model, x: &[f64], path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool) -> Result<bool> {
+fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) -> Result<bool> {
     let l = load_dir(dir)?;
     let x = first_input(input)?;
     check_len(&l.model, &x, input)?;
@@ -391,7 +455,9 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool) -> Result<bool> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let n = l.slices.len();
     let mut entries = Vec::new();
+    let bar = progress::Progress::new(n, quiet);
     for cs in &l.slices {
+        bar.inc();
         let ctx = engine::context(&l.model.digest, bits, cs.slice.index, n);
         let p = engine::prove_slice(&l.model, cs, &act, &ctx)?;
         let name = format!("slice_{}.proof", cs.slice.index);
@@ -400,19 +466,20 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool) -> Result<bool> {
         entries.push(json!({
             "index": cs.slice.index, "proof": name, "proof_bytes": p.proof_bytes.len(),
             "input": p.input, "output": p.output,
-            "stages": {"load": {"wall_s": cs.compile_s}, "witness": {"wall_s": p.witness_s}, "prove": {"wall_s": p.prove_s}},
+            "stages": {"load": {"wall_s": cs.compile.wall_s}, "witness": p.witness.json(), "prove": p.prove.json()},
         }));
         if !json_out {
             eprintln!(
                 "slice {}: witness {:.3} s, prove {:.3} s, proof {} bytes",
                 cs.slice.index,
-                p.witness_s,
-                p.prove_s,
+                p.witness.wall_s,
+                p.prove.wall_s,
                 p.proof_bytes.len()
             );
         }
         act = p.output;
     }
+    bar.done();
     let doc = json!({
         "format": "lamina-proof/1",
         "model_digest": l.meta["model_digest"],
@@ -476,8 +543,9 @@ fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
             .map_err(|e| e.to_string())
         };
         match &verdict {
-            Ok(s) => results
-                .push(json!({"index": i, "verified": true, "stages": {"verify": {"wall_s": s}}})),
+            Ok(s) => {
+                results.push(json!({"index": i, "verified": true, "stages": {"verify": s.json()}}))
+            }
             Err(why) => {
                 ok = false;
                 eprintln!("slice {i}: NOT verified: {why}");
@@ -500,26 +568,24 @@ fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
     Ok(ok)
 }
 
-fn run(
-    model_path: &Path,
-    input: &Path,
-    q: &QuantArgs,
-    report: Option<&Path>,
-    json_out: bool,
-) -> Result<bool> {
-    let (cfg, plan) = quant(q)?;
-    let x = first_input(input)?;
-    let model = load_model(model_path, cfg)?;
-    check_len(&model, &x, input)?;
-    let slices = compile_all(&model, &plan)?;
-    let bits = cfg.scale_bits;
+/// Proves and verifies every slice on `x`; returns the per-slice rows, the integer output
+/// and whether every slice verified.
+fn prove_plan(
+    model: &Model,
+    slices: &[CompiledSlice],
+    x: &[f64],
+    quiet: bool,
+) -> Result<(Vec<Value>, Vec<i64>, bool)> {
+    let bits = model.quant.scale_bits;
     let n = slices.len();
-    let mut act = model.quant.quantize_input(&x, &model.layers[0].name)?;
+    let mut act = model.quant.quantize_input(x, &model.layers[0].name)?;
     let mut rows = Vec::new();
     let mut all_ok = true;
-    for cs in &slices {
+    let bar = progress::Progress::new(n, quiet);
+    for cs in slices {
+        bar.step(format!("slice {}: witness, prove, verify", cs.slice.index));
         let ctx = engine::context(&model.digest, bits, cs.slice.index, n);
-        let p = engine::prove_slice(&model, cs, &act, &ctx)?;
+        let p = engine::prove_slice(model, cs, &act, &ctx)?;
         let verdict = engine::verify_slice(
             &cs.prepared,
             &p.input,
@@ -528,33 +594,64 @@ fn run(
             &ctx,
             cs.weights_commitment.as_ref(),
         );
-        let verify_s = *verdict.as_ref().unwrap_or(&0.0);
         if let Err(e) = &verdict {
             all_ok = false;
             eprintln!("slice {}: NOT verified: {e}", cs.slice.index);
         }
-        let mut j = slice_json(&model, cs);
+        let mut j = slice_json(model, cs);
         j["verified"] = json!(verdict.is_ok());
         j["proof_bytes"] = json!(p.proof_bytes.len());
         j["stages"] = json!({
-            "compile": {"wall_s": cs.compile_s},
-            "witness": {"wall_s": p.witness_s},
-            "prove": {"wall_s": p.prove_s},
-            "verify": {"wall_s": verify_s},
+            "compile": cs.compile.json(),
+            "witness": p.witness.json(),
+            "prove": p.prove.json(),
+            "verify": verdict.as_ref().copied().unwrap_or_default().json(),
         });
         rows.push(j);
         act = p.output;
+        bar.inc();
     }
-    let outputs = dequantize(&act, bits);
+    bar.done();
+    Ok((rows, act, all_ok))
+}
+
+fn run(
+    model_path: &Path,
+    input: &Path,
+    q: &QuantArgs,
+    report: Option<&Path>,
+    compare_whole: bool,
+    json_out: bool,
+    quiet: bool,
+) -> Result<bool> {
+    let (cfg, plan) = quant(q)?;
+    let x = first_input(input)?;
+    let model = load_model(model_path, cfg)?;
+    check_len(&model, &x, input)?;
+    let slices = compile_all(&model, &plan)?;
+    let (rows, act, mut all_ok) = prove_plan(&model, &slices, &x, quiet)?;
+    let whole = if compare_whole {
+        let w = compile_all(&model, &SlicePlan::Whole)?;
+        let (mut wrows, wact, ok) = prove_plan(&model, &w, &x, quiet)?;
+        all_ok &= ok;
+        if wact != act {
+            bail!("the whole model and the slices disagree on the output (internal error)");
+        }
+        wrows.pop()
+    } else {
+        None
+    };
+    let outputs = dequantize(&act, cfg.scale_bits);
     let doc = json!({
         "verified": all_ok,
         "outputs": outputs,
-        "scale_bits": bits,
+        "scale_bits": cfg.scale_bits,
         "input_range": [cfg.input_range.0, cfg.input_range.1],
         "slices_plan": q.slices,
         "model": model_path.display().to_string(),
         "commitment": "transparent (proofs carry the committed values: verifiable, not zero-knowledge)",
         "slices": rows,
+        "whole": whole,
     });
     if let Some(r) = report {
         io::write_json(r, &doc)?;
@@ -563,6 +660,18 @@ fn run(
         println!("{doc}");
     } else {
         print_table(&doc);
+        if let Some(w) = doc["whole"].as_object() {
+            let st = |k: &str| w["stages"][k]["wall_s"].as_f64().unwrap_or(0.0);
+            eprintln!(
+                "{:>5} {:>12} {:>7.3}s {:>7.3}s {:>7.3}s {:>7.3}s",
+                "whole",
+                "",
+                st("compile"),
+                st("witness"),
+                st("prove"),
+                st("verify")
+            );
+        }
         eprintln!("outputs: {}", serde_json::to_string(&doc["outputs"])?);
         eprintln!("verified: {}", if all_ok { "yes" } else { "NO" });
     }
@@ -570,31 +679,52 @@ fn run(
 }
 
 fn print_table(doc: &Value) {
+    const STAGES: [&str; 4] = ["compile", "witness", "prove", "verify"];
+    let mib = |v: &Value| v.as_f64().unwrap_or(0.0) / (1u64 << 20) as f64;
     eprintln!(
-        "{:>5} {:>18} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9}",
-        "slice", "output shape", "compile", "witness", "prove", "verify", "proof B", "mul gates"
+        "{:>5} {:>12} {:>8} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10} {:>9} {:>6}",
+        "slice",
+        "output",
+        "compile",
+        "witness",
+        "prove",
+        "verify",
+        "prove MiB",
+        "peak RSS",
+        "proof B",
+        "mul",
+        "layers"
     );
     let mut tot = [0f64; 4];
     for s in doc["slices"].as_array().into_iter().flatten() {
-        let st = |k: &str| s["stages"][k]["wall_s"].as_f64().unwrap_or(0.0);
-        let v = [st("compile"), st("witness"), st("prove"), st("verify")];
-        for (t, x) in tot.iter_mut().zip(v) {
+        let v: Vec<f64> = STAGES
+            .iter()
+            .map(|k| s["stages"][k]["wall_s"].as_f64().unwrap_or(0.0))
+            .collect();
+        for (t, x) in tot.iter_mut().zip(&v) {
             *t += x;
         }
+        let rss = STAGES
+            .iter()
+            .map(|k| mib(&s["stages"][k]["rss_peak_bytes"]))
+            .fold(0.0, f64::max);
         eprintln!(
-            "{:>5} {:>18} {:>8.3}s {:>8.3}s {:>8.3}s {:>8.3}s {:>11} {:>9}",
+            "{:>5} {:>12} {:>7.3}s {:>7.3}s {:>7.3}s {:>7.3}s {:>10.1} {:>10.1} {:>10} {:>9} {:>6}",
             s["index"],
             s["output_shape"].to_string(),
             v[0],
             v[1],
             v[2],
             v[3],
+            mib(&s["stages"]["prove"]["alloc_peak_bytes"]),
+            rss,
             s["proof_bytes"],
-            s["gates"]["mul"]
+            s["gates"]["mul"],
+            s["layers"]
         );
     }
     eprintln!(
-        "{:>5} {:>18} {:>8.3}s {:>8.3}s {:>8.3}s {:>8.3}s",
+        "{:>5} {:>12} {:>7.3}s {:>7.3}s {:>7.3}s {:>7.3}s",
         "total", "", tot[0], tot[1], tot[2], tot[3]
     );
 }
@@ -602,17 +732,60 @@ fn print_table(doc: &Value) {
 fn fidelity_cmd(
     model_path: &Path,
     inputs_path: &Path,
+    scales: &[u32],
+    q: QuantArgs,
+    plot_to: Option<&Path>,
+    json_out: bool,
+    quiet: bool,
+) -> Result<bool> {
+    let inputs = io::read_inputs(inputs_path)?;
+    let mut docs = Vec::new();
+    for &bits in scales {
+        docs.push(fidelity_at(
+            model_path,
+            &inputs,
+            inputs_path,
+            &QuantArgs {
+                scale_bits: bits,
+                ..q.clone()
+            },
+            json_out,
+            quiet,
+        )?);
+    }
+    if let Some(p) = plot_to {
+        plot::fidelity(&docs, p)?;
+        if !json_out {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    if json_out {
+        if docs.len() == 1 {
+            println!("{}", docs[0]);
+        } else {
+            println!("{}", json!({"scales": docs}));
+        }
+    }
+    Ok(true)
+}
+
+fn fidelity_at(
+    model_path: &Path,
+    inputs: &[Vec<f64>],
+    inputs_path: &Path,
     q: &QuantArgs,
     json_out: bool,
-) -> Result<bool> {
+    quiet: bool,
+) -> Result<Value> {
     let (cfg, plan) = quant(q)?;
     let model = load_model(model_path, cfg)?;
-    let inputs = io::read_inputs(inputs_path)?;
     let slices = compile_all(&model, &plan)?;
     let bits = cfg.scale_bits;
     let mut per = Vec::new();
     let mut ms = Vec::new();
+    let bar = progress::Progress::new(inputs.len(), quiet);
     for (i, x) in inputs.iter().enumerate() {
+        bar.inc();
         check_len(&model, x, inputs_path).with_context(|| format!("input {i}"))?;
         let reference = model.float_forward(x);
         let mut act = model
@@ -629,6 +802,7 @@ fn fidelity_cmd(
         per.push(json!({"index": i, "outputs": outputs, "reference": reference, "d1": m.d1, "d2": m.d2, "l1": m.l1, "l2": m.l2, "tvd": m.tvd, "jsd": m.jsd, "argmax_agrees": m.argmax_agrees}));
         ms.push(m);
     }
+    bar.done();
     let sum = |f: fn(&fidelity::Metrics) -> f64| {
         let s = fidelity::summarize(&ms.iter().map(f).collect::<Vec<_>>());
         json!({"mean": s.mean, "std": s.std, "min": s.min, "max": s.max})
@@ -639,14 +813,12 @@ fn fidelity_cmd(
         "slices_plan": q.slices,
         "inputs": inputs.len(),
         "d1": sum(|m| m.d1), "d2": sum(|m| m.d2), "l1": sum(|m| m.l1), "l2": sum(|m| m.l2), "tvd": sum(|m| m.tvd), "jsd": sum(|m| m.jsd),
-        "metrics": "d1 = mean |circuit − float|, d2 = mean (circuit − float)², l1/l2 = plain distances, tvd/jsd (base 2) over softmaxes",
         "argmax_agreement": agree as f64 / ms.len().max(1) as f64,
+        "metrics": "d1 = mean |circuit − float|, d2 = mean (circuit − float)², l1/l2 = plain distances, tvd/jsd (base 2) over softmaxes",
         "note": "circuit outputs are the witness solver's (the exact integer semantics the circuit proves, every constraint checked)",
         "per_input": per,
     });
-    if json_out {
-        println!("{doc}");
-    } else {
+    if !json_out {
         eprintln!(
             "fidelity of {} at 2^{bits} over {} inputs ({} slice(s)):",
             model_path.display(),
@@ -655,17 +827,18 @@ fn fidelity_cmd(
         );
         for k in ["d1", "d2", "l1", "l2", "tvd", "jsd"] {
             let s = &doc[k];
+            let g = |f: &str| s[f].as_f64().unwrap_or(0.0);
             eprintln!(
                 "  {k:<4} mean {:.3e}  std {:.3e}  min {:.3e}  max {:.3e}",
-                s["mean"].as_f64().unwrap_or(0.0),
-                s["std"].as_f64().unwrap_or(0.0),
-                s["min"].as_f64().unwrap_or(0.0),
-                s["max"].as_f64().unwrap_or(0.0)
+                g("mean"),
+                g("std"),
+                g("min"),
+                g("max")
             );
         }
         eprintln!("  argmax agreement {agree}/{}", ms.len());
     }
-    Ok(true)
+    Ok(doc)
 }
 
 mod demo;
