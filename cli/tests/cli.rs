@@ -238,21 +238,64 @@ fn fidelity_json_lists_per_input_outputs_and_reference() {
 fn report_plot_and_fidelity_plot_write_svg() {
     let d = tmp("plots");
     let report = d.join("report.json");
-    let o = lamina(&["run", s(&lenet()), "--input", s(&input()), "--slices", "layers", "--compare-whole", "--report", s(&report), "--quiet"]);
+    let o = lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--slices",
+        "layers",
+        "--compare-whole",
+        "--report",
+        s(&report),
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(r["slices"].as_array().unwrap().len(), 5);
-    assert!(r["whole"]["stages"]["prove"]["alloc_peak_bytes"].as_u64().unwrap() > 0);
+    assert!(
+        r["whole"]["stages"]["prove"]["alloc_peak_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     let svg = d.join("r.svg");
-    assert!(lamina(&["plot", s(&report), "-o", s(&svg)]).status.success());
+    assert!(
+        lamina(&["plot", s(&report), "-o", s(&svg)])
+            .status
+            .success()
+    );
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.starts_with("<svg") && text.contains("prove time") && text.contains("whole") && text.contains("slice 4"));
+    assert!(
+        text.starts_with("<svg")
+            && text.contains("prove time")
+            && text.contains("whole")
+            && text.contains("slice 4")
+    );
     let fsvg = d.join("f.svg");
-    let o = lamina(&["fidelity", s(&lenet()), "--inputs", s(&input()), "--scale-bits", "12,18", "--plot", s(&fsvg), "--json"]);
+    let o = lamina(&[
+        "fidelity",
+        s(&lenet()),
+        "--inputs",
+        s(&input()),
+        "--scale-bits",
+        "12,18",
+        "--plot",
+        s(&fsvg),
+        "--json",
+    ]);
     let j = json(&o);
     assert_eq!(j["scales"].as_array().unwrap().len(), 2);
-    assert!(j["scales"][0]["d1"]["mean"].as_f64().unwrap() > j["scales"][1]["d1"]["mean"].as_f64().unwrap(), "coarser scale, larger error");
-    assert!(std::fs::read_to_string(&fsvg).unwrap().contains("per scale"));
+    assert!(
+        j["scales"][0]["d1"]["mean"].as_f64().unwrap()
+            > j["scales"][1]["d1"]["mean"].as_f64().unwrap(),
+        "coarser scale, larger error"
+    );
+    assert!(
+        std::fs::read_to_string(&fsvg)
+            .unwrap()
+            .contains("per scale")
+    );
     // Not a report: a clear error.
     let o = lamina(&["plot", s(&input()), "-o", s(&svg)]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no slices"));

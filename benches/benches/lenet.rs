@@ -1,0 +1,134 @@
+//! The bundled trained LeNet at K = 18: compile and witness of the whole model, GKR prove
+//! and verify of the whole model and of each of its five DSperse slices.
+//! Run: `cargo bench -p benches --bench lenet`.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use blueprints::{Model, QuantConfig, Slice, SlicePlan, pipeline, slice};
+use circuits::compiler::Program;
+use criterion::{Criterion, criterion_group, criterion_main};
+use prover::gkr::PreparedCircuit;
+use prover::{Field, Goldilocks, GoldilocksExt2, Statement, Transparent, Witness};
+use std::path::PathBuf;
+
+fn testdata(f: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/lenet")
+        .join(f)
+}
+
+fn first_input() -> Vec<f64> {
+    let text = std::fs::read_to_string(testdata("input.json")).unwrap();
+    let body = &text[text.find("[[").unwrap() + 2..text.find("]]").unwrap()];
+    body.split(',').map(|t| t.trim().parse().unwrap()).collect()
+}
+
+struct Prepared {
+    slice: Slice,
+    program: Program,
+    circuit: PreparedCircuit<'static>,
+    weights: Vec<i64>,
+}
+
+fn prepare(m: &Model, plan: &SlicePlan) -> Vec<Prepared> {
+    slice::plan(m, plan)
+        .unwrap()
+        .into_iter()
+        .map(|s| {
+            let sp = pipeline::build(m, &s).unwrap();
+            let bytes = sp.program.compile().unwrap().circuit.to_bytes();
+            Prepared {
+                weights: pipeline::weights(m, &s),
+                circuit: PreparedCircuit::from_bytes(&bytes).unwrap(),
+                program: sp.program,
+                slice: s,
+            }
+        })
+        .collect()
+}
+
+type Vecs = (Vec<Goldilocks>, Vec<Goldilocks>, Vec<Goldilocks>);
+
+fn lenet(c: &mut Criterion) {
+    let m = Model::from_onnx(
+        &std::fs::read(testdata("lenet.onnx")).unwrap(),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap();
+    let x = m.quant.quantize_input(&first_input(), "conv1").unwrap();
+    let mut g = c.benchmark_group("lenet");
+    g.sample_size(10);
+    let whole_slice = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);
+    g.bench_function("compile_whole", |b| {
+        b.iter(|| {
+            pipeline::build(&m, &whole_slice)
+                .unwrap()
+                .program
+                .compile()
+                .unwrap()
+        })
+    });
+    for (name, plan) in [("whole", SlicePlan::Whole), ("slice", SlicePlan::Layers)] {
+        let prepared = prepare(&m, &plan);
+        let mut act = x.clone();
+        for p in &prepared {
+            let label = if name == "whole" {
+                "whole".to_string()
+            } else {
+                format!("slice{}", p.slice.index)
+            };
+            if name == "whole" {
+                g.bench_function("witness_whole", |b| {
+                    b.iter(|| {
+                        pipeline::witness(&m, &p.slice, &p.program, &p.weights, &act).unwrap()
+                    })
+                });
+            }
+            let (w, out) = pipeline::witness(&m, &p.slice, &p.program, &p.weights, &act).unwrap();
+            let f = |v: &[circuits::Residue]| {
+                v.iter()
+                    .map(|r| Goldilocks::from_u64(r.value()))
+                    .collect::<Vec<_>>()
+            };
+            let (public, weights, private): Vecs = (f(&w.public), f(&w.weights), f(&w.private));
+            let wit = Witness {
+                public: &public,
+                weights: &weights,
+                private: &private,
+            };
+            g.bench_function(format!("prove_{label}"), |b| {
+                b.iter(|| {
+                    prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
+                        &Transparent,
+                        &p.circuit,
+                        &wit,
+                        b"",
+                    )
+                    .unwrap()
+                })
+            });
+            let (proof, outputs) = prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
+                &Transparent,
+                &p.circuit,
+                &wit,
+                b"",
+            )
+            .unwrap();
+            let st = Statement {
+                public: &public,
+                outputs: &outputs,
+                context: b"",
+                weights_commitment: None,
+            };
+            g.bench_function(format!("verify_{label}"), |b| {
+                b.iter(|| {
+                    prover::gkr::verify_prepared(&Transparent, &p.circuit, &st, &proof).unwrap()
+                })
+            });
+            act = out;
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, lenet);
+criterion_main!(benches);
