@@ -405,3 +405,94 @@ fn scale_and_range_errors_name_the_problem() {
         "{err}"
     );
 }
+
+#[test]
+fn relu_add_flatten_reshape_each_alone() {
+    let mut rng = Rng::new(5);
+    let (c, h, w) = (2i64, 3i64, 3i64);
+    let n = c * h * w;
+    let cases: Vec<(Vec<Node<'_>>, Vec<TensorProto<'_>>, Vec<i64>, &str)> = vec![
+        (
+            vec![node(OpType::Relu, "relu", vec!["x"], "y", vec![])],
+            vec![],
+            vec![1, c, h, w],
+            "relu",
+        ),
+        (
+            vec![node(OpType::Add, "bias", vec!["x", "K"], "y", vec![])],
+            vec![TensorProto::from_f32(
+                "K",
+                vec![1, c, h, w],
+                rand_vec(&mut rng, n as usize, 0.4),
+            )],
+            vec![1, c, h, w],
+            "add",
+        ),
+        (
+            vec![node(OpType::Add, "twice", vec!["x", "x"], "y", vec![])],
+            vec![],
+            vec![1, c, h, w],
+            "add",
+        ),
+        (
+            vec![node(
+                OpType::Flatten,
+                "flat",
+                vec!["x"],
+                "y",
+                vec![attr_int("axis", 1)],
+            )],
+            vec![],
+            vec![1, n],
+            "reshape",
+        ),
+        (
+            vec![node(OpType::Reshape, "rs", vec!["x", "S"], "y", vec![])],
+            vec![TensorProto::from_i64("S", vec![3], vec![1, c * h, -1])],
+            vec![1, c * h, w],
+            "reshape",
+        ),
+    ];
+    for (nodes, inits, out, kind) in cases {
+        assert_eq!(
+            check(&onnx(nodes, inits, &[1, c, h, w], &out), &mut rng),
+            vec![kind]
+        );
+    }
+}
+
+#[test]
+fn explicit_cut_points_chain_like_whole() {
+    let bytes = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lenet/lenet.onnx"),
+    )
+    .unwrap();
+    let m = Model::from_onnx(&bytes, QuantConfig::new(18, (-1.0, 1.0)).unwrap()).unwrap();
+    let plan: SlicePlan = "2,5".parse().unwrap();
+    let slices = slice::plan(&m, &plan).unwrap();
+    assert_eq!(
+        slices.iter().map(|s| s.layers.clone()).collect::<Vec<_>>(),
+        vec![0..2, 2..5, 5..8]
+    );
+    let mut rng = Rng::new(9);
+    let x: Vec<f64> = (0..m.input_len())
+        .map(|_| rng.below(2001) as f64 / 1000.0 - 1.0)
+        .collect();
+    let xq = m.quant.quantize_input(&x, "conv1").unwrap();
+    let run = |slices: &[blueprints::Slice]| {
+        let mut act = xq.clone();
+        for s in slices {
+            act = pipeline::forward(&m, s, &act).unwrap().0;
+        }
+        act
+    };
+    assert_eq!(
+        run(&slices),
+        run(&slice::plan(&m, &SlicePlan::Whole).unwrap())
+    );
+    // Bad plans are named.
+    for bad in ["5,2", "0,99", "x"] {
+        let p = bad.parse::<SlicePlan>();
+        assert!(p.is_err() || slice::plan(&m, &p.unwrap()).is_err(), "{bad}");
+    }
+}
