@@ -411,7 +411,8 @@ fn relu_add_flatten_reshape_each_alone() {
     let mut rng = Rng::new(5);
     let (c, h, w) = (2i64, 3i64, 3i64);
     let n = c * h * w;
-    let cases: Vec<(Vec<Node<'_>>, Vec<TensorProto<'_>>, Vec<i64>, &str)> = vec![
+    type Case<'a> = (Vec<Node<'a>>, Vec<TensorProto<'a>>, Vec<i64>, &'static str);
+    let cases: Vec<Case<'_>> = vec![
         (
             vec![node(OpType::Relu, "relu", vec!["x"], "y", vec![])],
             vec![],
