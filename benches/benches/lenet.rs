@@ -7,7 +7,7 @@ use blueprints::{Model, QuantConfig, Slice, SlicePlan, pipeline, slice};
 use circuits::compiler::Program;
 use criterion::{Criterion, criterion_group, criterion_main};
 use prover::gkr::PreparedCircuit;
-use prover::{Field, Goldilocks, GoldilocksExt2, Statement, Transparent, Witness};
+use prover::{Goldilocks, GoldilocksExt2, Statement, Transparent};
 use std::path::PathBuf;
 
 fn testdata(f: &str) -> PathBuf {
@@ -46,8 +46,6 @@ fn prepare(m: &Model, plan: &SlicePlan) -> Vec<Prepared> {
         .collect()
 }
 
-type Vecs = (Vec<Goldilocks>, Vec<Goldilocks>, Vec<Goldilocks>);
-
 fn lenet(c: &mut Criterion) {
     let m = Model::from_onnx(
         &std::fs::read(testdata("lenet.onnx")).unwrap(),
@@ -84,17 +82,9 @@ fn lenet(c: &mut Criterion) {
                 });
             }
             let (w, out) = pipeline::witness(&m, &p.slice, &p.program, &p.weights, &act).unwrap();
-            let f = |v: &[circuits::Residue]| {
-                v.iter()
-                    .map(|r| Goldilocks::from_u64(r.value()))
-                    .collect::<Vec<_>>()
-            };
-            let (public, weights, private): Vecs = (f(&w.public), f(&w.weights), f(&w.private));
-            let wit = Witness {
-                public: &public,
-                weights: &weights,
-                private: &private,
-            };
+            let fw = prover::FieldWitness::from_solved(&w);
+            let public = fw.public.clone();
+            let wit = fw.witness();
             g.bench_function(format!("prove_{label}"), |b| {
                 b.iter(|| {
                     prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(

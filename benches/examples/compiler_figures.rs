@@ -6,7 +6,7 @@
 use benches::alloc::{self as counting, Counting};
 use benches::lenet::lenet_program_with;
 use circuits::compiler::RangeStrategy;
-use prover::{Field, Goldilocks, Statement, Witness};
+use prover::Statement;
 use std::time::Instant;
 
 #[global_allocator]
@@ -70,23 +70,10 @@ fn main() {
             .solve(&lp.public, &lp.weights, &lp.hints)
             .unwrap()
     });
-    let conv = |v: &[circuits::Residue]| {
-        v.iter()
-            .map(|r| Goldilocks::from_u64(r.value()))
-            .collect::<Vec<_>>()
-    };
-    let (public, weights, private) = (conv(&w.public), conv(&w.weights), conv(&w.private));
+    let fw = prover::FieldWitness::from_solved(&w);
+    let public = fw.public.clone();
     let (proof, outputs) = stage("prove", || {
-        prover::prove_transparent(
-            &compiled.circuit,
-            &Witness {
-                public: &public,
-                weights: &weights,
-                private: &private,
-            },
-            b"lenet",
-        )
-        .unwrap()
+        prover::prove_transparent(&compiled.circuit, &fw.witness(), b"lenet").unwrap()
     });
     let st = Statement {
         public: &public,

@@ -5,7 +5,7 @@
 
 use benches::lenet::lenet_program;
 use circuits::compiler::SolveError;
-use prover::{Field, Goldilocks, Statement, Witness};
+use prover::Statement;
 
 #[test]
 fn lenet_shaped_program_compiles_solves_proves_verifies() {
@@ -25,22 +25,10 @@ fn lenet_shaped_program_compiles_solves_proves_verifies() {
         logits, lp.logits,
         "circuit outputs are the integer reference's"
     );
-    let conv = |v: &[circuits::Residue]| {
-        v.iter()
-            .map(|r| Goldilocks::from_u64(r.value()))
-            .collect::<Vec<_>>()
-    };
-    let (public, weights, private) = (conv(&w.public), conv(&w.weights), conv(&w.private));
-    let (proof, outputs) = prover::prove_transparent(
-        &compiled.circuit,
-        &Witness {
-            public: &public,
-            weights: &weights,
-            private: &private,
-        },
-        b"",
-    )
-    .unwrap();
+    let fw = prover::FieldWitness::from_solved(&w);
+    let public = fw.public.clone();
+    let (proof, outputs) =
+        prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
     let st = Statement {
         public: &public,
         outputs: &outputs,

@@ -8,7 +8,7 @@
 use blueprints::{BlueprintError, Model, QuantConfig, SlicePlan, pipeline, slice};
 use circuits::random::Rng;
 use onnx_rs::ast::*;
-use prover::{Field, Goldilocks, Statement, Witness};
+use prover::{Field, Goldilocks, Statement};
 
 fn value_info<'a>(name: &'a str, dims: &[i64]) -> ValueInfo<'a> {
     ValueInfo {
@@ -125,22 +125,10 @@ fn check(bytes: &[u8], rng: &mut Rng) -> Vec<&'static str> {
             "integer {deq} vs float {b}"
         );
     }
-    let f = |v: &[circuits::Residue]| {
-        v.iter()
-            .map(|r| Goldilocks::from_u64(r.value()))
-            .collect::<Vec<_>>()
-    };
-    let (public, wts, private) = (f(&w.public), f(&w.weights), f(&w.private));
-    let (proof, outputs) = prover::prove_transparent(
-        &compiled.circuit,
-        &Witness {
-            public: &public,
-            weights: &wts,
-            private: &private,
-        },
-        b"",
-    )
-    .unwrap();
+    let fw = prover::FieldWitness::from_solved(&w);
+    let public = fw.public.clone();
+    let (proof, outputs) =
+        prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
     let st = Statement {
         public: &public,
         outputs: &outputs,

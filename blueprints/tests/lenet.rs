@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
-use prover::{Field, Goldilocks, Statement, Witness};
+use prover::{Field, Goldilocks, Statement};
 use std::path::PathBuf;
 
 fn testdata(f: &str) -> PathBuf {
@@ -68,27 +68,15 @@ fn prove_chain(plan: SlicePlan) -> Vec<i64> {
         "input_data",
     )[0];
     let mut act = m.quant.quantize_input(x, &m.layers[0].name).unwrap();
-    let f = |v: &[circuits::Residue]| {
-        v.iter()
-            .map(|r| Goldilocks::from_u64(r.value()))
-            .collect::<Vec<_>>()
-    };
     for s in &slices {
         let sp = pipeline::build(&m, s).unwrap();
         let compiled = sp.program.compile().unwrap();
         let weights = pipeline::weights(&m, s);
         let (w, out) = pipeline::witness(&m, s, &sp.program, &weights, &act).unwrap();
-        let (public, wts, private) = (f(&w.public), f(&w.weights), f(&w.private));
-        let (proof, outputs) = prover::prove_transparent(
-            &compiled.circuit,
-            &Witness {
-                public: &public,
-                weights: &wts,
-                private: &private,
-            },
-            b"",
-        )
-        .unwrap();
+        let fw = prover::FieldWitness::from_solved(&w);
+        let public = fw.public.clone();
+        let (proof, outputs) =
+            prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
         let st = Statement {
             public: &public,
             outputs: &outputs,
@@ -96,7 +84,13 @@ fn prove_chain(plan: SlicePlan) -> Vec<i64> {
             weights_commitment: None,
         };
         prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
-        assert_eq!(outputs, f(&w.outputs));
+        assert_eq!(
+            outputs,
+            w.outputs
+                .iter()
+                .map(|r| Goldilocks::from_u64(r.value()))
+                .collect::<Vec<_>>()
+        );
         act = out;
     }
     act

@@ -5,10 +5,10 @@ use crate::measure::{self, Figures};
 use anyhow::{Context, Result, anyhow};
 use blueprints::{Model, Slice, pipeline};
 use circuits::compiler::{Program, Stats};
-use circuits::{Circuit, RegionKind, Residue};
+use circuits::{Circuit, RegionKind};
 use prover::gkr::PreparedCircuit;
 use prover::{
-    CommitmentScheme, Field, Goldilocks, GoldilocksExt2, Statement, TransparentProof, Witness,
+    CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
 };
 
 /// A compiled slice.
@@ -33,10 +33,6 @@ pub struct CompiledSlice {
 
 fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
-}
-
-fn fr(v: &[Residue]) -> Vec<Goldilocks> {
-    v.iter().map(|r| Goldilocks::from_u64(r.value())).collect()
 }
 
 /// The transparent commitment of the weights region of `circuit` holding `weights`.
@@ -124,18 +120,14 @@ pub fn prove_slice(
 ) -> Result<ProvenSlice> {
     let (r, witness) = measure::stage(|| -> Result<_> {
         let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, input)?;
-        Ok(((fr(&w.public), fr(&w.weights), fr(&w.private)), output))
+        Ok((FieldWitness::from_solved(&w), output))
     });
-    let ((public, weights, private), output) = r?;
+    let (fw, output) = r?;
     let (r, prove) = measure::stage(|| {
         prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
             &prover::Transparent,
             &cs.prepared,
-            &Witness {
-                public: &public,
-                weights: &weights,
-                private: &private,
-            },
+            &fw.witness(),
             ctx,
         )
         .map(|(proof, outputs)| (proof.to_bytes(), outputs))

@@ -52,6 +52,40 @@ pub use gkr::Witness;
 pub use proof::Proof;
 pub use statement::Statement;
 
+/// A solved input layer (from `circuits::compiler::Program::solve`) as Goldilocks vectors,
+/// ready to prove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldWitness {
+    /// Public input.
+    pub public: Vec<Goldilocks>,
+    /// Weights.
+    pub weights: Vec<Goldilocks>,
+    /// Private values.
+    pub private: Vec<Goldilocks>,
+}
+
+impl FieldWitness {
+    /// Lifts the solver's residues into the field.
+    pub fn from_solved(w: &circuits::compiler::SolvedWitness) -> FieldWitness {
+        let f =
+            |v: &[circuits::Residue]| v.iter().map(|r| Goldilocks::from_u64(r.value())).collect();
+        FieldWitness {
+            public: f(&w.public),
+            weights: f(&w.weights),
+            private: f(&w.private),
+        }
+    }
+
+    /// The view the prover takes.
+    pub fn witness(&self) -> Witness<'_, Goldilocks> {
+        Witness {
+            public: &self.public,
+            weights: &self.weights,
+            private: &self.private,
+        }
+    }
+}
+
 /// The proof type of the default configuration: Goldilocks values, Ext2 challenges,
 /// transparent (not hiding) commitments.
 pub type TransparentProof = Proof<GoldilocksExt2, TransparentOpening<Goldilocks>>;

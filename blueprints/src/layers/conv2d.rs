@@ -5,8 +5,7 @@
 //! bias at α², and one degree-2 step computes the accumulator, which the rescale then
 //! brings back to α (fused with ReLU when one follows).
 
-use super::{Blueprint, Rescale};
-use crate::quant::{check_headroom, quantize};
+use super::{Blueprint, LinearParams};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
 
@@ -76,14 +75,8 @@ pub struct Conv2d {
     pub name: String,
     /// Shape parameters.
     pub geom: ConvGeometry,
-    w_f: Vec<f64>,
-    b_f: Vec<f64>,
-    /// Weights at α, then biases at α².
-    params: Vec<i64>,
-    /// The epilogue.
-    pub rescale: Rescale,
+    lin: LinearParams,
     out_len: usize,
-    out_bound: i64,
 }
 
 impl Conv2d {
@@ -111,40 +104,20 @@ impl Conv2d {
                 ),
             });
         }
-        let wq: Vec<i64> = w
-            .iter()
-            .map(|&v| quantize(f64::from(v), kappa))
-            .collect::<Result<_>>()?;
-        let bq: Vec<i64> = b
-            .iter()
-            .map(|&v| quantize(f64::from(v), 2 * kappa))
-            .collect::<Result<_>>()?;
-        let k = geom.cin * geom.kh * geom.kw;
-        let acc_bound = (0..geom.cout)
-            .map(|co| {
-                wq[co * k..(co + 1) * k]
-                    .iter()
-                    .map(|&x| i128::from(x).abs())
-                    .sum::<i128>()
-                    * i128::from(in_bound)
-                    + i128::from(bq[co]).abs()
-            })
-            .max()
-            .unwrap_or(0);
-        let (q_bound, n_bits) = check_headroom(name, acc_bound, kappa)?;
+        let lin = LinearParams::new(
+            name,
+            w,
+            b,
+            geom.cin * geom.kh * geom.kw,
+            kappa,
+            in_bound,
+            relu,
+        )?;
         Ok(Conv2d {
             name: name.to_string(),
             geom,
-            w_f: w.iter().map(|&v| f64::from(v)).collect(),
-            b_f: b.iter().map(|&v| f64::from(v)).collect(),
-            params: wq.into_iter().chain(bq).collect(),
-            rescale: Rescale {
-                kappa,
-                n_bits,
-                relu,
-            },
+            lin,
             out_len: geom.cout * oh * ow,
-            out_bound: q_bound,
         })
     }
 
@@ -163,40 +136,40 @@ impl Blueprint for Conv2d {
         self.out_len
     }
     fn out_bound(&self) -> i64 {
-        self.out_bound
+        self.lin.out_bound
     }
     fn weights(&self) -> &[i64] {
-        &self.params
+        &self.lin.params
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         self.outputs()
             .map(|(co, oy, ox)| {
-                let v = self.b_f[co]
+                let v = self.lin.b_f[co]
                     + self
                         .geom
                         .window(co, oy, ox)
-                        .map(|(i, j)| x[0][i] * self.w_f[j])
+                        .map(|(i, j)| x[0][i] * self.lin.w_f[j])
                         .sum::<f64>();
-                if self.rescale.relu { v.max(0.0) } else { v }
+                if self.lin.rescale.relu { v.max(0.0) } else { v }
             })
             .collect()
     }
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
-        let nw = self.w_f.len();
+        let nw = self.lin.w_f.len();
         self.outputs()
             .map(|(co, oy, ox)| {
-                let acc = i128::from(self.params[nw + co])
+                let acc = i128::from(self.lin.params[nw + co])
                     + self
                         .geom
                         .window(co, oy, ox)
-                        .map(|(i, j)| i128::from(x[0][i]) * i128::from(self.params[j]))
+                        .map(|(i, j)| i128::from(x[0][i]) * i128::from(self.lin.params[j]))
                         .sum::<i128>();
-                self.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name)
             })
             .collect()
     }
     fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
-        let nw = self.w_f.len();
+        let nw = self.lin.w_f.len();
         self.outputs()
             .enumerate()
             .map(|(e, (co, oy, ox))| {
@@ -206,7 +179,8 @@ impl Blueprint for Conv2d {
                     .map(|(i, j)| (x[0][i], w[j]))
                     .unzip();
                 let acc = b.quad(&xs, &ws, &[(1, w[nw + co])], 0);
-                self.rescale
+                self.lin
+                    .rescale
                     .emit(b, acc, Label::new("conv2d", layer, e as u32))
             })
             .collect()

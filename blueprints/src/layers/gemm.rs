@@ -2,8 +2,7 @@
 //! rescale epilogue: one degree-2 step per output, then the rescale (fused with ReLU when
 //! one follows).
 
-use super::{Blueprint, Rescale};
-use crate::quant::{check_headroom, quantize};
+use super::{Blueprint, LinearParams};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
 
@@ -16,12 +15,7 @@ pub struct Gemm {
     pub n_in: usize,
     /// Outputs.
     pub n_out: usize,
-    w_f: Vec<f64>,
-    b_f: Vec<f64>,
-    params: Vec<i64>,
-    /// The epilogue.
-    pub rescale: Rescale,
-    out_bound: i64,
+    lin: LinearParams,
 }
 
 impl Gemm {
@@ -47,39 +41,12 @@ impl Gemm {
                 ),
             });
         }
-        let wq: Vec<i64> = w
-            .iter()
-            .map(|&v| quantize(f64::from(v), kappa))
-            .collect::<Result<_>>()?;
-        let bq: Vec<i64> = b
-            .iter()
-            .map(|&v| quantize(f64::from(v), 2 * kappa))
-            .collect::<Result<_>>()?;
-        let acc_bound = (0..n_out)
-            .map(|o| {
-                wq[o * n_in..(o + 1) * n_in]
-                    .iter()
-                    .map(|&x| i128::from(x).abs())
-                    .sum::<i128>()
-                    * i128::from(in_bound)
-                    + i128::from(bq[o]).abs()
-            })
-            .max()
-            .unwrap_or(0);
-        let (q_bound, n_bits) = check_headroom(name, acc_bound, kappa)?;
+        let lin = LinearParams::new(name, w, b, n_in, kappa, in_bound, relu)?;
         Ok(Gemm {
             name: name.to_string(),
             n_in,
             n_out,
-            w_f: w.iter().map(|&v| f64::from(v)).collect(),
-            b_f: b.iter().map(|&v| f64::from(v)).collect(),
-            params: wq.into_iter().chain(bq).collect(),
-            rescale: Rescale {
-                kappa,
-                n_bits,
-                relu,
-            },
-            out_bound: q_bound,
+            lin,
         })
     }
 }
@@ -92,19 +59,19 @@ impl Blueprint for Gemm {
         self.n_out
     }
     fn out_bound(&self) -> i64 {
-        self.out_bound
+        self.lin.out_bound
     }
     fn weights(&self) -> &[i64] {
-        &self.params
+        &self.lin.params
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         (0..self.n_out)
             .map(|o| {
-                let v = self.b_f[o]
+                let v = self.lin.b_f[o]
                     + (0..self.n_in)
-                        .map(|i| x[0][i] * self.w_f[o * self.n_in + i])
+                        .map(|i| x[0][i] * self.lin.w_f[o * self.n_in + i])
                         .sum::<f64>();
-                if self.rescale.relu { v.max(0.0) } else { v }
+                if self.lin.rescale.relu { v.max(0.0) } else { v }
             })
             .collect()
     }
@@ -112,11 +79,13 @@ impl Blueprint for Gemm {
         let nw = self.n_in * self.n_out;
         (0..self.n_out)
             .map(|o| {
-                let acc = i128::from(self.params[nw + o])
+                let acc = i128::from(self.lin.params[nw + o])
                     + (0..self.n_in)
-                        .map(|i| i128::from(x[0][i]) * i128::from(self.params[o * self.n_in + i]))
+                        .map(|i| {
+                            i128::from(x[0][i]) * i128::from(self.lin.params[o * self.n_in + i])
+                        })
                         .sum::<i128>();
-                self.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name)
             })
             .collect()
     }
@@ -130,7 +99,8 @@ impl Blueprint for Gemm {
                     &[(1, w[nw + o])],
                     0,
                 );
-                self.rescale
+                self.lin
+                    .rescale
                     .emit(b, acc, Label::new("gemm", layer, o as u32))
             })
             .collect()

@@ -20,6 +20,7 @@ pub use conv2d::{Conv2d, ConvGeometry};
 pub use gemm::Gemm;
 pub use maxpool::{MaxPool, PoolGeometry};
 pub use relu::Relu;
+use rescale::LinearParams;
 pub use rescale::Rescale;
 pub use reshape::Reshape;
 

@@ -8,6 +8,7 @@
 //! `y = b·q` and `|q| = 2y − q ∈ [0, 2^(N−1))`, which bounds the quotient and makes `y`
 //! exactly `max(q, 0)`.
 
+use crate::quant::{check_headroom, quantize};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
 
@@ -73,5 +74,70 @@ impl Rescale {
         let t = b.lin(&[(2, y), (-1, q)], 0);
         b.range_check(t, self.n_bits - 1, label);
         y
+    }
+}
+
+/// The quantized parameters of a linear layer (conv or gemm): rows of weights at α, one
+/// bias per row at α², and the rescale sized from the accumulator bound.
+#[derive(Clone, Debug)]
+pub(crate) struct LinearParams {
+    /// Float weights (reference).
+    pub w_f: Vec<f64>,
+    /// Float biases (reference).
+    pub b_f: Vec<f64>,
+    /// Weights at α, then biases at α², in emission order.
+    pub params: Vec<i64>,
+    /// The epilogue.
+    pub rescale: Rescale,
+    /// Bound on |output| at α.
+    pub out_bound: i64,
+}
+
+impl LinearParams {
+    /// Quantizes `w` (rows of `row_len`) and `b` (one per row) for inputs bounded by
+    /// `in_bound`: the accumulator bound is the largest row L1 norm times the input bound,
+    /// plus that row's |bias|.
+    pub fn new(
+        name: &str,
+        w: &[f32],
+        b: &[f32],
+        row_len: usize,
+        kappa: u32,
+        in_bound: i64,
+        relu: bool,
+    ) -> Result<LinearParams> {
+        let wq: Vec<i64> = w
+            .iter()
+            .map(|&v| quantize(f64::from(v), kappa))
+            .collect::<Result<_>>()?;
+        let bq: Vec<i64> = b
+            .iter()
+            .map(|&v| quantize(f64::from(v), 2 * kappa))
+            .collect::<Result<_>>()?;
+        let acc_bound = bq
+            .iter()
+            .enumerate()
+            .map(|(r, &bias)| {
+                wq[r * row_len..(r + 1) * row_len]
+                    .iter()
+                    .map(|&x| i128::from(x).abs())
+                    .sum::<i128>()
+                    * i128::from(in_bound)
+                    + i128::from(bias).abs()
+            })
+            .max()
+            .unwrap_or(0);
+        let (out_bound, n_bits) = check_headroom(name, acc_bound, kappa)?;
+        Ok(LinearParams {
+            w_f: w.iter().map(|&v| f64::from(v)).collect(),
+            b_f: b.iter().map(|&v| f64::from(v)).collect(),
+            params: wq.into_iter().chain(bq).collect(),
+            rescale: Rescale {
+                kappa,
+                n_bits,
+                relu,
+            },
+            out_bound,
+        })
     }
 }
