@@ -358,10 +358,13 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
         meta["scale_bits"]
             .as_u64()
             .context("model.json: scale_bits")? as u32,
-        (
-            range[0].as_f64().unwrap_or(-1.0),
-            range[1].as_f64().unwrap_or(1.0),
-        ),
+        match range.as_slice() {
+            [lo, hi] => (
+                lo.as_f64().context("model.json: input_range")?,
+                hi.as_f64().context("model.json: input_range")?,
+            ),
+            _ => bail!("model.json: input_range must be [LO, HI]"),
+        },
     )?;
     let model = load_model(&dir.join("model.onnx"), cfg)?;
     if io::hex(&model.digest) != meta["model_digest"].as_str().unwrap_or_default() {
@@ -373,10 +376,17 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
     let plan: SlicePlan = meta["slices_plan"].as_str().unwrap_or("whole").parse()?;
     let store = weights::WeightStore::open(&dir.join("weights.safetensors"))?;
     let mut slices = Vec::new();
-    for (s, m) in slice::plan(&model, &plan)?
-        .into_iter()
-        .zip(meta["slices"].as_array().context("model.json: slices")?)
-    {
+    let planned = slice::plan(&model, &plan)?;
+    let listed = meta["slices"].as_array().context("model.json: slices")?;
+    if listed.len() != planned.len() {
+        bail!(
+            "model.json lists {} slices, its plan '{}' makes {}",
+            listed.len(),
+            meta["slices_plan"].as_str().unwrap_or("?"),
+            planned.len()
+        );
+    }
+    for (s, m) in planned.into_iter().zip(listed) {
         let t = std::time::Instant::now();
         let sp = blueprints::pipeline::build(&model, &s)?;
         let bytes = std::fs::read(dir.join(m["circuit"].as_str().context("model.json: circuit")?))?;

@@ -158,6 +158,22 @@ fn compile_prove_verify_and_tampering() {
     assert!(String::from_utf8_lossy(&v.stderr).contains("slice 1"));
     std::fs::write(&st_path, st.to_string()).unwrap();
     assert!(lamina(&["verify", s(&dir), s(&proofs)]).status.success());
+
+    // A model folder whose slice list was emptied or cut is refused, not verified vacuously.
+    let meta_path = dir.join("model.json");
+    let meta: Value = serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    let mut cut = meta.clone();
+    cut["slices"] = Value::Array(vec![]);
+    std::fs::write(&meta_path, cut.to_string()).unwrap();
+    let v = lamina(&["verify", s(&dir), s(&proofs)]);
+    assert!(!v.status.success() && String::from_utf8_lossy(&v.stderr).contains("lists 0 slices"));
+    // And a statement with a slice dropped.
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let mut short = st.clone();
+    short["slices"].as_array_mut().unwrap().pop();
+    std::fs::write(&st_path, short.to_string()).unwrap();
+    assert!(!lamina(&["verify", s(&dir), s(&proofs)]).status.success());
+    std::fs::write(&st_path, st.to_string()).unwrap();
 }
 
 #[test]
