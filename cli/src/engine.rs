@@ -66,15 +66,11 @@ pub fn compile_slice(model: &Model, slice: &Slice) -> Result<CompiledSlice> {
                     slice: slice.index,
                     source,
                 })?;
-        let circuit_bytes = compiled.circuit.to_bytes();
-        let prepared = PreparedCircuit::from_bytes(&circuit_bytes).map_err(|e| {
-            anyhow!(
-                "slice {}: compiled circuit does not decode: {e}",
-                slice.index
-            )
-        })?;
         let weights = pipeline::weights(model, slice);
         let weights_commitment = weights_commitment(&compiled.circuit, &weights);
+        // One validation and one encoding; the digest is the hash of these bytes.
+        let (prepared, circuit_bytes) = PreparedCircuit::with_bytes(compiled.circuit)
+            .map_err(|e| anyhow!("slice {}: compiled circuit is invalid: {e}", slice.index))?;
         Ok((
             sp.program,
             circuit_bytes,

@@ -342,7 +342,54 @@ struct Loaded {
     slices: Vec<CompiledSlice>,
 }
 
+/// One slice's circuit from a compiled folder: all `verify` needs of it.
+struct LoadedCircuit {
+    slice: slice::Slice,
+    circuit_bytes: Vec<u8>,
+    prepared: prover::gkr::PreparedCircuit<'static>,
+    weights_commitment: Option<[u8; 32]>,
+}
+
+/// A compiled folder's model, metadata and circuits, checked against their digests.
+struct Circuits {
+    model: Model,
+    meta: Value,
+    circuits: Vec<LoadedCircuit>,
+}
+
+/// Loads a compiled folder for proving: the circuits, plus every slice's program rebuilt
+/// from the model copy and its weights memory-mapped from the store.
 fn load_dir(dir: &Path) -> Result<Loaded> {
+    let c = load_circuits(dir)?;
+    let store = weights::WeightStore::open(&dir.join("weights.safetensors"))?;
+    let mut slices = Vec::with_capacity(c.circuits.len());
+    for lc in c.circuits {
+        let t = std::time::Instant::now();
+        let sp = blueprints::pipeline::build(&c.model, &lc.slice)?;
+        let weights = store.get(&format!("slice_{}", lc.slice.index))?;
+        slices.push(CompiledSlice {
+            slice: lc.slice,
+            program: sp.program,
+            circuit_bytes: lc.circuit_bytes,
+            prepared: lc.prepared,
+            stats: circuits::compiler::Stats::default(),
+            weights,
+            weights_commitment: lc.weights_commitment,
+            compile: measure::Figures {
+                wall_s: t.elapsed().as_secs_f64(),
+                ..Default::default()
+            },
+        });
+    }
+    Ok(Loaded {
+        model: c.model,
+        meta: c.meta,
+        slices,
+    })
+}
+
+/// Loads a compiled folder's circuits (no programs, no weights: the verifier's view).
+fn load_circuits(dir: &Path) -> Result<Circuits> {
     let meta = io::read_json(&dir.join("model.json"))?;
     if meta["format"] != "lamina-model/1" {
         bail!(
@@ -374,8 +421,7 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
         );
     }
     let plan: SlicePlan = meta["slices_plan"].as_str().unwrap_or("whole").parse()?;
-    let store = weights::WeightStore::open(&dir.join("weights.safetensors"))?;
-    let mut slices = Vec::new();
+    let mut circuits = Vec::new();
     let planned = slice::plan(&model, &plan)?;
     let listed = meta["slices"].as_array().context("model.json: slices")?;
     if listed.len() != planned.len() {
@@ -387,8 +433,6 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
         );
     }
     for (s, m) in planned.into_iter().zip(listed) {
-        let t = std::time::Instant::now();
-        let sp = blueprints::pipeline::build(&model, &s)?;
         let bytes = std::fs::read(dir.join(m["circuit"].as_str().context("model.json: circuit")?))?;
         let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
             .with_context(|| format!("slice {}: circuit file", s.index))?;
@@ -398,30 +442,21 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
                 s.index
             );
         }
-        let weights = store.get(&format!("slice_{}", s.index))?;
         let weights_commitment = m["weights_commitment"]
             .as_str()
             .map(io::unhex32)
             .transpose()?;
-        let stats = circuits::compiler::Stats::default();
-        slices.push(CompiledSlice {
+        circuits.push(LoadedCircuit {
             slice: s,
-            program: sp.program,
             circuit_bytes: bytes,
             prepared,
-            stats,
-            weights,
             weights_commitment,
-            compile: measure::Figures {
-                wall_s: t.elapsed().as_secs_f64(),
-                ..Default::default()
-            },
         });
     }
-    Ok(Loaded {
+    Ok(Circuits {
         model,
         meta,
-        slices,
+        circuits,
     })
 }
 
@@ -507,7 +542,7 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) -> R
 }
 
 fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
-    let l = load_dir(dir)?;
+    let l = load_circuits(dir)?;
     let st = io::read_json(&proofs.join("statement.json"))?;
     if st["format"] != "lamina-proof/1" {
         bail!("{}: not a lamina proof folder", proofs.display());
@@ -520,20 +555,20 @@ fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
         );
     }
     let entries = st["slices"].as_array().context("statement.json: slices")?;
-    if entries.len() != l.slices.len() {
+    if entries.len() != l.circuits.len() {
         bail!(
             "statement.json has {} slices, the model {}",
             entries.len(),
-            l.slices.len()
+            l.circuits.len()
         );
     }
     let bits = l.model.quant.scale_bits;
-    let n = l.slices.len();
+    let n = l.circuits.len();
     let mut results = Vec::new();
     let mut ok = true;
     let mut prev_output: Option<Vec<i64>> = None;
     let mut last = Vec::new();
-    for (cs, e) in l.slices.iter().zip(entries) {
+    for (cs, e) in l.circuits.iter().zip(entries) {
         let i = cs.slice.index;
         let input = io::ints(&e["input"], "statement input")?;
         let output = io::ints(&e["output"], "statement output")?;
@@ -789,7 +824,15 @@ fn fidelity_at(
 ) -> Result<Value> {
     let (cfg, plan) = quant(q)?;
     let model = load_model(model_path, cfg)?;
-    let slices = compile_all(&model, &plan)?;
+    // The solver needs each slice's program and weights, not its compiled circuit.
+    let slices = slice::plan(&model, &plan)?
+        .into_iter()
+        .map(|s| {
+            let program = blueprints::pipeline::build(&model, &s)?.program;
+            let weights = blueprints::pipeline::weights(&model, &s);
+            Ok((s, program, weights))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let bits = cfg.scale_bits;
     let mut per = Vec::new();
     let mut ms = Vec::new();
@@ -802,8 +845,8 @@ fn fidelity_at(
             .quant
             .quantize_input(x, &model.layers[0].name)
             .with_context(|| format!("input {i}"))?;
-        for cs in &slices {
-            act = blueprints::pipeline::witness(&model, &cs.slice, &cs.program, &cs.weights, &act)
+        for (sl, program, weights) in &slices {
+            act = blueprints::pipeline::witness(&model, sl, program, weights, &act)
                 .with_context(|| format!("input {i}"))?
                 .1;
         }

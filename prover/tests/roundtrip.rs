@@ -233,6 +233,8 @@ fn prepared_circuits_prove_and_verify() {
     let from_bytes = gkr::PreparedCircuit::from_bytes(&bytes).unwrap();
     let fresh = gkr::PreparedCircuit::new(&case.circuit).unwrap();
     assert_eq!(from_bytes.digest(), fresh.digest());
+    let (owned, owned_bytes) = gkr::PreparedCircuit::with_bytes(case.circuit.clone()).unwrap();
+    assert_eq!((owned.digest(), &owned_bytes), (fresh.digest(), &bytes));
     assert_eq!(from_bytes.circuit(), &case.circuit);
     let scheme = prover::Transparent;
     let (proof, outputs) = gkr::prove_prepared::<F, GoldilocksExt2, _>(

@@ -53,6 +53,23 @@ impl<'a> PreparedCircuit<'a> {
         })
     }
 
+    /// Validates an owned circuit and returns it prepared together with its canonical
+    /// bytes: one encoding, whose hash is the digest (no re-encode, no decode).
+    pub fn with_bytes(
+        circuit: Circuit,
+    ) -> Result<(PreparedCircuit<'static>, Vec<u8>), CircuitError> {
+        circuit.validate()?;
+        let bytes = circuit.to_bytes();
+        let digest = CircuitDigest(*blake3::hash(&bytes).as_bytes());
+        Ok((
+            PreparedCircuit {
+                circuit: Cow::Owned(circuit),
+                digest,
+            },
+            bytes,
+        ))
+    }
+
     /// The circuit.
     pub fn circuit(&self) -> &Circuit {
         &self.circuit
