@@ -7,6 +7,9 @@ use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Program, SolvedWitness, Var};
 use std::collections::HashMap;
 
+/// The value id of the model's input.
+pub const MODEL_INPUT: usize = 0;
+
 /// A slice's program and weights.
 #[derive(Debug)]
 pub struct SliceProgram {
@@ -17,11 +20,17 @@ pub struct SliceProgram {
 }
 
 /// Builds the program of a slice: its input is public, the layers' parameters are weights
-/// (in layer order), its output is the public output.
+/// (in layer order), its output is the public output. The model's input (slice 0's) is
+/// range-checked against the declared input range in the circuit; later slices' inputs
+/// are earlier slices' proven outputs, which the verifier chains exactly.
 pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
     let mut b = Builder::new();
     let mut vars: HashMap<usize, Vec<Var>> = HashMap::new();
-    vars.insert(slice.input, b.public_inputs(model.len_of(slice.input)));
+    let input = b.public_inputs(model.len_of(slice.input));
+    if slice.input == MODEL_INPUT {
+        crate::layers::input::emit_range(&mut b, &input, model.quant.input_limits());
+    }
+    vars.insert(slice.input, input);
     for k in slice.layers.clone() {
         let l = &model.layers[k];
         let w = b.weights(l.bp.weights().len());

@@ -48,6 +48,14 @@ impl QuantConfig {
         (m * f64::from(1u32 << self.scale_bits)).round() as i64 + 1
     }
 
+    /// The declared input range in integer units, `[round(lo·α), round(hi·α)]`: every
+    /// accepted input quantizes inside it (same rounding as [`quantize`]), and slice 0's
+    /// circuit range-checks its public input against it, so no verifier can forget to.
+    pub fn input_limits(&self) -> (i64, i64) {
+        let q = |v: f64| (v * self.alpha()).round() as i64;
+        (q(self.input_range.0), q(self.input_range.1))
+    }
+
     /// Quantizes a model input, refusing values outside the declared range.
     pub fn quantize_input(&self, x: &[f64], first_layer: &str) -> Result<Vec<i64>> {
         let (lo, hi) = self.input_range;

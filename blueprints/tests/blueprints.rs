@@ -5,98 +5,12 @@
 //! quantizer errors.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 use blueprints::{BlueprintError, Model, QuantConfig, SlicePlan, pipeline, slice};
 use circuits::random::Rng;
+use common::*;
 use onnx_rs::ast::*;
 use prover::{Field, Goldilocks, Statement};
-
-fn value_info<'a>(name: &'a str, dims: &[i64]) -> ValueInfo<'a> {
-    ValueInfo {
-        name,
-        r#type: Some(TypeProto {
-            value: Some(TypeValue::Tensor(TensorTypeProto {
-                elem_type: DataType::Float,
-                shape: Some(TensorShape {
-                    dim: dims
-                        .iter()
-                        .map(|&d| TensorShapeDimension {
-                            value: Dimension::Value(d),
-                            denotation: "",
-                        })
-                        .collect(),
-                }),
-            })),
-            denotation: "",
-        }),
-        ..Default::default()
-    }
-}
-
-fn attr_ints<'a>(name: &'a str, v: Vec<i64>) -> Attribute<'a> {
-    Attribute {
-        name,
-        r#type: AttributeType::Ints,
-        ints: v,
-        ..Default::default()
-    }
-}
-
-fn attr_int(name: &str, v: i64) -> Attribute<'_> {
-    Attribute {
-        name,
-        r#type: AttributeType::Int,
-        i: v,
-        ..Default::default()
-    }
-}
-
-fn onnx(
-    nodes: Vec<Node<'_>>,
-    inits: Vec<TensorProto<'_>>,
-    input: &[i64],
-    output: &[i64],
-) -> Vec<u8> {
-    let model = onnx_rs::ast::Model {
-        ir_version: 8,
-        opset_import: vec![OperatorSetId {
-            domain: "",
-            version: 13,
-        }],
-        graph: Some(Graph {
-            name: "t",
-            node: nodes,
-            initializer: inits,
-            input: vec![value_info("x", input)],
-            output: vec![value_info("y", output)],
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    onnx_rs::encode(&model)
-}
-
-fn node<'a>(
-    op: OpType<'a>,
-    name: &'a str,
-    input: Vec<&'a str>,
-    output: &'a str,
-    attribute: Vec<Attribute<'a>>,
-) -> Node<'a> {
-    Node {
-        op_type: op,
-        name,
-        input,
-        output: vec![output],
-        attribute,
-        ..Default::default()
-    }
-}
-
-fn rand_vec(rng: &mut Rng, n: usize, scale: f64) -> Vec<f32> {
-    (0..n)
-        .map(|_| ((rng.below(1 << 20) as f64 / f64::from(1u32 << 20) * 2.0 - 1.0) * scale) as f32)
-        .collect()
-}
 
 /// Import, compare float with integer, solve, prove, verify. Returns the layer kinds.
 fn check(bytes: &[u8], rng: &mut Rng) -> Vec<&'static str> {
@@ -129,11 +43,12 @@ fn check(bytes: &[u8], rng: &mut Rng) -> Vec<&'static str> {
     let public = fw.public.clone();
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
+    let expected = common::expected_weights(&compiled.circuit, &weights);
     let st = Statement {
         public: &public,
         outputs: &outputs,
         context: b"",
-        weights_commitment: None,
+        weights_commitment: expected.as_ref(),
     };
     prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
     // A wrong claimed output is rejected.

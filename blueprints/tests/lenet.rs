@@ -3,6 +3,7 @@
 //! proven output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
 use prover::{Field, Goldilocks, Statement};
 use std::path::PathBuf;
@@ -77,11 +78,12 @@ fn prove_chain(plan: SlicePlan) -> Vec<i64> {
         let public = fw.public.clone();
         let (proof, outputs) =
             prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
+        let expected = common::expected_weights(&compiled.circuit, &weights);
         let st = Statement {
             public: &public,
             outputs: &outputs,
             context: b"",
-            weights_commitment: None,
+            weights_commitment: expected.as_ref(),
         };
         prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
         assert_eq!(

@@ -10,6 +10,7 @@
 mod add;
 mod conv2d;
 mod gemm;
+pub mod input;
 mod maxpool;
 mod relu;
 mod rescale;
