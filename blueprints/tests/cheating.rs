@@ -89,8 +89,9 @@ fn kernel_vector(a: &[i64], rows: usize, cols: usize) -> Vec<u64> {
         for r in 0..rows {
             if r != row && m[r][col] != 0 {
                 let f = m[r][col];
-                for c in 0..cols {
-                    m[r][c] = sub(m[r][c], mul(f, m[row][c]));
+                let pivot = m[row].clone();
+                for (v, p) in m[r].iter_mut().zip(&pivot) {
+                    *v = sub(*v, mul(f, *p));
                 }
             }
         }

@@ -51,11 +51,12 @@ pub fn demo(log_width: u8, depth: usize, seed: u64, json: bool) -> Result<bool> 
     let bytes = proof.to_bytes();
 
     let t = Instant::now();
+    let expected = crate::engine::commit_weights(&circuit, &weights);
     let st = Statement {
         public: &public,
         outputs: &outputs,
         context: b"lamina-demo",
-        weights_commitment: None,
+        weights_commitment: expected.as_ref(),
     };
     let verified = prover::verify_transparent_bytes(&circuit, &st, &bytes);
     let verify_s = t.elapsed().as_secs_f64();

@@ -35,22 +35,39 @@ fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
 }
 
-/// The transparent commitment of the weights region of `circuit` holding `weights`.
-pub fn weights_commitment(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
+/// The transparent commitment of the weights region of `circuit` holding `weights`, or
+/// `None` for a circuit without one: what the verifier's statement expects.
+pub fn commit_weights(circuit: &Circuit, weights: &[Goldilocks]) -> Option<[u8; 32]> {
     let r = circuit.input.region(RegionKind::Weights)?;
     let (c, _) = <prover::Transparent as CommitmentScheme<Goldilocks, GoldilocksExt2>>::commit(
         &prover::Transparent,
-        &f(weights),
+        weights,
         r.log_len,
     );
     Some(c)
 }
 
-/// What a proof binds besides the circuit: model, scale and slice position.
-pub fn context(model_digest: &[u8; 32], scale_bits: u32, index: usize, count: usize) -> Vec<u8> {
+/// [`commit_weights`] of quantized weights.
+pub fn weights_commitment(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
+    commit_weights(circuit, &f(weights))
+}
+
+/// What a proof binds besides the circuit: the model, the scale and input range, and the
+/// slice's place in the plan (position, layer range, input and output lengths), so a
+/// proof made for any other setting fails the transcript.
+pub fn context(model: &Model, slice: &Slice, count: usize) -> Vec<u8> {
+    let q = &model.quant;
     format!(
-        "lamina/v1 model={} scale_bits={scale_bits} slice={index}/{count}",
-        crate::io::hex(model_digest)
+        "lamina/v2 model={} scale_bits={} input_range=[{},{}] slice={}/{count} layers={}..{} inputs={} outputs={}",
+        crate::io::hex(&model.digest),
+        q.scale_bits,
+        q.input_range.0,
+        q.input_range.1,
+        slice.index,
+        slice.layers.start,
+        slice.layers.end,
+        model.len_of(slice.input),
+        model.len_of(slice.output),
     )
     .into_bytes()
 }

@@ -1,13 +1,81 @@
 //! Files the CLI reads and writes: input JSON, artifact and proof folders.
+//!
+//! Every read is of a regular file (no FIFO, device or symlink: `/dev/zero` or a pipe
+//! would exhaust memory or hang), under a size cap, and every error names the file. Names
+//! taken from a folder's own JSON are plain file names inside that folder, never paths.
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Size caps, by what is read: far above anything lamina writes for the models it can
+/// prove on this class of machine, far below what would exhaust its memory.
+pub mod cap {
+    /// `model.json`, `statement.json`, input files.
+    pub const JSON: u64 = 1 << 30;
+    /// An ONNX model (protobuf's own limit is 2 GiB).
+    pub const ONNX: u64 = 2 << 30;
+    /// A compiled circuit.
+    pub const CIRCUIT: u64 = 8 << 30;
+    /// A proof.
+    pub const PROOF: u64 = 4 << 30;
+}
+
+/// Reads a regular file of at most `cap` bytes, naming it in every error.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let meta = std::fs::symlink_metadata(path).with_context(|| format!("reading {shown}"))?;
+    if !meta.file_type().is_file() {
+        bail!("{shown}: not a regular file");
+    }
+    if meta.len() > cap {
+        bail!(
+            "{shown}: {} bytes, more than the {cap}-byte limit",
+            meta.len()
+        );
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("reading {shown}"))?;
+    // The file may have grown since the check: never read past the cap.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {shown}"))?;
+    if bytes.len() as u64 > cap {
+        bail!("{shown}: more than the {cap}-byte limit");
+    }
+    Ok(bytes)
+}
+
+/// The path of `name` inside `dir`, where `name` comes from a folder's own JSON: a plain
+/// file name (no separator, no `..`), so nothing outside the folder is ever read.
+pub fn inside(dir: &Path, name: &Value, what: &str) -> Result<PathBuf> {
+    let name = name
+        .as_str()
+        .with_context(|| format!("{what}: expected a file name, got {name}"))?;
+    let mut parts = Path::new(name).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    ) && !name.contains(['/', '\\']);
+    if !plain {
+        bail!(
+            "{what}: '{name}' is not a plain file name inside {}",
+            dir.display()
+        );
+    }
+    Ok(dir.join(name))
+}
+
+/// Reads a text file (regular, capped), naming it in errors.
+pub fn read_text(path: &Path, cap: u64) -> Result<String> {
+    String::from_utf8(read_capped(path, cap)?)
+        .with_context(|| format!("{}: not UTF-8 text", path.display()))
+}
 
 /// Reads `{"input_data": [[...], ...]}` (or a single flat list); other keys are ignored.
 pub fn read_inputs(path: &Path) -> Result<Vec<Vec<f64>>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = read_text(path, cap::JSON)?;
     let v: Value = serde_json::from_str(&text)
         .with_context(|| format!("{}: not valid JSON", path.display()))?;
     let data = v
@@ -44,8 +112,7 @@ pub fn read_inputs(path: &Path) -> Result<Vec<Vec<f64>>> {
 
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = read_text(path, cap::JSON)?;
     serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))
 }
 
@@ -60,10 +127,14 @@ pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Parses 64 hex digits.
+/// Parses 64 lowercase hex digits (the only form lamina writes).
 pub fn unhex32(s: &str) -> Result<[u8; 32]> {
-    if s.len() != 64 {
-        bail!("expected 64 hex digits, got {} characters", s.len());
+    if s.len() != 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        bail!("expected 64 lowercase hex digits, got '{s}'");
     }
     let mut out = [0u8; 32];
     for (i, o) in out.iter_mut().enumerate() {
@@ -73,14 +144,54 @@ pub fn unhex32(s: &str) -> Result<[u8; 32]> {
     Ok(out)
 }
 
-/// A list of integers from JSON.
+/// Largest magnitude of a signed value that names one residue mod Goldilocks' p:
+/// `(p − 1)/2`. Beyond it, `v` and `v ∓ p` would both fit an `i64` and mean the same
+/// field element.
+pub const SIGNED_MAX: i64 = ((circuits::GOLDILOCKS_P - 1) / 2) as i64;
+
+/// A list of integers from JSON, each an exact integer of magnitude at most
+/// [`SIGNED_MAX`].
 pub fn ints(v: &Value, what: &str) -> Result<Vec<i64>> {
     v.as_array()
         .with_context(|| format!("{what} is not a list"))?
         .iter()
-        .map(|x| {
-            x.as_i64()
-                .with_context(|| format!("{what}: not an integer"))
+        .enumerate()
+        .map(|(i, x)| {
+            let n = x
+                .as_i64()
+                .with_context(|| format!("{what}[{i}]: {x} is not an integer"))?;
+            if n.unsigned_abs() > SIGNED_MAX as u64 {
+                bail!("{what}[{i}]: {n} is outside ±(p−1)/2, where field values alias");
+            }
+            Ok(n)
         })
         .collect()
+}
+
+/// A field of a JSON object, which must be present.
+pub fn field<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a Value> {
+    v.get(key).with_context(|| format!("{what}: no \"{key}\""))
+}
+
+/// A string field.
+pub fn str_field<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a str> {
+    let f = field(v, key, what)?;
+    f.as_str()
+        .with_context(|| format!("{what}: \"{key}\" must be a string, got {f}"))
+}
+
+/// A non-negative integer field that fits `T` exactly (no truncating casts).
+pub fn uint_field<T: TryFrom<u64>>(v: &Value, key: &str, what: &str) -> Result<T> {
+    let f = field(v, key, what)?;
+    let n = f
+        .as_u64()
+        .with_context(|| format!("{what}: \"{key}\" must be a non-negative integer, got {f}"))?;
+    T::try_from(n).map_err(|_| anyhow::anyhow!("{what}: \"{key}\" = {n} is out of range"))
+}
+
+/// A finite number.
+pub fn f64_of(v: &Value, what: &str) -> Result<f64> {
+    v.as_f64()
+        .filter(|x| x.is_finite())
+        .with_context(|| format!("{what}: expected a finite number, got {v}"))
 }

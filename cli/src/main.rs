@@ -246,7 +246,7 @@ fn quant(q: &QuantArgs) -> Result<(QuantConfig, SlicePlan)> {
 }
 
 fn load_model(path: &Path, cfg: QuantConfig) -> Result<Model> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = io::read_capped(path, io::cap::ONNX)?;
     Model::from_onnx(&bytes, cfg).with_context(|| format!("importing {}", path.display()))
 }
 
@@ -335,14 +335,14 @@ fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Resu
     Ok(true)
 }
 
-/// A compiled folder, loaded back.
+/// A compiled folder, loaded back for proving.
 struct Loaded {
     model: Model,
     meta: Value,
     slices: Vec<CompiledSlice>,
 }
 
-/// One slice's circuit from a compiled folder: all `verify` needs of it.
+/// One slice's circuit from a compiled folder, checked against the plan and model.json.
 struct LoadedCircuit {
     slice: slice::Slice,
     circuit_bytes: Vec<u8>,
@@ -350,7 +350,7 @@ struct LoadedCircuit {
     weights_commitment: Option<[u8; 32]>,
 }
 
-/// A compiled folder's model, metadata and circuits, checked against their digests.
+/// A compiled folder's model (checked against its digest), metadata and circuits.
 struct Circuits {
     model: Model,
     meta: Value,
@@ -361,12 +361,18 @@ struct Circuits {
 /// from the model copy and its weights memory-mapped from the store.
 fn load_dir(dir: &Path) -> Result<Loaded> {
     let c = load_circuits(dir)?;
-    let store = weights::WeightStore::open(&dir.join("weights.safetensors"))?;
+    let store = weights::WeightStore::open(&regular(&dir.join("weights.safetensors"))?)?;
     let mut slices = Vec::with_capacity(c.circuits.len());
     for lc in c.circuits {
         let t = std::time::Instant::now();
         let sp = blueprints::pipeline::build(&c.model, &lc.slice)?;
         let weights = store.get(&format!("slice_{}", lc.slice.index))?;
+        if engine::weights_commitment(lc.prepared.circuit(), &weights) != lc.weights_commitment {
+            bail!(
+                "slice {}: weights.safetensors does not match the weights commitment in model.json",
+                lc.slice.index
+            );
+        }
         slices.push(CompiledSlice {
             slice: lc.slice,
             program: sp.program,
@@ -388,64 +394,128 @@ fn load_dir(dir: &Path) -> Result<Loaded> {
     })
 }
 
-/// Loads a compiled folder's circuits (no programs, no weights: the verifier's view).
-fn load_circuits(dir: &Path) -> Result<Circuits> {
+/// `path`, if it is a regular file (not a FIFO, device or symlink).
+fn regular(path: &Path) -> Result<PathBuf> {
+    let meta =
+        std::fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.file_type().is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    Ok(path.to_path_buf())
+}
+
+/// A compiled folder's settings from model.json, every field parsed strictly.
+fn read_meta(dir: &Path) -> Result<(Value, QuantConfig, SlicePlan, [u8; 32])> {
     let meta = io::read_json(&dir.join("model.json"))?;
-    if meta["format"] != "lamina-model/1" {
+    const W: &str = "model.json";
+    if meta.get("format").and_then(Value::as_str) != Some("lamina-model/1") {
         bail!(
             "{}: not a lamina model folder (format {})",
             dir.display(),
-            meta["format"]
+            meta.get("format").unwrap_or(&Value::Null)
         );
     }
-    let range = meta["input_range"]
-        .as_array()
-        .context("model.json: input_range")?;
-    let cfg = QuantConfig::new(
-        meta["scale_bits"]
-            .as_u64()
-            .context("model.json: scale_bits")? as u32,
-        match range.as_slice() {
-            [lo, hi] => (
-                lo.as_f64().context("model.json: input_range")?,
-                hi.as_f64().context("model.json: input_range")?,
-            ),
-            _ => bail!("model.json: input_range must be [LO, HI]"),
-        },
+    let range = io::field(&meta, "input_range", W)?;
+    let range = match range.as_array().map(Vec::as_slice) {
+        Some([lo, hi]) => (
+            io::f64_of(lo, "model.json: input_range[0]")?,
+            io::f64_of(hi, "model.json: input_range[1]")?,
+        ),
+        _ => bail!("model.json: input_range must be [LO, HI], got {range}"),
+    };
+    let cfg = QuantConfig::new(io::uint_field::<u32>(&meta, "scale_bits", W)?, range)?;
+    let plan: SlicePlan = io::str_field(&meta, "slices_plan", W)?.parse()?;
+    let digest = io::unhex32(io::str_field(&meta, "model_digest", W)?)
+        .context("model.json: model_digest")?;
+    Ok((meta, cfg, plan, digest))
+}
+
+/// Loads a compiled folder's model and circuits. Every slice entry must match the plan
+/// (index, layer range, the circuit's input and output lengths) and its digest, and
+/// carry a weights commitment exactly when its circuit has a weights region.
+fn load_circuits(dir: &Path) -> Result<Circuits> {
+    let (meta, cfg, plan, digest) = read_meta(dir)?;
+    let onnx = io::inside(
+        dir,
+        io::field(&meta, "model", "model.json")?,
+        "model.json: model",
     )?;
-    let model = load_model(&dir.join("model.onnx"), cfg)?;
-    if io::hex(&model.digest) != meta["model_digest"].as_str().unwrap_or_default() {
+    let bytes = io::read_capped(&onnx, io::cap::ONNX)?;
+    let model =
+        Model::from_onnx(&bytes, cfg).with_context(|| format!("importing {}", onnx.display()))?;
+    if model.digest != digest {
         bail!(
-            "{}: model.onnx does not match the digest in model.json",
-            dir.display()
+            "{}: does not match the model_digest in model.json",
+            onnx.display()
         );
     }
-    let plan: SlicePlan = meta["slices_plan"].as_str().unwrap_or("whole").parse()?;
-    let mut circuits = Vec::new();
     let planned = slice::plan(&model, &plan)?;
-    let listed = meta["slices"].as_array().context("model.json: slices")?;
+    let listed = io::field(&meta, "slices", "model.json")?
+        .as_array()
+        .context("model.json: slices must be a list")?;
     if listed.len() != planned.len() {
         bail!(
             "model.json lists {} slices, its plan '{}' makes {}",
             listed.len(),
-            meta["slices_plan"].as_str().unwrap_or("?"),
+            io::str_field(&meta, "slices_plan", "model.json")?,
             planned.len()
         );
     }
+    let mut circuits = Vec::with_capacity(planned.len());
     for (s, m) in planned.into_iter().zip(listed) {
-        let bytes = std::fs::read(dir.join(m["circuit"].as_str().context("model.json: circuit")?))?;
-        let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
-            .with_context(|| format!("slice {}: circuit file", s.index))?;
-        if prepared.digest().to_hex() != m["circuit_digest"].as_str().unwrap_or_default() {
+        let i = s.index;
+        let what = format!("model.json: slices[{i}]");
+        if io::uint_field::<usize>(m, "index", &what)? != i {
+            bail!("{what}: index {} where the plan has {i}", m["index"]);
+        }
+        let range = io::field(m, "layer_range", &what)?;
+        if *range != json!([s.layers.start, s.layers.end]) {
             bail!(
-                "slice {}: circuit file does not match its digest in model.json",
-                s.index
+                "{what}: layer_range {range}, but the plan's slice {i} is layers {}..{}",
+                s.layers.start,
+                s.layers.end
             );
         }
-        let weights_commitment = m["weights_commitment"]
-            .as_str()
-            .map(io::unhex32)
-            .transpose()?;
+        let path = io::inside(
+            dir,
+            io::field(m, "circuit", &what)?,
+            &format!("{what}.circuit"),
+        )?;
+        let bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
+        let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
+            .with_context(|| format!("{}: not a valid circuit", path.display()))?;
+        let c = prepared.circuit();
+        let (ni, no) = (model.len_of(s.input), model.len_of(s.output));
+        if (c.num_public as usize, c.public_outputs.len()) != (ni, no) {
+            bail!(
+                "slice {i}: {} reads {} inputs and writes {} outputs; the plan's slice {i} (layers {}..{}) reads {ni} and writes {no}",
+                path.display(),
+                c.num_public,
+                c.public_outputs.len(),
+                s.layers.start,
+                s.layers.end
+            );
+        }
+        let listed_digest = io::unhex32(io::str_field(m, "circuit_digest", &what)?)
+            .with_context(|| format!("{what}.circuit_digest"))?;
+        if prepared.digest().0 != listed_digest {
+            bail!(
+                "slice {i}: {} does not match its circuit_digest in model.json",
+                path.display()
+            );
+        }
+        let has_weights = c.input.region(circuits::RegionKind::Weights).is_some();
+        let wc = io::field(m, "weights_commitment", &what)?;
+        let weights_commitment = match (has_weights, wc) {
+            (false, Value::Null) => None,
+            (true, Value::String(h)) => {
+                Some(io::unhex32(h).with_context(|| format!("{what}.weights_commitment"))?)
+            }
+            (true, _) => bail!(
+                "{what}: weights_commitment must be the hex commitment of the slice's weights, got {wc}"
+            ),
+            (false, _) => bail!("{what}: weights_commitment {wc} for a slice without weights"),
+        };
         circuits.push(LoadedCircuit {
             slice: s,
             circuit_bytes: bytes,
@@ -503,7 +573,7 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) -> R
     let bar = progress::Progress::new(n, quiet);
     for cs in &l.slices {
         bar.inc();
-        let ctx = engine::context(&l.model.digest, bits, cs.slice.index, n);
+        let ctx = engine::context(&l.model, &cs.slice, n);
         let p = engine::prove_slice(&l.model, cs, &act, &ctx)?;
         let name = format!("slice_{}.proof", cs.slice.index);
         std::fs::write(out.join(&name), &p.proof_bytes)
@@ -543,38 +613,84 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) -> R
 
 fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
     let l = load_circuits(dir)?;
+    let model = &l.model;
+    let bits = model.quant.scale_bits;
+    let n = l.circuits.len();
+    // Nothing in the folder but model.onnx (pinned by its digest) and the settings is taken
+    // on trust: every circuit is compiled again here and must be the folder's, so circuits
+    // of another scale, range or plan, or weights other than model.onnx's, are refused.
+    let mut recompiled = Vec::with_capacity(n);
+    for lc in &l.circuits {
+        let cs = engine::compile_slice(model, &lc.slice)?;
+        if cs.prepared.digest() != lc.prepared.digest() {
+            bail!(
+                "slice {}: the folder's circuit is not the one model.onnx compiles to at 2^{bits} with input range [{}, {}] and plan '{}'",
+                lc.slice.index,
+                model.quant.input_range.0,
+                model.quant.input_range.1,
+                l.meta["slices_plan"].as_str().unwrap_or_default()
+            );
+        }
+        if cs.weights_commitment != lc.weights_commitment {
+            bail!(
+                "slice {}: model.json's weights commitment is not that of model.onnx's weights",
+                lc.slice.index
+            );
+        }
+        recompiled.push(cs);
+    }
+
     let st = io::read_json(&proofs.join("statement.json"))?;
-    if st["format"] != "lamina-proof/1" {
+    const S: &str = "statement.json";
+    if st.get("format").and_then(Value::as_str) != Some("lamina-proof/1") {
         bail!("{}: not a lamina proof folder", proofs.display());
     }
-    if st["model_digest"] != l.meta["model_digest"] || st["scale_bits"] != l.meta["scale_bits"] {
+    let st_digest = io::unhex32(io::str_field(&st, "model_digest", S)?)
+        .context("statement.json: model_digest")?;
+    if st_digest != model.digest || io::uint_field::<u32>(&st, "scale_bits", S)? != bits {
         bail!(
             "{}: the proofs are for another model or scale than {}",
             proofs.display(),
             dir.display()
         );
     }
-    let entries = st["slices"].as_array().context("statement.json: slices")?;
-    if entries.len() != l.circuits.len() {
-        bail!(
-            "statement.json has {} slices, the model {}",
-            entries.len(),
-            l.circuits.len()
-        );
+    let entries = io::field(&st, "slices", S)?
+        .as_array()
+        .context("statement.json: slices must be a list")?;
+    if entries.len() != n {
+        bail!("statement.json has {} slices, the model {n}", entries.len());
     }
-    let bits = l.model.quant.scale_bits;
-    let n = l.circuits.len();
+    let (lo, hi) = model.quant.input_limits();
     let mut results = Vec::new();
     let mut ok = true;
     let mut prev_output: Option<Vec<i64>> = None;
-    let mut last = Vec::new();
-    for (cs, e) in l.circuits.iter().zip(entries) {
+    for (cs, e) in recompiled.iter().zip(entries) {
         let i = cs.slice.index;
-        let input = io::ints(&e["input"], "statement input")?;
-        let output = io::ints(&e["output"], "statement output")?;
-        let bytes = std::fs::read(proofs.join(e["proof"].as_str().context("statement: proof")?))?;
-        let ctx = engine::context(&l.model.digest, bits, i, n);
-        let verdict = if prev_output.as_ref().is_some_and(|p| *p != input) {
+        let what = format!("statement.json: slices[{i}]");
+        if io::uint_field::<usize>(e, "index", &what)? != i {
+            bail!("{what}: index {} at position {i}", e["index"]);
+        }
+        let input = io::ints(io::field(e, "input", &what)?, &format!("{what}.input"))?;
+        let output = io::ints(io::field(e, "output", &what)?, &format!("{what}.output"))?;
+        let path = io::inside(
+            proofs,
+            io::field(e, "proof", &what)?,
+            &format!("{what}.proof"),
+        )?;
+        let bytes = io::read_capped(&path, io::cap::PROOF)?;
+        let ctx = engine::context(model, &cs.slice, n);
+        let out_of_range = (i == 0)
+            .then(|| input.iter().position(|v| !(lo..=hi).contains(v)))
+            .flatten();
+        let verdict = if let Some(k) = out_of_range {
+            Err(format!(
+                "input[{k}] = {} ({} at 2^{bits}) is outside the declared input range [{}, {}]",
+                input[k],
+                input[k] as f64 / model.quant.alpha(),
+                model.quant.input_range.0,
+                model.quant.input_range.1
+            ))
+        } else if prev_output.as_ref().is_some_and(|p| *p != input) {
             Err(format!("its input is not slice {}'s proven output", i - 1))
         } else {
             engine::verify_slice(
@@ -588,26 +704,30 @@ fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
             .map_err(|e| e.to_string())
         };
         match &verdict {
-            Ok(s) => {
-                results.push(json!({"index": i, "verified": true, "stages": {"verify": s.json()}}))
-            }
+            Ok(s) => results.push(json!({"index": i, "verified": true, "stages": {"compile": cs.compile.json(), "verify": s.json()}})),
             Err(why) => {
                 ok = false;
                 eprintln!("slice {i}: NOT verified: {why}");
                 results.push(json!({"index": i, "verified": false, "reason": why}));
             }
         }
-        prev_output = Some(output.clone());
-        last = output;
+        prev_output = Some(output);
     }
-    let outputs = dequantize(&last, bits);
+    let outputs = dequantize(&prev_output.unwrap_or_default(), bits);
+    // The statement's own copy of the outputs must be the proven ones, or it misleads.
+    if ok && *io::field(&st, "outputs", S)? != json!(outputs) {
+        bail!("statement.json: \"outputs\" are not the last slice's proven output");
+    }
     if json_out {
         println!(
             "{}",
-            json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "slices": results})
+            json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "slices": results})
         );
     } else if ok {
-        eprintln!("verified {n} slice(s)");
+        eprintln!(
+            "verified {n} slice(s) of model {} at 2^{bits}",
+            io::hex(&model.digest)
+        );
         println!("{}", serde_json::to_string(&outputs)?);
     }
     Ok(ok)
@@ -621,7 +741,6 @@ fn prove_plan(
     x: &[f64],
     quiet: bool,
 ) -> Result<(Vec<Value>, Vec<i64>, bool)> {
-    let bits = model.quant.scale_bits;
     let n = slices.len();
     let mut act = model.quant.quantize_input(x, &model.layers[0].name)?;
     let mut rows = Vec::new();
@@ -629,7 +748,7 @@ fn prove_plan(
     let bar = progress::Progress::new(n, quiet);
     for cs in slices {
         bar.step(format!("slice {}: witness, prove, verify", cs.slice.index));
-        let ctx = engine::context(&model.digest, bits, cs.slice.index, n);
+        let ctx = engine::context(model, &cs.slice, n);
         let p = engine::prove_slice(model, cs, &act, &ctx)?;
         let verdict = engine::verify_slice(
             &cs.prepared,
