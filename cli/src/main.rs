@@ -82,6 +82,10 @@ enum Command {
         dir: PathBuf,
         /// The folder `prove` wrote.
         proofs: PathBuf,
+        /// Refuse unless the folder's model has this BLAKE3 digest (64 hex digits, as
+        /// `compile` and `verify` print it): the trust anchor a user pins.
+        #[arg(long)]
+        model_digest: Option<String>,
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
@@ -169,7 +173,12 @@ fn main() -> std::process::ExitCode {
             out,
             json,
         } => prove(&dir, &input, &out, json, quiet),
-        Command::Verify { dir, proofs, json } => verify(&dir, &proofs, json),
+        Command::Verify {
+            dir,
+            proofs,
+            model_digest,
+            json,
+        } => verify(&dir, &proofs, model_digest.as_deref(), json),
         Command::Run {
             model,
             input,
@@ -330,6 +339,10 @@ fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Resu
             "wrote {} (model.json, {} circuits, weights.safetensors)",
             out.display(),
             slices.len()
+        );
+        eprintln!(
+            "model digest {} (pin it: lamina verify ... --model-digest <digest>)",
+            io::hex(&model.digest)
         );
     }
     Ok(true)
@@ -611,9 +624,19 @@ fn prove(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) -> R
     Ok(true)
 }
 
-fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
+fn verify(dir: &Path, proofs: &Path, pin: Option<&str>, json_out: bool) -> Result<bool> {
     let l = load_circuits(dir)?;
     let model = &l.model;
+    if let Some(pin) = pin {
+        let pinned = io::unhex32(pin).context("--model-digest")?;
+        if pinned != model.digest {
+            bail!(
+                "{}: the model's digest is {}, not the pinned {pin}",
+                dir.display(),
+                io::hex(&model.digest)
+            );
+        }
+    }
     let bits = model.quant.scale_bits;
     let n = l.circuits.len();
     // Nothing in the folder but model.onnx (pinned by its digest) and the settings is taken
@@ -721,12 +744,15 @@ fn verify(dir: &Path, proofs: &Path, json_out: bool) -> Result<bool> {
     if json_out {
         println!(
             "{}",
-            json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "slices": results})
+            json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "input_range": [model.quant.input_range.0, model.quant.input_range.1], "slices_plan": l.meta["slices_plan"], "slices": results})
         );
     } else if ok {
         eprintln!(
-            "verified {n} slice(s) of model {} at 2^{bits}",
-            io::hex(&model.digest)
+            "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{}'",
+            io::hex(&model.digest),
+            model.quant.input_range.0,
+            model.quant.input_range.1,
+            l.meta["slices_plan"].as_str().unwrap_or_default()
         );
         println!("{}", serde_json::to_string(&outputs)?);
     }

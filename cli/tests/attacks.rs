@@ -340,3 +340,21 @@ fn file_hygiene() {
     write(&sp, &f);
     refused(&d, &p, "\"outputs\" are not the last slice's proven output");
 }
+
+/// The pin: a folder whose model is not the pinned one is refused; the right pin passes.
+#[test]
+fn model_digest_pin() {
+    let (d, p) = honest();
+    let m = read(&d.join("model.json"));
+    let digest = m["model_digest"].as_str().unwrap();
+    let (ok, _, err) = lamina(&["verify", s(d), s(p), "--model-digest", digest]);
+    assert!(ok, "{err}");
+    let other = "ab".repeat(32);
+    let (ok, _, err) = lamina(&["verify", s(d), s(p), "--model-digest", &other]);
+    assert!(
+        !ok && err.contains(&format!("not the pinned {other}")),
+        "{err}"
+    );
+    let (ok, _, err) = lamina(&["verify", s(d), s(p), "--model-digest", "xyz"]);
+    assert!(!ok && err.contains("--model-digest"), "{err}");
+}
