@@ -96,6 +96,44 @@ pub enum CircuitError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A layer is wider than its used slots need. Every width must be the smallest power
+    /// of two (at least 2) covering the layer's highest used slot: one a gate writes, the
+    /// next layer reads, a public output names or (input layer) a region spans. A width
+    /// no gate backs would let a few bytes of circuit cost the verifier gigabytes.
+    #[error(
+        "layer {layer}: width 2^{log_width} is not backed by its gates: {}, which needs width 2^{needed}",
+        match highest_used { Some(s) => format!("its highest used slot is {s}"), None => "no slot is used".to_string() }
+    )]
+    UnbackedWidth {
+        /// Layer index (0 = input).
+        layer: usize,
+        /// The declared `log_width`.
+        log_width: u8,
+        /// The highest slot in use, if any.
+        highest_used: Option<u64>,
+        /// The `log_width` the used slots need.
+        needed: u8,
+    },
+    /// The circuit declares more challenges than gates reference one (checked before
+    /// anything is allocated per challenge).
+    #[error(
+        "circuit declares {count} challenges, but only {referencing_gates} gates reference a challenge"
+    )]
+    ChallengeCount {
+        /// Declared challenges.
+        count: u32,
+        /// Gates whose coefficient references a challenge.
+        referencing_gates: usize,
+    },
+    /// A declared challenge is referenced by no gate: every index below
+    /// `num_challenges` must be used (the compiler numbers only the challenges it uses).
+    #[error("challenge {index} of the {count} declared is referenced by no gate")]
+    UnusedChallenge {
+        /// The unreferenced challenge index.
+        index: u32,
+        /// Declared challenges.
+        count: u32,
+    },
     /// A vector handed to evaluation has the wrong length.
     #[error("{what}: expected {expected} values, got {got}")]
     Length {

@@ -50,8 +50,8 @@ pub struct Spec {
     /// Give every other layer no mul gates.
     pub alternate_add_only: bool,
     /// Challenges referenced by coefficients. With challenges, the last layer is made of
-    /// zero (constraint) slots only, each `v − v`, since public outputs must not depend
-    /// on challenges.
+    /// zero (constraint) slots only, each `v − v` (and `ρ_j·v − ρ_j·v` for every challenge
+    /// `j`, so each is referenced), since public outputs must not depend on challenges.
     pub num_challenges: u32,
     /// Output slots kept out of the public outputs; they receive no gates (so are zero).
     pub zero_outputs: u32,
@@ -150,6 +150,21 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
                     out: o,
                     input: i,
                     coeff: Coeff::Int(-1),
+                });
+            }
+            // `ρ_j·v − ρ_j·v` for every challenge: each declared challenge is referenced
+            // (validation requires it), and the slots stay zero.
+            for j in 0..spec.num_challenges {
+                let i = rng.below(prev) as u32;
+                layer.add.push(AddGate {
+                    out: j % width,
+                    input: i,
+                    coeff: Coeff::Challenge(j),
+                });
+                layer.add.push(AddGate {
+                    out: j % width,
+                    input: i,
+                    coeff: Coeff::ChallengeTimes(j, -1),
                 });
             }
             layers.push(layer);

@@ -1,4 +1,6 @@
-//! Structural validation: every index in range, every width sane, regions well placed.
+//! Structural validation: every index in range, every width sane, regions well placed,
+//! and every declaration backed: widths by the slots in use, challenges by the gates that
+//! reference them. A circuit's size in bytes then bounds what the verifier does with it.
 
 use crate::{Circuit, CircuitError, Coeff, ConstSource, MAX_LOG_WIDTH, RegionKind};
 
@@ -79,25 +81,155 @@ impl Circuit {
             }
             prev_width = width;
         }
-        let mut seen = vec![false; prev_width];
+        // Duplicates by sorting a copy: memory follows the list, not the output width.
         for (index, &slot) in self.public_outputs.iter().enumerate() {
-            let Some(s) = seen.get_mut(slot as usize) else {
+            if slot as usize >= prev_width {
                 return Err(CircuitError::PublicOutput {
                     index,
                     slot,
                     reason: "is beyond the output width",
                 });
-            };
-            if *s {
-                return Err(CircuitError::PublicOutput {
-                    index,
-                    slot,
-                    reason: "is listed twice",
+            }
+        }
+        let mut sorted: Vec<(u32, u32)> = self
+            .public_outputs
+            .iter()
+            .zip(0u32..)
+            .map(|(&s, i)| (s, i))
+            .collect();
+        sorted.sort_unstable();
+        if let Some(w) = sorted.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(CircuitError::PublicOutput {
+                index: w[0].1.max(w[1].1) as usize,
+                slot: w[0].0,
+                reason: "is listed twice",
+            });
+        }
+        drop(sorted);
+        self.validate_backing()
+    }
+
+    /// The widths and the challenge count are backed by what the circuit holds, so the
+    /// verifier's work and memory follow the gates, not the declarations.
+    fn validate_backing(&self) -> Result<(), CircuitError> {
+        let (highest, referencing_gates) = self.highest_used_slots();
+        for (k, &h) in highest.iter().enumerate() {
+            let needed = fitting_log_width(h);
+            let log_width = self.log_width(k);
+            if log_width != needed {
+                return Err(CircuitError::UnbackedWidth {
+                    layer: k,
+                    log_width,
+                    highest_used: h,
+                    needed,
                 });
             }
-            *s = true;
+        }
+
+        // Every declared challenge is used. The count check comes first, so the bitmap
+        // below is bounded by the gates.
+        if self.num_challenges as usize > referencing_gates {
+            return Err(CircuitError::ChallengeCount {
+                count: self.num_challenges,
+                referencing_gates,
+            });
+        }
+        let used = self.used_challenges();
+        if let Some(index) = used.iter().position(|&u| !u) {
+            return Err(CircuitError::UnusedChallenge {
+                index: index as u32,
+                count: self.num_challenges,
+            });
         }
         Ok(())
+    }
+
+    /// Which of the declared challenges some gate references. Call only with indices
+    /// validated and the count bounded by the gates.
+    fn used_challenges(&self) -> Vec<bool> {
+        let mut used = vec![false; self.num_challenges as usize];
+        for layer in &self.layers {
+            let coeffs = layer
+                .mul
+                .iter()
+                .map(|g| g.coeff)
+                .chain(layer.add.iter().map(|g| g.coeff))
+                .chain(layer.constant.iter().map(|g| g.coeff));
+            for i in coeffs.filter_map(Coeff::challenge) {
+                if let Some(u) = used.get_mut(i as usize) {
+                    *u = true;
+                }
+            }
+        }
+        used
+    }
+
+    /// Makes a circuit whose indices are in range meet the backing rules: each width
+    /// shrinks to the smallest covering its used slots, and the challenges are renumbered
+    /// densely (in order) to the ones some gate references. The compiler calls this after
+    /// gate dedup, which can drop the last use of a slot or a challenge.
+    pub(crate) fn fit_to_backing(&mut self) {
+        let (highest, _) = self.highest_used_slots();
+        self.input.log_width = fitting_log_width(highest[0]);
+        for (layer, &h) in self.layers.iter_mut().zip(&highest[1..]) {
+            layer.log_width = fitting_log_width(h);
+        }
+        let used = self.used_challenges();
+        if used.iter().all(|&u| u) {
+            return;
+        }
+        let mut renumber = Vec::with_capacity(used.len());
+        let mut next = 0u32;
+        for &u in &used {
+            renumber.push(next);
+            next += u32::from(u);
+        }
+        let map = |c: &mut Coeff| match c {
+            Coeff::Int(_) => {}
+            Coeff::Challenge(i) | Coeff::ChallengeTimes(i, _) => *i = renumber[*i as usize],
+        };
+        for layer in &mut self.layers {
+            layer.mul.iter_mut().for_each(|g| map(&mut g.coeff));
+            layer.add.iter_mut().for_each(|g| map(&mut g.coeff));
+            layer.constant.iter_mut().for_each(|g| map(&mut g.coeff));
+        }
+        self.num_challenges = next;
+    }
+
+    /// The highest used slot of each layer (0 = input): written by the layer's gates,
+    /// read by the next layer's, spanned by an input region, or named as a public output;
+    /// and the number of gates whose coefficient references a challenge.
+    fn highest_used_slots(&self) -> (Vec<Option<u64>>, usize) {
+        let d = self.layers.len();
+        let mut highest: Vec<Option<u64>> = vec![None; d + 1];
+        let mut bump = |k: usize, slot: u64| {
+            highest[k] = Some(highest[k].map_or(slot, |h| h.max(slot)));
+        };
+        for r in &self.input.regions {
+            bump(0, u64::from(r.offset) + (1u64 << r.log_len) - 1);
+        }
+        let mut referencing_gates = 0usize;
+        for (idx, layer) in self.layers.iter().enumerate() {
+            let k = idx + 1;
+            for m in &layer.mul {
+                bump(k, m.out.into());
+                bump(k - 1, m.in0.max(m.in1).into());
+                referencing_gates += usize::from(m.coeff.challenge().is_some());
+            }
+            for a in &layer.add {
+                bump(k, a.out.into());
+                bump(k - 1, a.input.into());
+                referencing_gates += usize::from(a.coeff.challenge().is_some());
+            }
+            for c in &layer.constant {
+                bump(k, c.out.into());
+                referencing_gates += usize::from(c.coeff.challenge().is_some());
+            }
+        }
+        for &slot in &self.public_outputs {
+            bump(d, slot.into());
+        }
+        (highest, referencing_gates)
     }
 
     fn validate_regions(&self) -> Result<(), CircuitError> {
@@ -143,6 +275,12 @@ impl Circuit {
         }
         Ok(())
     }
+}
+
+/// `log_width` of the smallest power of two, at least 2, holding slots `0..=highest`.
+pub(crate) fn fitting_log_width(highest: Option<u64>) -> u8 {
+    let bits = highest.map_or(0, |h| 64 - h.leading_zeros());
+    bits.max(1) as u8
 }
 
 fn check_width(layer: usize, log_width: u8) -> Result<(), CircuitError> {

@@ -282,3 +282,130 @@ fn plain_evaluation() {
         })
     ));
 }
+
+#[test]
+fn widths_must_be_backed_by_used_slots() {
+    // Layer 1 of `small` writes slots 0 and 1: width 2 and no more.
+    let mut c = small();
+    c.layers[0].log_width = 2;
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::UnbackedWidth {
+            layer: 1,
+            log_width: 2,
+            highest_used: Some(1),
+            needed: 1,
+        })
+    );
+    // The input's regions end at slot 3 and layer 1 reads slot 2: width 4 and no more.
+    let mut c = small();
+    c.input.log_width = 3;
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::UnbackedWidth {
+            layer: 0,
+            log_width: 3,
+            highest_used: Some(3),
+            needed: 2,
+        })
+    );
+    // Slots read by the next layer back a width even without a gate writing them.
+    let mut c = small();
+    let mut l2 = Layer::new(1);
+    l2.add.push(AddGate {
+        out: 0,
+        input: 3,
+        coeff: Coeff::ONE,
+    });
+    c.layers[0].log_width = 2;
+    c.layers.push(l2);
+    c.public_outputs = vec![0];
+    c.validate().unwrap();
+    // A public output backs the output layer's width; with nothing used, the width is 2.
+    let mut c = small();
+    c.layers[0].log_width = 3;
+    c.public_outputs = vec![0, 1, 5];
+    c.validate().unwrap();
+    c.public_outputs = vec![0];
+    c.layers[0].mul.clear();
+    c.layers[0].add.clear();
+    c.layers[0].constant.clear();
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::UnbackedWidth {
+            layer: 1,
+            log_width: 3,
+            highest_used: Some(0),
+            needed: 1,
+        })
+    );
+    c.public_outputs.clear();
+    c.layers[0].log_width = 1;
+    // (No gate reads the input now, but its regions still back it.)
+    c.validate().unwrap();
+    c.layers[0].log_width = 2;
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::UnbackedWidth {
+            layer: 1,
+            log_width: 2,
+            highest_used: None,
+            needed: 1,
+        })
+    );
+}
+
+#[test]
+fn challenges_must_be_referenced() {
+    let mut c = small();
+    c.num_challenges = u32::MAX;
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::ChallengeCount {
+            count: u32::MAX,
+            referencing_gates: 0,
+        })
+    );
+    // Two gates on challenge 1, none on challenge 0.
+    let mut c = small();
+    c.num_challenges = 2;
+    c.layers[0].add[0].coeff = Coeff::Challenge(1);
+    c.layers[0].constant[0].coeff = Coeff::ChallengeTimes(1, 3);
+    assert_eq!(
+        c.validate(),
+        Err(CircuitError::UnusedChallenge { index: 0, count: 2 })
+    );
+    c.layers[0].mul[0].coeff = Coeff::ChallengeTimes(0, 2);
+    c.validate().unwrap();
+    assert_eq!(Circuit::from_bytes(&c.to_bytes()), Ok(c));
+}
+
+#[test]
+fn compiled_circuits_meet_the_backing_rules() {
+    use circuits::compiler::{Builder, Label};
+    // A challenge-weighted constraint whose terms cancel in gate dedup, `ρ·(v − v)`, and
+    // a zero pin: their challenges reach no gate, so the compiler numbers only the rest.
+    let mut b = Builder::new();
+    let pi = b.public_input();
+    let [x, y] = [b.hint(), b.hint()];
+    let z = b.mul(x, y);
+    b.assert_equal(z, pi, Label::new("t", 0, 0));
+    let r = b.challenge();
+    let d = b.sub(x, x);
+    let t = b.mul(r, d);
+    b.assert_zero(t, Label::new("t", 1, 0));
+    b.range_check(x, 8, Label::new("t", 2, 0));
+    b.output(z);
+    let p = b.finish().unwrap();
+    let c = p.compile().unwrap().circuit;
+    c.validate().unwrap();
+    assert_eq!(Circuit::from_bytes(&c.to_bytes()).unwrap(), c);
+    assert!(
+        c.num_challenges < p.num_challenges(),
+        "{} of {} challenges kept",
+        c.num_challenges,
+        p.num_challenges()
+    );
+    let w = p.solve(&[42], &[], &[6, 7]).unwrap();
+    assert_eq!(w.outputs, vec![Residue::from_i64(42)]);
+}

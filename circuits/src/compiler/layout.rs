@@ -510,7 +510,7 @@ impl Program {
         }
 
         let public_outputs = b.outputs.iter().map(|&o| slot_at(o, depth)).collect();
-        let circuit = Circuit {
+        let mut circuit = Circuit {
             input: InputLayout {
                 log_width: input_log,
                 regions,
@@ -520,6 +520,9 @@ impl Program {
             num_challenges: self.num_challenges(),
             public_outputs,
         };
+        // Dedup can cancel the last use of a slot or a challenge; validation refuses
+        // widths and challenge counts the gates do not back.
+        circuit.fit_to_backing();
         let mut stats = Stats {
             layers: d,
             relay_gates,
