@@ -24,11 +24,12 @@ fn engine(c: &mut Criterion) {
     let circuit = &fx.circuit;
     let gates = circuit.num_gates() as u64;
     let (proof, outputs) = prover::prove_transparent(circuit, &fx.witness(), b"bench").unwrap();
+    let commitment = prover::transparent_weights_commitment(circuit, &fx.weights);
     let st = Statement {
         public: &fx.public,
         outputs: &outputs,
         context: b"bench",
-        weights_commitment: None,
+        weights_commitment: commitment.as_ref(),
     };
     let prepared = PreparedCircuit::new(circuit).unwrap();
 

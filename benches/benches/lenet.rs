@@ -103,11 +103,12 @@ fn lenet(c: &mut Criterion) {
                 b"",
             )
             .unwrap();
+            let commitment = fw.weights_commitment(p.circuit.circuit());
             let st = Statement {
                 public: &public,
                 outputs: &outputs,
                 context: b"",
-                weights_commitment: None,
+                weights_commitment: commitment.as_ref(),
             };
             g.bench_function(format!("verify_{label}"), |b| {
                 b.iter(|| {

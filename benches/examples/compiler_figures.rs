@@ -75,11 +75,12 @@ fn main() {
     let (proof, outputs) = stage("prove", || {
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"lenet").unwrap()
     });
+    let commitment = fw.weights_commitment(&compiled.circuit);
     let st = Statement {
         public: &public,
         outputs: &outputs,
         context: b"lenet",
-        weights_commitment: None,
+        weights_commitment: commitment.as_ref(),
     };
     stage("verify", || {
         prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap()

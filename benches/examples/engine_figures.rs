@@ -27,11 +27,12 @@ fn main() {
         let (proof, outputs) = prover::prove_transparent(c, &fx.witness(), b"bench").unwrap();
         let prove_s = t.elapsed().as_secs_f64();
         let peak = counting::peak_since(base);
+        let commitment = prover::transparent_weights_commitment(c, &fx.weights);
         let st = Statement {
             public: &fx.public,
             outputs: &outputs,
             context: b"bench",
-            weights_commitment: None,
+            weights_commitment: commitment.as_ref(),
         };
         let t = Instant::now();
         prover::verify_transparent(c, &st, &proof).unwrap();

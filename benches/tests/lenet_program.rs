@@ -29,11 +29,12 @@ fn lenet_shaped_program_compiles_solves_proves_verifies() {
     let public = fw.public.clone();
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
+    let commitment = fw.weights_commitment(&compiled.circuit);
     let st = Statement {
         public: &public,
         outputs: &outputs,
         context: b"",
-        weights_commitment: None,
+        weights_commitment: commitment.as_ref(),
     };
     prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
 

@@ -99,17 +99,18 @@ impl<F: Field> Opening for TransparentOpening<F> {
     }
 }
 
-fn transparent_hash<F: Field>(values: &[F], log_len: u8) -> Digest {
-    let mut w = Writer::new();
+/// The [`Transparent`] commitment to `values` in a region of `2^log_len` slots. Streamed
+/// into the hasher: no copy of the values.
+pub(crate) fn transparent_hash<F: Field>(values: &[F], log_len: u8) -> Digest {
+    let mut w = Writer::hashing(blake3::Hasher::new_derive_key(
+        "lamina transparent commitment v1",
+    ));
     w.u8(log_len);
     w.u64(values.len() as u64);
     for v in values {
         v.encode(&mut w);
     }
-    *blake3::Hasher::new_derive_key("lamina transparent commitment v1")
-        .update(&w.into_bytes())
-        .finalize()
-        .as_bytes()
+    w.finish_hash()
 }
 
 impl<F: Field, E: ExtensionField<F>> CommitmentScheme<F, E> for Transparent {

@@ -82,10 +82,18 @@ pub enum VerifyError {
         /// Given.
         got: usize,
     },
-    /// The weights commitment is not the one the statement expects (or the circuit has no
-    /// weights region).
+    /// The weights commitment is not the one the statement expects.
     #[error("weights commitment does not match the expected model commitment")]
     WeightsCommitment,
+    /// The circuit has a weights region but the statement names no expected commitment:
+    /// without one, any weights would prove.
+    #[error(
+        "the circuit has a weights region but the statement gives no expected weights commitment"
+    )]
+    WeightsCommitmentMissing,
+    /// The statement expects a weights commitment but the circuit has no weights region.
+    #[error("the statement expects a weights commitment but the circuit has no weights region")]
+    UnexpectedWeightsCommitment,
     /// The proof carries the wrong number of layer proofs.
     #[error("proof has {got} layer proofs, circuit has {expected} layers")]
     LayerCount {

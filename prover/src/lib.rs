@@ -29,9 +29,15 @@
 //! let witness = Witness { public: &[], weights: &[], private: &x };
 //! let (proof, outputs) = prover::prove_transparent(&circuit, &witness, b"").unwrap();
 //! assert_eq!(outputs, vec![Goldilocks::from_u64(50)]);
+//! // No weights region, so no expected weights commitment (`None` means exactly that).
 //! let statement = Statement { public: &[], outputs: &outputs, context: b"", weights_commitment: None };
 //! prover::verify_transparent(&circuit, &statement, &proof).unwrap();
 //! ```
+//!
+//! A circuit with a weights region is verified against the model's weights commitment
+//! (from the verification key; [`transparent_weights_commitment`] computes it for the
+//! transparent scheme): `weights_commitment: Some(&digest)`. `None` there is rejected, so
+//! a statement can never accept whatever weights the proof happens to commit to.
 #![forbid(unsafe_code)]
 
 pub mod arith;
@@ -76,6 +82,13 @@ impl FieldWitness {
         }
     }
 
+    /// The transparent commitment to these weights in `circuit`'s weights region: what a
+    /// verifier's [`Statement::weights_commitment`] expects. `None` when the circuit has
+    /// no weights region.
+    pub fn weights_commitment(&self, circuit: &circuits::Circuit) -> Option<commit::Digest> {
+        transparent_weights_commitment(circuit, &self.weights)
+    }
+
     /// The view the prover takes.
     pub fn witness(&self) -> Witness<'_, Goldilocks> {
         Witness {
@@ -89,6 +102,17 @@ impl FieldWitness {
 /// The proof type of the default configuration: Goldilocks values, Ext2 challenges,
 /// transparent (not hiding) commitments.
 pub type TransparentProof = Proof<GoldilocksExt2, TransparentOpening<Goldilocks>>;
+
+/// The [`Transparent`] commitment to `weights` as `circuit`'s weights region (the digest
+/// the prover binds and [`Statement::weights_commitment`] expects), or `None` when the
+/// circuit has no weights region.
+pub fn transparent_weights_commitment(
+    circuit: &circuits::Circuit,
+    weights: &[Goldilocks],
+) -> Option<commit::Digest> {
+    let r = circuit.input.region(circuits::RegionKind::Weights)?;
+    Some(commit::transparent_hash(weights, r.log_len))
+}
 
 /// Proves with the default configuration (Goldilocks, Ext2, [`Transparent`]).
 pub fn prove_transparent(

@@ -105,20 +105,56 @@ pub fn eq_at_index<E: Field>(point: &[E], index: usize) -> E {
 }
 
 /// The multilinear extension of base-field values at an extension point. `values` may be
-/// shorter than `2^{point.len()}`: missing entries are zero. Serial; used by the verifier.
+/// shorter than `2^{point.len()}`: missing entries are zero (entries past `2^{point.len()}`
+/// are ignored). Serial; used by the verifier. Streams the values through a binary-counter
+/// fold: `O(len)` time and `O(point.len())` memory, nothing proportional to the values.
 pub fn evaluate_base<F: Field, E: ExtensionField<F>>(values: &[F], point: &[E]) -> E {
-    let Some((&r0, rest)) = point.split_first() else {
+    let n = point.len();
+    let Some(&r0) = point.first() else {
         return values.first().map_or(E::ZERO, |&v| E::from(v));
     };
-    // The first fold lifts into the extension; the rest fold there.
-    let get = |i: usize| values.get(i).copied().unwrap_or(F::ZERO);
-    let t: Vec<E> = (0..values.len().div_ceil(2))
-        .map(|j| {
-            let (a, b) = (get(2 * j), get(2 * j + 1));
-            E::from(a) + r0 * (b - a)
-        })
-        .collect();
-    fold_all(t, rest)
+    let values = match 1usize.checked_shl(n as u32) {
+        Some(full) => &values[..values.len().min(full)],
+        None => values,
+    };
+    // `pending[l]`: the finished left subtree at level `l` (2^l values) awaiting its right
+    // sibling; level `l` is occupied exactly when bit `l − 1` of the pair count is set.
+    let mut pending = vec![E::ZERO; n + 1];
+    let pairs = values.len().div_ceil(2);
+    for (m, pair) in values.chunks(2).enumerate() {
+        // The first fold lifts into the extension (a base difference, one mixed product).
+        let a = pair[0];
+        let b = pair.get(1).copied().unwrap_or(F::ZERO);
+        let mut node = E::from(a) + r0 * (b - a);
+        let (mut level, mut carry) = (1, m);
+        while carry & 1 == 1 {
+            let left = pending[level];
+            node = left + point[level] * (node - left);
+            level += 1;
+            carry >>= 1;
+        }
+        pending[level] = node;
+    }
+    let bit = |x: usize, i: usize| x.checked_shr(i as u32).map_or(0, |v| v & 1);
+    if bit(pairs, n - 1) == 1 {
+        return pending[n];
+    }
+    // Close the zero tail: walk up from the first absent pair, folding with the pending
+    // left sibling where there is one and with zero otherwise.
+    let mut cur: Option<E> = None;
+    for level in 1..n {
+        let r = point[level];
+        cur = if bit(pairs, level - 1) == 1 {
+            let left = pending[level];
+            Some(match cur {
+                Some(c) => left + r * (c - left),
+                None => left - r * left,
+            })
+        } else {
+            cur.map(|c| c - r * c)
+        };
+    }
+    cur.unwrap_or(E::ZERO)
 }
 
 /// The multilinear extension of extension-field values at a point (zero-padded).

@@ -21,8 +21,13 @@ pub struct Statement<'a, F> {
     /// Application context bound with the proof (e.g. the quantization scale, a model
     /// id); empty when unused.
     pub context: &'a [u8],
-    /// The weights commitment the verifier expects (the model's), if the circuit has a
-    /// weights region and the verifier knows it. `None` accepts the proof's own.
+    /// The weights commitment the verifier expects: `Some` (the model's, from the
+    /// verification key) exactly when the circuit has a weights region, `None` when it
+    /// has none. The verifier rejects a weights circuit verified with `None`
+    /// ([`VerifyError::WeightsCommitmentMissing`](crate::VerifyError::WeightsCommitmentMissing):
+    /// otherwise any weights would prove) and a weights-free circuit verified with `Some`
+    /// ([`VerifyError::UnexpectedWeightsCommitment`](crate::VerifyError::UnexpectedWeightsCommitment)).
+    /// For the transparent scheme, [`crate::transparent_weights_commitment`] computes it.
     pub weights_commitment: Option<&'a crate::commit::Digest>,
 }
 

@@ -26,20 +26,23 @@ fn prove(c: &Circuit, w: &SolvedWitness) -> Result<(TransparentProof, Vec<F>), p
     )
 }
 
+/// Verifies against the real weights commitment (none when the circuit has no weights).
 fn verify(
     c: &Circuit,
     public: &[Residue],
+    weights: &[Residue],
     outputs: &[F],
     proof: &TransparentProof,
 ) -> Result<(), VerifyError> {
     let public = f(public);
+    let commitment = prover::transparent_weights_commitment(c, &f(weights));
     prover::verify_transparent(
         c,
         &Statement {
             public: &public,
             outputs,
             context: b"",
-            weights_commitment: None,
+            weights_commitment: commitment.as_ref(),
         },
         proof,
     )
@@ -50,7 +53,7 @@ fn round_trip(p: &Program, c: &Compiled, public: &[i64], weights: &[i64], hints:
     let w = p.solve(public, weights, hints).unwrap();
     let (proof, outputs) = prove(&c.circuit, &w).unwrap();
     assert_eq!(outputs, f(&w.outputs), "proven outputs are the solver's");
-    verify(&c.circuit, &w.public, &outputs, &proof).unwrap();
+    verify(&c.circuit, &w.public, &w.weights, &outputs, &proof).unwrap();
     outputs
 }
 
@@ -226,7 +229,7 @@ fn random_programs_match_the_interpreter_and_prove() {
             f(&rp.outputs),
             "seed {seed}: circuit vs interpreter"
         );
-        verify(&c.circuit, &w.public, &outputs, &proof)
+        verify(&c.circuit, &w.public, &w.weights, &outputs, &proof)
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     }
 }
@@ -289,7 +292,7 @@ fn violated_constraints_are_named_and_cannot_be_proven() {
         b"",
     )
     .unwrap();
-    assert!(verify(&c.circuit, &w.public, &outputs, &proof).is_err());
+    assert!(verify(&c.circuit, &w.public, &w.weights, &outputs, &proof).is_err());
 }
 
 #[test]
@@ -419,7 +422,7 @@ fn rejected(p: &Program, c: &Compiled, private: Vec<Residue>) {
     )
     .unwrap();
     assert!(
-        verify(&c.circuit, &[], &outputs, &proof).is_err(),
+        verify(&c.circuit, &[], &[], &outputs, &proof).is_err(),
         "forged range check accepted"
     );
     let _ = p;
@@ -428,7 +431,7 @@ fn rejected(p: &Program, c: &Compiled, private: Vec<Residue>) {
 fn accepted(p: &Program, c: &Compiled, x: i64) {
     let w = p.solve(&[], &[], &[x]).unwrap();
     let (proof, outputs) = prove(&c.circuit, &w).unwrap();
-    verify(&c.circuit, &[], &outputs, &proof).unwrap();
+    verify(&c.circuit, &[], &[], &outputs, &proof).unwrap();
 }
 
 #[test]

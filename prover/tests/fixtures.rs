@@ -31,11 +31,15 @@ fn committed_proof_verifies() {
     let proof = std::fs::read(dir().join("proof.bin")).unwrap();
     let public = read_u64s("public.txt");
     let outputs = read_u64s("outputs.txt");
+    // The weights are not stored: `regenerate` draws them from seed 2, so the verifier's
+    // expected commitment is recomputed the same way.
+    let weights = fixture_weights(&circuit);
+    let commitment = prover::transparent_weights_commitment(&circuit, &weights).unwrap();
     let st = Statement {
         public: &public,
         outputs: &outputs,
         context: b"fixture",
-        weights_commitment: None,
+        weights_commitment: Some(&commitment),
     };
     prover::verify_transparent_bytes(&circuit, &st, &proof).unwrap();
     // Re-encoding the decoded proof gives the committed bytes.
@@ -43,6 +47,14 @@ fn committed_proof_verifies() {
         TransparentProof::from_bytes(&proof).unwrap().to_bytes(),
         proof
     );
+}
+
+/// The fixture's weights, as `regenerate` draws them.
+fn fixture_weights(circuit: &Circuit) -> Vec<Goldilocks> {
+    random::values(circuit.input.len_of(circuits::RegionKind::Weights), 2)
+        .into_iter()
+        .map(Goldilocks::from_u64)
+        .collect()
 }
 
 #[test]
@@ -74,10 +86,7 @@ fn regenerate() {
     let circuit = random::circuit(&spec, 2026);
     let f = |v: Vec<u64>| v.into_iter().map(Goldilocks::from_u64).collect::<Vec<_>>();
     let public = f(random::values(3, 1));
-    let weights = f(random::values(
-        circuit.input.len_of(circuits::RegionKind::Weights),
-        2,
-    ));
+    let weights = fixture_weights(&circuit);
     let private = f(random::values(
         circuit.input.len_of(circuits::RegionKind::Private),
         3,

@@ -1,15 +1,17 @@
 //! The attack catalogue: one named test per attack, each asserting the specific rejection.
 //!
 //! Attacks on the incumbent (reference/protocol.md §12) are named after the gap they
-//! probe: `unchecked_output_claim_*` and `public_input_cancellation_*`.
+//! probe: `unchecked_output_claim_*` and `public_input_cancellation_*`. The verifier's
+//! memory bound on sparse and dense circuits is measured in `verifier_memory.rs` (it
+//! needs a counting allocator of its own).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use circuits::random::Spec;
 use circuits::{
-    AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region,
-    RegionKind,
+    AddGate, Circuit, CircuitError, Coeff, ConstGate, ConstSource, DecodeError, InputLayout, Layer,
+    MulGate, Region, RegionKind,
 };
 use common::{CONTEXT, Case, Data, F, rich_spec};
 use prover::commit::{CommitError, CommitmentScheme, Digest, Opening, TransparentOpening};
@@ -166,11 +168,18 @@ fn tampered_vy_rejected() {
 fn tampered_commitment_rejected() {
     let c = case();
     let d = c.circuit.depth();
-    for i in 0..c.proof.commitments.len() {
+    let kinds = [RegionKind::Weights, RegionKind::Private];
+    for (i, kind) in kinds.into_iter().enumerate() {
         let mut p = c.proof.clone();
         p.commitments[i][0] ^= 1;
-        // A different commitment means different challenges: the first round fails.
-        assert_eq!(c.verify(&p), Err(sum_err(d, 1, 0)));
+        // The weights commitment is checked against the model's; a different private
+        // commitment means different challenges: the first round fails.
+        let want = if kind == RegionKind::Weights {
+            VerifyError::WeightsCommitment
+        } else {
+            sum_err(d, 1, 0)
+        };
+        assert_eq!(c.verify(&p), Err(want), "{kind:?}");
     }
 }
 
@@ -726,11 +735,12 @@ fn input_layer_mismatch_rejected() {
     let w = c.data.witness();
     let (mut proof, outputs) =
         gkr::prove::<F, E, Unbound>(&Unbound, &c.circuit, &w, CONTEXT).unwrap();
+    let unbound_commitment: Digest = [0; 32];
     let st = Statement {
         public: &c.data.public,
         outputs: &outputs,
         context: CONTEXT,
-        weights_commitment: None,
+        weights_commitment: Some(&unbound_commitment),
     };
     gkr::verify(&Unbound, &c.circuit, &st, &proof).unwrap();
     proof.openings[1].values[3] += F::ONE;
@@ -752,4 +762,206 @@ fn decoder_does_not_repair_forgeries() {
     let mut w = circuits::codec::Writer::new();
     p.openings[0].encode(&mut w);
     assert!(!w.into_bytes().is_empty());
+}
+
+// ---- the statement names the weights: `None` means "no weights region" ----
+
+#[test]
+fn weights_circuit_without_expected_commitment_is_rejected() {
+    // Without an expected commitment, a proof over any weights would verify.
+    let c = case();
+    let mut data = Data::random(&c.circuit, 4242);
+    data.weights[0] += F::ONE;
+    let (other, outputs) = prover::prove_transparent(&c.circuit, &data.witness(), CONTEXT).unwrap();
+    for (proof, outputs, public) in [
+        (&c.proof, &c.outputs, &c.data.public),
+        (&other, &outputs, &data.public),
+    ] {
+        let st = Statement {
+            public,
+            outputs,
+            context: CONTEXT,
+            weights_commitment: None,
+        };
+        assert_eq!(
+            prover::verify_transparent(&c.circuit, &st, proof),
+            Err(VerifyError::WeightsCommitmentMissing)
+        );
+    }
+}
+
+#[test]
+fn unexpected_commitment_for_weightless_circuit_is_rejected() {
+    let circuit = constraint_circuit();
+    assert!(circuit.input.region(RegionKind::Weights).is_none());
+    let x = [F::from_u64(3), F::from_u64(4), F::from_u64(12)];
+    let w = Witness {
+        public: &[],
+        weights: &[],
+        private: &x,
+    };
+    let (proof, outputs) = prover::prove_transparent(&circuit, &w, b"").unwrap();
+    let model: Digest = [7; 32];
+    let st = Statement {
+        public: &[],
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: Some(&model),
+    };
+    assert_eq!(
+        prover::verify_transparent(&circuit, &st, &proof),
+        Err(VerifyError::UnexpectedWeightsCommitment)
+    );
+    let st = Statement {
+        weights_commitment: None,
+        ..st
+    };
+    prover::verify_transparent(&circuit, &st, &proof).unwrap();
+}
+
+// ---- declarations the gates do not back (the verifier's memory follows the gates) ----
+
+/// One private pair and one layer of `2^log_width` slots whose one gate relays `x0` to
+/// slot 0: 73 bytes encoded.
+fn one_gate_circuit(log_width: u8) -> Circuit {
+    let mut l1 = Layer::new(log_width);
+    l1.add.push(AddGate {
+        out: 0,
+        input: 0,
+        coeff: Coeff::ONE,
+    });
+    Circuit {
+        input: InputLayout {
+            log_width: 1,
+            regions: vec![Region {
+                kind: RegionKind::Private,
+                offset: 0,
+                log_len: 1,
+                len: 2,
+            }],
+        },
+        layers: vec![l1],
+        public_outputs: vec![0],
+        ..Circuit::default()
+    }
+}
+
+fn empty_proof() -> TransparentProof {
+    TransparentProof {
+        commitments: vec![],
+        layers: vec![],
+        openings: vec![],
+    }
+}
+
+#[test]
+fn wide_layer_with_one_gate_is_refused_by_the_decoder() {
+    // The reviewer's circuit: 2^30 slots, one gate. Its verifier used to materialise
+    // E(z) over all 2^30 slots (16 GiB) before looking at the proof.
+    let wide = one_gate_circuit(30);
+    let bytes = wide.to_bytes();
+    assert!(bytes.len() < 100, "{} bytes", bytes.len());
+    let want = CircuitError::UnbackedWidth {
+        layer: 1,
+        log_width: 30,
+        highest_used: Some(0),
+        needed: 1,
+    };
+    assert_eq!(
+        Circuit::from_bytes(&bytes),
+        Err(DecodeError::Invalid(want.clone()))
+    );
+    assert_eq!(
+        gkr::PreparedCircuit::from_bytes(&bytes).map(|_| ()),
+        Err(DecodeError::Invalid(want.clone()))
+    );
+    // A circuit built in memory meets the same check before the verifier allocates.
+    let st = Statement {
+        public: &[],
+        outputs: &[F::ZERO],
+        context: b"",
+        weights_commitment: None,
+    };
+    assert_eq!(
+        prover::verify_transparent(&wide, &st, &empty_proof()),
+        Err(VerifyError::Circuit(want.clone()))
+    );
+    assert_eq!(
+        prover::verify_transparent_bytes(&wide, &st, &empty_proof().to_bytes()),
+        Err(VerifyError::Circuit(want))
+    );
+    // The input layer too: a 2^30-wide input read at slots 0 and 1.
+    let mut wide_input = one_gate_circuit(1);
+    wide_input.input.log_width = 30;
+    assert_eq!(
+        Circuit::from_bytes(&wide_input.to_bytes()),
+        Err(DecodeError::Invalid(CircuitError::UnbackedWidth {
+            layer: 0,
+            log_width: 30,
+            highest_used: Some(1),
+            needed: 1,
+        }))
+    );
+    // The tight width decodes.
+    Circuit::from_bytes(&one_gate_circuit(1).to_bytes()).unwrap();
+}
+
+#[test]
+fn undeclared_challenge_count_is_refused() {
+    // 2^28 challenges, none used: the verifier used to draw all of them (18 s, 4 GiB).
+    let mut c = one_gate_circuit(1);
+    c.num_challenges = 1 << 28;
+    let bytes = c.to_bytes();
+    assert!(bytes.len() < 100, "{} bytes", bytes.len());
+    assert_eq!(
+        Circuit::from_bytes(&bytes),
+        Err(DecodeError::Invalid(CircuitError::ChallengeCount {
+            count: 1 << 28,
+            referencing_gates: 0,
+        }))
+    );
+    let st = Statement {
+        public: &[],
+        outputs: &[F::ZERO],
+        context: b"",
+        weights_commitment: None,
+    };
+    assert!(matches!(
+        prover::verify_transparent(&c, &st, &empty_proof()),
+        Err(VerifyError::Circuit(CircuitError::ChallengeCount { .. }))
+    ));
+    // Enough referencing gates, but a declared challenge no gate uses: slot 1 is the
+    // constraint `ρ_1·x1 − ρ_1·x1`.
+    let mut c = one_gate_circuit(1);
+    c.num_challenges = 2;
+    let rho = |out, input, coeff| AddGate { out, input, coeff };
+    c.layers[0].add.push(rho(1, 1, Coeff::Challenge(1)));
+    c.layers[0]
+        .add
+        .push(rho(1, 1, Coeff::ChallengeTimes(1, -1)));
+    assert_eq!(
+        Circuit::from_bytes(&c.to_bytes()),
+        Err(DecodeError::Invalid(CircuitError::UnusedChallenge {
+            index: 0,
+            count: 2,
+        }))
+    );
+    // Every declared challenge used: valid, and it proves.
+    c.layers[0].add.push(rho(1, 0, Coeff::Challenge(0)));
+    c.layers[0]
+        .add
+        .push(rho(1, 0, Coeff::ChallengeTimes(0, -1)));
+    let c = Circuit::from_bytes(&c.to_bytes()).unwrap();
+    let x = [F::from_u64(5), F::from_u64(6)];
+    let w = Witness {
+        public: &[],
+        weights: &[],
+        private: &x,
+    };
+    let (proof, outputs) = prover::prove_transparent(&c, &w, b"").unwrap();
+    let st = Statement {
+        outputs: &outputs,
+        ..st
+    };
+    prover::verify_transparent(&c, &st, &proof).unwrap();
 }

@@ -191,11 +191,15 @@ where
             input,
         )
     };
+    let weights_commitment = regions
+        .iter()
+        .position(|r| r.kind == RegionKind::Weights)
+        .map(|i| &commitments[i]);
     let statement = Statement {
         public: witness.public,
         outputs: &claimed,
         context,
-        weights_commitment: None,
+        weights_commitment,
     };
     let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), &statement, &commitments);
     let challenges: Vec<E> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, n_ch);

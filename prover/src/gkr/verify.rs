@@ -3,8 +3,13 @@
 //! Layer count, round counts and degrees come from the circuit; every count in the proof
 //! is checked against them before use. The expected output is computed here from the
 //! statement (claimed public outputs, zeros elsewhere), never read from the proof.
+//!
+//! Memory follows the circuit's gates and the proof's bytes, never a declared width:
+//! validation ties every width to the slots in use and the challenge count to the gates
+//! that reference challenges, `E` is materialised only for dense layers, and the
+//! commitment openings are evaluated streaming.
 
-use super::wiring::{self, Lower};
+use super::wiring::{self, LazyEq, Lower};
 use super::{PreparedCircuit, committed_regions};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
@@ -14,7 +19,79 @@ use crate::proof::Proof;
 use crate::statement::{Statement, bind_statement};
 use crate::sumcheck;
 use crate::transcript::labels;
-use circuits::{Circuit, RegionKind};
+use circuits::{Circuit, Layer, RegionKind};
+
+/// A layer whose width is at most this many times its gate count has `E` materialised
+/// (`16·width` bytes for an Ext2 `E`, so at most 32 bytes per gate): one table build of
+/// `width` products, then a load per gate. Wider, sparser layers evaluate `E` per gate
+/// from the split eq halves (`O(√width)` memory, two products per gate). Compiled
+/// layers fill at least half their width with gate outputs, so they are all dense and
+/// keep the table's speed; only a sparse layer pays per gate, and it has few gates.
+const DENSE_WIDTH_PER_GATE: usize = 2;
+
+/// `E(z) = Σ_c w_c·eq(r_c, z)` over a layer's output slots, dense or lazy.
+enum LayerEq<E> {
+    Dense(Vec<E>),
+    Lazy(LazyEq<E>),
+}
+
+impl<E: Field> LayerEq<E> {
+    fn new(layer: &Layer, points: &[(Vec<E>, E)]) -> Self {
+        let width = layer.width();
+        // From L1-resident half tables.
+        let lazy = LazyEq {
+            first: SplitEq::new(&points[0].0, points[0].1),
+            second: points.get(1).map(|(p, w)| SplitEq::new(p, *w)),
+        };
+        if width <= DENSE_WIDTH_PER_GATE.saturating_mul(layer.num_gates()) {
+            let e = match &lazy.second {
+                None => (0..width).map(|o| lazy.first.get(o)).collect(),
+                Some(second) => (0..width)
+                    .map(|o| lazy.first.get(o) + second.get(o))
+                    .collect(),
+            };
+            LayerEq::Dense(e)
+        } else {
+            LayerEq::Lazy(lazy)
+        }
+    }
+
+    fn constant<F: Field>(&self, layer: &Layer, public: &[F], lower: &Lower<'_, F, E>) -> E
+    where
+        E: ExtensionField<F>,
+    {
+        match self {
+            LayerEq::Dense(e) => wiring::constant(layer, e.as_slice(), public, lower),
+            LayerEq::Lazy(e) => wiring::constant(layer, e, public, lower),
+        }
+    }
+
+    fn add<F: Field>(&self, layer: &Layer, eq_rx: &SplitEq<E>, lower: &Lower<'_, F, E>) -> E
+    where
+        E: ExtensionField<F>,
+    {
+        match self {
+            LayerEq::Dense(e) => wiring::add(layer, e.as_slice(), eq_rx, lower),
+            LayerEq::Lazy(e) => wiring::add(layer, e, eq_rx, lower),
+        }
+    }
+
+    fn mul<F: Field>(
+        &self,
+        layer: &Layer,
+        eq_rx: &SplitEq<E>,
+        eq_ry: &SplitEq<E>,
+        lower: &Lower<'_, F, E>,
+    ) -> E
+    where
+        E: ExtensionField<F>,
+    {
+        match self {
+            LayerEq::Dense(e) => wiring::mul(layer, e.as_slice(), eq_rx, eq_ry, lower),
+            LayerEq::Lazy(e) => wiring::mul(layer, e, eq_rx, eq_ry, lower),
+        }
+    }
+}
 
 /// Verifies `proof` for `statement` on `circuit`.
 pub fn verify<F, E, C>(
@@ -85,10 +162,17 @@ where
         },
     )?;
 
-    if let Some(expected) = statement.weights_commitment {
-        let at = regions.iter().position(|r| r.kind == RegionKind::Weights);
-        let ok = at.is_some_and(|i| proof.commitments[i] == *expected);
-        expect(ok, VerifyError::WeightsCommitment)?;
+    // The statement says whether the circuit has weights and, if so, whose: `None` is
+    // "no weights region", never "accept whatever the proof commits to".
+    let at = regions.iter().position(|r| r.kind == RegionKind::Weights);
+    match (at, statement.weights_commitment) {
+        (Some(i), Some(expected)) => expect(
+            proof.commitments[i] == *expected,
+            VerifyError::WeightsCommitment,
+        )?,
+        (Some(_), None) => return Err(VerifyError::WeightsCommitmentMissing),
+        (None, Some(_)) => return Err(VerifyError::UnexpectedWeightsCommitment),
+        (None, None) => {}
     }
     let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), statement, &proof.commitments);
     let challenges: Vec<E> =
@@ -119,17 +203,8 @@ where
             },
         )?;
 
-        // E(z) = Σ_c w_c·eq(r_c, z), from L1-resident half tables.
-        let width = 1usize << layer.log_width;
-        let first = SplitEq::new(&points[0].0, points[0].1);
-        let e: Vec<E> = match points.get(1) {
-            None => (0..width).map(|o| first.get(o)).collect(),
-            Some((p, w)) => {
-                let second = SplitEq::new(p, *w);
-                (0..width).map(|o| first.get(o) + second.get(o)).collect()
-            }
-        };
-        claim -= wiring::constant(layer, &e, statement.public, &lower);
+        let e = LayerEq::new(layer, &points);
+        claim -= e.constant(layer, statement.public, &lower);
 
         let sc = sumcheck::verify(claim, a, 2, &lp.phase1, &mut t).map_err(|source| {
             VerifyError::Sumcheck {
@@ -141,7 +216,7 @@ where
         let (rx, vx) = (sc.point, lp.vx);
         t.absorb_field(labels::VX, &[vx]);
         let eq_rx = SplitEq::new(&rx, E::ONE);
-        let after_add = sc.value - vx * wiring::add(layer, &e, &eq_rx, &lower);
+        let after_add = sc.value - vx * e.add(layer, &eq_rx, &lower);
 
         match &lp.phase2 {
             None => {
@@ -165,7 +240,7 @@ where
                 let (ry, vy) = (sc.point, p2.vy);
                 t.absorb_field(labels::VY, &[vy]);
                 let eq_ry = SplitEq::new(&ry, E::ONE);
-                let m = wiring::mul(layer, &e, &eq_rx, &eq_ry, &lower);
+                let m = e.mul(layer, &eq_rx, &eq_ry, &lower);
                 expect(
                     sc.value == vx * vy * m,
                     VerifyError::LayerFinal { layer: k, phase: 2 },

@@ -1,5 +1,9 @@
 //! The wiring predicates `cst~`, `add~`, `mul~` evaluated by linear scans over the gates
 //! with eq tables (verifier, serial), and coefficient lowering shared with the prover.
+//!
+//! `E(o)` over the output slots comes through [`OutEq`]: a materialised table for dense
+//! layers, or the split eq halves evaluated per gate for sparse ones, so the verifier's
+//! memory follows the gates rather than the layer's width.
 
 use crate::arith::{ExtensionField, Field};
 use crate::mle::SplitEq;
@@ -41,10 +45,41 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
     }
 }
 
+/// `E(o)` for an output slot `o`.
+pub(crate) trait OutEq<E> {
+    /// The value at slot `o` (in range: validated circuits only).
+    fn at(&self, o: u32) -> E;
+}
+
+impl<E: Copy> OutEq<E> for [E] {
+    #[inline(always)]
+    fn at(&self, o: u32) -> E {
+        self[o as usize]
+    }
+}
+
+/// `E(z) = Σ_c w_c·eq(r_c, z)` from the split eq halves of one or two claim points,
+/// `O(√width)` memory, two half-table products per slot.
+pub(crate) struct LazyEq<E> {
+    pub first: SplitEq<E>,
+    pub second: Option<SplitEq<E>>,
+}
+
+impl<E: Field> OutEq<E> for LazyEq<E> {
+    #[inline(always)]
+    fn at(&self, o: u32) -> E {
+        let o = o as usize;
+        match &self.second {
+            None => self.first.get(o),
+            Some(s) => self.first.get(o) + s.get(o),
+        }
+    }
+}
+
 /// `cst~(E) = Σ c·E[o]·(1 | PI[k])`.
-pub(crate) fn constant<F: Field, E: ExtensionField<F>>(
+pub(crate) fn constant<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
     layer: &Layer,
-    e: &[E],
+    e: &Q,
     public: &[F],
     lower: &Lower<'_, F, E>,
 ) -> E {
@@ -52,32 +87,30 @@ pub(crate) fn constant<F: Field, E: ExtensionField<F>>(
         .constant
         .iter()
         .map(|g| match g.source {
-            ConstSource::One => lower.times(g.coeff, e[g.out as usize]),
-            ConstSource::Public(i) => {
-                lower.times_base(g.coeff, public[i as usize], e[g.out as usize])
-            }
+            ConstSource::One => lower.times(g.coeff, e.at(g.out)),
+            ConstSource::Public(i) => lower.times_base(g.coeff, public[i as usize], e.at(g.out)),
         })
         .sum()
 }
 
 /// `add~(E, rx) = Σ c·E[o]·eq_rx[i]`.
-pub(crate) fn add<F: Field, E: ExtensionField<F>>(
+pub(crate) fn add<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
     layer: &Layer,
-    e: &[E],
+    e: &Q,
     eq_rx: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
 ) -> E {
     layer
         .add
         .iter()
-        .map(|g| lower.times(g.coeff, e[g.out as usize]) * eq_rx.get(g.input as usize))
+        .map(|g| lower.times(g.coeff, e.at(g.out)) * eq_rx.get(g.input as usize))
         .sum()
 }
 
 /// `mul~(E, rx, ry) = Σ c·E[o]·eq_rx[i]·eq_ry[j]`.
-pub(crate) fn mul<F: Field, E: ExtensionField<F>>(
+pub(crate) fn mul<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
     layer: &Layer,
-    e: &[E],
+    e: &Q,
     eq_rx: &SplitEq<E>,
     eq_ry: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
@@ -86,7 +119,7 @@ pub(crate) fn mul<F: Field, E: ExtensionField<F>>(
         .mul
         .iter()
         .map(|g| {
-            lower.times(g.coeff, e[g.out as usize])
+            lower.times(g.coeff, e.at(g.out))
                 * eq_rx.get(g.in0 as usize)
                 * eq_ry.get(g.in1 as usize)
         })

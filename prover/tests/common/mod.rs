@@ -3,6 +3,7 @@
 
 use circuits::random::{self, Spec};
 use circuits::{Circuit, RegionKind};
+use prover::commit::Digest;
 use prover::{Field, Goldilocks, Statement, TransparentProof, Witness};
 
 pub type F = Goldilocks;
@@ -44,6 +45,8 @@ pub struct Case {
     pub data: Data,
     pub proof: TransparentProof,
     pub outputs: Vec<F>,
+    /// The model's weights commitment, as a verifier holds it (none without weights).
+    pub weights_commitment: Option<Digest>,
 }
 
 pub const CONTEXT: &[u8] = b"test-context";
@@ -54,11 +57,13 @@ impl Case {
         let data = Data::random(&circuit, seed);
         let (proof, outputs) =
             prover::prove_transparent(&circuit, &data.witness(), CONTEXT).unwrap();
+        let weights_commitment = prover::transparent_weights_commitment(&circuit, &data.weights);
         Case {
             circuit,
             data,
             proof,
             outputs,
+            weights_commitment,
         }
     }
     pub fn statement(&self) -> Statement<'_, F> {
@@ -66,7 +71,7 @@ impl Case {
             public: &self.data.public,
             outputs: &self.outputs,
             context: CONTEXT,
-            weights_commitment: None,
+            weights_commitment: self.weights_commitment.as_ref(),
         }
     }
     pub fn verify(&self, proof: &TransparentProof) -> Result<(), prover::VerifyError> {
