@@ -4,12 +4,10 @@
 use crate::measure::{self, Figures};
 use anyhow::{Context, Result, anyhow};
 use blueprints::{Model, Slice, pipeline};
+use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
-use circuits::{Circuit, RegionKind};
 use prover::gkr::PreparedCircuit;
-use prover::{
-    CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
-};
+use prover::{Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof};
 
 /// A compiled slice.
 pub struct CompiledSlice {
@@ -35,16 +33,10 @@ fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
 }
 
-/// The transparent commitment of the weights region of `circuit` holding `weights`, or
-/// `None` for a circuit without one: what the verifier's statement expects.
+/// The commitment the verifier expects for `circuit`'s weights region holding
+/// `weights` (`None` for a circuit without one).
 pub fn commit_weights(circuit: &Circuit, weights: &[Goldilocks]) -> Option<[u8; 32]> {
-    let r = circuit.input.region(RegionKind::Weights)?;
-    let (c, _) = <prover::Transparent as CommitmentScheme<Goldilocks, GoldilocksExt2>>::commit(
-        &prover::Transparent,
-        weights,
-        r.log_len,
-    );
-    Some(c)
+    prover::transparent_weights_commitment(circuit, weights)
 }
 
 /// [`commit_weights`] of quantized weights.

@@ -3,22 +3,16 @@
 //! themselves (never taken from the proof).
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
+use circuits::Circuit;
 use circuits::random::Rng;
-use circuits::{Circuit, RegionKind};
 use onnx_rs::ast::*;
-use prover::{CommitmentScheme, Field, Goldilocks, GoldilocksExt2, Transparent};
+use prover::{Field, Goldilocks};
 
 /// The transparent commitment of `weights` in `circuit`'s weights region, or `None` for a
 /// circuit without one (what `Statement::weights_commitment` expects).
 pub fn expected_weights(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
-    let r = circuit.input.region(RegionKind::Weights)?;
     let w: Vec<Goldilocks> = weights.iter().map(|&v| Goldilocks::from_i64(v)).collect();
-    let (c, _) = <Transparent as CommitmentScheme<Goldilocks, GoldilocksExt2>>::commit(
-        &Transparent,
-        &w,
-        r.log_len,
-    );
-    Some(c)
+    prover::transparent_weights_commitment(circuit, &w)
 }
 
 pub fn value_info<'a>(name: &'a str, dims: &[i64]) -> ValueInfo<'a> {
