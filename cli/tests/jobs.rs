@@ -298,3 +298,51 @@ fn broken_assemblies_are_refused() {
         "holds a statement.json",
     );
 }
+
+/// Honest per-slice proofs of two different inputs, mixed: each proof verifies on its
+/// own, but slice 3's input is not slice 2's proven output, so the set is refused.
+#[test]
+fn honest_slices_of_two_inputs_do_not_assemble() {
+    let (dir, _, _, per) = shared();
+    let x: Value = read(&input());
+    let half: Vec<f64> = x["input_data"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() / 2.0)
+        .collect();
+    let other = tmp("other");
+    std::fs::write(
+        other.join("input.json"),
+        json!({"input_data": [half]}).to_string(),
+    )
+    .unwrap();
+    let (run_b, per_b) = (tmp("run-b"), tmp("per-b"));
+    ok(lamina(&[
+        "witness",
+        s(dir),
+        "--input",
+        s(&other.join("input.json")),
+        "-o",
+        s(&run_b),
+    ]));
+    for i in ["3", "4"] {
+        ok(lamina(&[
+            "prove",
+            s(dir),
+            "--run",
+            s(&run_b),
+            "--slice",
+            i,
+            "-o",
+            s(&per_b),
+        ]));
+    }
+    let mixed = tmp("mixed");
+    copy_dir(per, &mixed);
+    copy_dir(&per_b, &mixed);
+    refused(
+        lamina(&["verify", s(dir), s(&mixed)]),
+        "slice 3: NOT verified: its input is not slice 2's proven output",
+    );
+}
