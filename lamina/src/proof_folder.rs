@@ -10,14 +10,15 @@
 //! of `0..n` must be there — and then checks both the same way: each slice against the
 //! recompiled circuit, slice 0's input against the declared range, and the chain.
 
-use crate::engine;
+use crate::engine::{self, CompiledSlice};
 use crate::error::{Context, Result, refuse};
 use crate::io;
 use crate::measure::Hooks;
 use crate::model_folder;
 use crate::report::dequantize;
+use blueprints::Model;
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The format tag of `statement.json`.
 pub const FORMAT: &str = "lamina-proof/1";
@@ -121,118 +122,156 @@ fn read_entries(
 /// folder's settings: every circuit and weights commitment is compiled again and must be
 /// the folder's. A rejected slice makes `verified` false (and is reported through
 /// `hooks.observer.warn`); a malformed or mismatched folder is an error.
+/// [`Verifier::prepare`] then [`Verifier::check`].
 pub fn verify(dir: &Path, proofs: &Path, pin: Option<&str>, hooks: Hooks<'_>) -> Result<Verdict> {
-    let l = model_folder::load_circuits(dir, |_| true)?;
-    let model = &l.model;
-    if let Some(pin) = pin {
-        let pinned = io::unhex32(pin).context_with(|| "--model-digest".to_string())?;
-        if pinned != model.digest {
-            refuse!(
-                "{}: the model's digest is {}, not the pinned {pin}",
-                dir.display(),
-                io::hex(&model.digest)
-            );
-        }
-    }
-    let bits = model.quant.scale_bits;
-    let n = l.circuits.len();
-    let plan_text = l.meta["slices_plan"].as_str().unwrap_or_default();
-    // Nothing in the folder but model.onnx (pinned by its digest) and the settings is taken
-    // on trust: every circuit is compiled again here and must be the folder's, so circuits
-    // of another scale, range or plan, or weights other than model.onnx's, are refused.
-    let mut recompiled = Vec::with_capacity(n);
-    for lc in &l.circuits {
-        let cs = engine::compile_slice(model, &lc.slice, hooks.heap)?;
-        if cs.prepared.digest() != lc.prepared.digest() {
-            refuse!(
-                "slice {}: the folder's circuit is not the one model.onnx compiles to at 2^{bits} with input range [{}, {}] and plan '{plan_text}'",
-                lc.slice.index,
-                model.quant.input_range.0,
-                model.quant.input_range.1,
-            );
-        }
-        if cs.weights_commitment != lc.weights_commitment {
-            refuse!(
-                "slice {}: model.json's weights commitment is not that of model.onnx's weights",
-                lc.slice.index
-            );
-        }
-        recompiled.push(cs);
-    }
+    Verifier::prepare(dir, pin, hooks)?.check(proofs, hooks)
+}
 
-    let st = read_entries(proofs, &model.digest, bits, n, dir)?;
-    let (lo, hi) = model.quant.input_limits();
-    let mut results = Vec::new();
-    let mut ok = true;
-    let mut prev_output: Option<Vec<i64>> = None;
-    for (cs, (what, e)) in recompiled.iter().zip(&st.entries) {
-        let i = cs.slice.index;
-        if io::uint_field::<usize>(e, "index", what)? != i {
-            refuse!("{what}: index {} at position {i}", e["index"]);
-        }
-        let input = io::ints(io::field(e, "input", what)?, &format!("{what}.input"))?;
-        let output = io::ints(io::field(e, "output", what)?, &format!("{what}.output"))?;
-        let path = io::inside(
-            proofs,
-            io::field(e, "proof", what)?,
-            &format!("{what}.proof"),
-        )?;
-        let bytes = io::read_capped(&path, io::cap::PROOF)?;
-        let ctx = engine::context(model, &cs.slice, n);
-        let out_of_range = (i == 0)
-            .then(|| input.iter().position(|v| !(lo..=hi).contains(v)))
-            .flatten();
-        let verdict = if let Some(k) = out_of_range {
-            Err(format!(
-                "input[{k}] = {} ({} at 2^{bits}) is outside the declared input range [{}, {}]",
-                input[k],
-                input[k] as f64 / model.quant.alpha(),
-                model.quant.input_range.0,
-                model.quant.input_range.1
-            ))
-        } else if prev_output.as_ref().is_some_and(|p| *p != input) {
-            Err(format!("its input is not slice {}'s proven output", i - 1))
-        } else {
-            engine::verify_slice(
-                &cs.prepared,
-                &input,
-                &output,
-                &bytes,
-                &ctx,
-                cs.weights_commitment.as_ref(),
-                hooks.heap,
-            )
-            .map_err(|e| e.to_string())
-        };
-        match &verdict {
-            Ok(s) => results.push(json!({"index": i, "verified": true, "stages": {"compile": cs.compile.json(), "verify": s.json()}})),
-            Err(why) => {
-                ok = false;
-                hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
-                results.push(json!({"index": i, "verified": false, "reason": why}));
+/// A compiled folder made ready to check proof folders: its model (pinned if asked) and
+/// every slice compiled again from it and found equal to the folder's. Preparing needs no
+/// proof, so a caller may prepare while proofs are still being made.
+pub struct Verifier {
+    dir: PathBuf,
+    model: Model,
+    plan_text: String,
+    plan: Value,
+    slices: Vec<CompiledSlice>,
+}
+
+impl Verifier {
+    /// Loads `dir`, checks the pin, and compiles every slice again from `model.onnx`,
+    /// refusing a folder whose circuits or weights commitments differ.
+    pub fn prepare(dir: &Path, pin: Option<&str>, hooks: Hooks<'_>) -> Result<Verifier> {
+        let l = model_folder::load_circuits(dir, |_| true)?;
+        let model = l.model;
+        if let Some(pin) = pin {
+            let pinned = io::unhex32(pin).context_with(|| "--model-digest".to_string())?;
+            if pinned != model.digest {
+                refuse!(
+                    "{}: the model's digest is {}, not the pinned {pin}",
+                    dir.display(),
+                    io::hex(&model.digest)
+                );
             }
         }
-        prev_output = Some(output);
+        let bits = model.quant.scale_bits;
+        let plan_text = l.meta["slices_plan"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        // Nothing in the folder but model.onnx (pinned by its digest) and the settings is
+        // taken on trust: every circuit is compiled again here and must be the folder's, so
+        // circuits of another scale, range or plan, or weights other than model.onnx's, are
+        // refused.
+        let mut slices = Vec::with_capacity(l.circuits.len());
+        for lc in &l.circuits {
+            let cs = engine::compile_slice(&model, &lc.slice, hooks.heap)?;
+            if cs.prepared.digest() != lc.prepared.digest() {
+                refuse!(
+                    "slice {}: the folder's circuit is not the one model.onnx compiles to at 2^{bits} with input range [{}, {}] and plan '{plan_text}'",
+                    lc.slice.index,
+                    model.quant.input_range.0,
+                    model.quant.input_range.1,
+                );
+            }
+            if cs.weights_commitment != lc.weights_commitment {
+                refuse!(
+                    "slice {}: model.json's weights commitment is not that of model.onnx's weights",
+                    lc.slice.index
+                );
+            }
+            slices.push(cs);
+        }
+        Ok(Verifier {
+            dir: dir.to_path_buf(),
+            model,
+            plan_text,
+            plan: l.meta["slices_plan"].clone(),
+            slices,
+        })
     }
-    let outputs = dequantize(&prev_output.unwrap_or_default(), bits);
-    // The statement's own copy of the outputs must be the proven ones, or it misleads.
-    if let (true, Some(whole)) = (ok, &st.whole)
-        && *io::field(whole, "outputs", "statement.json")? != json!(outputs)
-    {
-        refuse!("statement.json: \"outputs\" are not the last slice's proven output");
+
+    /// Checks the proof folder `proofs`: every slice's proof, slice 0's input against the
+    /// declared range, and the chain.
+    pub fn check(&self, proofs: &Path, hooks: Hooks<'_>) -> Result<Verdict> {
+        let (model, dir, plan_text) = (&self.model, self.dir.as_path(), &self.plan_text);
+        let recompiled = &self.slices;
+        let bits = model.quant.scale_bits;
+        let n = recompiled.len();
+        let st = read_entries(proofs, &model.digest, bits, n, dir)?;
+        let (lo, hi) = model.quant.input_limits();
+        let mut results = Vec::new();
+        let mut ok = true;
+        let mut prev_output: Option<Vec<i64>> = None;
+        for (cs, (what, e)) in recompiled.iter().zip(&st.entries) {
+            let i = cs.slice.index;
+            if io::uint_field::<usize>(e, "index", what)? != i {
+                refuse!("{what}: index {} at position {i}", e["index"]);
+            }
+            let input = io::ints(io::field(e, "input", what)?, &format!("{what}.input"))?;
+            let output = io::ints(io::field(e, "output", what)?, &format!("{what}.output"))?;
+            let path = io::inside(
+                proofs,
+                io::field(e, "proof", what)?,
+                &format!("{what}.proof"),
+            )?;
+            let bytes = io::read_capped(&path, io::cap::PROOF)?;
+            let ctx = engine::context(model, &cs.slice, n);
+            let out_of_range = (i == 0)
+                .then(|| input.iter().position(|v| !(lo..=hi).contains(v)))
+                .flatten();
+            let verdict = if let Some(k) = out_of_range {
+                Err(format!(
+                    "input[{k}] = {} ({} at 2^{bits}) is outside the declared input range [{}, {}]",
+                    input[k],
+                    input[k] as f64 / model.quant.alpha(),
+                    model.quant.input_range.0,
+                    model.quant.input_range.1
+                ))
+            } else if prev_output.as_ref().is_some_and(|p| *p != input) {
+                Err(format!("its input is not slice {}'s proven output", i - 1))
+            } else {
+                engine::verify_slice(
+                    &cs.prepared,
+                    &input,
+                    &output,
+                    &bytes,
+                    &ctx,
+                    cs.weights_commitment.as_ref(),
+                    hooks.heap,
+                )
+                .map_err(|e| e.to_string())
+            };
+            match &verdict {
+                Ok(s) => results.push(json!({"index": i, "verified": true, "stages": {"compile": cs.compile.json(), "verify": s.json()}})),
+                Err(why) => {
+                    ok = false;
+                    hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
+                    results.push(json!({"index": i, "verified": false, "reason": why}));
+                }
+            }
+            prev_output = Some(output);
+        }
+        let outputs = dequantize(&prev_output.unwrap_or_default(), bits);
+        // The statement's own copy of the outputs must be the proven ones, or it misleads.
+        if let (true, Some(whole)) = (ok, &st.whole)
+            && *io::field(whole, "outputs", "statement.json")? != json!(outputs)
+        {
+            refuse!("statement.json: \"outputs\" are not the last slice's proven output");
+        }
+        let doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "input_range": [model.quant.input_range.0, model.quant.input_range.1], "slices_plan": self.plan, "slices": results});
+        if ok {
+            hooks.observer.info(&format!(
+                "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{plan_text}'",
+                io::hex(&model.digest),
+                model.quant.input_range.0,
+                model.quant.input_range.1,
+            ));
+        }
+        Ok(Verdict {
+            verified: ok,
+            outputs: if ok { outputs } else { Vec::new() },
+            doc,
+        })
     }
-    let doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "input_range": [model.quant.input_range.0, model.quant.input_range.1], "slices_plan": l.meta["slices_plan"], "slices": results});
-    if ok {
-        hooks.observer.info(&format!(
-            "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{plan_text}'",
-            io::hex(&model.digest),
-            model.quant.input_range.0,
-            model.quant.input_range.1,
-        ));
-    }
-    Ok(Verdict {
-        verified: ok,
-        outputs: if ok { outputs } else { Vec::new() },
-        doc,
-    })
 }

@@ -18,7 +18,7 @@ from ._lamina import LaminaError
 
 __all__ = [
     "LaminaError", "compile", "prove", "verify", "run", "fidelity", "witness",
-    "prove_slice", "read_inputs",
+    "prove_slice", "read_inputs", "Verifier",
 ]
 
 
@@ -102,6 +102,19 @@ def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whol
     docs = [json.loads(_lamina.fidelity(_path(model), rows, int(k), _range(input_range),
                                         str(slices))) for k in scales]
     return docs[0] if len(docs) == 1 else {"scales": docs}
+
+
+class Verifier:
+    """A compiled folder made ready to check proof folders: ``Verifier(model_dir)`` loads
+    it, checks ``model_digest`` if given, and compiles every slice again from its
+    ``model.onnx`` (the part of ``verify`` that needs no proof, so it can run while proofs
+    are made); ``.verify(proofs)`` returns what :func:`verify` returns."""
+
+    def __init__(self, model_dir, model_digest=None):
+        self._v = _lamina.Verifier(_path(model_dir), model_digest)
+
+    def verify(self, proofs):
+        return json.loads(self._v.verify(_path(proofs)))
 
 
 def witness(model_dir, input, out):

@@ -133,6 +133,33 @@ fn prove_slice(
     })
 }
 
+/// A compiled folder made ready to check proof folders (`lamina.Verifier`): preparing
+/// compiles every slice again from `model.onnx` and may run while proofs are being made.
+#[pyclass(frozen, name = "Verifier", module = "lamina._lamina")]
+struct PyVerifier(lamina::proof_folder::Verifier);
+
+#[pymethods]
+impl PyVerifier {
+    /// Loads and recompiles the compiled folder `dir` (the GIL released).
+    #[new]
+    #[pyo3(signature = (dir, model_digest=None))]
+    fn new(py: Python<'_>, dir: PathBuf, model_digest: Option<String>) -> PyResult<Self> {
+        detached(py, move || {
+            lamina::proof_folder::Verifier::prepare(&dir, model_digest.as_deref(), Hooks::default())
+        })
+        .map(PyVerifier)
+    }
+
+    /// Checks the proof folder `proofs`; returns the verdict object as JSON text.
+    fn verify(&self, py: Python<'_>, proofs: PathBuf) -> PyResult<String> {
+        let v = &self.0;
+        detached(py, move || {
+            v.check(&proofs, Hooks::default())
+                .map(|v| v.doc.to_string())
+        })
+    }
+}
+
 /// The inputs of an `{"input_data": [[...], ...]}` file (read as the CLI reads it).
 #[pyfunction]
 fn read_inputs(py: Python<'_>, path: PathBuf) -> PyResult<Vec<Vec<f64>>> {
@@ -151,5 +178,6 @@ fn _lamina(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(witness, m)?)?;
     m.add_function(wrap_pyfunction!(prove_slice, m)?)?;
     m.add_function(wrap_pyfunction!(read_inputs, m)?)?;
+    m.add_class::<PyVerifier>()?;
     Ok(())
 }

@@ -137,3 +137,18 @@ def test_the_gil_is_released_while_proving(compiled, tmp_path):
     assert result["st"]["format"] == "lamina-proof/1"
     # With the GIL held for the whole proof this thread could not run at all meanwhile.
     assert ticks > 10_000, ticks
+
+
+def test_a_prepared_verifier_checks_like_verify(compiled, tmp_path):
+    d, p = compiled
+    v = lamina.Verifier(d)
+    a, b = v.verify(p), lamina.verify(d, p)
+    assert a["verified"] is True
+    assert {k: x for k, x in a.items() if k != "slices"} == \
+        {k: x for k, x in b.items() if k != "slices"}
+    assert [(s["index"], s["verified"]) for s in a["slices"]] == \
+        [(s["index"], s["verified"]) for s in b["slices"]]
+    with pytest.raises(lamina.LaminaError, match="not the pinned"):
+        lamina.Verifier(d, model_digest="00" * 32)
+    with pytest.raises(lamina.LaminaError, match="statement.json"):
+        v.verify(tmp_path)
