@@ -51,7 +51,7 @@ pub fn demo(log_width: u8, depth: usize, seed: u64, json: bool) -> Result<bool> 
     let bytes = proof.to_bytes();
 
     let t = Instant::now();
-    let expected = crate::engine::commit_weights(&circuit, &weights);
+    let expected = prover::transparent_weights_commitment(&circuit, &weights);
     let st = Statement {
         public: &public,
         outputs: &outputs,

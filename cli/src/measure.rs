@@ -1,12 +1,9 @@
-//! Stage figures: wall time, peak heap allocated during the stage (a counting global
-//! allocator, reset per stage), and the process's peak resident set from the OS (Linux:
-//! `VmHWM`, reset per stage through `/proc/self/clear_refs` where the kernel allows).
+//! The counting global allocator behind `alloc_peak_bytes`: the library measures stages
+//! through [`lamina::HeapMeter`], and this binary is where the allocator lives.
 #![allow(unsafe_code)]
 
-use serde_json::{Value, json};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::time::Instant;
 
 /// Counts live heap bytes and their peak; one relaxed atomic add per call, so counting
 /// costs far below the 5 % reporting budget.
@@ -47,50 +44,13 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// One stage's figures.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Figures {
-    /// Wall-clock seconds.
-    pub wall_s: f64,
-    /// Peak heap bytes allocated during the stage (above what was live at its start).
-    pub alloc_peak_bytes: usize,
-    /// The process's peak resident set during the stage, bytes (0 where the OS says nothing).
-    pub rss_peak_bytes: u64,
-}
-
-impl Figures {
-    /// As the JSON stage object.
-    pub fn json(&self) -> Value {
-        json!({"wall_s": self.wall_s, "alloc_peak_bytes": self.alloc_peak_bytes, "rss_peak_bytes": self.rss_peak_bytes})
+impl lamina::HeapMeter for Counting {
+    fn reset_peak(&self) -> usize {
+        let base = LIVE.load(Relaxed);
+        PEAK.store(base, Relaxed);
+        base
     }
-}
-
-fn rss_peak() -> u64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
-/// Runs `f` as one measured stage.
-pub fn stage<T>(f: impl FnOnce() -> T) -> (T, Figures) {
-    // "5" resets the peak RSS counter to the current RSS (Linux ≥ 4.0); harmless if refused.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let base = LIVE.load(Relaxed);
-    PEAK.store(base, Relaxed);
-    let t = Instant::now();
-    let out = f();
-    let wall_s = t.elapsed().as_secs_f64();
-    let alloc_peak_bytes = PEAK.load(Relaxed).saturating_sub(base);
-    (
-        out,
-        Figures {
-            wall_s,
-            alloc_peak_bytes,
-            rss_peak_bytes: rss_peak(),
-        },
-    )
+    fn peak(&self) -> usize {
+        PEAK.load(Relaxed)
+    }
 }

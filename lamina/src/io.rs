@@ -1,10 +1,11 @@
-//! Files the CLI reads and writes: input JSON, artifact and proof folders.
+//! The files lamina reads and writes, read safely: input JSON, and the helpers the folder
+//! formats use.
 //!
 //! Every read is of a regular file (no FIFO, device or symlink: `/dev/zero` or a pipe
 //! would exhaust memory or hang), under a size cap, and every error names the file. Names
 //! taken from a folder's own JSON are plain file names inside that folder, never paths.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, Result, refuse};
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Size caps, by what is read: far above anything lamina writes for the models it can
 /// prove on this class of machine, far below what would exhaust its memory.
 pub mod cap {
-    /// `model.json`, `statement.json`, input files.
+    /// `model.json`, `statement.json`, `run.json`, input files.
     pub const JSON: u64 = 1 << 30;
     /// An ONNX model (protobuf's own limit is 2 GiB).
     pub const ONNX: u64 = 2 << 30;
@@ -22,29 +23,50 @@ pub mod cap {
     pub const PROOF: u64 = 4 << 30;
 }
 
+/// An I/O result with `what` (naming the path) attached.
+pub(crate) fn io<T>(r: std::io::Result<T>, what: impl FnOnce() -> String) -> Result<T> {
+    r.map_err(|source| Error::Io {
+        what: what(),
+        source,
+    })
+}
+
 /// Reads a regular file of at most `cap` bytes, naming it in every error.
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
     let shown = path.display();
-    let meta = std::fs::symlink_metadata(path).with_context(|| format!("reading {shown}"))?;
+    let meta = io(std::fs::symlink_metadata(path), || {
+        format!("reading {shown}")
+    })?;
     if !meta.file_type().is_file() {
-        bail!("{shown}: not a regular file");
+        refuse!("{shown}: not a regular file");
     }
     if meta.len() > cap {
-        bail!(
+        refuse!(
             "{shown}: {} bytes, more than the {cap}-byte limit",
             meta.len()
         );
     }
-    let file = std::fs::File::open(path).with_context(|| format!("reading {shown}"))?;
+    let file = io(std::fs::File::open(path), || format!("reading {shown}"))?;
     // The file may have grown since the check: never read past the cap.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("reading {shown}"))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    io(file.take(cap + 1).read_to_end(&mut bytes), || {
+        format!("reading {shown}")
+    })?;
     if bytes.len() as u64 > cap {
-        bail!("{shown}: more than the {cap}-byte limit");
+        refuse!("{shown}: more than the {cap}-byte limit");
     }
     Ok(bytes)
+}
+
+/// `path`, if it is a regular file (not a FIFO, device or symlink).
+pub fn regular(path: &Path) -> Result<PathBuf> {
+    let meta = io(std::fs::symlink_metadata(path), || {
+        format!("reading {}", path.display())
+    })?;
+    if !meta.file_type().is_file() {
+        refuse!("{}: not a regular file", path.display());
+    }
+    Ok(path.to_path_buf())
 }
 
 /// The path of `name` inside `dir`, where `name` comes from a folder's own JSON: a plain
@@ -52,14 +74,14 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
 pub fn inside(dir: &Path, name: &Value, what: &str) -> Result<PathBuf> {
     let name = name
         .as_str()
-        .with_context(|| format!("{what}: expected a file name, got {name}"))?;
+        .context_with(|| format!("{what}: expected a file name, got {name}"))?;
     let mut parts = Path::new(name).components();
     let plain = matches!(
         (parts.next(), parts.next()),
         (Some(std::path::Component::Normal(_)), None)
     ) && !name.contains(['/', '\\']);
     if !plain {
-        bail!(
+        refuse!(
             "{what}: '{name}' is not a plain file name inside {}",
             dir.display()
         );
@@ -69,30 +91,38 @@ pub fn inside(dir: &Path, name: &Value, what: &str) -> Result<PathBuf> {
 
 /// Reads a text file (regular, capped), naming it in errors.
 pub fn read_text(path: &Path, cap: u64) -> Result<String> {
-    String::from_utf8(read_capped(path, cap)?)
-        .with_context(|| format!("{}: not UTF-8 text", path.display()))
+    String::from_utf8(read_capped(path, cap)?).map_err(|source| Error::Utf8 {
+        what: format!("{}: not UTF-8 text", path.display()),
+        source,
+    })
+}
+
+/// Parses JSON text read from `path`.
+fn parse_json(text: &str, path: &Path) -> Result<Value> {
+    serde_json::from_str(text).map_err(|source| Error::Json {
+        what: format!("{}: not valid JSON", path.display()),
+        source,
+    })
 }
 
 /// Reads `{"input_data": [[...], ...]}` (or a single flat list); other keys are ignored.
 pub fn read_inputs(path: &Path) -> Result<Vec<Vec<f64>>> {
-    let text = read_text(path, cap::JSON)?;
-    let v: Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let v = read_json(path)?;
+    let shown = path.display();
     let data = v
         .get("input_data")
-        .with_context(|| format!("{}: no \"input_data\" key", path.display()))?;
+        .context_with(|| format!("{shown}: no \"input_data\" key"))?;
     let arr = data
         .as_array()
-        .with_context(|| format!("{}: \"input_data\" is not a list", path.display()))?;
+        .context_with(|| format!("{shown}: \"input_data\" is not a list"))?;
     let row = |r: &Value, i: usize| -> Result<Vec<f64>> {
         r.as_array()
-            .with_context(|| format!("{}: input_data[{i}] is not a list", path.display()))?
+            .context_with(|| format!("{shown}: input_data[{i}] is not a list"))?
             .iter()
             .enumerate()
             .map(|(j, x)| {
-                x.as_f64().with_context(|| {
-                    format!("{}: input_data[{i}][{j}] is not a number", path.display())
-                })
+                x.as_f64()
+                    .context_with(|| format!("{shown}: input_data[{i}][{j}] is not a number"))
             })
             .collect()
     };
@@ -105,21 +135,37 @@ pub fn read_inputs(path: &Path) -> Result<Vec<Vec<f64>>> {
         .map(|(i, r)| row(r, i))
         .collect::<Result<_>>()?;
     if rows.is_empty() {
-        bail!("{}: \"input_data\" is empty", path.display());
+        refuse!("{shown}: \"input_data\" is empty");
     }
     Ok(rows)
 }
 
-/// Reads a JSON file.
+/// Reads a JSON file (regular, capped).
 pub fn read_json(path: &Path) -> Result<Value> {
-    let text = read_text(path, cap::JSON)?;
-    serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))
+    parse_json(&read_text(path, cap::JSON)?, path)
 }
 
 /// Writes pretty JSON.
 pub fn write_json(path: &Path, v: &Value) -> Result<()> {
-    std::fs::write(path, serde_json::to_string_pretty(v)?)
-        .with_context(|| format!("writing {}", path.display()))
+    let text = serde_json::to_string_pretty(v).map_err(|source| Error::Json {
+        what: format!("encoding {}", path.display()),
+        source,
+    })?;
+    write(path, text.as_bytes())
+}
+
+/// Writes bytes, naming the file in the error.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    io(std::fs::write(path, bytes), || {
+        format!("writing {}", path.display())
+    })
+}
+
+/// Creates a folder (and its parents).
+pub fn create_dir(dir: &Path) -> Result<()> {
+    io(std::fs::create_dir_all(dir), || {
+        format!("creating {}", dir.display())
+    })
 }
 
 /// Lowercase hex.
@@ -134,12 +180,13 @@ pub fn unhex32(s: &str) -> Result<[u8; 32]> {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
-        bail!("expected 64 lowercase hex digits, got '{s}'");
+        refuse!("expected 64 lowercase hex digits, got '{s}'");
     }
     let mut out = [0u8; 32];
     for (i, o) in out.iter_mut().enumerate() {
         *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
-            .with_context(|| format!("bad hex '{s}'"))?;
+            .ok()
+            .context_with(|| format!("bad hex '{s}'"))?;
     }
     Ok(out)
 }
@@ -153,15 +200,15 @@ pub const SIGNED_MAX: i64 = ((circuits::GOLDILOCKS_P - 1) / 2) as i64;
 /// [`SIGNED_MAX`].
 pub fn ints(v: &Value, what: &str) -> Result<Vec<i64>> {
     v.as_array()
-        .with_context(|| format!("{what} is not a list"))?
+        .context_with(|| format!("{what} is not a list"))?
         .iter()
         .enumerate()
         .map(|(i, x)| {
             let n = x
                 .as_i64()
-                .with_context(|| format!("{what}[{i}]: {x} is not an integer"))?;
+                .context_with(|| format!("{what}[{i}]: {x} is not an integer"))?;
             if n.unsigned_abs() > SIGNED_MAX as u64 {
-                bail!("{what}[{i}]: {n} is outside ±(p−1)/2, where field values alias");
+                refuse!("{what}[{i}]: {n} is outside ±(p−1)/2, where field values alias");
             }
             Ok(n)
         })
@@ -170,14 +217,14 @@ pub fn ints(v: &Value, what: &str) -> Result<Vec<i64>> {
 
 /// A field of a JSON object, which must be present.
 pub fn field<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a Value> {
-    v.get(key).with_context(|| format!("{what}: no \"{key}\""))
+    v.get(key).context_with(|| format!("{what}: no \"{key}\""))
 }
 
 /// A string field.
 pub fn str_field<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a str> {
     let f = field(v, key, what)?;
     f.as_str()
-        .with_context(|| format!("{what}: \"{key}\" must be a string, got {f}"))
+        .context_with(|| format!("{what}: \"{key}\" must be a string, got {f}"))
 }
 
 /// A non-negative integer field that fits `T` exactly (no truncating casts).
@@ -185,13 +232,20 @@ pub fn uint_field<T: TryFrom<u64>>(v: &Value, key: &str, what: &str) -> Result<T
     let f = field(v, key, what)?;
     let n = f
         .as_u64()
-        .with_context(|| format!("{what}: \"{key}\" must be a non-negative integer, got {f}"))?;
-    T::try_from(n).map_err(|_| anyhow::anyhow!("{what}: \"{key}\" = {n} is out of range"))
+        .context_with(|| format!("{what}: \"{key}\" must be a non-negative integer, got {f}"))?;
+    T::try_from(n)
+        .ok()
+        .context_with(|| format!("{what}: \"{key}\" = {n} is out of range"))
 }
 
 /// A finite number.
 pub fn f64_of(v: &Value, what: &str) -> Result<f64> {
     v.as_f64()
         .filter(|x| x.is_finite())
-        .with_context(|| format!("{what}: expected a finite number, got {v}"))
+        .context_with(|| format!("{what}: expected a finite number, got {v}"))
+}
+
+/// A 32-byte digest from a hex string field.
+pub fn digest_field(v: &Value, key: &str, what: &str) -> Result<[u8; 32]> {
+    unhex32(str_field(v, key, what)?).context_with(|| format!("{what}: {key}"))
 }

@@ -1,8 +1,10 @@
-//! The per-slice pipeline behind every command: compile, witness, prove, verify, each a
-//! measured stage.
+//! One slice through the proof system: compile, witness and prove, verify — each a
+//! measured stage. The commitment scheme is chosen here and nowhere else: a new scheme
+//! (and a verification key) changes [`weights_commitment`], [`prove_slice`] and
+//! [`verify_slice`], and the folder formats that carry what they return.
 
-use crate::measure::{self, Figures};
-use anyhow::{Context, Result, anyhow};
+use crate::error::{Context, Error, Result};
+use crate::measure::{self, Figures, HeapMeter};
 use blueprints::{Model, Slice, pipeline};
 use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
@@ -19,7 +21,7 @@ pub struct CompiledSlice {
     pub circuit_bytes: Vec<u8>,
     /// The circuit, prepared (validated, digested).
     pub prepared: PreparedCircuit<'static>,
-    /// Compiler figures.
+    /// Compiler figures (zero for a slice loaded from a folder).
     pub stats: Stats,
     /// Quantized weights in program order.
     pub weights: Vec<i64>,
@@ -33,15 +35,10 @@ fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
 }
 
-/// The commitment the verifier expects for `circuit`'s weights region holding
-/// `weights` (`None` for a circuit without one).
-pub fn commit_weights(circuit: &Circuit, weights: &[Goldilocks]) -> Option<[u8; 32]> {
-    prover::transparent_weights_commitment(circuit, weights)
-}
-
-/// [`commit_weights`] of quantized weights.
+/// The commitment the verifier expects for `circuit`'s weights region holding the
+/// quantized `weights` (`None` for a circuit without one).
 pub fn weights_commitment(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
-    commit_weights(circuit, &f(weights))
+    prover::transparent_weights_commitment(circuit, &f(weights))
 }
 
 /// What a proof binds besides the circuit: the model, the scale and input range, and the
@@ -65,8 +62,8 @@ pub fn context(model: &Model, slice: &Slice, count: usize) -> Vec<u8> {
 }
 
 /// Builds and compiles one slice.
-pub fn compile_slice(model: &Model, slice: &Slice) -> Result<CompiledSlice> {
-    let (r, compile) = measure::stage(|| -> Result<_> {
+pub fn compile_slice(model: &Model, slice: &Slice, heap: &dyn HeapMeter) -> Result<CompiledSlice> {
+    let (r, compile) = measure::stage(heap, || -> Result<_> {
         let sp = pipeline::build(model, slice)?;
         let compiled =
             sp.program
@@ -78,8 +75,13 @@ pub fn compile_slice(model: &Model, slice: &Slice) -> Result<CompiledSlice> {
         let weights = pipeline::weights(model, slice);
         let weights_commitment = weights_commitment(&compiled.circuit, &weights);
         // One validation and one encoding; the digest is the hash of these bytes.
-        let (prepared, circuit_bytes) = PreparedCircuit::with_bytes(compiled.circuit)
-            .map_err(|e| anyhow!("slice {}: compiled circuit is invalid: {e}", slice.index))?;
+        let (prepared, circuit_bytes) =
+            PreparedCircuit::with_bytes(compiled.circuit).map_err(|e| {
+                Error::Refused(format!(
+                    "slice {}: compiled circuit is invalid: {e}",
+                    slice.index
+                ))
+            })?;
         Ok((
             sp.program,
             circuit_bytes,
@@ -122,13 +124,14 @@ pub fn prove_slice(
     cs: &CompiledSlice,
     input: &[i64],
     ctx: &[u8],
+    heap: &dyn HeapMeter,
 ) -> Result<ProvenSlice> {
-    let (r, witness) = measure::stage(|| -> Result<_> {
+    let (r, witness) = measure::stage(heap, || -> Result<_> {
         let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, input)?;
         Ok((FieldWitness::from_solved(&w), output))
     });
     let (fw, output) = r?;
-    let (r, prove) = measure::stage(|| {
+    let (r, prove) = measure::stage(heap, || {
         prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
             &prover::Transparent,
             &cs.prepared,
@@ -137,12 +140,12 @@ pub fn prove_slice(
         )
         .map(|(proof, outputs)| (proof.to_bytes(), outputs))
     });
-    let (proof_bytes, outputs) = r.with_context(|| format!("proving slice {}", cs.slice.index))?;
+    let (proof_bytes, outputs) = r.context_with(|| format!("proving slice {}", cs.slice.index))?;
     if outputs != f(&output) {
-        return Err(anyhow!(
+        crate::error::refuse!(
             "slice {}: circuit outputs differ from the integer forward pass (internal error)",
             cs.slice.index
-        ));
+        );
     }
     Ok(ProvenSlice {
         proof_bytes,
@@ -161,8 +164,9 @@ pub fn verify_slice(
     proof_bytes: &[u8],
     ctx: &[u8],
     weights_commitment: Option<&[u8; 32]>,
+    heap: &dyn HeapMeter,
 ) -> std::result::Result<Figures, prover::VerifyError> {
-    let (r, fig) = measure::stage(|| {
+    let (r, fig) = measure::stage(heap, || {
         let (public, outputs) = (f(input), f(output));
         let st = Statement {
             public: &public,

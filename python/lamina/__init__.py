@@ -1,0 +1,135 @@
+"""lamina: GKR/sumcheck proofs that a neural network's inference (or chosen slices of it)
+was computed correctly.
+
+Every function returns the dict the ``lamina`` CLI prints with ``--json``. Inputs are
+lists (nested or flat) or numpy arrays of floats, or the path of an
+``{"input_data": [[...]]}`` file. Errors raise :class:`LaminaError` with the CLI's message.
+The GIL is released while compiling, proving and verifying.
+
+Proofs are transparent (verifiable, not zero-knowledge). ``alloc_peak_bytes`` reads 0
+from Python: the counting allocator lives in the CLI binary only.
+"""
+
+import json
+import os
+
+from . import _lamina
+from ._lamina import LaminaError
+
+__all__ = [
+    "LaminaError", "compile", "prove", "verify", "run", "fidelity", "witness",
+    "prove_slice", "read_inputs", "Verifier",
+]
+
+
+def _path(p):
+    return os.fspath(p)
+
+
+def _flat(x):
+    """One input as a flat list of floats: a numpy array (any shape), a (nested) list, or
+    the path of an inputs file (its first input)."""
+    if isinstance(x, (str, os.PathLike)):
+        return _lamina.read_inputs(_path(x))[0]
+    if hasattr(x, "tolist"):  # numpy arrays and scalars, without importing numpy
+        x = x.tolist()
+    out = []
+
+    def walk(v):
+        if isinstance(v, (list, tuple)):
+            for w in v:
+                walk(w)
+        else:
+            out.append(float(v))
+
+    walk(x)
+    return out
+
+
+def _rows(xs):
+    """Many inputs: a 2-D array, a list of inputs, or the path of an inputs file."""
+    if isinstance(xs, (str, os.PathLike)):
+        return _lamina.read_inputs(_path(xs))
+    if hasattr(xs, "tolist"):
+        xs = xs.tolist()
+    return [_flat(x) for x in xs]
+
+
+def _range(r):
+    lo, hi = r
+    return (float(lo), float(hi))
+
+
+def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"):
+    """Compiles an ONNX model into per-slice circuits and a weight store in ``out``;
+    returns model.json. ``slices``: "whole", "layers", or cut indices ("2,5" or [2, 5])."""
+    if isinstance(slices, (list, tuple)):
+        slices = ",".join(str(int(s)) for s in slices)
+    return json.loads(_lamina.compile(_path(model), _path(out), int(scale_bits),
+                                      _range(input_range), str(slices)))
+
+
+def prove(model_dir, input, out):
+    """Proves every slice of a compiled folder on ``input``; writes ``slice_N.proof`` and
+    ``statement.json`` into ``out`` and returns the statement."""
+    return json.loads(_lamina.prove(_path(model_dir), _flat(input), _path(out)))
+
+
+def verify(model_dir, proofs, model_digest=None):
+    """Verifies a proof folder against a compiled folder. Returns the verdict dict
+    (``verified`` false names the slices and reasons); a malformed or mismatched folder
+    raises LaminaError."""
+    return json.loads(_lamina.verify(_path(model_dir), _path(proofs), model_digest))
+
+
+def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
+        compare_whole=False):
+    """Compiles, proves and verifies in memory; returns the report with per-slice,
+    per-stage figures."""
+    if isinstance(slices, (list, tuple)):
+        slices = ",".join(str(int(s)) for s in slices)
+    return json.loads(_lamina.run(_path(model), _flat(input), int(scale_bits),
+                                  _range(input_range), str(slices), bool(compare_whole)))
+
+
+def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"):
+    """Circuit outputs against the float model (D1, D2, L1, L2, TVD, JSD, argmax
+    agreement). ``scale_bits`` may be a list: then ``{"scales": [...]}`` as the CLI."""
+    rows = _rows(inputs)
+    if isinstance(slices, (list, tuple)):
+        slices = ",".join(str(int(s)) for s in slices)
+    scales = list(scale_bits) if isinstance(scale_bits, (list, tuple)) else [scale_bits]
+    docs = [json.loads(_lamina.fidelity(_path(model), rows, int(k), _range(input_range),
+                                        str(slices))) for k in scales]
+    return docs[0] if len(docs) == 1 else {"scales": docs}
+
+
+class Verifier:
+    """A compiled folder made ready to check proof folders: ``Verifier(model_dir)`` loads
+    it, checks ``model_digest`` if given, and compiles every slice again from its
+    ``model.onnx`` (the part of ``verify`` that needs no proof, so it can run while proofs
+    are made); ``.verify(proofs)`` returns what :func:`verify` returns."""
+
+    def __init__(self, model_dir, model_digest=None):
+        self._v = _lamina.Verifier(_path(model_dir), model_digest)
+
+    def verify(self, proofs):
+        return json.loads(self._v.verify(_path(proofs)))
+
+
+def witness(model_dir, input, out):
+    """Runs the integer forward pass once and writes every slice's input into the run
+    folder ``out`` (run.json); returns it."""
+    return json.loads(_lamina.witness(_path(model_dir), _flat(input), _path(out)))
+
+
+def prove_slice(model_dir, run, slice, out):
+    """Proves slice ``slice`` from the run folder ``run``; writes ``slice_N.proof`` and
+    ``slice_N.statement.json`` into ``out`` and returns the statement."""
+    return json.loads(_lamina.prove_slice(_path(model_dir), _path(run), int(slice),
+                                          _path(out)))
+
+
+def read_inputs(path):
+    """The inputs of an ``{"input_data": [[...], ...]}`` file."""
+    return _lamina.read_inputs(_path(path))

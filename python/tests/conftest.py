@@ -1,0 +1,27 @@
+"""Shared fixtures: the bundled LeNet, compiled once per session."""
+
+import json
+import pathlib
+
+import pytest
+
+import lamina
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LENET = ROOT / "testdata" / "lenet" / "lenet.onnx"
+INPUT = ROOT / "testdata" / "lenet" / "input.json"
+INPUTS = ROOT / "testdata" / "lenet" / "inputs.json"
+
+
+def first_input():
+    return json.loads(INPUT.read_text())["input_data"][0]
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory):
+    """LeNet compiled with the DSperse cut (5 slices) and proven in one go."""
+    base = tmp_path_factory.mktemp("lenet")
+    d, p = base / "compiled", base / "proofs"
+    lamina.compile(LENET, d, slices="layers")
+    lamina.prove(d, first_input(), p)
+    return d, p
