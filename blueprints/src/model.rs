@@ -50,6 +50,12 @@ fn numel(s: &[usize]) -> usize {
     s.iter().product()
 }
 
+/// A shape without its leading 1s.
+fn strip_ones(s: &[usize]) -> &[usize] {
+    let k = s.iter().take_while(|&&d| d == 1).count();
+    &s[k..]
+}
+
 fn chw(shape: &[usize], what: &str) -> Result<(usize, usize, usize)> {
     match shape {
         [c, h, w] => Ok((*c, *h, *w)),
@@ -156,7 +162,13 @@ impl Model {
                     trans_a: _,
                     trans_b,
                 } => {
-                    // Batch 1: A is a vector, so transA does not change its data order.
+                    // Batch 1: A is [1, K] (transA is refused at import).
+                    if xs.len() != 1 {
+                        return Err(BlueprintError::Shape {
+                            what: format!("gemm '{}'", n.name),
+                            reason: format!("A must be [1, K], got [1, {xs:?}]"),
+                        });
+                    }
                     let n_in = numel(&xs);
                     let wt = init(weight)?;
                     let [r, c] = wt.dims[..] else {
@@ -276,13 +288,18 @@ impl Model {
                 Op::Add { constant } => match (constant, ins.get(1)) {
                     (Some(c), _) => {
                         let t = init(c)?;
-                        if t.data.len() != numel(&xs) {
+                        // Leading 1s never change which elements meet; anything else would
+                        // broadcast, which this layer does not do.
+                        if strip_ones(&t.dims) != strip_ones(&xs) {
                             return Err(BlueprintError::Shape {
                                 what: format!("add '{}'", n.name),
                                 reason: format!(
-                                    "constant has {} values, activation {}; broadcasting is not supported",
-                                    t.data.len(),
-                                    numel(&xs)
+                                    "constant shape {:?} differs from the activation's [1, {}]; broadcasting is not supported",
+                                    t.dims,
+                                    xs.iter()
+                                        .map(ToString::to_string)
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 ),
                             });
                         }
@@ -292,13 +309,12 @@ impl Model {
                         )
                     }
                     (None, Some(&y)) => {
-                        if numel(&shapes[y]) != numel(&xs) {
+                        if strip_ones(&shapes[y]) != strip_ones(&xs) {
                             return Err(BlueprintError::Shape {
                                 what: format!("add '{}'", n.name),
                                 reason: format!(
-                                    "operands have {} and {} values; broadcasting is not supported",
-                                    numel(&xs),
-                                    numel(&shapes[y])
+                                    "operands have shapes {xs:?} and {:?}; broadcasting is not supported",
+                                    shapes[y]
                                 ),
                             });
                         }
@@ -337,6 +353,25 @@ impl Model {
             what: "model".into(),
             reason: format!("output '{}' is not produced by any node", g.output),
         })?;
+        // Inferred shapes must agree with the shapes the graph declares.
+        for (name, &id) in &ids {
+            if let Some(d) = g.declared.get(name) {
+                let d: Vec<usize> = d.iter().map(|&v| v.max(0) as usize).collect();
+                if strip_ones(&d) != strip_ones(&shapes[id]) {
+                    return Err(BlueprintError::Shape {
+                        what: format!("value '{name}'"),
+                        reason: format!(
+                            "the graph declares shape {d:?}, lamina infers [1, {}]",
+                            shapes[id]
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+            }
+        }
         if layers.is_empty() {
             return Err(BlueprintError::Shape {
                 what: "model".into(),

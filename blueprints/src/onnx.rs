@@ -98,6 +98,8 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// Initializers by name.
     pub initializers: HashMap<String, Tensor>,
+    /// Fully fixed shapes the graph declares (outputs and `value_info`), with batch.
+    pub declared: HashMap<String, Vec<i64>>,
 }
 
 fn bad(node: &str, op: &str, reason: impl Into<String>) -> BlueprintError {
@@ -130,6 +132,58 @@ fn pads4(v: &[i64], node: &str, op: &str) -> Result<[usize; 4]> {
             node,
             op,
             format!("pads must be 4 non-negative values, got {v:?}"),
+        )),
+    }
+}
+
+/// The attributes each op understands; any other attribute is refused (never ignored).
+/// `None` for ops that are refused anyway.
+fn known_attributes(op: &OpType) -> Option<&'static [&'static str]> {
+    Some(match op {
+        OpType::Conv => &[
+            "auto_pad",
+            "dilations",
+            "group",
+            "kernel_shape",
+            "pads",
+            "strides",
+        ],
+        OpType::Gemm => &["alpha", "beta", "transA", "transB"],
+        OpType::Relu | OpType::Add => &[],
+        OpType::MaxPool => &[
+            "auto_pad",
+            "ceil_mode",
+            "dilations",
+            "kernel_shape",
+            "pads",
+            "storage_order",
+            "strides",
+        ],
+        OpType::Flatten => &["axis"],
+        OpType::Reshape => &["allowzero"],
+        OpType::Constant => &["value"],
+        _ => return None,
+    })
+}
+
+/// Whether `auto_pad` is absent or NOTSET/VALID with no explicit pads (VALID means no
+/// padding). SAME_UPPER/SAME_LOWER change the output shape: refused here.
+fn check_auto_pad(
+    attr: Option<&onnx_rs::ast::Attribute<'_>>,
+    pads: &[i64],
+    node: &str,
+    op: &str,
+) -> Result<()> {
+    match attr.map(|a| a.s) {
+        None | Some(b"" | b"NOTSET") => Ok(()),
+        Some(b"VALID") if pads.iter().all(|&p| p == 0) => Ok(()),
+        Some(other) => Err(bad(
+            node,
+            op,
+            format!(
+                "auto_pad {} is not supported; supported: NOTSET (explicit pads) or VALID",
+                String::from_utf8_lossy(other)
+            ),
         )),
     }
 }
@@ -216,12 +270,42 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
             n.name.to_string()
         };
         let op_name = n.op_type.as_str().to_string();
+        if !matches!(n.domain, "" | "ai.onnx") {
+            return Err(bad(
+                &name,
+                &op_name,
+                format!(
+                    "domain '{}' is not supported; only the default ONNX domain",
+                    n.domain
+                ),
+            ));
+        }
         let attr = |k: &str| n.attribute.iter().find(|a| a.name == k);
         let ints = |k: &str| attr(k).map(|a| a.ints.clone()).unwrap_or_default();
         let int = |k: &str, d: i64| attr(k).map_or(d, |a| a.i);
         let float = |k: &str, d: f32| attr(k).map_or(d, |a| a.f);
-        let [out] = n.output.as_slice() else {
-            return Err(bad(&name, &op_name, "expected one output"));
+        if let Some(allowed) = known_attributes(&n.op_type)
+            && let Some(a) = n.attribute.iter().find(|a| !allowed.contains(&a.name))
+        {
+            return Err(bad(
+                &name,
+                &op_name,
+                format!(
+                    "attribute '{}' is not supported; supported attributes: {}",
+                    a.name,
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            ));
+        }
+        let out = match n.output.as_slice() {
+            [out] => out,
+            // MaxPool's optional Indices output, when named, is refused below.
+            [out, ..] if n.op_type == OpType::MaxPool => out,
+            _ => return Err(bad(&name, &op_name, "expected one output")),
         };
         let acts = |n: &onnx_rs::ast::Node| -> Vec<String> {
             n.input
@@ -260,13 +344,7 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
                 if int("group", 1) != 1 {
                     return Err(bad(&name, &op_name, "group must be 1"));
                 }
-                if attr("auto_pad").is_some_and(|a| !a.s.is_empty() && a.s != b"NOTSET") {
-                    return Err(bad(
-                        &name,
-                        &op_name,
-                        "auto_pad is not supported; give explicit pads",
-                    ));
-                }
+                check_auto_pad(attr("auto_pad"), &ints("pads"), &name, &op_name)?;
                 let weight = n
                     .input
                     .get(1)
@@ -313,6 +391,9 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
                 {
                     return Err(bad(&name, &op_name, "alpha and beta must be 1"));
                 }
+                if int("transA", 0) != 0 {
+                    return Err(bad(&name, &op_name, "transA must be 0"));
+                }
                 let weight = n
                     .input
                     .get(1)
@@ -338,9 +419,11 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
                 if ints("dilations").iter().any(|&d| d != 1) {
                     return Err(bad(&name, &op_name, "dilation must be 1"));
                 }
-                if n.output.len() > 1 {
+                if n.output.iter().skip(1).any(|o| !o.is_empty()) {
                     return Err(bad(&name, &op_name, "the Indices output is not supported"));
                 }
+                // storage_order only changes the Indices output, refused above.
+                check_auto_pad(attr("auto_pad"), &ints("pads"), &name, &op_name)?;
                 let kernel = pair(&ints("kernel_shape"), &name, &op_name, "kernel_shape")?;
                 let strides = ints("strides");
                 let stride = if strides.is_empty() {
@@ -366,6 +449,13 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
                     .get(*src)
                     .cloned()
                     .ok_or_else(|| bad(&name, &op_name, "the shape must be a constant"))?;
+                if int("allowzero", 0) != 0 && shape.contains(&0) {
+                    return Err(bad(
+                        &name,
+                        &op_name,
+                        "allowzero = 1 with a 0 in the shape is not supported",
+                    ));
+                }
                 Op::Reshape { shape }
             }
             OpType::Add => Op::Add {
@@ -394,7 +484,18 @@ pub fn import(bytes: &[u8]) -> Result<Graph> {
             output: out.to_string(),
         });
     }
+    let declared = g
+        .output
+        .iter()
+        .chain(&g.value_info)
+        .filter_map(|v| {
+            let d = v.tensor_shape()?.fixed_dims()?;
+            // 0 is how an unset dimension decodes: not a declaration.
+            (!d.contains(&0)).then(|| (v.name.to_string(), d))
+        })
+        .collect();
     Ok(Graph {
+        declared,
         input: input.name.to_string(),
         input_shape,
         output: output.name.to_string(),

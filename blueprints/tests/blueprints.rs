@@ -400,3 +400,133 @@ fn explicit_cut_points_chain_like_whole() {
         assert!(p.is_err() || slice::plan(&m, &p.unwrap()).is_err(), "{bad}");
     }
 }
+
+fn import_err(bytes: &[u8]) -> String {
+    Model::from_onnx(bytes, QuantConfig::new(16, (-1.0, 1.0)).unwrap())
+        .unwrap_err()
+        .to_string()
+}
+
+fn attr_str<'a>(name: &'a str, v: &'a [u8]) -> Attribute<'a> {
+    Attribute {
+        name,
+        r#type: AttributeType::String,
+        s: v,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn maxpool_auto_pad_same_is_refused_not_ignored() {
+    // onnxruntime gives 1×3×32×32 here; ignoring auto_pad gave 31×31 (issue 8).
+    for mode in [&b"SAME_UPPER"[..], b"SAME_LOWER"] {
+        let nodes = vec![node(
+            OpType::MaxPool,
+            "pool",
+            vec!["x"],
+            "y",
+            vec![
+                attr_ints("kernel_shape", vec![2, 2]),
+                attr_str("auto_pad", mode),
+            ],
+        )];
+        let msg = import_err(&onnx(nodes, vec![], &[1, 3, 32, 32], &[1, 3, 32, 32]));
+        assert!(
+            msg.contains("pool") && msg.contains("MaxPool") && msg.contains("auto_pad"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn unknown_attributes_are_refused_naming_node_op_and_supported() {
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![
+            attr_ints("kernel_shape", vec![2, 2]),
+            attr_int("made_up", 1),
+        ],
+    )];
+    let msg = import_err(&onnx(nodes, vec![], &[1, 1, 4, 4], &[1, 1, 3, 3]));
+    assert!(
+        msg.contains("pool")
+            && msg.contains("MaxPool")
+            && msg.contains("made_up")
+            && msg.contains("kernel_shape"),
+        "{msg}"
+    );
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![
+            attr_ints("kernel_shape", vec![2, 2]),
+            attr_ints("dilations", vec![2, 2]),
+        ],
+    )];
+    let msg = import_err(&onnx(nodes, vec![], &[1, 1, 5, 5], &[1, 1, 3, 3]));
+    assert!(msg.contains("dilation"), "{msg}");
+}
+
+#[test]
+fn add_with_a_broadcasting_constant_is_never_elementwise_by_count() {
+    // [1,3,1] + [1,1,3] is 9 values in numpy; [1,4,1,1] + [4] broadcasts on the last axis.
+    let cases: Vec<(Vec<i64>, Vec<i64>, Vec<i64>)> = vec![
+        (vec![1, 3, 1], vec![1, 1, 3], vec![1, 3, 3]),
+        (vec![1, 4, 1, 1], vec![4], vec![1, 4, 1, 4]),
+    ];
+    for (xs, cs, out) in cases {
+        let n = cs.iter().product::<i64>() as usize;
+        let nodes = vec![node(OpType::Add, "add", vec!["x", "K"], "y", vec![])];
+        let inits = vec![TensorProto::from_f32("K", cs.clone(), vec![0.25; n])];
+        let r = Model::from_onnx(
+            &onnx(nodes, inits, &xs, &out),
+            QuantConfig::new(16, (-1.0, 1.0)).unwrap(),
+        );
+        match r {
+            Err(e) => assert!(e.to_string().contains("add"), "{e}"),
+            // Accepted only with numpy's output size.
+            Ok(m) => assert_eq!(
+                m.len_of(m.output),
+                out.iter().product::<i64>() as usize,
+                "{xs:?} + {cs:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn inferred_shapes_must_match_the_declared_ones() {
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![attr_ints("kernel_shape", vec![2, 2])],
+    )];
+    // lamina infers 1×1×3×3; the graph declares 1×1×4×4.
+    let msg = import_err(&onnx(nodes, vec![], &[1, 1, 4, 4], &[1, 1, 4, 4]));
+    assert!(msg.contains("declares") && msg.contains("'y'"), "{msg}");
+}
+
+#[test]
+fn gemm_trans_a_and_foreign_domains_are_refused() {
+    let nodes = vec![node(
+        OpType::Gemm,
+        "fc",
+        vec!["x", "W"],
+        "y",
+        vec![attr_int("transA", 1)],
+    )];
+    let inits = vec![TensorProto::from_f32("W", vec![4, 2], vec![0.1; 8])];
+    let msg = import_err(&onnx(nodes, inits, &[1, 4], &[1, 2]));
+    assert!(msg.contains("transA"), "{msg}");
+    let mut n = node(OpType::Relu, "r", vec!["x"], "y", vec![]);
+    n.domain = "com.microsoft";
+    let msg = import_err(&onnx(vec![n], vec![], &[1, 4], &[1, 4]));
+    assert!(msg.contains("domain"), "{msg}");
+}
