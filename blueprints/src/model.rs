@@ -301,7 +301,7 @@ impl Model {
                 }
             }
         }
-        let output = match vals.get(&g.output) {
+        let mut output = match vals.get(&g.output) {
             Some(Val::Act(id)) => *id,
             Some(Val::Const(_)) => {
                 return Err(BlueprintError::UnsupportedFormat(format!(
@@ -331,10 +331,20 @@ impl Model {
                 });
             }
         }
-        if layers.is_empty() {
-            return Err(BlueprintError::Shape {
-                what: "model".into(),
-                reason: "no layers".into(),
+        if output == 0 {
+            // The output is the input (an Identity/Dropout-only graph): one copy layer, so
+            // the model still has a slice to prove.
+            let d = dims[0].clone();
+            let bp = layers::Reshape::new(&g.output, layers::numel(&d), bounds[0]);
+            bounds.push(bounds[0]);
+            dims.push(d);
+            names.push(g.output.clone());
+            output = dims.len() - 1;
+            layers.push(Layer {
+                name: g.output.clone(),
+                bp: Box::new(bp),
+                inputs: vec![0],
+                output,
             });
         }
         Ok(Model {

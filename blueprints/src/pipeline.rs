@@ -44,7 +44,15 @@ pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
         };
         vars.insert(l.output, out);
     }
+    let mut seen = std::collections::HashSet::new();
     for &v in vars.get(&slice.output).map_or(&[][..], Vec::as_slice) {
+        // Wiring may repeat a variable (Gather with repeated indices); each public output
+        // needs its own.
+        let v = if seen.insert(v) {
+            v
+        } else {
+            b.lin(&[(1, v)], 0)
+        };
         b.output(v);
     }
     let program = b.finish().map_err(|source| BlueprintError::Compile {

@@ -263,6 +263,10 @@ pub(crate) fn auto_pads(
             if ceil {
                 return Err(cx.bad("auto_pad SAME_* with ceil_mode = 1 is not supported"));
             }
+            // onnxruntime refuses this combination too; its padding is not well defined.
+            if dilation.iter().any(|&d| d != 1) {
+                return Err(cx.bad("auto_pad SAME_* with dilations other than 1 is not supported"));
+            }
             Ok((0..r)
                 .map(|i| {
                     let out = input[i].div_ceil(stride[i]);
