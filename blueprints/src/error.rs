@@ -81,12 +81,12 @@ pub enum BlueprintError {
         /// The layer that reads it.
         layer: String,
     },
-    /// A value leaves the bounds calibrated for its layer: the circuit's range checks
-    /// were sized from them, so this input cannot be proven with this calibration.
+    /// A layer's output leaves the bound its range checks were sized for (with calibrated
+    /// bounds: this input goes beyond the calibration), so it cannot be proven.
     #[error(
-        "layer '{layer}': element {element} has value {value}, outside its calibrated bound ±{bound} (integer units); recalibrate with this input or a larger margin"
+        "layer '{layer}': element {element} has value {value}, outside its bound ±{bound} (integer units at α); with calibrated bounds, recalibrate including this input or use a larger margin"
     )]
-    Calibration {
+    OutOfBound {
         /// The layer.
         layer: String,
         /// Element index in the layer's output.

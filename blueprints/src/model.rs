@@ -49,6 +49,8 @@ pub struct Model {
     pub dims: Vec<Vec<usize>>,
     /// Bound on |value| (integer units at α) of every value, as the range checks use it.
     pub bounds: Vec<i64>,
+    /// ONNX name of every value (a fused layer's value is named by its last node's output).
+    pub names: Vec<String>,
     /// The model output's value id.
     pub output: usize,
     /// BLAKE3 of the ONNX bytes.
@@ -91,6 +93,18 @@ impl Model {
         Model::from_graph(onnx::import_with(&bytes, Some(base))?, &bytes, quant, None)
     }
 
+    /// Imports the ONNX model at `path` (or bytes with `base` as the folder of external
+    /// data) with the calibrated bounds of [`crate::calibrate`].
+    pub fn from_onnx_calibrated(
+        bytes: &[u8],
+        base: Option<&Path>,
+        quant: QuantConfig,
+        calibration: &crate::calibrate::Calibration,
+    ) -> Result<Model> {
+        let g = onnx::import_with(bytes, base)?;
+        Model::from_graph(g, bytes, quant, Some(&calibration.bounds))
+    }
+
     /// Builds the model from an imported graph. With `calibrated`, each layer's output
     /// bound (by the name of the value it produces) replaces the worst case where smaller.
     pub fn from_graph(
@@ -98,6 +112,17 @@ impl Model {
         bytes: &[u8],
         quant: QuantConfig,
         calibrated: Option<&Bounds>,
+    ) -> Result<Model> {
+        Model::walk(g, bytes, quant, calibrated, true)
+    }
+
+    /// The graph walker; `fuse_relu` false keeps every ReLU a layer of its own.
+    pub(crate) fn walk(
+        g: Graph,
+        bytes: &[u8],
+        quant: QuantConfig,
+        calibrated: Option<&Bounds>,
+        fuse_relu: bool,
     ) -> Result<Model> {
         let kappa = quant.scale_bits;
         let mut vals: HashMap<String, Val> = g
@@ -207,6 +232,7 @@ impl Model {
                 chain,
                 absorbed: 0,
                 calibrated,
+                fuse_relu,
             };
             let built = op.build(&mut cx)?;
             let absorbed_idx: Vec<usize> = cx.chain[..cx.absorbed]
@@ -353,6 +379,7 @@ impl Model {
             shapes: dims.iter().map(|d| legacy_shape(d)).collect(),
             dims,
             bounds,
+            names,
             output,
             digest: *blake3::hash(bytes).as_bytes(),
         })

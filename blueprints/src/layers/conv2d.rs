@@ -201,14 +201,15 @@ impl Blueprint for Conv2d {
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         let nw = self.lin.w_f.len();
         self.outputs()
-            .map(|(bt, co, oy, ox)| {
+            .enumerate()
+            .map(|(e, (bt, co, oy, ox))| {
                 let acc = i128::from(self.lin.params[nw + co])
                     + self
                         .geom
                         .window(bt, co, oy, ox)
                         .map(|(i, j)| i128::from(x[0][i]) * i128::from(self.lin.params[j]))
                         .sum::<i128>();
-                self.lin.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }

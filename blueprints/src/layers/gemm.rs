@@ -143,7 +143,7 @@ impl Blueprint for Gemm {
                                 * i128::from(self.lin.params[o * self.n_in + i])
                         })
                         .sum::<i128>();
-                self.lin.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }

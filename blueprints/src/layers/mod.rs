@@ -200,6 +200,9 @@ pub struct Cx<'a> {
     pub calibrated: Option<&'a crate::model::Bounds>,
     /// Constants by value name (for the inputs of absorbed nodes).
     pub consts: &'a dyn Fn(&str) -> Option<&'a Tensor>,
+    /// Whether a following ReLU may be fused (calibration keeps pre-activation values
+    /// apart, since a fused rescale checks |pre-activation|).
+    pub fuse_relu: bool,
 }
 
 impl<'a> Cx<'a> {
@@ -287,16 +290,26 @@ impl<'a> Cx<'a> {
 
     /// The calibrated bound of this node's (fused) output, if calibrated: a layer that
     /// range-checks its output sizes the check from it instead of the worst case.
+    ///
+    /// The bound is looked up under the name of the value the rescale checks: the last
+    /// absorbed node that is not a ReLU (a fused ReLU's check bounds |pre-activation|).
     pub fn cap(&self) -> Option<i64> {
-        let name = match self.absorbed {
-            0 => self.node.outputs.first(),
-            a => self.chain.get(a - 1).and_then(|m| m.outputs.first()),
+        let last = self.chain[..self.absorbed.min(self.chain.len())]
+            .iter()
+            .rev()
+            .find(|m| m.op_type != "Relu");
+        let name = match last {
+            Some(m) => m.outputs.first(),
+            None => self.node.outputs.first(),
         }?;
         self.calibrated?.get(name).copied()
     }
 
     /// The next node of the fusion chain, if it is of type `op` and has not been absorbed.
     pub fn next_is(&self, op: &str) -> Option<&'a Node> {
+        if op == "Relu" && !self.fuse_relu {
+            return None;
+        }
         self.chain
             .get(self.absorbed)
             .copied()

@@ -101,7 +101,7 @@ impl Blueprint for Affine {
             .map(|e| {
                 let acc = i128::from(x[0][self.xi[e]]) * i128::from(self.lin.params[self.mi[e]])
                     + i128::from(self.lin.params[self.nm + self.ai[e]]);
-                self.lin.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }
@@ -154,7 +154,7 @@ impl Blueprint for Product {
         (0..self.xi.len())
             .map(|e| {
                 let acc = i128::from(x[0][self.xi[e]]) * i128::from(x[1][self.yi[e]]);
-                self.rescale.int(acc as i64, hints, &self.name)
+                self.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }

@@ -111,7 +111,7 @@ impl Blueprint for Relu {
                 hints.push(bit * v);
                 match &self.slope {
                     Some((_, q, idx, r)) => {
-                        let neg = r.int((v - bit * v) * q[idx[e]], hints, &self.name)?;
+                        let neg = r.int((v - bit * v) * q[idx[e]], hints, &self.name, e)?;
                         Ok(bit * v + neg)
                     }
                     None => Ok(bit * v),

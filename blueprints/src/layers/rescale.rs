@@ -25,15 +25,17 @@ pub struct Rescale {
 
 impl Rescale {
     /// Integer semantics: pushes `q_s, r` (and `b, y` with ReLU); returns the output.
-    pub fn int(&self, acc: i64, hints: &mut Vec<i64>, layer: &str) -> Result<i64> {
+    /// Output `element` of `layer` out of range is an error naming both.
+    pub fn int(&self, acc: i64, hints: &mut Vec<i64>, layer: &str, element: usize) -> Result<i64> {
         let alpha = 1i128 << self.kappa;
         let s = 1i128 << (self.n_bits - 1);
         let shifted = i128::from(acc) + alpha / 2 + alpha * s;
         let (qs, r) = (shifted.div_euclid(alpha), shifted.rem_euclid(alpha));
         let q = qs - s;
         if q.abs() >= s {
-            return Err(BlueprintError::Bound {
+            return Err(BlueprintError::OutOfBound {
                 layer: layer.to_string(),
+                element,
                 value: q as i64,
                 bound: (s - 1) as i64,
             });
