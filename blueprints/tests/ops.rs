@@ -142,3 +142,61 @@ cases! {
     exporter_style => ["gemm", "mul", "matmul"];
     batch3_conv_pool => ["conv2d", "maxpool"];
 }
+
+/// Proves and verifies one slice from its public input; returns its public output.
+fn prove_slice(m: &Model, s: &blueprints::Slice, input: &[i64]) -> Vec<i64> {
+    let sp = pipeline::build(m, s).unwrap();
+    let compiled = sp.program.compile().unwrap();
+    let weights = pipeline::weights(m, s);
+    let (w, out) = pipeline::witness(m, s, &sp.program, &weights, input).unwrap();
+    let fw = prover::FieldWitness::from_solved(&w);
+    let lift = |v: &[i64]| {
+        v.iter()
+            .map(|&x| Goldilocks::from_i64(x))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fw.public, lift(input), "slice {}: public input", s.index);
+    let (proof, outputs) =
+        prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
+    let expected = common::expected_weights(&compiled.circuit, &weights);
+    let st = Statement {
+        public: &fw.public,
+        outputs: &outputs,
+        context: b"",
+        weights_commitment: expected.as_ref(),
+    };
+    prover::verify_transparent(&compiled.circuit, &st, &proof).unwrap();
+    assert_eq!(outputs, lift(&out), "slice {}: public output", s.index);
+    out
+}
+
+#[test]
+fn residual_nets_slice_by_layers_and_chain_exactly() {
+    // Every cut of the residual model, and the layers plan: the skip tensor crosses cuts
+    // as an extra input/output, passed through and chained exactly.
+    let name = "residual_add";
+    let c = read_case(name);
+    let cfg = QuantConfig::new(16, (-1.0, 1.0)).unwrap();
+    let m = Model::from_onnx_file(&dir().join(name).join("model.onnx"), cfg).unwrap();
+    let xq = m.quant.quantize_input(&c.x, "first").unwrap();
+    let whole = &slice::plan(&m, &SlicePlan::Whole).unwrap()[0];
+    let want = pipeline::forward(&m, whole, &xq).unwrap().0;
+    let n = m.layers.len();
+    let mut plans: Vec<SlicePlan> = vec![SlicePlan::Layers];
+    plans.extend((1..n).map(|k| SlicePlan::Cuts(vec![k])));
+    let mut multi = 0;
+    for plan in plans {
+        let slices = slice::plan(&m, &plan).unwrap();
+        assert!(slices.len() > 1, "{plan:?}");
+        let mut act = xq.clone();
+        for (i, s) in slices.iter().enumerate() {
+            if i > 0 {
+                assert_eq!(s.inputs, slices[i - 1].outputs, "{plan:?}: chain");
+            }
+            multi += usize::from(s.inputs.len() > 1);
+            act = prove_slice(&m, s, &act);
+        }
+        assert_eq!(act, want, "{plan:?}: sliced == whole");
+    }
+    assert!(multi > 0, "some cut crosses the skip connection");
+}
