@@ -141,6 +141,7 @@ cases! {
     shape_chain_flatten => ["reshape", "gemm"];
     exporter_style => ["gemm", "mul", "matmul"];
     batch3_conv_pool => ["conv2d", "maxpool"];
+    neg => ["neg"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.

@@ -180,4 +180,5 @@ save("batch3_conv_pool", [
     N("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
     N("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], strides=[2, 2]),
 ], [init("W", w(2, 1, 3, 3))], [3, 1, 4, 4])
+save("neg", [N("Neg", ["x"], ["y"])], [], [1, 2, 3])
 print("ok")

@@ -23,6 +23,7 @@ mod matmul;
 mod maxpool;
 mod minmax;
 mod mul;
+mod neg;
 mod reduce;
 mod relu;
 mod rescale;
@@ -106,6 +107,7 @@ pub static REGISTRY: &[&dyn Op] = &[
     &add::SubOp,
     &mul::MulOp,
     &div::DivOp,
+    &neg::NegOp,
     &minmax::MaxOp,
     &minmax::MinOp,
     &reduce::ReduceSumOp,
