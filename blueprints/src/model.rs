@@ -118,7 +118,7 @@ impl Model {
 
     /// The graph walker; `fuse_relu` false keeps every ReLU a layer of its own.
     pub(crate) fn walk(
-        g: Graph,
+        mut g: Graph,
         bytes: &[u8],
         quant: QuantConfig,
         calibrated: Option<&Bounds>,
@@ -140,7 +140,9 @@ impl Model {
                 *consumers.entry(i.as_str()).or_default() += 1;
             }
         }
-        *consumers.entry(g.output.as_str()).or_default() += 1;
+        for o in &g.outputs {
+            *consumers.entry(o.as_str()).or_default() += 1;
+        }
         let mut layers: Vec<Layer> = Vec::new();
         let mut skip = vec![false; g.nodes.len()];
         for (k, n) in g.nodes.iter().enumerate() {
@@ -196,7 +198,10 @@ impl Model {
             let mut chain = Vec::new();
             let mut cur = n.outputs.first().filter(|_| n.outputs.len() == 1);
             while let Some(c) = cur {
-                if chain.len() >= 3 || consumers.get(c.as_str()) != Some(&1) || *c == g.output {
+                if chain.len() >= 3
+                    || consumers.get(c.as_str()) != Some(&1)
+                    || g.outputs.contains(c)
+                {
                     break;
                 }
                 let Some((j, m)) = g
@@ -326,6 +331,37 @@ impl Model {
                     }
                 }
             }
+        }
+        if g.outputs.len() > 1 {
+            // Several graph outputs: the model's output is their concatenation, flattened,
+            // in graph order (one wiring layer, no gates).
+            let mut map = Vec::new();
+            let (mut ins, mut bs) = (Vec::new(), Vec::new());
+            for o in &g.outputs {
+                let Some(Val::Act(id)) = vals.get(o) else {
+                    return Err(BlueprintError::UnsupportedFormat(format!(
+                        "output '{o}' is not computed from the input"
+                    )));
+                };
+                let k = ins.len();
+                map.extend((0..layers::numel(&dims[*id])).map(|i| layers::wire::Src::In(k, i)));
+                ins.push(*id);
+                bs.push(bounds[*id]);
+            }
+            let name = g.outputs.join("+");
+            let bp = layers::Wire::new(&name, "outputs", map, &bs);
+            let id = dims.len();
+            bounds.push(bp.out_bound());
+            dims.push(vec![bp.out_len()]);
+            names.push(name.clone());
+            layers.push(Layer {
+                name: name.clone(),
+                bp: Box::new(bp),
+                inputs: ins,
+                output: id,
+            });
+            vals.insert(name.clone(), Val::Act(id));
+            g.output = name;
         }
         let mut output = match vals.get(&g.output) {
             Some(Val::Act(id)) => *id,

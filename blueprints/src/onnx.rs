@@ -82,8 +82,10 @@ pub struct Graph {
     pub input: String,
     /// Input shape, batch included (a symbolic batch is 1).
     pub input_dims: Vec<usize>,
-    /// Graph output name.
+    /// Graph output name (the first).
     pub output: String,
+    /// Every graph output name, in order (the model proves their concatenation).
+    pub outputs: Vec<String>,
     /// Nodes in file order (Identity and inference Dropout removed).
     pub nodes: Vec<Node>,
     /// Constants by name (initializers).
@@ -370,11 +372,8 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
             }
         });
     }
-    let [output] = g.output.as_slice() else {
-        return Err(unsupported(format!(
-            "{} graph outputs; lamina proves models with one output",
-            g.output.len()
-        )));
+    let Some(output) = g.output.first() else {
+        return Err(malformed("the graph has no output"));
     };
     let mut declared: HashMap<String, Vec<usize>> = g
         .output
@@ -421,7 +420,7 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
         .node
         .iter()
         .flat_map(|n| n.input.iter().copied())
-        .chain(std::iter::once(output.name))
+        .chain(g.output.iter().map(|o| o.name))
         .collect();
     let mut nodes = Vec::with_capacity(g.node.len());
     for (i, n) in g.node.iter().enumerate() {
@@ -501,14 +500,19 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
             attrs,
         });
     }
-    let out = resolve(&alias, output.name);
-    if let Some(d) = declared.get(output.name).cloned() {
-        declared.entry(out.clone()).or_insert(d);
+    let mut outputs = Vec::with_capacity(g.output.len());
+    for o in &g.output {
+        let r = resolve(&alias, o.name);
+        if let Some(d) = declared.get(o.name).cloned() {
+            declared.entry(r.clone()).or_insert(d);
+        }
+        outputs.push(r);
     }
     Ok(Graph {
         input: input.name.to_string(),
         input_dims,
-        output: out,
+        output: resolve(&alias, output.name),
+        outputs,
         nodes,
         initializers,
         declared,

@@ -142,6 +142,10 @@ cases! {
     exporter_style => ["gemm", "mul", "matmul"];
     batch3_conv_pool => ["conv2d", "maxpool"];
     neg => ["neg"];
+    matmul_activations => ["transpose", "matmul"];
+    matmul_batched_const => ["matmul"];
+    matmul_const_left => ["matmul"];
+    split_outputs => ["split", "split", "outputs"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.

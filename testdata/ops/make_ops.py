@@ -31,7 +31,7 @@ def init(name, arr):
 
 
 def save(name, nodes, inits, in_dims, out_dims=None, opset=OPSET, in_sym=None,
-         external=False, extra_inputs=(), value_info=()):
+         external=False, extra_inputs=(), value_info=(), outs=("y",)):
     d = os.path.join(HERE, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -39,8 +39,8 @@ def save(name, nodes, inits, in_dims, out_dims=None, opset=OPSET, in_sym=None,
     if in_sym:
         ishape[0] = in_sym
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ishape)
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    g = helper.make_graph(nodes, name, [x, *extra_inputs], [y], inits, value_info=list(value_info))
+    ys = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs]
+    g = helper.make_graph(nodes, name, [x, *extra_inputs], ys, inits, value_info=list(value_info))
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     path = os.path.join(d, "model.onnx")
@@ -50,7 +50,9 @@ def save(name, nodes, inits, in_dims, out_dims=None, opset=OPSET, in_sym=None,
     else:
         onnx.save_model(m, path)
     xv = rng.uniform(-1, 1, size=in_dims).astype(np.float32)
-    out = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": xv})[0]
+    res = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": xv})
+    # Several outputs: lamina proves their concatenation, flattened, in graph order.
+    out = res[0] if len(res) == 1 else np.concatenate([r.ravel() for r in res])
     with open(os.path.join(d, "io.txt"), "w") as f:
         for a in (list(in_dims), xv.ravel().tolist(), list(out.shape), out.ravel().tolist()):
             f.write(" ".join(repr(float(v)) if isinstance(v, float) else str(v) for v in a) + "\n")
@@ -181,4 +183,12 @@ save("batch3_conv_pool", [
     N("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], strides=[2, 2]),
 ], [init("W", w(2, 1, 3, 3))], [3, 1, 4, 4])
 save("neg", [N("Neg", ["x"], ["y"])], [], [1, 2, 3])
+save("matmul_activations", [
+    N("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+    N("MatMul", ["x", "t"], ["y"]),
+], [], [2, 3, 4])
+save("matmul_batched_const", [N("MatMul", ["x", "B"], ["y"])], [init("B", w(2, 4, 3))], [2, 1, 4])
+save("matmul_const_left", [N("MatMul", ["A", "x"], ["y"])], [init("A", w(3, 4))], [1, 4, 2])
+save("split_outputs", [N("Split", ["x", "S"], ["a", "b"], axis=1)], [init("S", np.array([1, 2], np.int64))],
+     [1, 3, 2], outs=("b", "a"))
 print("ok")

@@ -29,7 +29,7 @@ mod relu;
 mod rescale;
 mod reshape;
 mod shape;
-mod wire;
+pub(crate) mod wire;
 
 pub use add::Add;
 pub use conv2d::{Conv2d, ConvGeometry};
