@@ -17,8 +17,12 @@ pub enum BlueprintError {
         /// The node name.
         node: String,
         /// The supported list.
-        supported: &'static str,
+        supported: String,
     },
+    /// A well-formed file using something lamina does not handle (a data type, several
+    /// inputs, a symbolic dimension, external data out of the model's folder…).
+    #[error("unsupported ONNX: {0}")]
+    UnsupportedFormat(String),
     /// A supported op with an attribute or input lamina does not handle.
     #[error("node '{node}' ({op}): {reason}")]
     Unsupported {
@@ -76,6 +80,21 @@ pub enum BlueprintError {
         hi: f64,
         /// The layer that reads it.
         layer: String,
+    },
+    /// A layer's output leaves the bound its range checks were sized for (with calibrated
+    /// bounds: this input goes beyond the calibration), so it cannot be proven.
+    #[error(
+        "layer '{layer}': element {element} has value {value}, outside its bound ±{bound} (integer units at α); with calibrated bounds, recalibrate including this input or use a larger margin"
+    )]
+    OutOfBound {
+        /// The layer.
+        layer: String,
+        /// Element index in the layer's output.
+        element: usize,
+        /// The value (integer units at α).
+        value: i64,
+        /// The calibrated bound.
+        bound: i64,
     },
     /// A value computed by a layer exceeds its static bound (a bug, or an input outside
     /// the declared range).

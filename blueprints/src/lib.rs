@@ -2,7 +2,8 @@
 //!
 //! **Job.** ONNX import ([`onnx`]), the global-scale quantizer ([`quant`]), one blueprint
 //! per layer kind ([`layers`]: float reference, exact integer semantics, circuit emission
-//! with hints), the fused model ([`model`]), slice plans ([`slice`]), per-slice programs and
+//! with hints, one file per ONNX op, and the op registry), the model built by a generic
+//! graph walker ([`model`]), calibrated bounds for deep nets ([`calibrate`]), slice plans ([`slice`]), per-slice programs and
 //! witnesses ([`pipeline`]), the memory-mapped weight store ([`weights`]) and fidelity
 //! metrics ([`fidelity`]).
 //!
@@ -12,6 +13,7 @@
 //! See `blueprints/README.md` for how to add a layer.
 #![deny(unsafe_code)]
 
+pub mod calibrate;
 mod error;
 pub mod fidelity;
 pub mod layers;
@@ -22,6 +24,7 @@ pub mod quant;
 pub mod slice;
 pub mod weights;
 
+pub use calibrate::{Calibration, calibrate};
 pub use error::{BlueprintError, Result};
 pub use model::Model;
 pub use quant::QuantConfig;

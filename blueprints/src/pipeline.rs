@@ -26,11 +26,13 @@ pub struct SliceProgram {
 pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
     let mut b = Builder::new();
     let mut vars: HashMap<usize, Vec<Var>> = HashMap::new();
-    let input = b.public_inputs(model.len_of(slice.input));
-    if slice.input == MODEL_INPUT {
-        crate::layers::input::emit_range(&mut b, &input, model.quant.input_limits());
+    for &v in &slice.inputs {
+        let input = b.public_inputs(model.len_of(v));
+        if v == MODEL_INPUT {
+            crate::layers::input::emit_range(&mut b, &input, model.quant.input_limits());
+        }
+        vars.insert(v, input);
     }
-    vars.insert(slice.input, input);
     for k in slice.layers.clone() {
         let l = &model.layers[k];
         let w = b.weights(l.bp.weights().len());
@@ -44,8 +46,23 @@ pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
         };
         vars.insert(l.output, out);
     }
-    for &v in vars.get(&slice.output).map_or(&[][..], Vec::as_slice) {
-        b.output(v);
+    // Each public output needs its own variable: wiring may repeat one (Gather with
+    // repeated indices) or hand back an input variable (a pass-through or a reshape of
+    // the input).
+    let mut seen: std::collections::HashSet<Var> = slice
+        .inputs
+        .iter()
+        .flat_map(|i| vars.get(i).cloned().unwrap_or_default())
+        .collect();
+    for o in &slice.outputs {
+        for &v in vars.get(o).map_or(&[][..], Vec::as_slice) {
+            let v = if seen.insert(v) {
+                v
+            } else {
+                b.lin(&[(1, v)], 0)
+            };
+            b.output(v);
+        }
     }
     let program = b.finish().map_err(|source| BlueprintError::Compile {
         slice: slice.index,
@@ -66,10 +83,25 @@ pub fn weights(model: &Model, slice: &Slice) -> Vec<i64> {
         .collect()
 }
 
-/// The integer forward pass of a slice: its output and the hints, in program order.
+/// The integer forward pass of a slice from its public input (its inputs concatenated):
+/// its public output (its outputs concatenated) and the hints, in program order.
 pub fn forward(model: &Model, slice: &Slice, input: &[i64]) -> Result<(Vec<i64>, Vec<i64>)> {
     let mut hints = Vec::new();
-    let mut vals: HashMap<usize, Vec<i64>> = HashMap::from([(slice.input, input.to_vec())]);
+    if input.len() != slice.input_len(model) {
+        return Err(BlueprintError::Slices(format!(
+            "slice {} takes {} input values, got {}",
+            slice.index,
+            slice.input_len(model),
+            input.len()
+        )));
+    }
+    let mut vals: HashMap<usize, Vec<i64>> = HashMap::new();
+    let mut at = 0;
+    for &v in &slice.inputs {
+        let n = model.len_of(v);
+        vals.insert(v, input[at..at + n].to_vec());
+        at += n;
+    }
     for k in slice.layers.clone() {
         let l = &model.layers[k];
         let out = {
@@ -82,7 +114,12 @@ pub fn forward(model: &Model, slice: &Slice, input: &[i64]) -> Result<(Vec<i64>,
         };
         vals.insert(l.output, out);
     }
-    Ok((vals.remove(&slice.output).unwrap_or_default(), hints))
+    let out = slice
+        .outputs
+        .iter()
+        .flat_map(|o| vals.get(o).cloned().unwrap_or_default())
+        .collect();
+    Ok((out, hints))
 }
 
 /// The witness of a slice: forward pass, then the solver (derived hints, every constraint

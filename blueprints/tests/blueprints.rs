@@ -234,44 +234,81 @@ fn unsupported_op_is_named_with_the_supported_list() {
 }
 
 #[test]
-fn unsupported_attributes_are_refused() {
-    let w = || vec![TensorProto::from_f32("W", vec![2, 1, 2, 2], vec![0.1; 8])];
-    let grouped = vec![node(
-        OpType::Conv,
-        "c",
-        vec!["x", "W"],
-        "y",
-        vec![attr_int("group", 2)],
-    )];
-    let err = Model::from_onnx(
-        &onnx(grouped, w(), &[1, 2, 4, 4], &[1, 2, 3, 3]),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("group must be 1"), "{err}");
-    let ceil = vec![node(
-        OpType::MaxPool,
-        "p",
-        vec!["x"],
-        "y",
-        vec![
-            attr_ints("kernel_shape", vec![2, 2]),
-            attr_int("ceil_mode", 1),
-        ],
-    )];
-    let err = Model::from_onnx(
-        &onnx(ceil, vec![], &[1, 1, 4, 4], &[1, 1, 2, 2]),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("ceil_mode"), "{err}");
-    assert!(
-        Model::from_onnx(
-            b"not an onnx file",
-            QuantConfig::new(18, (-1.0, 1.0)).unwrap()
-        )
-        .is_err()
+fn unsupported_attributes_and_forms_are_refused() {
+    // Each: a node lamina cannot prove as written, and a word the error must contain.
+    type Refused<'a> = (
+        Vec<Node<'a>>,
+        Vec<TensorProto<'a>>,
+        Vec<i64>,
+        Vec<i64>,
+        &'a str,
     );
+    let cases: Vec<Refused<'_>> = vec![
+        (
+            vec![node(OpType::Conv, "c3d", vec!["x", "W"], "y", vec![])],
+            vec![TensorProto::from_f32(
+                "W",
+                vec![1, 1, 2, 2, 2],
+                vec![0.1; 8],
+            )],
+            vec![1, 1, 3, 3, 3],
+            vec![1, 1, 2, 2, 2],
+            "1-D and 2-D",
+        ),
+        (
+            vec![node(
+                OpType::Pad,
+                "pad",
+                vec!["x", "P"],
+                "y",
+                vec![attr_str("mode", b"wrap")],
+            )],
+            vec![TensorProto::from_i64("P", vec![4], vec![0, 1, 0, 1])],
+            vec![1, 4],
+            vec![1, 6],
+            "wrap",
+        ),
+        (
+            vec![node(
+                OpType::AveragePool,
+                "avg",
+                vec!["x"],
+                "y",
+                vec![
+                    attr_ints("kernel_shape", vec![2, 2]),
+                    attr_ints("dilations", vec![2, 2]),
+                ],
+            )],
+            vec![],
+            vec![1, 1, 5, 5],
+            vec![1, 1, 3, 3],
+            "dilations",
+        ),
+        (
+            vec![node(
+                OpType::Cast,
+                "to_int",
+                vec!["x"],
+                "y",
+                vec![attr_int("to", 7)],
+            )],
+            vec![],
+            vec![1, 4],
+            vec![1, 4],
+            "float32",
+        ),
+        (
+            vec![node(OpType::Div, "div", vec!["x", "x"], "y", vec![])],
+            vec![],
+            vec![1, 4],
+            vec![1, 4],
+            "constant",
+        ),
+    ];
+    for (nodes, inits, i, o, word) in cases {
+        let msg = import_err(&onnx(nodes, inits, &i, &o));
+        assert!(msg.contains(word), "{word}: {msg}");
+    }
 }
 
 #[test]
@@ -399,4 +436,141 @@ fn explicit_cut_points_chain_like_whole() {
         let p = bad.parse::<SlicePlan>();
         assert!(p.is_err() || slice::plan(&m, &p.unwrap()).is_err(), "{bad}");
     }
+}
+
+fn import_err(bytes: &[u8]) -> String {
+    Model::from_onnx(bytes, QuantConfig::new(16, (-1.0, 1.0)).unwrap())
+        .unwrap_err()
+        .to_string()
+}
+
+fn attr_str<'a>(name: &'a str, v: &'a [u8]) -> Attribute<'a> {
+    Attribute {
+        name,
+        r#type: AttributeType::String,
+        s: v,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn maxpool_auto_pad_same_gives_onnxruntime_shape_and_proves() {
+    // onnxruntime gives 1×3×32×32 for a 2×2 SAME pool of 32×32; ignoring auto_pad gave
+    // 31×31 (issue 8). The declared output shape is checked at import.
+    let mut rng = Rng::new(11);
+    for mode in [&b"SAME_UPPER"[..], b"SAME_LOWER"] {
+        let nodes = vec![node(
+            OpType::MaxPool,
+            "pool",
+            vec!["x"],
+            "y",
+            vec![
+                attr_ints("kernel_shape", vec![2, 2]),
+                attr_str("auto_pad", mode),
+            ],
+        )];
+        let bytes = onnx(nodes, vec![], &[1, 3, 7, 7], &[1, 3, 7, 7]);
+        assert_eq!(check(&bytes, &mut rng), vec!["maxpool"]);
+        let nodes = vec![node(
+            OpType::MaxPool,
+            "pool",
+            vec!["x"],
+            "y",
+            vec![
+                attr_ints("kernel_shape", vec![2, 2]),
+                attr_str("auto_pad", mode),
+            ],
+        )];
+        // The old (wrong) 31×31 declaration is refused.
+        let msg = import_err(&onnx(nodes, vec![], &[1, 3, 32, 32], &[1, 3, 31, 31]));
+        assert!(msg.contains("declares"), "{msg}");
+    }
+}
+
+#[test]
+fn unknown_attributes_are_refused_naming_node_op_and_supported() {
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![
+            attr_ints("kernel_shape", vec![2, 2]),
+            attr_int("made_up", 1),
+        ],
+    )];
+    let msg = import_err(&onnx(nodes, vec![], &[1, 1, 4, 4], &[1, 1, 3, 3]));
+    assert!(
+        msg.contains("pool")
+            && msg.contains("MaxPool")
+            && msg.contains("made_up")
+            && msg.contains("kernel_shape"),
+        "{msg}"
+    );
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![
+            attr_ints("kernel_shape", vec![2, 2]),
+            attr_ints("dilations", vec![2, 2]),
+        ],
+    )];
+    // Dilated pooling is supported: a 2×2 kernel dilated by 2 spans 3×3.
+    let m = Model::from_onnx(
+        &onnx(nodes, vec![], &[1, 1, 5, 5], &[1, 1, 3, 3]),
+        QuantConfig::new(16, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m.dims[m.output], vec![1, 1, 3, 3]);
+}
+
+#[test]
+fn add_with_a_broadcasting_constant_is_never_elementwise_by_count() {
+    // [1,3,1] + [1,1,3] is 9 values in numpy; [1,4,1,1] + [4] broadcasts on the last axis.
+    let cases: Vec<(Vec<i64>, Vec<i64>, Vec<i64>)> = vec![
+        (vec![1, 3, 1], vec![1, 1, 3], vec![1, 3, 3]),
+        (vec![1, 4, 1, 1], vec![4], vec![1, 4, 1, 4]),
+    ];
+    for (xs, cs, out) in cases {
+        let n = cs.iter().product::<i64>() as usize;
+        let nodes = vec![node(OpType::Add, "add", vec!["x", "K"], "y", vec![])];
+        let inits = vec![TensorProto::from_f32("K", cs.clone(), vec![0.25; n])];
+        let r = Model::from_onnx(
+            &onnx(nodes, inits, &xs, &out),
+            QuantConfig::new(16, (-1.0, 1.0)).unwrap(),
+        );
+        match r {
+            Err(e) => assert!(e.to_string().contains("add"), "{e}"),
+            // Accepted only with numpy's output size.
+            Ok(m) => assert_eq!(
+                m.len_of(m.output),
+                out.iter().product::<i64>() as usize,
+                "{xs:?} + {cs:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn inferred_shapes_must_match_the_declared_ones() {
+    let nodes = vec![node(
+        OpType::MaxPool,
+        "pool",
+        vec!["x"],
+        "y",
+        vec![attr_ints("kernel_shape", vec![2, 2])],
+    )];
+    // lamina infers 1×1×3×3; the graph declares 1×1×4×4.
+    let msg = import_err(&onnx(nodes, vec![], &[1, 1, 4, 4], &[1, 1, 4, 4]));
+    assert!(msg.contains("declares") && msg.contains("'y'"), "{msg}");
+}
+
+#[test]
+fn foreign_domains_are_refused() {
+    let mut n = node(OpType::Relu, "r", vec!["x"], "y", vec![]);
+    n.domain = "com.microsoft";
+    let msg = import_err(&onnx(vec![n], vec![], &[1, 4], &[1, 4]));
+    assert!(msg.contains("domain"), "{msg}");
 }

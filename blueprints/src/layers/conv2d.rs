@@ -1,17 +1,22 @@
-//! Conv2D (NCHW, any pads and strides, dilation 1, group 1) with its rescale epilogue.
+//! Conv (ONNX `Conv`): 1-D and 2-D, NCHW with any batch, pads (explicit or `auto_pad`),
+//! strides, dilations and groups (depthwise included), with its rescale epilogue; a
+//! following BatchNormalization (sole consumer, constant parameters) is folded into the
+//! float weights and a following ReLU fused into the rescale.
 //!
 //! Each output is `bias + Σ x·w` over the kernel window, cropped at the borders (zero
 //! padding contributes nothing, so it has no wires). Weights are private inputs at α, the
 //! bias at α², and one degree-2 step computes the accumulator, which the rescale then
 //! brings back to α (fused with ReLU when one follows).
 
-use super::{Blueprint, LinearParams};
+use super::{Blueprint, Built, Cx, LinearParams, Op, batchnorm};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
 
-/// Shape parameters of a 2-D convolution.
+/// Shape parameters of a convolution (1-D is height 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvGeometry {
+    /// Batch.
+    pub n: usize,
     /// Input channels.
     pub cin: usize,
     /// Input height.
@@ -28,6 +33,10 @@ pub struct ConvGeometry {
     pub stride: (usize, usize),
     /// Pads (top, left, bottom, right).
     pub pads: [usize; 4],
+    /// Dilations (height, width).
+    pub dilation: (usize, usize),
+    /// Groups (`cin` and `cout` are multiples).
+    pub group: usize,
 }
 
 impl ConvGeometry {
@@ -36,30 +45,48 @@ impl ConvGeometry {
         let (sh, sw) = self.stride;
         let hp = self.h + self.pads[0] + self.pads[2];
         let wp = self.w + self.pads[1] + self.pads[3];
-        if sh == 0 || sw == 0 || hp < self.kh || wp < self.kw {
+        let (eh, ew) = (
+            (self.kh.max(1) - 1) * self.dilation.0 + 1,
+            (self.kw.max(1) - 1) * self.dilation.1 + 1,
+        );
+        if sh == 0 || sw == 0 || hp < eh || wp < ew || self.kh == 0 || self.kw == 0 {
             return Err(BlueprintError::Shape {
                 what: "conv".into(),
                 reason: format!(
-                    "kernel {}x{} does not fit input {}x{} with pads {:?}",
+                    "kernel {}x{} (dilated {eh}x{ew}) does not fit input {}x{} with pads {:?}",
                     self.kh, self.kw, self.h, self.w, self.pads
                 ),
             });
         }
-        Ok(((hp - self.kh) / sh + 1, (wp - self.kw) / sw + 1))
+        Ok(((hp - eh) / sh + 1, (wp - ew) / sw + 1))
     }
 
-    /// `(input index, weight index)` pairs of output `(co, oy, ox)`, padding cropped.
-    fn window(&self, co: usize, oy: usize, ox: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    fn cin_per_group(&self) -> usize {
+        self.cin / self.group.max(1)
+    }
+
+    /// `(input index, weight index)` pairs of output `(b, co, oy, ox)`, padding cropped.
+    fn window(
+        &self,
+        bt: usize,
+        co: usize,
+        oy: usize,
+        ox: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
         let (sh, sw) = self.stride;
-        (0..self.cin).flat_map(move |ci| {
+        let (dh, dw) = self.dilation;
+        let cpg = self.cin_per_group();
+        let g = co / (self.cout / self.group.max(1)).max(1);
+        (0..cpg).flat_map(move |cl| {
+            let ci = g * cpg + cl;
             (0..self.kh).flat_map(move |ki| {
                 (0..self.kw).filter_map(move |kj| {
-                    let y = (oy * sh + ki).checked_sub(self.pads[0])?;
-                    let x = (ox * sw + kj).checked_sub(self.pads[1])?;
+                    let y = (oy * sh + ki * dh).checked_sub(self.pads[0])?;
+                    let x = (ox * sw + kj * dw).checked_sub(self.pads[1])?;
                     (y < self.h && x < self.w).then(|| {
                         (
-                            ci * self.h * self.w + y * self.w + x,
-                            ((co * self.cin + ci) * self.kh + ki) * self.kw + kj,
+                            ((bt * self.cin + ci) * self.h + y) * self.w + x,
+                            ((co * cpg + cl) * self.kh + ki) * self.kw + kj,
                         )
                     })
                 })
@@ -80,24 +107,38 @@ pub struct Conv2d {
 }
 
 impl Conv2d {
-    /// Quantizes float weights `[cout, cin, kh, kw]` and bias `[cout]` at 2^`kappa`, for
-    /// inputs bounded by `in_bound` (integer units), with or without a fused ReLU.
+    /// Quantizes float weights `[cout, cin/group, kh, kw]` and bias `[cout]` at
+    /// 2^`kappa`, for inputs bounded by `in_bound` (integer units), with or without a
+    /// fused ReLU; `cap` is a calibrated output bound.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the quantization inputs of one layer"
+    )]
     pub fn new(
         name: &str,
         geom: ConvGeometry,
-        w: &[f32],
-        b: &[f32],
+        w: &[f64],
+        b: &[f64],
         kappa: u32,
         in_bound: i64,
         relu: bool,
+        cap: Option<i64>,
     ) -> Result<Conv2d> {
         let (oh, ow) = geom.out_hw()?;
-        let nw = geom.cout * geom.cin * geom.kh * geom.kw;
-        if w.len() != nw || b.len() != geom.cout {
+        let nw = geom.cout * geom.cin_per_group() * geom.kh * geom.kw;
+        if w.len() != nw
+            || b.len() != geom.cout
+            || geom.group == 0
+            || !geom.cin.is_multiple_of(geom.group)
+            || !geom.cout.is_multiple_of(geom.group)
+        {
             return Err(BlueprintError::Shape {
                 what: format!("conv '{name}'"),
                 reason: format!(
-                    "expected {nw} weights and {} biases, got {} and {}",
+                    "expected {nw} weights and {} biases with {} groups dividing {} input and {} output channels, got {} and {}",
+                    geom.cout,
+                    geom.group,
+                    geom.cin,
                     geom.cout,
                     w.len(),
                     b.len()
@@ -108,23 +149,26 @@ impl Conv2d {
             name,
             w,
             b,
-            geom.cin * geom.kh * geom.kw,
+            geom.cin_per_group() * geom.kh * geom.kw,
             kappa,
             in_bound,
             relu,
+            cap,
         )?;
         Ok(Conv2d {
             name: name.to_string(),
             geom,
             lin,
-            out_len: geom.cout * oh * ow,
+            out_len: geom.n * geom.cout * oh * ow,
         })
     }
 
-    fn outputs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    fn outputs(&self) -> impl Iterator<Item = (usize, usize, usize, usize)> + '_ {
         let (oh, ow) = self.geom.out_hw().unwrap_or((0, 0));
-        (0..self.geom.cout)
-            .flat_map(move |co| (0..oh).flat_map(move |y| (0..ow).map(move |x| (co, y, x))))
+        (0..self.geom.n).flat_map(move |bt| {
+            (0..self.geom.cout)
+                .flat_map(move |co| (0..oh).flat_map(move |y| (0..ow).map(move |x| (bt, co, y, x))))
+        })
     }
 }
 
@@ -143,11 +187,11 @@ impl Blueprint for Conv2d {
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         self.outputs()
-            .map(|(co, oy, ox)| {
+            .map(|(bt, co, oy, ox)| {
                 let v = self.lin.b_f[co]
                     + self
                         .geom
-                        .window(co, oy, ox)
+                        .window(bt, co, oy, ox)
                         .map(|(i, j)| x[0][i] * self.lin.w_f[j])
                         .sum::<f64>();
                 if self.lin.rescale.relu { v.max(0.0) } else { v }
@@ -157,14 +201,15 @@ impl Blueprint for Conv2d {
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         let nw = self.lin.w_f.len();
         self.outputs()
-            .map(|(co, oy, ox)| {
+            .enumerate()
+            .map(|(e, (bt, co, oy, ox))| {
                 let acc = i128::from(self.lin.params[nw + co])
                     + self
                         .geom
-                        .window(co, oy, ox)
+                        .window(bt, co, oy, ox)
                         .map(|(i, j)| i128::from(x[0][i]) * i128::from(self.lin.params[j]))
                         .sum::<i128>();
-                self.lin.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }
@@ -172,10 +217,10 @@ impl Blueprint for Conv2d {
         let nw = self.lin.w_f.len();
         self.outputs()
             .enumerate()
-            .map(|(e, (co, oy, ox))| {
+            .map(|(e, (bt, co, oy, ox))| {
                 let (xs, ws): (Vec<Var>, Vec<Var>) = self
                     .geom
-                    .window(co, oy, ox)
+                    .window(bt, co, oy, ox)
                     .map(|(i, j)| (x[0][i], w[j]))
                     .unzip();
                 let acc = b.quad(&xs, &ws, &[(1, w[nw + co])], 0);
@@ -184,5 +229,194 @@ impl Blueprint for Conv2d {
                     .emit(b, acc, Label::new("conv2d", layer, e as u32))
             })
             .collect()
+    }
+}
+
+/// Pads `(begin, end)` of one spatial axis from `auto_pad`, or the explicit ones.
+pub(crate) fn auto_pads(
+    cx: &Cx<'_>,
+    input: &[usize],
+    kernel: &[usize],
+    stride: &[usize],
+    dilation: &[usize],
+    ceil: bool,
+) -> Result<Vec<(usize, usize)>> {
+    let r = input.len();
+    let mode = cx.string("auto_pad").unwrap_or_default();
+    let explicit = cx.ints("pads").unwrap_or_default();
+    match mode.as_str() {
+        "" | "NOTSET" => {
+            if explicit.is_empty() {
+                return Ok(vec![(0, 0); r]);
+            }
+            if explicit.len() != 2 * r || explicit.iter().any(|&p| p < 0) {
+                return Err(cx.bad(format!(
+                    "pads must be {} non-negative values, got {explicit:?}",
+                    2 * r
+                )));
+            }
+            Ok((0..r)
+                .map(|i| (explicit[i] as usize, explicit[i + r] as usize))
+                .collect())
+        }
+        "VALID" => Ok(vec![(0, 0); r]),
+        "SAME_UPPER" | "SAME_LOWER" => {
+            if ceil {
+                return Err(cx.bad("auto_pad SAME_* with ceil_mode = 1 is not supported"));
+            }
+            // onnxruntime refuses this combination too; its padding is not well defined.
+            if dilation.iter().any(|&d| d != 1) {
+                return Err(cx.bad("auto_pad SAME_* with dilations other than 1 is not supported"));
+            }
+            Ok((0..r)
+                .map(|i| {
+                    let out = input[i].div_ceil(stride[i]);
+                    let eff = (kernel[i] - 1) * dilation[i] + 1;
+                    let total = ((out - 1) * stride[i] + eff).saturating_sub(input[i]);
+                    let small = total / 2;
+                    if mode == "SAME_UPPER" {
+                        (small, total - small)
+                    } else {
+                        (total - small, small)
+                    }
+                })
+                .collect())
+        }
+        other => Err(cx.bad(format!(
+            "auto_pad '{other}' is not supported; supported: NOTSET, VALID, SAME_UPPER, SAME_LOWER"
+        ))),
+    }
+}
+
+/// Positive per-axis values of an ints attribute (`default` when absent).
+pub(crate) fn per_axis(cx: &Cx<'_>, name: &str, r: usize, default: usize) -> Result<Vec<usize>> {
+    match cx.ints(name) {
+        None => Ok(vec![default; r]),
+        Some(v) if v.len() == r && v.iter().all(|&x| x > 0) => {
+            Ok(v.iter().map(|&x| x as usize).collect())
+        }
+        Some(v) => Err(cx.bad(format!("{name} must be {r} positive values, got {v:?}"))),
+    }
+}
+
+/// ONNX `Conv`.
+pub struct ConvOp;
+
+impl Op for ConvOp {
+    fn name(&self) -> &'static str {
+        "Conv"
+    }
+    fn attributes(&self) -> &'static [&'static str] {
+        &[
+            "auto_pad",
+            "dilations",
+            "group",
+            "kernel_shape",
+            "pads",
+            "strides",
+        ]
+    }
+    fn build(&self, cx: &mut Cx<'_>) -> Result<Built> {
+        let (xd, xb) = cx.act(0)?;
+        let wt = cx.constant(1, "the weights")?;
+        let bias = cx.opt_constant(2, "the bias")?;
+        let r = xd.len().saturating_sub(2);
+        if !(1..=2).contains(&r) || wt.dims.len() != r + 2 {
+            return Err(cx.bad(format!(
+                "only 1-D and 2-D convolution is supported; input {xd:?}, weights {:?}",
+                wt.dims
+            )));
+        }
+        let group = cx.int("group", 1);
+        if group < 1 {
+            return Err(cx.bad(format!("group must be positive, got {group}")));
+        }
+        let group = group as usize;
+        let (n, cin, cout) = (xd[0], xd[1], wt.dims[0]);
+        if cin % group != 0 || cout % group != 0 || wt.dims[1] * group != cin {
+            return Err(cx.shape_err(format!(
+                "input channels {cin}, weights {:?} and group {group} do not agree",
+                wt.dims
+            )));
+        }
+        let kernel: Vec<usize> = wt.dims[2..].to_vec();
+        if let Some(k) = cx.ints("kernel_shape")
+            && k.iter().map(|&v| v as usize).collect::<Vec<_>>() != kernel
+        {
+            return Err(cx.shape_err(format!(
+                "kernel_shape {k:?} differs from the weights' {kernel:?}"
+            )));
+        }
+        let stride = per_axis(cx, "strides", r, 1)?;
+        let dil = per_axis(cx, "dilations", r, 1)?;
+        let spatial = &xd[2..];
+        let pads = auto_pads(cx, spatial, &kernel, &stride, &dil, false)?;
+        let mut w: Vec<f64> = wt.data.clone();
+        let mut b: Vec<f64> = match bias {
+            Some(t) if t.data.len() == cout => t.data.clone(),
+            Some(t) => {
+                return Err(cx.shape_err(format!("bias {:?}, expected [{cout}]", t.dims)));
+            }
+            None => vec![0.0; cout],
+        };
+        if let Some(bn) = cx.next_is("BatchNormalization")
+            && let Some((mul, add)) = batchnorm::foldable(cx, bn, cout)?
+        {
+            let per = w.len() / cout.max(1);
+            for (i, v) in w.iter_mut().enumerate() {
+                *v *= mul[i / per.max(1)];
+            }
+            for (c, v) in b.iter_mut().enumerate() {
+                *v = *v * mul[c] + add[c];
+            }
+            cx.absorbed += 1;
+        }
+        let relu = cx.next_is("Relu").is_some();
+        if relu {
+            cx.absorbed += 1;
+        }
+        // 1-D is 2-D with height 1.
+        let (h, wd, kh, kw, st, dl, pd) = if r == 1 {
+            (
+                1,
+                spatial[0],
+                1,
+                kernel[0],
+                (1, stride[0]),
+                (1, dil[0]),
+                [0, pads[0].0, 0, pads[0].1],
+            )
+        } else {
+            (
+                spatial[0],
+                spatial[1],
+                kernel[0],
+                kernel[1],
+                (stride[0], stride[1]),
+                (dil[0], dil[1]),
+                [pads[0].0, pads[1].0, pads[0].1, pads[1].1],
+            )
+        };
+        let geom = ConvGeometry {
+            n,
+            cin,
+            h,
+            w: wd,
+            cout,
+            kh,
+            kw,
+            stride: st,
+            pads: pd,
+            dilation: dl,
+            group,
+        };
+        let (oh, ow) = geom.out_hw()?;
+        let dims = if r == 1 {
+            vec![n, cout, ow]
+        } else {
+            vec![n, cout, oh, ow]
+        };
+        let conv = Conv2d::new(&cx.node.name, geom, &w, &b, cx.kappa, xb, relu, cx.cap())?;
+        Ok(Built::one(vec![0], Box::new(conv), dims))
     }
 }

@@ -1,62 +1,117 @@
-//! Gemm (`y = x·Wᵀ + b`, alpha = beta = 1, transposes normalised at import) with its
-//! rescale epilogue: one degree-2 step per output, then the rescale (fused with ReLU when
-//! one follows).
+//! Gemm (`Y = alpha·A'·B' + beta·C`, A' = A or Aᵀ, B' = B or Bᵀ, B and C constant) with
+//! its rescale epilogue: one degree-2 step per output, then the rescale (fused with ReLU
+//! when one follows, BatchNormalization folded when it is the sole consumer). alpha and
+//! beta are folded into the float weights and bias before quantizing. The same layer
+//! serves MatMul with a constant right operand (see `matmul.rs`).
 
-use super::{Blueprint, LinearParams};
+use super::{Blueprint, Built, Cx, LinearParams, Op, batchnorm, broadcast_index};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
 
-/// A quantized fully connected layer.
+/// A quantized fully connected layer over `rows` rows of the input.
 #[derive(Clone, Debug)]
 pub struct Gemm {
     /// Node name.
     pub name: String,
-    /// Inputs.
+    /// Inputs per row (K).
     pub n_in: usize,
-    /// Outputs.
+    /// Outputs per row (N).
     pub n_out: usize,
+    /// Rows (M, times any leading batch dimensions for MatMul).
+    pub rows: usize,
+    /// Input index of `(row, k)`: `row·row_stride + k·k_stride`.
+    strides: (usize, usize),
+    /// Bias index of output `(row, o)`, into the biases.
+    bias_index: Vec<usize>,
+    kind: &'static str,
     lin: LinearParams,
 }
 
 impl Gemm {
-    /// Quantizes `W` (`[n_out, n_in]`, row-major) and `b` (`[n_out]`).
+    /// Quantizes `W` (`[n_out, n_in]`, row-major) and `b` (`[n_out]`) for one row read
+    /// contiguously (the LeNet case).
     pub fn new(
         name: &str,
         (n_in, n_out): (usize, usize),
-        w: &[f32],
-        b: &[f32],
+        w: &[f64],
+        b: &[f64],
         kappa: u32,
         in_bound: i64,
         relu: bool,
     ) -> Result<Gemm> {
-        if w.len() != n_in * n_out || b.len() != n_out {
+        let spec = GemmSpec {
+            rows: 1,
+            strides: (n_in, 1),
+            bias_index: (0..n_out).collect(),
+            kind: "gemm",
+        };
+        Gemm::general(name, (n_in, n_out), w, b, kappa, in_bound, relu, None, spec)
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the quantization inputs of one layer"
+    )]
+    pub(crate) fn general(
+        name: &str,
+        (n_in, n_out): (usize, usize),
+        w: &[f64],
+        b: &[f64],
+        kappa: u32,
+        in_bound: i64,
+        relu: bool,
+        cap: Option<i64>,
+        spec: GemmSpec,
+    ) -> Result<Gemm> {
+        if w.len() != n_in * n_out
+            || spec.bias_index.len() != spec.rows * n_out
+            || spec.bias_index.iter().any(|&i| i >= b.len().max(1))
+        {
             return Err(BlueprintError::Shape {
                 what: format!("gemm '{name}'"),
                 reason: format!(
-                    "expected {}x{} weights and {n_out} biases, got {} and {}",
+                    "expected {}x{} weights and a bias for {} outputs, got {} and {}",
                     n_out,
                     n_in,
+                    spec.rows * n_out,
                     w.len(),
                     b.len()
                 ),
             });
         }
-        let lin = LinearParams::new(name, w, b, n_in, kappa, in_bound, relu)?;
+        let b = if b.is_empty() { vec![0.0] } else { b.to_vec() };
+        let lin = LinearParams::new(name, w, &b, n_in, kappa, in_bound, relu, cap)?;
         Ok(Gemm {
             name: name.to_string(),
             n_in,
             n_out,
+            rows: spec.rows,
+            strides: spec.strides,
+            bias_index: spec.bias_index,
+            kind: spec.kind,
             lin,
         })
     }
+
+    fn x_index(&self, row: usize, k: usize) -> usize {
+        row * self.strides.0 + k * self.strides.1
+    }
+}
+
+/// How a Gemm reads its input and biases.
+pub(crate) struct GemmSpec {
+    pub rows: usize,
+    pub strides: (usize, usize),
+    pub bias_index: Vec<usize>,
+    pub kind: &'static str,
 }
 
 impl Blueprint for Gemm {
     fn kind(&self) -> &'static str {
-        "gemm"
+        self.kind
     }
     fn out_len(&self) -> usize {
-        self.n_out
+        self.rows * self.n_out
     }
     fn out_bound(&self) -> i64 {
         self.lin.out_bound
@@ -65,11 +120,12 @@ impl Blueprint for Gemm {
         &self.lin.params
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
-        (0..self.n_out)
-            .map(|o| {
-                let v = self.lin.b_f[o]
+        (0..self.rows * self.n_out)
+            .map(|e| {
+                let (row, o) = (e / self.n_out, e % self.n_out);
+                let v = self.lin.b_f[self.bias_index[e]]
                     + (0..self.n_in)
-                        .map(|i| x[0][i] * self.lin.w_f[o * self.n_in + i])
+                        .map(|i| x[0][self.x_index(row, i)] * self.lin.w_f[o * self.n_in + i])
                         .sum::<f64>();
                 if self.lin.rescale.relu { v.max(0.0) } else { v }
             })
@@ -77,32 +133,158 @@ impl Blueprint for Gemm {
     }
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         let nw = self.n_in * self.n_out;
-        (0..self.n_out)
-            .map(|o| {
-                let acc = i128::from(self.lin.params[nw + o])
+        (0..self.rows * self.n_out)
+            .map(|e| {
+                let (row, o) = (e / self.n_out, e % self.n_out);
+                let acc = i128::from(self.lin.params[nw + self.bias_index[e]])
                     + (0..self.n_in)
                         .map(|i| {
-                            i128::from(x[0][i]) * i128::from(self.lin.params[o * self.n_in + i])
+                            i128::from(x[0][self.x_index(row, i)])
+                                * i128::from(self.lin.params[o * self.n_in + i])
                         })
                         .sum::<i128>();
-                self.lin.rescale.int(acc as i64, hints, &self.name)
+                self.lin.rescale.int(acc as i64, hints, &self.name, e)
             })
             .collect()
     }
     fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
         let nw = self.n_in * self.n_out;
-        (0..self.n_out)
-            .map(|o| {
+        (0..self.rows * self.n_out)
+            .map(|e| {
+                let (row, o) = (e / self.n_out, e % self.n_out);
+                let xs: Vec<Var> = (0..self.n_in).map(|i| x[0][self.x_index(row, i)]).collect();
                 let acc = b.quad(
-                    x[0],
+                    &xs,
                     &w[o * self.n_in..(o + 1) * self.n_in],
-                    &[(1, w[nw + o])],
+                    &[(1, w[nw + self.bias_index[e]])],
                     0,
                 );
                 self.lin
                     .rescale
-                    .emit(b, acc, Label::new("gemm", layer, o as u32))
+                    .emit(b, acc, Label::new(self.kind, layer, e as u32))
             })
             .collect()
+    }
+}
+
+/// Folds a following BatchNormalization and fuses a following ReLU: scales the rows of
+/// `w` (`[n_out, k]`) and rewrites `b` (`[n_out]`, expanded if needed) in place.
+pub(crate) fn fuse_followers(
+    cx: &mut Cx<'_>,
+    w: &mut [f64],
+    b: &mut Vec<f64>,
+    bias_index: &mut Vec<usize>,
+    n_out: usize,
+    bn_channel_is_output: bool,
+) -> Result<bool> {
+    if bn_channel_is_output
+        && let Some(bn) = cx.next_is("BatchNormalization")
+        && let Some((mul, add)) = batchnorm::foldable(cx, bn, n_out)?
+    {
+        let k = w.len() / n_out.max(1);
+        for (i, v) in w.iter_mut().enumerate() {
+            *v *= mul[i / k.max(1)];
+        }
+        // Biases become per output column.
+        let nb: Vec<f64> = bias_index
+            .iter()
+            .enumerate()
+            .map(|(e, &bi)| b.get(bi).copied().unwrap_or(0.0) * mul[e % n_out] + add[e % n_out])
+            .collect();
+        *bias_index = (0..nb.len()).collect();
+        *b = nb;
+        cx.absorbed += 1;
+    }
+    let relu = cx.next_is("Relu").is_some();
+    if relu {
+        cx.absorbed += 1;
+    }
+    Ok(relu)
+}
+
+/// ONNX `Gemm`.
+pub struct GemmOp;
+
+impl Op for GemmOp {
+    fn name(&self) -> &'static str {
+        "Gemm"
+    }
+    fn attributes(&self) -> &'static [&'static str] {
+        &["alpha", "beta", "transA", "transB"]
+    }
+    fn build(&self, cx: &mut Cx<'_>) -> Result<Built> {
+        let (ad, ab) = cx.act(0)?;
+        let bt = cx.constant(1, "B")?;
+        let c = cx.opt_constant(2, "C")?;
+        let (trans_a, trans_b) = (cx.int("transA", 0) != 0, cx.int("transB", 0) != 0);
+        let (alpha, beta) = (
+            f64::from(cx.float("alpha", 1.0)),
+            f64::from(cx.float("beta", 1.0)),
+        );
+        let ([a0, a1], [b0, b1]) = (ad, &bt.dims[..]) else {
+            return Err(cx.shape_err(format!("A and B must be 2-D, got {ad:?} and {:?}", bt.dims)));
+        };
+        let ((m, k), strides) = if trans_a {
+            ((*a1, *a0), (1, *a1))
+        } else {
+            ((*a0, *a1), (*a1, 1))
+        };
+        let (kb, n) = if trans_b { (*b1, *b0) } else { (*b0, *b1) };
+        if kb != k {
+            return Err(cx.shape_err(format!("A is {m}x{k}, B' needs {kb} rows")));
+        }
+        // Weights as rows [n, k], alpha folded in.
+        let mut w: Vec<f64> = (0..n)
+            .flat_map(|o| (0..k).map(move |i| (o, i)))
+            .map(|(o, i)| {
+                alpha
+                    * if trans_b {
+                        bt.data[o * k + i]
+                    } else {
+                        bt.data[i * n + o]
+                    }
+            })
+            .collect();
+        let (mut b, mut bias_index) = match c {
+            None => (vec![0.0], vec![0; m * n]),
+            Some(t) => {
+                if super::broadcast(&t.dims, &[m, n]).as_deref() != Some(&[m, n][..]) {
+                    return Err(
+                        cx.shape_err(format!("C {:?} does not broadcast to [{m}, {n}]", t.dims))
+                    );
+                }
+                (
+                    t.data.iter().map(|v| v * beta).collect(),
+                    broadcast_index(&t.dims, &[m, n]),
+                )
+            }
+        };
+        // The LeNet layout (one bias per column, rows read in order) keeps its exact
+        // bias vector so its circuits do not change.
+        if m == 1 && bias_index == (0..n).collect::<Vec<_>>() {
+            bias_index = (0..n).collect();
+        } else if b.len() == 1 && m == 1 {
+            b = vec![b[0]; n];
+            bias_index = (0..n).collect();
+        }
+        let relu = fuse_followers(cx, &mut w, &mut b, &mut bias_index, n, true)?;
+        let spec = GemmSpec {
+            rows: m,
+            strides,
+            bias_index,
+            kind: "gemm",
+        };
+        let g = Gemm::general(
+            &cx.node.name,
+            (k, n),
+            &w,
+            &b,
+            cx.kappa,
+            ab,
+            relu,
+            cx.cap(),
+            spec,
+        )?;
+        Ok(Built::one(vec![0], Box::new(g), vec![m, n]))
     }
 }
