@@ -11,10 +11,15 @@
 /// Per-input metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Metrics {
-    /// Mean absolute error.
+    /// D1, the DSperse paper's eq. 3.1 with p = 1: `Σ_j |Δ_j|`, a sum over the logits.
     pub d1: f64,
-    /// Mean squared error.
+    /// D2, eq. 3.1 with p = 2: `Σ_j Δ_j²`, a sum over the logits.
     pub d2: f64,
+    /// D1 divided by the number of logits (mean absolute error), for comparing models
+    /// of different output size.
+    pub d1_per_logit: f64,
+    /// D2 divided by the number of logits (mean squared error).
+    pub d2_per_logit: f64,
     /// L1 distance `Σ|Δ|`.
     pub l1: f64,
     /// L2 distance `(ΣΔ²)^{1/2}`.
@@ -70,8 +75,10 @@ pub fn compare(circuit: &[f64], reference: &[f64]) -> Metrics {
     let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| 0.5 * (a + b)).collect();
     let jsd = (0.5 * kl2(&p, &m) + 0.5 * kl2(&q, &m)).max(0.0);
     Metrics {
-        d1: l1 / n,
-        d2: sq / n,
+        d1: l1,
+        d2: sq,
+        d1_per_logit: l1 / n,
+        d2_per_logit: sq / n,
         l1,
         l2: sq.sqrt(),
         tvd,
@@ -119,8 +126,10 @@ mod tests {
     #[test]
     fn metrics_on_known_values() {
         let m = compare(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.5, 2.0, 4.0]);
-        assert!((m.d1 - 1.5 / 4.0).abs() < 1e-12);
-        assert!((m.d2 - 1.25 / 4.0).abs() < 1e-12);
+        // D1 and D2 are the paper's sums; the per-logit means sit beside them.
+        assert!((m.d1 - 1.5).abs() < 1e-12 && (m.d2 - 1.25).abs() < 1e-12);
+        assert!((m.d1_per_logit - 1.5 / 4.0).abs() < 1e-12);
+        assert!((m.d2_per_logit - 1.25 / 4.0).abs() < 1e-12);
         assert!((m.l1 - 1.5).abs() < 1e-12 && (m.l2 - 1.25f64.sqrt()).abs() < 1e-12);
         assert!(m.argmax_agrees);
         let same = compare(&[0.3, -1.0], &[0.3, -1.0]);

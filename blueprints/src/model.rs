@@ -55,6 +55,9 @@ pub struct Model {
     pub output: usize,
     /// BLAKE3 of the ONNX bytes.
     pub digest: [u8; 32],
+    /// External-data files the model reads, relative to its folder (they are part of
+    /// the model: [`Model::digest`] covers them, and a compiled folder keeps copies).
+    pub external_files: Vec<String>,
 }
 
 /// Per-value bounds to use instead of the worst case (see [`crate::calibrate`]).
@@ -124,6 +127,7 @@ impl Model {
         calibrated: Option<&Bounds>,
         fuse_relu: bool,
     ) -> Result<Model> {
+        let external = std::mem::take(&mut g.external);
         let kappa = quant.scale_bits;
         let mut vals: HashMap<String, Val> = g
             .initializers
@@ -417,7 +421,8 @@ impl Model {
             bounds,
             names,
             output,
-            digest: *blake3::hash(bytes).as_bytes(),
+            digest: model_digest(bytes, &external),
+            external_files: external.files,
         })
     }
 
@@ -451,5 +456,21 @@ impl Model {
     /// Element count of a value.
     pub fn len_of(&self, value: usize) -> usize {
         layers::numel(&self.dims[value])
+    }
+}
+
+/// The model's identity: BLAKE3 of the ONNX bytes when every weight is inline (so digests
+/// of such models are unchanged), else a keyed hash over the ONNX bytes and the digest of
+/// every external-data file, so no weight can change under the same model digest.
+fn model_digest(bytes: &[u8], external: &crate::onnx::External) -> [u8; 32] {
+    match external.digest {
+        None => *blake3::hash(bytes).as_bytes(),
+        Some(ext) => {
+            let mut h = blake3::Hasher::new_derive_key("lamina model with external data v1");
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+            h.update(&ext);
+            *h.finalize().as_bytes()
+        }
     }
 }

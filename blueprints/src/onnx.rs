@@ -92,6 +92,57 @@ pub struct Graph {
     pub initializers: HashMap<String, Tensor>,
     /// Fully fixed shapes the graph declares (outputs and `value_info`), with batch.
     pub declared: HashMap<String, Vec<usize>>,
+    /// External-data files the tensors read, relative to the model's folder (sorted,
+    /// distinct), with a digest over their names and whole contents: the model is the
+    /// `.onnx` bytes *and* these files, so its digest must cover both.
+    pub external: External,
+}
+
+/// The external-data files of a model.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct External {
+    /// Locations, relative to the model's folder, sorted and distinct.
+    pub files: Vec<String>,
+    /// BLAKE3 over each file's location, length and bytes, in `files` order; `None` when
+    /// the model has no external data.
+    pub digest: Option<[u8; 32]>,
+}
+
+/// The external-data location a tensor names, if any.
+fn location<'a>(t: &TensorProto<'a>) -> Option<&'a str> {
+    t.external_data()
+        .iter()
+        .find(|e| e.key == "location")
+        .map(|e| e.value)
+}
+
+/// Digests every external-data file the model's tensors name. Each was already read,
+/// checked and confined to the model's folder by [`external_bytes`]; here the whole file
+/// is hashed so that no byte of it can change under the same model digest.
+fn external_files<'a>(
+    tensors: impl Iterator<Item = &'a TensorProto<'a>>,
+    base: Option<&Path>,
+) -> Result<External> {
+    let mut files: Vec<String> = tensors.filter_map(location).map(str::to_string).collect();
+    files.sort();
+    files.dedup();
+    let (Some(base), false) = (base, files.is_empty()) else {
+        return Ok(External::default());
+    };
+    let mut h = blake3::Hasher::new_derive_key("lamina onnx external data v1");
+    for f in &files {
+        let path = base.join(f);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| malformed(format!("external data {}: {e}", path.display())))?;
+        h.update(&(f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    Ok(External {
+        files,
+        digest: Some(*h.finalize().as_bytes()),
+    })
 }
 
 fn malformed(m: impl Into<String>) -> BlueprintError {
@@ -508,6 +559,14 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
         }
         outputs.push(r);
     }
+    let external = external_files(
+        g.initializer.iter().chain(
+            g.node
+                .iter()
+                .flat_map(|n| n.attribute.iter().filter_map(|a| a.t.as_ref())),
+        ),
+        base,
+    )?;
     Ok(Graph {
         input: input.name.to_string(),
         input_dims,
@@ -516,5 +575,6 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
         nodes,
         initializers,
         declared,
+        external,
     })
 }

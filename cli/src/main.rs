@@ -47,6 +47,14 @@ struct QuantArgs {
     /// whole | layers | comma-separated layer indices where slices start.
     #[arg(long, default_value = "whole")]
     slices: String,
+    /// Size range checks from the largest magnitudes seen on these inputs
+    /// (`{"input_data": [...]}`) times --margin, instead of the worst case over the
+    /// weights; still proven: an input that leaves them is refused at witness time.
+    #[arg(long, value_name = "INPUTS.json")]
+    calibrate: Option<PathBuf>,
+    /// Factor applied to the calibrated magnitudes (≥ 1).
+    #[arg(long, default_value_t = 2.0, requires = "calibrate")]
+    margin: f64,
 }
 
 #[derive(Subcommand)]
@@ -150,6 +158,12 @@ enum Command {
         /// whole | layers | comma-separated layer indices where slices start.
         #[arg(long, default_value = "whole")]
         slices: String,
+        /// Calibrate range checks on these inputs (as `compile --calibrate`).
+        #[arg(long, value_name = "INPUTS.json")]
+        calibrate: Option<PathBuf>,
+        /// Factor applied to the calibrated magnitudes (≥ 1).
+        #[arg(long, default_value_t = 2.0, requires = "calibrate")]
+        margin: f64,
         /// Draw D1 and TVD per input (or per scale) as SVG.
         #[arg(long)]
         plot: Option<PathBuf>,
@@ -238,6 +252,8 @@ fn main() -> std::process::ExitCode {
             scale_bits,
             input_range,
             slices,
+            calibrate,
+            margin,
             plot,
             json,
         } => fidelity_cmd(
@@ -248,6 +264,8 @@ fn main() -> std::process::ExitCode {
                 scale_bits: 0,
                 input_range,
                 slices,
+                calibrate,
+                margin,
             },
             plot.as_deref(),
             json,
@@ -296,11 +314,11 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
             .parse::<f64>()
             .with_context(|| format!("--input-range '{}': '{s}' is not a number", q.input_range))
     };
-    Ok(Settings::new(
-        q.scale_bits,
-        (parse(lo)?, parse(hi)?),
-        &q.slices,
-    )?)
+    let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?;
+    Ok(match &q.calibrate {
+        None => s,
+        Some(p) => s.calibrated(io::read_inputs(p)?, &p.display().to_string(), q.margin)?,
+    })
 }
 
 fn compile(model_path: &Path, q: &QuantArgs, out: &Path, json_out: bool) -> Result<bool> {
@@ -524,11 +542,8 @@ fn fidelity_cmd(
         }
     }
     if json_out {
-        if docs.len() == 1 {
-            println!("{}", docs[0]);
-        } else {
-            println!("{}", json!({"scales": docs}));
-        }
+        // One shape for one or several scales.
+        println!("{}", json!({"scales": docs}));
     }
     Ok(true)
 }

@@ -181,7 +181,7 @@ pub fn fidelity(docs: &[Value], out: &Path) -> Result<()> {
             (x0 - 1.0, x0 + 1.0)
         };
         let name = if metric == "d1" {
-            "D1 (mean absolute error, log scale)"
+            "D1 (Σ |Δ| over the logits, log scale)"
         } else {
             "TVD (softmax, log scale)"
         };

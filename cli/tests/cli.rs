@@ -230,13 +230,16 @@ fn fidelity_json_lists_per_input_outputs_and_reference() {
     let few = serde_json::json!({"input_data": all["input_data"].as_array().unwrap()[..4]});
     let path = d.join("few.json");
     std::fs::write(&path, few.to_string()).unwrap();
-    let j = json(&lamina(&[
+    let all = json(&lamina(&[
         "fidelity",
         s(&lenet()),
         "--inputs",
         s(&path),
         "--json",
     ]));
+    // One shape for one or several scales.
+    assert_eq!(all["scales"].as_array().unwrap().len(), 1);
+    let j = &all["scales"][0];
     assert_eq!(j["inputs"], 4);
     assert_eq!(j["argmax_agreement"], 1.0);
     for k in ["d1", "d2", "tvd", "jsd"] {
@@ -244,7 +247,10 @@ fn fidelity_json_lists_per_input_outputs_and_reference() {
             assert!(j[k][f].as_f64().unwrap() >= 0.0, "{k}.{f}");
         }
     }
-    assert!(j["d1"]["mean"].as_f64().unwrap() < 5e-4);
+    // D1 is the paper's sum over the 10 logits; the per-logit mean sits beside it.
+    assert!(j["d1"]["mean"].as_f64().unwrap() < 5e-3);
+    let per_logit = j["d1_per_logit"]["mean"].as_f64().unwrap();
+    assert!((per_logit * 10.0 - j["d1"]["mean"].as_f64().unwrap()).abs() < 1e-12);
     let p0 = &j["per_input"][0];
     assert_eq!(p0["outputs"].as_array().unwrap().len(), 10);
     assert_eq!(p0["reference"].as_array().unwrap().len(), 10);

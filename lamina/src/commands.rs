@@ -7,7 +7,7 @@ use crate::error::{Context, Result, refuse};
 use crate::measure::Hooks;
 use crate::report::{dequantize, slice_json};
 use crate::{io, model_folder};
-use blueprints::{Model, QuantConfig, SlicePlan, fidelity, slice};
+use blueprints::{Calibration, Model, QuantConfig, SlicePlan, fidelity, slice};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -20,6 +20,20 @@ pub struct Settings {
     /// The plan as written (`whole`, `layers`, or comma-separated cut indices).
     pub slices: String,
     plan: SlicePlan,
+    /// Calibration inputs and margin (`--calibrate`, `--margin`): range checks sized from
+    /// the magnitudes seen on them instead of the worst case over the weights.
+    pub calibrate: Option<CalibrationSpec>,
+}
+
+/// What calibrated bounds are computed from.
+#[derive(Clone, Debug)]
+pub struct CalibrationSpec {
+    /// Representative inputs (flattened, float).
+    pub inputs: Vec<Vec<f64>>,
+    /// Where they came from (named in the report).
+    pub source: String,
+    /// The factor the largest magnitudes seen are multiplied by (≥ 1; 2 by default).
+    pub margin: f64,
 }
 
 impl Settings {
@@ -32,6 +46,7 @@ impl Settings {
             quant,
             slices: slices.to_string(),
             plan,
+            calibrate: None,
         })
     }
 
@@ -39,12 +54,94 @@ impl Settings {
     pub fn plan(&self) -> &SlicePlan {
         &self.plan
     }
+
+    /// The same settings with calibrated bounds from `inputs` times `margin` (≥ 1).
+    pub fn calibrated(
+        mut self,
+        inputs: Vec<Vec<f64>>,
+        source: &str,
+        margin: f64,
+    ) -> Result<Settings> {
+        if !(margin.is_finite() && margin >= 1.0) {
+            refuse!("--margin {margin}: must be a finite number ≥ 1");
+        }
+        if inputs.is_empty() {
+            refuse!("{source}: no calibration inputs");
+        }
+        self.calibrate = Some(CalibrationSpec {
+            inputs,
+            source: source.to_string(),
+            margin,
+        });
+        Ok(self)
+    }
+
+    /// Imports the model at `path` at these settings: calibrated when asked (the
+    /// calibration is returned for the compiled folder and the report).
+    pub fn load(&self, path: &Path) -> Result<(Model, Option<Calibration>)> {
+        let calibration = match &self.calibrate {
+            None => None,
+            Some(spec) => {
+                let bytes = io::read_capped(path, io::cap::ONNX)?;
+                for (i, x) in spec.inputs.iter().enumerate() {
+                    if let Some(j) = x.iter().position(|v| !v.is_finite()) {
+                        refuse!(
+                            "{}: input {i}: element {j} is {} (calibration inputs must be finite)",
+                            spec.source,
+                            x[j]
+                        );
+                    }
+                }
+                Some(
+                    blueprints::calibrate(
+                        &bytes,
+                        Some(model_dir(path)),
+                        self.quant,
+                        &spec.inputs,
+                        spec.margin,
+                    )
+                    .context_with(|| {
+                        format!("calibrating {} on {}", path.display(), spec.source)
+                    })?,
+                )
+            }
+        };
+        let model = load_model(path, self.quant, calibration.as_ref())?;
+        Ok((model, calibration))
+    }
 }
 
-/// Imports an ONNX file (regular, capped) at `cfg`.
-pub fn load_model(path: &Path, cfg: QuantConfig) -> Result<Model> {
+/// The folder a model file sits in (where its external data lives).
+pub(crate) fn model_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// A calibration as `model.json` and reports record it.
+pub fn calibration_json(c: Option<&Calibration>) -> Value {
+    match c {
+        None => Value::Null,
+        Some(c) => {
+            let bounds: std::collections::BTreeMap<_, _> = c.bounds.iter().collect();
+            json!({"margin": c.margin, "observed": c.observed, "bounds": bounds})
+        }
+    }
+}
+
+/// Imports an ONNX file (regular, capped; external data from its folder) at `cfg`, with
+/// calibrated bounds when given.
+pub fn load_model(
+    path: &Path,
+    cfg: QuantConfig,
+    calibration: Option<&Calibration>,
+) -> Result<Model> {
     let bytes = io::read_capped(path, io::cap::ONNX)?;
-    Model::from_onnx(&bytes, cfg).context_with(|| format!("importing {}", path.display()))
+    let base = model_dir(path);
+    let what = || format!("importing {}", path.display());
+    let graph = blueprints::onnx::import_with(&bytes, Some(base)).context_with(what)?;
+    Model::from_graph(graph, &bytes, cfg, calibration.map(|c| &c.bounds)).context_with(what)
 }
 
 /// Refuses an input whose length is not the model's; `source` names where it came from.
@@ -79,9 +176,16 @@ pub fn compile(
     out: &Path,
     hooks: Hooks<'_>,
 ) -> Result<Value> {
-    let model = load_model(model_path, settings.quant)?;
+    let (model, calibration) = settings.load(model_path)?;
     let slices = compile_all(&model, &settings.plan, hooks)?;
-    let doc = model_folder::write(model_path, &model, &settings.slices, &slices, out)?;
+    let doc = model_folder::write(
+        model_path,
+        &model,
+        calibration.as_ref(),
+        &settings.slices,
+        &slices,
+        out,
+    )?;
     for cs in &slices {
         let s = &cs.stats;
         hooks.observer.info(&format!(
@@ -229,7 +333,7 @@ pub fn run(
     hooks: Hooks<'_>,
 ) -> Result<Value> {
     let cfg = settings.quant;
-    let model = load_model(model_path, cfg)?;
+    let (model, calibration) = settings.load(model_path)?;
     check_len(&model, x, source)?;
     let slices = compile_all(&model, &settings.plan, hooks)?;
     let (rows, act, mut all_ok) = prove_plan(&model, &slices, x, hooks)?;
@@ -251,6 +355,7 @@ pub fn run(
         "input_range": [cfg.input_range.0, cfg.input_range.1],
         "slices_plan": settings.slices,
         "model": model_path.display().to_string(),
+        "calibration": calibration_json(calibration.as_ref()),
         "commitment": "transparent (proofs carry the committed values: verifiable, not zero-knowledge)",
         "slices": rows,
         "whole": whole,
@@ -267,7 +372,7 @@ pub fn fidelity(
     hooks: Hooks<'_>,
 ) -> Result<Value> {
     let cfg = settings.quant;
-    let model = load_model(model_path, cfg)?;
+    let (model, calibration) = settings.load(model_path)?;
     // The solver needs each slice's program and weights, not its compiled circuit.
     let slices = slice::plan(&model, &settings.plan)?
         .into_iter()
@@ -296,7 +401,7 @@ pub fn fidelity(
         }
         let outputs = dequantize(&act, bits);
         let m = fidelity::compare(&outputs, &reference);
-        per.push(json!({"index": i, "outputs": outputs, "reference": reference, "d1": m.d1, "d2": m.d2, "l1": m.l1, "l2": m.l2, "tvd": m.tvd, "jsd": m.jsd, "argmax_agrees": m.argmax_agrees}));
+        per.push(json!({"index": i, "outputs": outputs, "reference": reference, "d1": m.d1, "d2": m.d2, "d1_per_logit": m.d1_per_logit, "d2_per_logit": m.d2_per_logit, "l1": m.l1, "l2": m.l2, "tvd": m.tvd, "jsd": m.jsd, "argmax_agrees": m.argmax_agrees}));
         ms.push(m);
     }
     hooks.observer.end();
@@ -309,9 +414,10 @@ pub fn fidelity(
         "scale_bits": bits,
         "slices_plan": settings.slices,
         "inputs": inputs.len(),
-        "d1": sum(|m| m.d1), "d2": sum(|m| m.d2), "l1": sum(|m| m.l1), "l2": sum(|m| m.l2), "tvd": sum(|m| m.tvd), "jsd": sum(|m| m.jsd),
+        "calibration": calibration_json(calibration.as_ref()),
+        "d1": sum(|m| m.d1), "d2": sum(|m| m.d2), "d1_per_logit": sum(|m| m.d1_per_logit), "d2_per_logit": sum(|m| m.d2_per_logit), "l1": sum(|m| m.l1), "l2": sum(|m| m.l2), "tvd": sum(|m| m.tvd), "jsd": sum(|m| m.jsd),
         "argmax_agreement": agree as f64 / ms.len().max(1) as f64,
-        "metrics": "d1 = mean |circuit − float|, d2 = mean (circuit − float)², l1/l2 = plain distances, tvd/jsd (base 2) over softmaxes",
+        "metrics": "d1 = Σ|circuit − float| and d2 = Σ(circuit − float)² over the logits (DSperse eq. 3.1), d1_per_logit/d2_per_logit = the same divided by the number of logits, l1/l2 = L1/L2 distances, tvd/jsd (base 2) over softmaxes",
         "note": "circuit outputs are the witness solver's (the exact integer semantics the circuit proves, every constraint checked)",
         "per_input": per,
     });
@@ -321,11 +427,11 @@ pub fn fidelity(
         inputs.len(),
         slices.len()
     ));
-    for k in ["d1", "d2", "l1", "l2", "tvd", "jsd"] {
+    for k in ["d1", "d2", "d1_per_logit", "d2_per_logit", "tvd", "jsd"] {
         let s = &doc[k];
         let g = |f: &str| s[f].as_f64().unwrap_or(0.0);
         hooks.observer.info(&format!(
-            "  {k:<4} mean {:.3e}  std {:.3e}  min {:.3e}  max {:.3e}",
+            "  {k:<12} mean {:.3e}  std {:.3e}  min {:.3e}  max {:.3e}",
             g("mean"),
             g("std"),
             g("min"),

@@ -55,8 +55,8 @@ pub fn context(model: &Model, slice: &Slice, count: usize) -> Vec<u8> {
         slice.index,
         slice.layers.start,
         slice.layers.end,
-        model.len_of(slice.input),
-        model.len_of(slice.output),
+        slice.input_len(model),
+        slice.output_len(model),
     )
     .into_bytes()
 }

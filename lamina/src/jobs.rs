@@ -122,7 +122,7 @@ pub fn prove_slice(
     }
     let input = io::ints(io::field(row, "input", &what)?, &format!("{what}.input"))?;
     let output = io::ints(io::field(row, "output", &what)?, &format!("{what}.output"))?;
-    let want = model.len_of(cs.slice.input);
+    let want = cs.slice.input_len(model);
     if input.len() != want {
         refuse!(
             "{what}: {} input values, slice {index} reads {want}",

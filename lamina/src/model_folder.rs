@@ -9,7 +9,7 @@ use crate::error::{Context, Result, refuse};
 use crate::io;
 use crate::measure::Figures;
 use crate::report;
-use blueprints::{Model, QuantConfig, SlicePlan, slice, weights};
+use blueprints::{Calibration, Model, QuantConfig, SlicePlan, slice, weights};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -20,6 +20,7 @@ pub const FORMAT: &str = "lamina-model/1";
 pub fn write(
     model_path: &Path,
     model: &Model,
+    calibration: Option<&Calibration>,
     plan_text: &str,
     slices: &[CompiledSlice],
     out: &Path,
@@ -28,6 +29,20 @@ pub fn write(
     io::io(std::fs::copy(model_path, out.join("model.onnx")), || {
         format!("copying the model into {}", out.display())
     })?;
+    // External data is part of the model (its digest covers it): copied beside the copy,
+    // under the same relative names the model uses.
+    let base = crate::commands::model_dir(model_path);
+    for f in &model.external_files {
+        let to = out.join(f);
+        if let Some(parent) = to.parent() {
+            io::io(std::fs::create_dir_all(parent), || {
+                format!("creating {}", parent.display())
+            })?;
+        }
+        io::io(std::fs::copy(base.join(f), &to), || {
+            format!("copying external data {f} into {}", out.display())
+        })?;
+    }
     let mut tensors = Vec::new();
     let mut meta = Vec::new();
     for cs in slices {
@@ -53,6 +68,7 @@ pub fn write(
         "scale_bits": cfg.scale_bits,
         "input_range": [cfg.input_range.0, cfg.input_range.1],
         "slices_plan": plan_text,
+        "calibration": crate::commands::calibration_json(calibration),
         "input_shape": report::shape(model, 0),
         "slices": meta,
     });
@@ -105,8 +121,22 @@ pub struct Loaded {
     pub slices: Vec<CompiledSlice>,
 }
 
+/// A compiled folder's settings, from `model.json`.
+pub struct Meta {
+    /// `model.json` itself.
+    pub json: Value,
+    /// Scale and declared input range.
+    pub quant: QuantConfig,
+    /// The slice plan.
+    pub plan: SlicePlan,
+    /// The model digest it names.
+    pub digest: [u8; 32],
+    /// Calibrated bounds, when compiled with `--calibrate`.
+    pub calibration: Option<Calibration>,
+}
+
 /// A compiled folder's settings from model.json, every field parsed strictly.
-pub fn read_meta(dir: &Path) -> Result<(Value, QuantConfig, SlicePlan, [u8; 32])> {
+pub fn read_meta(dir: &Path) -> Result<Meta> {
     let meta = io::read_json(&dir.join("model.json"))?;
     const W: &str = "model.json";
     if meta.get("format").and_then(Value::as_str) != Some(FORMAT) {
@@ -127,7 +157,46 @@ pub fn read_meta(dir: &Path) -> Result<(Value, QuantConfig, SlicePlan, [u8; 32])
     let cfg = QuantConfig::new(io::uint_field::<u32>(&meta, "scale_bits", W)?, range)?;
     let plan: SlicePlan = io::str_field(&meta, "slices_plan", W)?.parse()?;
     let digest = io::digest_field(&meta, "model_digest", W)?;
-    Ok((meta, cfg, plan, digest))
+    let calibration = read_calibration(io::field(&meta, "calibration", W)?)?;
+    Ok(Meta {
+        json: meta,
+        quant: cfg,
+        plan,
+        digest,
+        calibration,
+    })
+}
+
+/// `model.json`'s `calibration`: `null`, or the margin, observed maxima and integer
+/// bounds per value name, parsed strictly.
+fn read_calibration(v: &Value) -> Result<Option<Calibration>> {
+    const W: &str = "model.json: calibration";
+    if v.is_null() {
+        return Ok(None);
+    }
+    let margin = io::f64_of(io::field(v, "margin", W)?, "model.json: calibration.margin")?;
+    let obj = |k: &str| {
+        io::field(v, k, W)?
+            .as_object()
+            .context_with(|| format!("{W}.{k} must be an object"))
+    };
+    let mut observed = std::collections::BTreeMap::new();
+    for (k, x) in obj("observed")? {
+        observed.insert(k.clone(), io::f64_of(x, &format!("{W}.observed.{k}"))?);
+    }
+    let mut bounds = blueprints::model::Bounds::new();
+    for (k, x) in obj("bounds")? {
+        let b = x
+            .as_i64()
+            .filter(|b| *b > 0)
+            .context_with(|| format!("{W}.bounds.{k} must be a positive integer, got {x}"))?;
+        bounds.insert(k.clone(), b);
+    }
+    Ok(Some(Calibration {
+        margin,
+        observed,
+        bounds,
+    }))
 }
 
 /// Loads a compiled folder's model and the circuits of the slices `wanted` selects. Every
@@ -135,15 +204,19 @@ pub fn read_meta(dir: &Path) -> Result<(Value, QuantConfig, SlicePlan, [u8; 32])
 /// circuit must match its entry (input and output lengths, digest) and carry a weights
 /// commitment exactly when it has a weights region.
 pub fn load_circuits(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Circuits> {
-    let (meta, cfg, plan, digest) = read_meta(dir)?;
+    let Meta {
+        json: meta,
+        quant: cfg,
+        plan,
+        digest,
+        calibration,
+    } = read_meta(dir)?;
     let onnx = io::inside(
         dir,
         io::field(&meta, "model", "model.json")?,
         "model.json: model",
     )?;
-    let bytes = io::read_capped(&onnx, io::cap::ONNX)?;
-    let model =
-        Model::from_onnx(&bytes, cfg).context_with(|| format!("importing {}", onnx.display()))?;
+    let model = crate::commands::load_model(&onnx, cfg, calibration.as_ref())?;
     if model.digest != digest {
         refuse!(
             "{}: does not match the model_digest in model.json",
@@ -193,7 +266,7 @@ pub fn load_circuits(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Circu
         let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
             .context_with(|| format!("{}: not a valid circuit", path.display()))?;
         let c = prepared.circuit();
-        let (ni, no) = (model.len_of(s.input), model.len_of(s.output));
+        let (ni, no) = (s.input_len(&model), s.output_len(&model));
         if (c.num_public as usize, c.public_outputs.len()) != (ni, no) {
             refuse!(
                 "slice {i}: {} reads {} inputs and writes {} outputs; the plan's slice {i} (layers {}..{}) reads {ni} and writes {no}",

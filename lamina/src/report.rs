@@ -19,6 +19,10 @@ pub fn slice_json(model: &Model, cs: &CompiledSlice) -> Value {
         "model_layers": model.layers[cs.slice.layers.clone()].iter().map(|l| format!("{}:{}", l.bp.kind(), l.name)).collect::<Vec<_>>(),
         "input_shape": shape(model, cs.slice.input),
         "output_shape": shape(model, cs.slice.output),
+        // A slice may read and write several boundary tensors (a residual block cut in
+        // the middle): its public input and output are their concatenations, in order.
+        "input_shapes": cs.slice.inputs.iter().map(|&v| shape(model, v)).collect::<Vec<_>>(),
+        "output_shapes": cs.slice.outputs.iter().map(|&v| shape(model, v)).collect::<Vec<_>>(),
         "layers": s.layers,
         "gates": {"mul": s.mul_gates, "add": s.add_gates, "const": s.const_gates},
         "widest_layer": s.widest_layer,

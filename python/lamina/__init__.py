@@ -93,15 +93,16 @@ def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
 
 
 def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"):
-    """Circuit outputs against the float model (D1, D2, L1, L2, TVD, JSD, argmax
-    agreement). ``scale_bits`` may be a list: then ``{"scales": [...]}`` as the CLI."""
+    """Circuit outputs against the float model (D1, D2 as the DSperse paper's sums over
+    the logits, their per-logit means, L1, L2, TVD, JSD, argmax agreement). ``scale_bits``
+    may be one scale or a list; the result is always ``{"scales": [...]}``, as the CLI's."""
     rows = _rows(inputs)
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     scales = list(scale_bits) if isinstance(scale_bits, (list, tuple)) else [scale_bits]
     docs = [json.loads(_lamina.fidelity(_path(model), rows, int(k), _range(input_range),
                                         str(slices))) for k in scales]
-    return docs[0] if len(docs) == 1 else {"scales": docs}
+    return {"scales": docs}
 
 
 class Verifier:

@@ -67,7 +67,7 @@ def test_run_report_has_the_cli_fields():
 
 def test_fidelity_one_and_many_scales():
     xs = np.asarray(json.loads(INPUTS.read_text())["input_data"][:3])
-    f = lamina.fidelity(LENET, xs)
+    f = lamina.fidelity(LENET, xs)["scales"][0]
     assert f["inputs"] == 3 and len(f["per_input"]) == 3
     assert 0.0 <= f["argmax_agreement"] <= 1.0
     many = lamina.fidelity(LENET, INPUTS, scale_bits=[12, 18])
