@@ -453,8 +453,9 @@ fn run(
                 st("verify")
             );
         }
-        eprintln!("outputs: {}", serde_json::to_string(&doc["outputs"])?);
         eprintln!("verified: {}", if all_ok { "yes" } else { "NO" });
+        // Like `verify`: the (verified) outputs are the command's result, on stdout.
+        println!("{}", serde_json::to_string(&doc["outputs"])?);
     }
     Ok(all_ok)
 }

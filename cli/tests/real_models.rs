@@ -178,3 +178,28 @@ fn calibrated_bounds_prove_where_the_worst_case_overflows_and_are_enforced() {
     ]);
     assert!(!good && err.contains("--margin"), "{err}");
 }
+
+#[test]
+fn non_finite_inputs_are_named_and_run_prints_its_outputs_on_stdout() {
+    let d = tmp("nonfinite");
+    let lenet = root().join("testdata/lenet/lenet.onnx");
+    for (text, word) in [
+        ("{\"input_data\": [[0.5, NaN]]}", "NaN"),
+        ("{\"input_data\": [[0.5, -Infinity]]}", "infinity"),
+        ("{\"input_data\": [[0.5, 1e999]]}", "too large"),
+    ] {
+        let p = d.join("x.json");
+        std::fs::write(&p, text).unwrap();
+        let (good, _, err) = lamina(&["run", s(&lenet), "--input", s(&p)]);
+        assert!(
+            !good && err.contains(word) && err.contains("x.json"),
+            "{text}: {err}"
+        );
+    }
+    // Human mode: figures on stderr, the verified outputs on stdout (as `verify` does).
+    let x = root().join("testdata/lenet/input.json");
+    let (good, out, _) = lamina(&["run", s(&lenet), "--input", s(&x)]);
+    assert!(good);
+    let outputs: Vec<f64> = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(outputs.len(), 10);
+}

@@ -99,10 +99,40 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String> {
 
 /// Parses JSON text read from `path`.
 fn parse_json(text: &str, path: &Path) -> Result<Value> {
-    serde_json::from_str(text).map_err(|source| Error::Json {
-        what: format!("{}: not valid JSON", path.display()),
-        source,
+    serde_json::from_str(text).map_err(|source| {
+        // Python's json.dumps writes non-finite floats as these bare words; name them.
+        let what = match non_finite_at(text, &source) {
+            Some(word) => format!(
+                "{}: holds {word} at line {} column {}: inputs must be finite numbers",
+                path.display(),
+                source.line(),
+                source.column()
+            ),
+            None => format!("{}: not valid JSON", path.display()),
+        };
+        Error::Json { what, source }
     })
+}
+
+/// The non-finite float spelled at a JSON error's position (`NaN`, `Infinity`,
+/// `-Infinity`, or a number too large for f64), if that is what stopped the parser.
+fn non_finite_at(text: &str, e: &serde_json::Error) -> Option<&'static str> {
+    let line = text.lines().nth(e.line().checked_sub(1)?)?;
+    let col = e.column().saturating_sub(1);
+    let start = line[..col.min(line.len())]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .map_or(0, |i| i + 1);
+    let word = line[start..]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .next()?;
+    match word.trim_start_matches(['-', '+']) {
+        "NaN" | "nan" => Some("NaN"),
+        "Infinity" | "inf" | "Inf" => Some("an infinity"),
+        w if w.parse::<f64>().is_ok_and(f64::is_infinite) => {
+            Some("a number too large for a float (an infinity)")
+        }
+        _ => None,
+    }
 }
 
 /// Reads `{"input_data": [[...], ...]}` (or a single flat list); other keys are ignored.
