@@ -286,15 +286,19 @@ impl Model {
                             });
                         }
                         if folding {
-                            let data: Vec<&[f64]> = read_names
+                            let consts: Vec<&Tensor> = read_names
                                 .iter()
-                                .map(|r| match vals.get(*r) {
-                                    Some(Val::Const(t)) => t.data.as_slice(),
-                                    _ => &[],
+                                .filter_map(|r| match vals.get(*r) {
+                                    Some(Val::Const(t)) => Some(t),
+                                    _ => None,
                                 })
                                 .collect();
+                            let data: Vec<&[f64]> =
+                                consts.iter().map(|t| t.data.as_slice()).collect();
                             let data = bp.float(&data);
-                            vals.insert(name.clone(), Val::Const(Tensor { dims: d, data }));
+                            // Data movement and arithmetic keep an integer type.
+                            let int = consts.iter().all(|t| t.int);
+                            vals.insert(name.clone(), Val::Const(Tensor { dims: d, data, int }));
                             continue;
                         }
                         let ins: Vec<usize> = read_names

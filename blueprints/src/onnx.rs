@@ -19,6 +19,8 @@ pub struct Tensor {
     pub dims: Vec<usize>,
     /// Values, row-major.
     pub data: Vec<f64>,
+    /// Whether the ONNX type is an integer (or bool) type: integer division truncates.
+    pub int: bool,
 }
 
 impl Tensor {
@@ -298,7 +300,11 @@ pub(crate) fn tensor(t: &TensorProto<'_>, base: Option<&Path>) -> Result<Tensor>
             data.len()
         )));
     }
-    Ok(Tensor { dims, data })
+    let int = !matches!(
+        dt,
+        DataType::Float | DataType::Double | DataType::Float16 | DataType::Bfloat16
+    );
+    Ok(Tensor { dims, data, int })
 }
 
 /// Parses ONNX bytes (inline weights only).

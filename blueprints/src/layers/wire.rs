@@ -195,7 +195,13 @@ impl Op for ConcatOp {
             }
         }
         let first = parts.first().ok_or_else(|| cx.shape_err("no inputs"))?.0;
-        let a = axis(cx, cx.int("axis", 0), first.len())?;
+        // Required since opset 4 (opset 1 defaulted to 1): never guessed.
+        let a = cx
+            .node
+            .attr("axis")
+            .ok_or_else(|| cx.bad("axis is required"))?
+            .i;
+        let a = axis(cx, a, first.len())?;
         let mut out = first.to_vec();
         out[a] = 0;
         for (d, _, _) in &parts {
