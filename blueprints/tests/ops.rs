@@ -146,6 +146,7 @@ cases! {
     matmul_batched_const => ["matmul"];
     matmul_const_left => ["matmul"];
     split_outputs => ["split", "split", "outputs"];
+    slice_backwards_clamped => ["slice"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.

@@ -191,4 +191,7 @@ save("matmul_batched_const", [N("MatMul", ["x", "B"], ["y"])], [init("B", w(2, 4
 save("matmul_const_left", [N("MatMul", ["A", "x"], ["y"])], [init("A", w(3, 4))], [1, 4, 2])
 save("split_outputs", [N("Split", ["x", "S"], ["a", "b"], axis=1)], [init("S", np.array([1, 2], np.int64))],
      [1, 3, 2], outs=("b", "a"))
+save("slice_backwards_clamped", [N("Slice", ["x", "st", "en", "ax", "sp"], ["y"])],
+     [init("st", np.array([-100, 100], np.int64)), init("en", np.array([-1000, -1000], np.int64)),
+      init("ax", np.array([1, 2], np.int64)), init("sp", np.array([-1, -2], np.int64))], [1, 3, 5])
 print("ok")

@@ -259,6 +259,9 @@ pub(crate) fn auto_pads(
                 .map(|i| (explicit[i] as usize, explicit[i + r] as usize))
                 .collect())
         }
+        _ if explicit.iter().any(|&p| p != 0) => Err(cx.bad(format!(
+            "auto_pad {mode} with explicit pads {explicit:?}: give one or the other"
+        ))),
         "VALID" => Ok(vec![(0, 0); r]),
         "SAME_UPPER" | "SAME_LOWER" => {
             if ceil {

@@ -260,7 +260,8 @@ fn slice_axis(start: i64, end: i64, step: i64, dim: usize) -> Vec<usize> {
             i += step;
         }
     } else {
-        let (s, e) = (s.clamp(-1, d - 1), e.clamp(-1, d - 1));
+        // ONNX: start in [0, dim − 1], end in [−1, dim − 1] when stepping backwards.
+        let (s, e) = (s.clamp(0, d - 1), e.clamp(-1, d - 1));
         let mut i = s;
         while i > e {
             v.push(i as usize);
