@@ -378,6 +378,13 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
             }
         });
     }
+    if crate::layers::numel(&input_dims) > crate::layers::MAX_ELEMENTS {
+        return Err(unsupported(format!(
+            "input '{}' of shape {input_dims:?} exceeds {} elements",
+            input.name,
+            crate::layers::MAX_ELEMENTS
+        )));
+    }
     let Some(output) = g.output.first() else {
         return Err(malformed("the graph has no output"));
     };

@@ -251,7 +251,7 @@ pub(crate) fn pool_geometry(cx: &Cx<'_>, xd: &[usize]) -> Result<(PoolGeometry, 
     let kernel = cx
         .ints("kernel_shape")
         .ok_or_else(|| cx.bad("kernel_shape is required"))?;
-    if kernel.len() != r || kernel.iter().any(|&k| k < 1) {
+    if kernel.len() != r || kernel.iter().any(|&k| !(1..=super::MAX_DIM).contains(&k)) {
         return Err(cx.bad(format!(
             "kernel_shape must be {r} positive values, got {kernel:?}"
         )));
@@ -291,6 +291,8 @@ pub(crate) fn pool_geometry(cx: &Cx<'_>, xd: &[usize]) -> Result<(PoolGeometry, 
         }
     };
     let (oh, ow) = geom.out_hw()?;
+    // The windows are materialised: bound outputs × window size too.
+    cx.check_size(&[c, oh, ow, geom.kernel.0, geom.kernel.1])?;
     let out = if r == 1 {
         vec![xd[0], xd[1], ow]
     } else {

@@ -225,6 +225,16 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Refuses an output shape larger than [`MAX_ELEMENTS`].
+    pub fn check_size(&self, dims: &[usize]) -> Result<()> {
+        if numel(dims) > MAX_ELEMENTS {
+            return Err(self.bad(format!(
+                "output shape {dims:?} exceeds {MAX_ELEMENTS} elements"
+            )));
+        }
+        Ok(())
+    }
+
     /// Operand `i` (absent when the node has fewer inputs).
     pub fn operand(&self, i: usize) -> Operand<'a> {
         self.operands.get(i).copied().unwrap_or(Operand::Absent)
@@ -337,10 +347,11 @@ pub fn strides(dims: &[usize]) -> Vec<usize> {
     s
 }
 
-/// Numpy (multidirectional) broadcast of two shapes.
+/// Numpy (multidirectional) broadcast of two shapes (`None` when they do not broadcast
+/// or the result exceeds [`MAX_ELEMENTS`]).
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let r = a.len().max(b.len());
-    (0..r)
+    let out: Option<Vec<usize>> = (0..r)
         .map(|i| {
             let da = if i + a.len() >= r {
                 a[i + a.len() - r]
@@ -358,7 +369,8 @@ pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
                 _ => None,
             }
         })
-        .collect()
+        .collect();
+    out.filter(|o| numel(o) <= MAX_ELEMENTS)
 }
 
 /// For each element of `out` (row-major), the index of the element of `src` that numpy
@@ -382,7 +394,15 @@ pub fn broadcast_index(src: &[usize], out: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// Element count.
+/// Element count (saturating: a shape too large to count never equals a real one).
 pub fn numel(s: &[usize]) -> usize {
-    s.iter().product()
+    s.iter().fold(1usize, |a, &d| a.saturating_mul(d))
 }
+
+/// The largest kernel, stride, dilation or pad lamina accepts (keeps shape arithmetic
+/// far from overflow).
+pub const MAX_DIM: i64 = 1 << 24;
+
+/// The largest tensor lamina builds (elements): shapes beyond it are refused before
+/// anything is allocated for them.
+pub const MAX_ELEMENTS: usize = 1 << 26;

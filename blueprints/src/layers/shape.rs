@@ -106,6 +106,7 @@ impl Op for ConstantOfShapeOp {
             return Err(cx.shape_err(format!("shape {shape:?}")));
         }
         let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+        cx.check_size(&dims)?;
         let t = cx.node.attr("value").and_then(|a| a.t.as_ref());
         let v = t.and_then(|t| t.data.first().copied()).unwrap_or(0.0);
         Ok(Built::Consts(vec![Tensor {

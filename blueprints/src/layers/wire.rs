@@ -257,7 +257,8 @@ fn slice_axis(start: i64, end: i64, step: i64, dim: usize) -> Vec<usize> {
         let mut i = s;
         while i < e {
             v.push(i as usize);
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     } else {
         // ONNX: start in [0, dim − 1], end in [−1, dim − 1] when stepping backwards.
@@ -265,7 +266,8 @@ fn slice_axis(start: i64, end: i64, step: i64, dim: usize) -> Vec<usize> {
         let mut i = s;
         while i > e {
             v.push(i as usize);
-            i += step;
+            let Some(n) = i.checked_add(step) else { break };
+            i = n;
         }
     }
     v
@@ -365,7 +367,7 @@ impl Op for SplitOp {
                     .collect()
             }
         };
-        if sizes.iter().sum::<usize>() != xd[a] || sizes.len() != n_out {
+        if sizes.iter().fold(0usize, |a, &s| a.saturating_add(s)) != xd[a] || sizes.len() != n_out {
             return Err(cx.shape_err(format!(
                 "split sizes {sizes:?} do not cover axis {a} of {xd:?} with {n_out} outputs"
             )));
@@ -420,7 +422,11 @@ impl Op for PadOp {
             Some(a) => a.iter().map(|&v| axis(cx, v, r)).collect::<Result<_>>()?,
             None => (0..r).collect(),
         };
-        if pads.len() != 2 * axes.len() {
+        if pads.len() != 2 * axes.len()
+            || pads
+                .iter()
+                .any(|p| p.unsigned_abs() > super::MAX_DIM as u64)
+        {
             return Err(cx.shape_err(format!("pads {pads:?} for {} axes", axes.len())));
         }
         let mut before = vec![0i64; r];
@@ -430,12 +436,17 @@ impl Op for PadOp {
             after[a] = pads[k + axes.len()];
         }
         let out: Vec<usize> = (0..r)
-            .map(|d| xd[d] as i64 + before[d] + after[d])
+            .map(|d| {
+                (xd[d] as i64)
+                    .saturating_add(before[d])
+                    .saturating_add(after[d])
+            })
             .map(|v| {
                 usize::try_from(v)
                     .map_err(|_| cx.shape_err(format!("pads {pads:?} empty the input {xd:?}")))
             })
             .collect::<Result<_>>()?;
+        cx.check_size(&out)?;
         if !matches!(mode.as_str(), "constant" | "reflect" | "edge") {
             return Err(cx.bad(format!(
                 "mode '{mode}' is not supported; supported: constant, reflect, edge"
