@@ -608,3 +608,16 @@ fn folded_division_truncates_integers_only() {
     let msg = import_err(&onnx(nodes, vec![], &[1, 2], &[2, 2]));
     assert!(msg.contains("axis is required"), "{msg}");
 }
+
+#[test]
+fn nan_and_infinite_inputs_are_named_as_such() {
+    let cfg = QuantConfig::new(18, (-1.0, 1.0)).unwrap();
+    for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let err = cfg.quantize_input(&[0.5, v], "conv1").unwrap_err();
+        assert!(
+            matches!(err, BlueprintError::NotFinite { index: 1, .. })
+                && err.to_string().contains("not a finite number"),
+            "{err}"
+        );
+    }
+}
