@@ -276,13 +276,13 @@ fn unsupported_attributes_and_forms_are_refused() {
                 "y",
                 vec![
                     attr_ints("kernel_shape", vec![2, 2]),
-                    attr_ints("dilations", vec![2, 2]),
+                    attr_int("count_include_pad", 2),
                 ],
             )],
             vec![],
             vec![1, 1, 5, 5],
-            vec![1, 1, 3, 3],
-            "dilations",
+            vec![1, 1, 4, 4],
+            "count_include_pad",
         ),
         (
             vec![node(

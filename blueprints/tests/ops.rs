@@ -147,6 +147,8 @@ cases! {
     matmul_const_left => ["matmul"];
     split_outputs => ["split", "split", "outputs"];
     slice_backwards_clamped => ["slice"];
+    pool3d => ["maxpool", "avgpool"];
+    avgpool_dilated => ["avgpool"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.
