@@ -6,7 +6,7 @@
 //! constants are folded by their float reference (shape chains such as
 //! Shape → Gather → Unsqueeze → Concat → Reshape). Inferred shapes are checked against the
 //! shapes the graph declares. Bounds propagate from the declared input range, or come from
-//! a calibration ([`crate::calibrate`]).
+//! a calibration ([`crate::calibrate()`]).
 
 use crate::layers::{self, Blueprint, Built, Cx, Operand};
 use crate::onnx::{self, Graph, Tensor};
@@ -57,7 +57,7 @@ pub struct Model {
     pub digest: [u8; 32],
 }
 
-/// Per-value bounds to use instead of the worst case (see [`crate::calibrate`]).
+/// Per-value bounds to use instead of the worst case (see [`crate::calibrate()`]).
 pub type Bounds = HashMap<String, i64>;
 
 enum Val {
@@ -94,7 +94,7 @@ impl Model {
     }
 
     /// Imports the ONNX model at `path` (or bytes with `base` as the folder of external
-    /// data) with the calibrated bounds of [`crate::calibrate`].
+    /// data) with the calibrated bounds of [`crate::calibrate()`].
     pub fn from_onnx_calibrated(
         bytes: &[u8],
         base: Option<&Path>,
