@@ -1,9 +1,10 @@
 //! Fidelity of circuit outputs against the float model.
 //!
 //! Per input, with `y` the float reference and `ŷ` the circuit's dequantized output:
-//! * `D1 = (1/n) Σ_i |ŷ_i − y_i|` and `D2 = (1/n) Σ_i (ŷ_i − y_i)²`: mean absolute and mean
-//!   squared error over the `n` outputs (our reading of the DSperse paper's eq. 3.1, which
-//!   we could not consult; the un-normalised L1 and L2 distances are reported beside them);
+//! * the DSperse paper's eq. 3.1: `D1 = Σ_i |ŷ_i − y_i|` and `D2 = Σ_i (ŷ_i − y_i)²`,
+//!   *sums* over the logits (`d1_sum`, `d2_sum`), and per-logit means beside them under
+//!   their own names (`d1_mean`, `d2_mean`; the older fields `d1`, `d2` are these means,
+//!   kept for the CLI until it reports the paper's names);
 //! * `TVD = ½ Σ_i |p_i − q_i|` and `JSD = ½ KL(p‖m) + ½ KL(q‖m)`, `m = (p + q)/2`, base 2,
 //!   over the softmax distributions (eq. 3.2, 3.3);
 //! * argmax agreement.
@@ -11,9 +12,17 @@
 /// Per-input metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Metrics {
-    /// Mean absolute error.
+    /// The paper's D1 (eq. 3.1, p = 1): `Σ|Δ|` over the logits.
+    pub d1_sum: f64,
+    /// The paper's D2 (eq. 3.1, p = 2): `ΣΔ²` over the logits.
+    pub d2_sum: f64,
+    /// Per-logit mean absolute error, `D1 / n`.
+    pub d1_mean: f64,
+    /// Per-logit mean squared error, `D2 / n`.
+    pub d2_mean: f64,
+    /// Same as `d1_mean` (the name the CLI reports today).
     pub d1: f64,
-    /// Mean squared error.
+    /// Same as `d2_mean` (the name the CLI reports today).
     pub d2: f64,
     /// L1 distance `Σ|Δ|`.
     pub l1: f64,
@@ -70,6 +79,10 @@ pub fn compare(circuit: &[f64], reference: &[f64]) -> Metrics {
     let m: Vec<f64> = p.iter().zip(&q).map(|(a, b)| 0.5 * (a + b)).collect();
     let jsd = (0.5 * kl2(&p, &m) + 0.5 * kl2(&q, &m)).max(0.0);
     Metrics {
+        d1_sum: l1,
+        d2_sum: sq,
+        d1_mean: l1 / n,
+        d2_mean: sq / n,
         d1: l1 / n,
         d2: sq / n,
         l1,
@@ -120,6 +133,9 @@ mod tests {
     fn metrics_on_known_values() {
         let m = compare(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.5, 2.0, 4.0]);
         assert!((m.d1 - 1.5 / 4.0).abs() < 1e-12);
+        // The paper's eq. 3.1: sums over the logits.
+        assert!((m.d1_sum - 1.5).abs() < 1e-12 && (m.d2_sum - 1.25).abs() < 1e-12);
+        assert!((m.d1_mean - 1.5 / 4.0).abs() < 1e-12 && (m.d2_mean - 1.25 / 4.0).abs() < 1e-12);
         assert!((m.d2 - 1.25 / 4.0).abs() < 1e-12);
         assert!((m.l1 - 1.5).abs() < 1e-12 && (m.l2 - 1.25f64.sqrt()).abs() < 1e-12);
         assert!(m.argmax_agrees);
