@@ -15,8 +15,10 @@ mod add;
 mod avgpool;
 mod batchnorm;
 mod clip;
+mod concat;
 mod conv2d;
 mod div;
+mod gather;
 mod gemm;
 pub mod input;
 mod matmul;
@@ -24,11 +26,15 @@ mod maxpool;
 mod minmax;
 mod mul;
 mod neg;
+mod pad;
 mod reduce;
 mod relu;
 mod rescale;
 mod reshape;
 mod shape;
+mod slice;
+mod split;
+mod transpose;
 pub(crate) mod wire;
 
 pub use add::Add;
@@ -117,12 +123,12 @@ pub static REGISTRY: &[&dyn Op] = &[
     &reshape::ReshapeOp,
     &reshape::SqueezeOp,
     &reshape::UnsqueezeOp,
-    &wire::TransposeOp,
-    &wire::ConcatOp,
-    &wire::SliceOp,
-    &wire::SplitOp,
-    &wire::PadOp,
-    &wire::GatherOp,
+    &transpose::TransposeOp,
+    &concat::ConcatOp,
+    &slice::SliceOp,
+    &split::SplitOp,
+    &pad::PadOp,
+    &gather::GatherOp,
     &shape::ShapeOp,
     &shape::CastOp,
     &shape::ConstantOp,
