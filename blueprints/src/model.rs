@@ -389,11 +389,19 @@ impl Model {
                 Val::Const(t) => &t.dims,
             };
             if let Some(d) = g.declared.get(name)
-                && d != ours
+                && (d.len() != ours.len()
+                    || d.iter().zip(ours).any(|(a, b)| a.is_some_and(|a| a != *b)))
             {
+                let shown: Vec<String> = d
+                    .iter()
+                    .map(|v| v.map_or("?".to_string(), |x| x.to_string()))
+                    .collect();
                 return Err(BlueprintError::Shape {
                     what: format!("value '{name}'"),
-                    reason: format!("the graph declares shape {d:?}, lamina infers {ours:?}"),
+                    reason: format!(
+                        "the graph declares shape [{}], lamina infers {ours:?}",
+                        shown.join(", ")
+                    ),
                 });
             }
         }
