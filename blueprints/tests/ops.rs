@@ -149,6 +149,7 @@ cases! {
     slice_backwards_clamped => ["slice"];
     pool3d => ["maxpool", "avgpool"];
     avgpool_dilated => ["avgpool"];
+    matmul_bn_relu => ["matmul"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.

@@ -200,4 +200,10 @@ save("pool3d", [
 ], [], [1, 2, 5, 5, 4])
 save("avgpool_dilated", [N("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2], pads=[1, 1, 1, 1])],
      [], [1, 1, 6, 5], opset=19)
+save("matmul_bn_relu", [
+    N("MatMul", ["x", "W"], ["m"]),
+    N("BatchNormalization", ["m", "s", "b", "mu", "v"], ["n"]),
+    N("Relu", ["n"], ["y"]),
+], [init("W", w(6, 4)), init("s", w(4) + 1), init("b", w(4, scale=0.2)), init("mu", w(4, scale=0.2)),
+    init("v", np.abs(w(4)) + 0.5)], [2, 6])
 print("ok")

@@ -61,7 +61,8 @@ impl Op for MatMulOp {
             .collect();
         let mut b = vec![0.0; n];
         let mut bias_index: Vec<usize> = (0..rows * n).map(|e| e % n).collect();
-        let relu = fuse_followers(cx, &mut w, &mut b, &mut bias_index, n, false)?;
+        // A BatchNormalization after a 2-D product normalises its columns: foldable.
+        let relu = fuse_followers(cx, &mut w, &mut b, &mut bias_index, n, out.len() == 2)?;
         let spec = GemmSpec {
             rows,
             strides: (k, 1),
