@@ -28,13 +28,52 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// One line per value, `name observed bound`, sorted by name (for the compiled folder
-    /// and reports).
+    /// One line per value, `name observed bound`, sorted by name, after a first line
+    /// `margin M` (for the compiled folder and reports; [`Calibration::parse`] reads it
+    /// back, so the verifier rebuilds the same circuits).
     pub fn lines(&self) -> Vec<String> {
-        self.observed
-            .iter()
-            .map(|(k, v)| format!("{k} {v:e} {}", self.bounds.get(k).copied().unwrap_or(0)))
+        std::iter::once(format!("margin {:e}", self.margin))
+            .chain(
+                self.observed.iter().map(|(k, v)| {
+                    format!("{k} {v:e} {}", self.bounds.get(k).copied().unwrap_or(0))
+                }),
+            )
             .collect()
+    }
+
+    /// Reads [`Calibration::lines`] back (value names without spaces), strictly.
+    pub fn parse(text: &str) -> Result<Calibration> {
+        let bad = |n: usize, why: &str| BlueprintError::Shape {
+            what: format!("calibration line {}", n + 1),
+            reason: why.to_string(),
+        };
+        let mut lines = text.lines().enumerate();
+        let margin = match lines.next() {
+            Some((_, l)) => match l.split_once(' ') {
+                Some(("margin", m)) => m.parse::<f64>().map_err(|_| bad(0, "bad margin"))?,
+                _ => return Err(bad(0, "expected 'margin M'")),
+            },
+            None => return Err(bad(0, "empty")),
+        };
+        let (mut observed, mut bounds) = (BTreeMap::new(), Bounds::new());
+        for (n, l) in lines {
+            let f: Vec<&str> = l.split(' ').collect();
+            let [name, obs, b] = f[..] else {
+                return Err(bad(n, "expected 'name observed bound'"));
+            };
+            let obs: f64 = obs.parse().map_err(|_| bad(n, "bad observed value"))?;
+            let b: i64 = b.parse().map_err(|_| bad(n, "bad bound"))?;
+            if !(obs.is_finite() && obs >= 0.0 && b > 0) || observed.contains_key(name) {
+                return Err(bad(n, "values must be finite and positive, names unique"));
+            }
+            observed.insert(name.to_string(), obs);
+            bounds.insert(name.to_string(), b);
+        }
+        Ok(Calibration {
+            margin,
+            observed,
+            bounds,
+        })
     }
 }
 

@@ -96,6 +96,16 @@ pub enum BlueprintError {
         /// The calibrated bound.
         bound: i64,
     },
+    /// An input value is NaN or infinite.
+    #[error("input value at index {index} is {value}, not a finite number (first layer '{layer}')")]
+    NotFinite {
+        /// The value.
+        value: f64,
+        /// Its index in the flattened input.
+        index: usize,
+        /// The layer that reads it.
+        layer: String,
+    },
     /// A value computed by a layer exceeds its static bound (a bug, or an input outside
     /// the declared range).
     #[error("layer '{layer}': value {value} exceeds its bound {bound}")]

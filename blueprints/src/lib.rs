@@ -1,16 +1,26 @@
 //! Layer blueprints and everything between an ONNX model and its circuits.
 //!
-//! **Job.** ONNX import ([`onnx`]), the global-scale quantizer ([`quant`]), one blueprint
-//! per layer kind ([`layers`]: float reference, exact integer semantics, circuit emission
-//! with hints, one file per ONNX op, and the op registry), the model built by a generic
-//! graph walker ([`model`]), calibrated bounds for deep nets ([`calibrate`]), slice plans ([`slice`]), per-slice programs and
-//! witnesses ([`pipeline`]), the memory-mapped weight store ([`weights`]) and fidelity
-//! metrics ([`fidelity`]).
+//! **Job.** Read ONNX files, quantize them at one global scale α = 2^K, and turn them into
+//! per-slice circuit programs and witnesses whose integer semantics are exact.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`onnx`] | reads the file: constants (inline or external data), the input, nodes, declared shapes |
+//! | [`layers`] | one file per ONNX op: its import ([`layers::Op`]) and its layer ([`layers::Blueprint`]: float reference, integer semantics, circuit), and the op registry |
+//! | [`model`] | the generic graph walker: shapes, bounds, fusion, constant folding |
+//! | [`quant`] | the global-scale quantizer and static bounds |
+//! | [`calibrate`](mod@calibrate) | calibrated bounds for deep nets |
+//! | [`slice`](mod@slice), [`pipeline`] | slice plans; per-slice programs, weights and witnesses |
+//! | [`weights`], [`fidelity`] | the memory-mapped weight store; fidelity metrics |
+//!
+//! **Entry points:** [`Model::from_onnx_file`] (or [`Model::from_onnx`] for inline
+//! weights), [`calibrate()`] and [`Model::from_onnx_calibrated`], [`slice::plan`],
+//! [`pipeline::build`] / [`pipeline::witness`].
 //!
 //! **May depend on:** `circuits` (and `prover` only as a dev-dependency). Blueprints
 //! describe computations; they never touch bookkeeping tables or transcripts.
 //!
-//! See `blueprints/README.md` for how to add a layer.
+//! See `blueprints/README.md` for how to add an op.
 #![deny(unsafe_code)]
 
 pub mod calibrate;

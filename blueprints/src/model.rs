@@ -6,7 +6,7 @@
 //! constants are folded by their float reference (shape chains such as
 //! Shape → Gather → Unsqueeze → Concat → Reshape). Inferred shapes are checked against the
 //! shapes the graph declares. Bounds propagate from the declared input range, or come from
-//! a calibration ([`crate::calibrate`]).
+//! a calibration ([`crate::calibrate()`]).
 
 use crate::layers::{self, Blueprint, Built, Cx, Operand};
 use crate::onnx::{self, Graph, Tensor};
@@ -60,7 +60,7 @@ pub struct Model {
     pub external_files: Vec<String>,
 }
 
-/// Per-value bounds to use instead of the worst case (see [`crate::calibrate`]).
+/// Per-value bounds to use instead of the worst case (see [`crate::calibrate()`]).
 pub type Bounds = HashMap<String, i64>;
 
 enum Val {
@@ -97,7 +97,7 @@ impl Model {
     }
 
     /// Imports the ONNX model at `path` (or bytes with `base` as the folder of external
-    /// data) with the calibrated bounds of [`crate::calibrate`].
+    /// data) with the calibrated bounds of [`crate::calibrate()`].
     pub fn from_onnx_calibrated(
         bytes: &[u8],
         base: Option<&Path>,
@@ -290,15 +290,19 @@ impl Model {
                             });
                         }
                         if folding {
-                            let data: Vec<&[f64]> = read_names
+                            let consts: Vec<&Tensor> = read_names
                                 .iter()
-                                .map(|r| match vals.get(*r) {
-                                    Some(Val::Const(t)) => t.data.as_slice(),
-                                    _ => &[],
+                                .filter_map(|r| match vals.get(*r) {
+                                    Some(Val::Const(t)) => Some(t),
+                                    _ => None,
                                 })
                                 .collect();
+                            let data: Vec<&[f64]> =
+                                consts.iter().map(|t| t.data.as_slice()).collect();
                             let data = bp.float(&data);
-                            vals.insert(name.clone(), Val::Const(Tensor { dims: d, data }));
+                            // Data movement and arithmetic keep an integer type.
+                            let int = consts.iter().all(|t| t.int);
+                            vals.insert(name.clone(), Val::Const(Tensor { dims: d, data, int }));
                             continue;
                         }
                         let ins: Vec<usize> = read_names
@@ -389,11 +393,19 @@ impl Model {
                 Val::Const(t) => &t.dims,
             };
             if let Some(d) = g.declared.get(name)
-                && d != ours
+                && (d.len() != ours.len()
+                    || d.iter().zip(ours).any(|(a, b)| a.is_some_and(|a| a != *b)))
             {
+                let shown: Vec<String> = d
+                    .iter()
+                    .map(|v| v.map_or("?".to_string(), |x| x.to_string()))
+                    .collect();
                 return Err(BlueprintError::Shape {
                     what: format!("value '{name}'"),
-                    reason: format!("the graph declares shape {d:?}, lamina infers {ours:?}"),
+                    reason: format!(
+                        "the graph declares shape [{}], lamina infers {ours:?}",
+                        shown.join(", ")
+                    ),
                 });
             }
         }

@@ -19,6 +19,8 @@ pub struct Tensor {
     pub dims: Vec<usize>,
     /// Values, row-major.
     pub data: Vec<f64>,
+    /// Whether the ONNX type is an integer (or bool) type: integer division truncates.
+    pub int: bool,
 }
 
 impl Tensor {
@@ -90,8 +92,9 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// Constants by name (initializers).
     pub initializers: HashMap<String, Tensor>,
-    /// Fully fixed shapes the graph declares (outputs and `value_info`), with batch.
-    pub declared: HashMap<String, Vec<usize>>,
+    /// Shapes the graph declares (outputs and `value_info`), batch included; `None` for a
+    /// dimension left symbolic or unset.
+    pub declared: HashMap<String, Vec<Option<usize>>>,
     /// External-data files the tensors read, relative to the model's folder (sorted,
     /// distinct), with a digest over their names and whole contents: the model is the
     /// `.onnx` bytes *and* these files, so its digest must cover both.
@@ -349,7 +352,11 @@ pub(crate) fn tensor(t: &TensorProto<'_>, base: Option<&Path>) -> Result<Tensor>
             data.len()
         )));
     }
-    Ok(Tensor { dims, data })
+    let int = !matches!(
+        dt,
+        DataType::Float | DataType::Double | DataType::Float16 | DataType::Bfloat16
+    );
+    Ok(Tensor { dims, data, int })
 }
 
 /// Parses ONNX bytes (inline weights only).
@@ -423,38 +430,42 @@ pub fn import_with(bytes: &[u8], base: Option<&Path>) -> Result<Graph> {
             }
         });
     }
+    if crate::layers::numel(&input_dims) > crate::layers::MAX_ELEMENTS {
+        return Err(unsupported(format!(
+            "input '{}' of shape {input_dims:?} exceeds {} elements",
+            input.name,
+            crate::layers::MAX_ELEMENTS
+        )));
+    }
     let Some(output) = g.output.first() else {
         return Err(malformed("the graph has no output"));
     };
-    let mut declared: HashMap<String, Vec<usize>> = g
+    // Declared shapes (outputs and value_info): a fixed dimension declares its size, the
+    // input's symbolic batch declares 1, any other symbolic or unset dimension (unset
+    // decodes as 0) declares nothing.
+    let batch_param = match shape.dim.first().map(|d| &d.value) {
+        Some(Dimension::Param(p)) => Some(*p),
+        _ => None,
+    };
+    let mut declared: HashMap<String, Vec<Option<usize>>> = g
         .output
         .iter()
         .chain(&g.value_info)
         .filter_map(|v| {
-            let d = v.tensor_shape()?.fixed_dims()?;
-            // 0 is how an unset dimension decodes: not a declaration. A symbolic batch of a
-            // declared output is batch 1, like the input's.
-            let d: Vec<usize> = d.iter().map(|&x| x.max(0) as usize).collect();
-            (!d.contains(&0)).then(|| (v.name.to_string(), d))
-        })
-        .collect();
-    for v in g.output.iter().chain(&g.value_info) {
-        if let Some(s) = v.tensor_shape()
-            && let Some((first, rest)) = s.dim.split_first()
-            && matches!(first.value, Dimension::Param(_))
-        {
-            let rest: Option<Vec<usize>> = rest
+            let s = v.tensor_shape()?;
+            let d = s
+                .dim
                 .iter()
-                .map(|d| match d.value {
+                .enumerate()
+                .map(|(i, d)| match d.value {
                     Dimension::Value(x) if x > 0 => Some(x as usize),
+                    Dimension::Param(p) if i == 0 && Some(p) == batch_param => Some(1),
                     _ => None,
                 })
                 .collect();
-            if let Some(rest) = rest {
-                declared.insert(v.name.to_string(), [vec![1], rest].concat());
-            }
-        }
-    }
+            Some((v.name.to_string(), d))
+        })
+        .collect();
     // Identity and inference Dropout are removed: their output names alias their input.
     let mut alias: HashMap<String, String> = HashMap::new();
     let resolve = |alias: &HashMap<String, String>, s: &str| -> String {

@@ -62,6 +62,13 @@ impl QuantConfig {
         x.iter()
             .enumerate()
             .map(|(index, &value)| {
+                if !value.is_finite() {
+                    return Err(BlueprintError::NotFinite {
+                        value,
+                        index,
+                        layer: first_layer.to_string(),
+                    });
+                }
                 if !(lo..=hi).contains(&value) {
                     return Err(BlueprintError::InputRange {
                         value,

@@ -276,13 +276,13 @@ fn unsupported_attributes_and_forms_are_refused() {
                 "y",
                 vec![
                     attr_ints("kernel_shape", vec![2, 2]),
-                    attr_ints("dilations", vec![2, 2]),
+                    attr_int("count_include_pad", 2),
                 ],
             )],
             vec![],
             vec![1, 1, 5, 5],
-            vec![1, 1, 3, 3],
-            "dilations",
+            vec![1, 1, 4, 4],
+            "count_include_pad",
         ),
         (
             vec![node(
@@ -573,4 +573,51 @@ fn foreign_domains_are_refused() {
     n.domain = "com.microsoft";
     let msg = import_err(&onnx(vec![n], vec![], &[1, 4], &[1, 4]));
     assert!(msg.contains("domain"), "{msg}");
+}
+
+#[test]
+fn folded_division_truncates_integers_only() {
+    // Float constants 7 / 2 fold to 3.5 (numpy), integer ones to 3 (ONNX integer Div):
+    // the folded shape [1, 3.5·2 = 7] vs [1, 3·2 = 6] decides whether Reshape fits.
+    let mk = |int: bool| {
+        let (a, b) = if int {
+            (
+                TensorProto::from_i64("A", vec![], vec![7]),
+                TensorProto::from_i64("B", vec![], vec![2]),
+            )
+        } else {
+            (
+                TensorProto::from_f32("A", vec![], vec![7.0]),
+                TensorProto::from_f32("B", vec![], vec![2.0]),
+            )
+        };
+        let nodes = vec![
+            node(OpType::Div, "d", vec!["A", "B"], "q", vec![]),
+            node(OpType::Mul, "m", vec!["q", "x"], "y", vec![]),
+        ];
+        onnx(nodes, vec![a, b], &[1, 2], &[1, 2])
+    };
+    let cfg = QuantConfig::new(12, (-1.0, 1.0)).unwrap();
+    for (int, want) in [(true, 3.0), (false, 3.5)] {
+        let m = Model::from_onnx(&mk(int), cfg).unwrap();
+        let y = m.float_forward(&[1.0, -0.5]);
+        assert_eq!(y, vec![want, -0.5 * want], "int {int}");
+    }
+    // Concat without its axis is refused, never defaulted.
+    let nodes = vec![node(OpType::Concat, "c", vec!["x", "x"], "y", vec![])];
+    let msg = import_err(&onnx(nodes, vec![], &[1, 2], &[2, 2]));
+    assert!(msg.contains("axis is required"), "{msg}");
+}
+
+#[test]
+fn nan_and_infinite_inputs_are_named_as_such() {
+    let cfg = QuantConfig::new(18, (-1.0, 1.0)).unwrap();
+    for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let err = cfg.quantize_input(&[0.5, v], "conv1").unwrap_err();
+        assert!(
+            matches!(err, BlueprintError::NotFinite { index: 1, .. })
+                && err.to_string().contains("not a finite number"),
+            "{err}"
+        );
+    }
 }

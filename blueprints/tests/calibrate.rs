@@ -75,6 +75,20 @@ fn deep_net_overflows_worst_case_and_proves_calibrated() {
 
     let cal = calibrate(&bytes, None, cfg, &inputs(&mut rng, 20, 1.0), 2.0).unwrap();
     assert!(cal.bounds.len() >= DEPTH, "{:?}", cal.lines());
+    // The recorded form reads back exactly; damaged forms are refused.
+    let text = cal.lines().join("\n");
+    let back = blueprints::Calibration::parse(&text).unwrap();
+    assert_eq!(back.bounds, cal.bounds);
+    assert_eq!(back.margin, cal.margin);
+    for bad in [
+        "",
+        "margin x",
+        "margin 2\nh0 1.0",
+        "margin 2\nh0 1.0 0",
+        "margin 2\nh0 1 5\nh0 1 5",
+    ] {
+        assert!(blueprints::Calibration::parse(bad).is_err(), "{bad:?}");
+    }
     let m = Model::from_onnx_calibrated(&bytes, None, cfg, &cal).unwrap();
     let x = &inputs(&mut rng, 1, 1.0)[0];
     let xq = m.quant.quantize_input(x, "fc0").unwrap();

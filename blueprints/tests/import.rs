@@ -129,6 +129,32 @@ fn external_data_offsets_and_lengths_are_checked() {
 }
 
 fn with_input_dims(dims: Vec<Dimension<'_>>) -> Vec<u8> {
+    with_dims(dims, None)
+}
+
+fn tensor_info<'a>(name: &'a str, dims: Vec<Dimension<'a>>) -> ValueInfo<'a> {
+    ValueInfo {
+        name,
+        r#type: Some(TypeProto {
+            value: Some(TypeValue::Tensor(TensorTypeProto {
+                elem_type: DataType::Float,
+                shape: Some(TensorShape {
+                    dim: dims
+                        .into_iter()
+                        .map(|value| TensorShapeDimension {
+                            value,
+                            denotation: "",
+                        })
+                        .collect(),
+                }),
+            })),
+            denotation: "",
+        }),
+        ..Default::default()
+    }
+}
+
+fn with_dims<'a>(dims: Vec<Dimension<'a>>, out: Option<Vec<Dimension<'a>>>) -> Vec<u8> {
     let nodes = vec![node(OpType::Relu, "r", vec!["x"], "y", vec![])];
     let input = ValueInfo {
         name: "x",
@@ -159,9 +185,12 @@ fn with_input_dims(dims: Vec<Dimension<'_>>) -> Vec<u8> {
             name: "t",
             node: nodes,
             input: vec![input],
-            output: vec![ValueInfo {
-                name: "y",
-                ..Default::default()
+            output: vec![match out {
+                Some(d) => tensor_info("y", d),
+                None => ValueInfo {
+                    name: "y",
+                    ..Default::default()
+                },
             }],
             ..Default::default()
         }),
@@ -207,4 +236,34 @@ fn dropout_in_training_mode_is_refused() {
     ];
     let err = Model::from_onnx(&onnx(nodes, inits, &[1, 4], &[1, 4]), cfg()).unwrap_err();
     assert!(err.to_string().contains("training_mode"), "{err}");
+}
+
+#[test]
+fn declared_shapes_with_the_symbolic_batch_are_checked() {
+    let b = || Dimension::Param("batch");
+    let ok = with_dims(
+        vec![b(), Dimension::Value(4)],
+        Some(vec![b(), Dimension::Value(4)]),
+    );
+    assert!(Model::from_onnx(&ok, cfg()).is_ok());
+    let wrong = with_dims(
+        vec![b(), Dimension::Value(4)],
+        Some(vec![b(), Dimension::Value(5)]),
+    );
+    let err = Model::from_onnx(&wrong, cfg()).unwrap_err();
+    assert!(err.to_string().contains("declares"), "{err}");
+    // Another symbolic name declares nothing about its axis (it need not be 1), but the
+    // fixed dimensions beside it are still checked.
+    let other = with_dims(
+        vec![b(), Dimension::Value(4)],
+        Some(vec![Dimension::Param("n2"), Dimension::Value(4)]),
+    );
+    assert!(Model::from_onnx(&other, cfg()).is_ok());
+    let other = with_dims(
+        vec![b(), Dimension::Value(4)],
+        Some(vec![Dimension::Param("n2"), Dimension::Value(5)]),
+    );
+    assert!(Model::from_onnx(&other, cfg()).is_err());
+    let rank = with_dims(vec![b(), Dimension::Value(4)], Some(vec![b()]));
+    assert!(Model::from_onnx(&rank, cfg()).is_err());
 }

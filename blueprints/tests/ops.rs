@@ -146,6 +146,10 @@ cases! {
     matmul_batched_const => ["matmul"];
     matmul_const_left => ["matmul"];
     split_outputs => ["split", "split", "outputs"];
+    slice_backwards_clamped => ["slice"];
+    pool3d => ["maxpool", "avgpool"];
+    avgpool_dilated => ["avgpool"];
+    matmul_bn_relu => ["matmul"];
 }
 
 /// Proves and verifies one slice from its public input; returns its public output.

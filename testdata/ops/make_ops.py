@@ -191,4 +191,19 @@ save("matmul_batched_const", [N("MatMul", ["x", "B"], ["y"])], [init("B", w(2, 4
 save("matmul_const_left", [N("MatMul", ["A", "x"], ["y"])], [init("A", w(3, 4))], [1, 4, 2])
 save("split_outputs", [N("Split", ["x", "S"], ["a", "b"], axis=1)], [init("S", np.array([1, 2], np.int64))],
      [1, 3, 2], outs=("b", "a"))
+save("slice_backwards_clamped", [N("Slice", ["x", "st", "en", "ax", "sp"], ["y"])],
+     [init("st", np.array([-100, 100], np.int64)), init("en", np.array([-1000, -1000], np.int64)),
+      init("ax", np.array([1, 2], np.int64)), init("sp", np.array([-1, -2], np.int64))], [1, 3, 5])
+save("pool3d", [
+    N("MaxPool", ["x"], ["a"], kernel_shape=[2, 2, 2], strides=[1, 2, 2], dilations=[2, 1, 1], ceil_mode=1),
+    N("AveragePool", ["a"], ["y"], kernel_shape=[1, 2, 2], pads=[0, 1, 1, 0, 1, 1], count_include_pad=0),
+], [], [1, 2, 5, 5, 4])
+save("avgpool_dilated", [N("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2], pads=[1, 1, 1, 1])],
+     [], [1, 1, 6, 5], opset=19)
+save("matmul_bn_relu", [
+    N("MatMul", ["x", "W"], ["m"]),
+    N("BatchNormalization", ["m", "s", "b", "mu", "v"], ["n"]),
+    N("Relu", ["n"], ["y"]),
+], [init("W", w(6, 4)), init("s", w(4) + 1), init("b", w(4, scale=0.2)), init("mu", w(4, scale=0.2)),
+    init("v", np.abs(w(4)) + 0.5)], [2, 6])
 print("ok")

@@ -4,7 +4,7 @@
 //! by the window's count with round-to-nearest, proven by division with remainder
 //! (`rescale.rs`'s `Divide`: exact remainder range, quotient range-checked).
 
-use super::maxpool::{global_windows, pool_geometry};
+use super::maxpool::{global_windows, nd_windows, pool_geometry};
 use super::{Blueprint, Built, Cx, Divide, Op};
 use crate::{BlueprintError, Result};
 use circuits::compiler::{Builder, Label, Var};
@@ -132,20 +132,21 @@ impl Op for AveragePoolOp {
     }
     fn build(&self, cx: &mut Cx<'_>) -> Result<Built> {
         let (xd, xb) = cx.act(0)?;
-        if cx
-            .ints("dilations")
-            .is_some_and(|d| d.iter().any(|&v| v != 1))
-        {
-            return Err(cx.bad("dilations other than 1 are not supported"));
-        }
         let include = match cx.int("count_include_pad", 0) {
             0 => false,
             1 => true,
             v => return Err(cx.bad(format!("count_include_pad must be 0 or 1, got {v}"))),
         };
-        let (geom, out) = pool_geometry(cx, xd)?;
-        let (windows, divisors): (Vec<Vec<usize>>, Vec<i64>) = geom
-            .windows()?
+        let dilated = cx
+            .ints("dilations")
+            .is_some_and(|d| d.iter().any(|&v| v != 1));
+        let (wins, out) = if xd.len() > 4 || dilated {
+            nd_windows(cx, xd)?
+        } else {
+            let (geom, out) = pool_geometry(cx, xd)?;
+            (geom.windows()?, out)
+        };
+        let (windows, divisors): (Vec<Vec<usize>>, Vec<i64>) = wins
             .into_iter()
             .map(|(w, padded)| {
                 let d = if include { padded } else { w.len() };

@@ -249,16 +249,22 @@ pub(crate) fn auto_pads(
             if explicit.is_empty() {
                 return Ok(vec![(0, 0); r]);
             }
-            if explicit.len() != 2 * r || explicit.iter().any(|&p| p < 0) {
+            if explicit.len() != 2 * r
+                || explicit.iter().any(|&p| !(0..=super::MAX_DIM).contains(&p))
+            {
                 return Err(cx.bad(format!(
-                    "pads must be {} non-negative values, got {explicit:?}",
-                    2 * r
+                    "pads must be {} non-negative values up to {}, got {explicit:?}",
+                    2 * r,
+                    super::MAX_DIM
                 )));
             }
             Ok((0..r)
                 .map(|i| (explicit[i] as usize, explicit[i + r] as usize))
                 .collect())
         }
+        _ if explicit.iter().any(|&p| p != 0) => Err(cx.bad(format!(
+            "auto_pad {mode} with explicit pads {explicit:?}: give one or the other"
+        ))),
         "VALID" => Ok(vec![(0, 0); r]),
         "SAME_UPPER" | "SAME_LOWER" => {
             if ceil {
@@ -292,7 +298,7 @@ pub(crate) fn auto_pads(
 pub(crate) fn per_axis(cx: &Cx<'_>, name: &str, r: usize, default: usize) -> Result<Vec<usize>> {
     match cx.ints(name) {
         None => Ok(vec![default; r]),
-        Some(v) if v.len() == r && v.iter().all(|&x| x > 0) => {
+        Some(v) if v.len() == r && v.iter().all(|&x| x > 0 && x <= super::MAX_DIM) => {
             Ok(v.iter().map(|&x| x as usize).collect())
         }
         Some(v) => Err(cx.bad(format!("{name} must be {r} positive values, got {v:?}"))),
@@ -333,7 +339,10 @@ impl Op for ConvOp {
         }
         let group = group as usize;
         let (n, cin, cout) = (xd[0], xd[1], wt.dims[0]);
-        if cin % group != 0 || cout % group != 0 || wt.dims[1] * group != cin {
+        if !cin.is_multiple_of(group)
+            || !cout.is_multiple_of(group)
+            || wt.dims[1].checked_mul(group) != Some(cin)
+        {
             return Err(cx.shape_err(format!(
                 "input channels {cin}, weights {:?} and group {group} do not agree",
                 wt.dims
@@ -411,6 +420,7 @@ impl Op for ConvOp {
             group,
         };
         let (oh, ow) = geom.out_hw()?;
+        cx.check_size(&[n, cout, oh, ow])?;
         let dims = if r == 1 {
             vec![n, cout, ow]
         } else {

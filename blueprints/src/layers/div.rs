@@ -80,11 +80,12 @@ impl Blueprint for IntDivide {
     }
 }
 
-/// Constant folding only: numpy division (integer operands truncate, as ONNX integer Div).
+/// Constant folding only: numpy division (integer tensors truncate, as ONNX integer Div).
 #[derive(Clone, Debug)]
 struct FoldDiv {
     xi: Vec<usize>,
     yi: Vec<usize>,
+    int: bool,
 }
 
 impl Blueprint for FoldDiv {
@@ -104,7 +105,7 @@ impl Blueprint for FoldDiv {
         (0..self.xi.len())
             .map(|e| {
                 let (a, b) = (x[0][self.xi[e]], x[1][self.yi[e]]);
-                if a.fract() == 0.0 && b.fract() == 0.0 && b != 0.0 {
+                if self.int && b != 0.0 {
                     (a / b).trunc()
                 } else {
                     a / b
@@ -142,9 +143,13 @@ impl Op for DivOp {
             let (yd, _) = cx.act_or_const(1)?;
             let out = broadcast(xd, yd)
                 .ok_or_else(|| cx.shape_err(format!("{xd:?} and {yd:?} do not broadcast")))?;
+            let int = [0, 1]
+                .iter()
+                .all(|&i| matches!(cx.operand(i), Operand::Const(t) if t.int));
             let f = FoldDiv {
                 xi: broadcast_index(xd, &out),
                 yi: broadcast_index(yd, &out),
+                int,
             };
             return Ok(Built::one(vec![0, 1], Box::new(f), out));
         }

@@ -80,7 +80,21 @@ impl Gemm {
             });
         }
         let b = if b.is_empty() { vec![0.0] } else { b.to_vec() };
-        let lin = LinearParams::new(name, w, &b, n_in, kappa, in_bound, relu, cap)?;
+        let mut lin = LinearParams::new(name, w, &b, n_in, kappa, in_bound, relu, cap)?;
+        // LinearParams bounds row o with bias o; when outputs read biases otherwise
+        // (a C of shape [M, 1] or [M, N]), bound every row with the largest |bias|.
+        let paired = b.len() == n_out
+            && spec
+                .bias_index
+                .iter()
+                .enumerate()
+                .all(|(e, &i)| i == e % n_out.max(1));
+        if !paired {
+            let mx = b.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let wide = LinearParams::new(name, w, &[mx], n_in, kappa, in_bound, relu, cap)?;
+            lin.rescale = wide.rescale;
+            lin.out_bound = wide.out_bound;
+        }
         Ok(Gemm {
             name: name.to_string(),
             n_in,

@@ -61,7 +61,8 @@ impl Op for MatMulOp {
             .collect();
         let mut b = vec![0.0; n];
         let mut bias_index: Vec<usize> = (0..rows * n).map(|e| e % n).collect();
-        let relu = fuse_followers(cx, &mut w, &mut b, &mut bias_index, n, false)?;
+        // A BatchNormalization after a 2-D product normalises its columns: foldable.
+        let relu = fuse_followers(cx, &mut w, &mut b, &mut bias_index, n, out.len() == 2)?;
         let spec = GemmSpec {
             rows,
             strides: (k, 1),
@@ -81,6 +82,18 @@ impl Op for MatMulOp {
         )?;
         Ok(Built::one(vec![0], Box::new(g), out))
     }
+}
+
+/// An upper estimate of the output length of `ad × bd` (no allocation).
+fn matmul_out_len(ad: &[usize], bd: &[usize]) -> usize {
+    let lead = |d: &[usize]| super::numel(&d[..d.len().saturating_sub(2)]);
+    let m = if ad.len() > 1 { ad[ad.len() - 2] } else { 1 };
+    let n = if bd.len() > 1 { bd[bd.len() - 1] } else { 1 };
+    lead(ad)
+        .max(1)
+        .saturating_mul(lead(bd).max(1))
+        .saturating_mul(m)
+        .saturating_mul(n)
 }
 
 /// The element indices of the left and right operands one output sums over.
@@ -251,6 +264,15 @@ fn general(cx: &Cx<'_>) -> Result<Built> {
         }
         _ => return Err(cx.shape_err("needs two operands, at least one an activation")),
     };
+    let k = *ad.last().unwrap_or(&1);
+    if super::numel(ad)
+        .saturating_mul(super::numel(bd))
+        .saturating_mul(k)
+        > 1 << 40
+        || matmul_out_len(ad, bd).saturating_mul(k) > super::MAX_ELEMENTS
+    {
+        return Err(cx.bad(format!("the product of {ad:?} and {bd:?} is too large")));
+    }
     let (out, sets) = matmul_indices(ad, bd)
         .ok_or_else(|| cx.shape_err(format!("{ad:?} and {bd:?} do not multiply")))?;
     let params: Vec<i64> = params_f

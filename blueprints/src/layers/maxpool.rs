@@ -240,6 +240,87 @@ impl Blueprint for MaxPool {
     }
 }
 
+/// A pooling window: input indices, and positions inside the padded input.
+pub(crate) type Window = (Vec<usize>, usize);
+
+/// Pooling windows over any number of spatial axes (3-D pools, dilated average pools):
+/// per output (channel-major, then row-major), the input indices and the count of window
+/// positions inside the padded input; and the output shape.
+pub(crate) fn nd_windows(cx: &Cx<'_>, xd: &[usize]) -> Result<(Vec<Window>, Vec<usize>)> {
+    let r = xd.len().saturating_sub(2);
+    if r == 0 {
+        return Err(cx.shape_err(format!("input {xd:?} has no spatial axes")));
+    }
+    let kernel = cx
+        .ints("kernel_shape")
+        .ok_or_else(|| cx.bad("kernel_shape is required"))?;
+    if kernel.len() != r || kernel.iter().any(|&k| !(1..=super::MAX_DIM).contains(&k)) {
+        return Err(cx.bad(format!(
+            "kernel_shape must be {r} positive values, got {kernel:?}"
+        )));
+    }
+    let kernel: Vec<usize> = kernel.iter().map(|&k| k as usize).collect();
+    let stride = per_axis(cx, "strides", r, 1)?;
+    let dil = per_axis(cx, "dilations", r, 1)?;
+    let ceil = match cx.int("ceil_mode", 0) {
+        0 => false,
+        1 => true,
+        v => return Err(cx.bad(format!("ceil_mode must be 0 or 1, got {v}"))),
+    };
+    let spatial = &xd[2..];
+    let pads = auto_pads(cx, spatial, &kernel, &stride, &dil, ceil)?;
+    let mut out_sp = Vec::with_capacity(r);
+    for i in 0..r {
+        let eff = (kernel[i] - 1) * dil[i] + 1;
+        let span = (spatial[i] + pads[i].0 + pads[i].1)
+            .checked_sub(eff)
+            .ok_or_else(|| cx.shape_err(format!("kernel {kernel:?} does not fit {xd:?}")))?;
+        let mut o = if ceil {
+            span.div_ceil(stride[i])
+        } else {
+            span / stride[i]
+        } + 1;
+        if ceil && (o - 1) * stride[i] >= spatial[i] + pads[i].0 {
+            o -= 1;
+        }
+        out_sp.push(o);
+    }
+    let c = xd[0] * xd[1];
+    let kn = super::numel(&kernel);
+    cx.check_size(&[c, super::numel(&out_sp), kn])?;
+    let plane = super::numel(spatial);
+    let (is, os, ks) = (
+        super::strides(spatial),
+        super::strides(&out_sp),
+        super::strides(&kernel),
+    );
+    let mut wins = Vec::with_capacity(c * super::numel(&out_sp));
+    for ch in 0..c {
+        for o in 0..super::numel(&out_sp) {
+            let (mut idx, mut padded) = (Vec::with_capacity(kn), 0);
+            for kk in 0..kn {
+                let (mut at, mut inside, mut in_pad) = (ch * plane, true, true);
+                for i in 0..r {
+                    let p =
+                        ((o / os[i]) % out_sp[i]) * stride[i] + ((kk / ks[i]) % kernel[i]) * dil[i];
+                    in_pad &= p < spatial[i] + pads[i].0 + pads[i].1;
+                    match p.checked_sub(pads[i].0) {
+                        Some(y) if y < spatial[i] => at += y * is[i],
+                        _ => inside = false,
+                    }
+                }
+                padded += usize::from(in_pad);
+                if inside {
+                    idx.push(at);
+                }
+            }
+            wins.push((idx, padded));
+        }
+    }
+    let out = [xd[..2].to_vec(), out_sp].concat();
+    Ok((wins, out))
+}
+
 /// The pooling geometry of a MaxPool/AveragePool node on input `xd`, and its output shape.
 pub(crate) fn pool_geometry(cx: &Cx<'_>, xd: &[usize]) -> Result<(PoolGeometry, Vec<usize>)> {
     let r = xd.len().saturating_sub(2);
@@ -251,7 +332,7 @@ pub(crate) fn pool_geometry(cx: &Cx<'_>, xd: &[usize]) -> Result<(PoolGeometry, 
     let kernel = cx
         .ints("kernel_shape")
         .ok_or_else(|| cx.bad("kernel_shape is required"))?;
-    if kernel.len() != r || kernel.iter().any(|&k| k < 1) {
+    if kernel.len() != r || kernel.iter().any(|&k| !(1..=super::MAX_DIM).contains(&k)) {
         return Err(cx.bad(format!(
             "kernel_shape must be {r} positive values, got {kernel:?}"
         )));
@@ -291,6 +372,8 @@ pub(crate) fn pool_geometry(cx: &Cx<'_>, xd: &[usize]) -> Result<(PoolGeometry, 
         }
     };
     let (oh, ow) = geom.out_hw()?;
+    // The windows are materialised: bound outputs × window size too.
+    cx.check_size(&[c, oh, ow, geom.kernel.0, geom.kernel.1])?;
     let out = if r == 1 {
         vec![xd[0], xd[1], ow]
     } else {
@@ -322,6 +405,12 @@ impl Op for MaxPoolOp {
             return Err(cx.bad("the Indices output is not supported"));
         }
         let (xd, xb) = cx.act(0)?;
+        if xd.len() > 4 {
+            let (wins, out) = nd_windows(cx, xd)?;
+            let wins = wins.into_iter().map(|w| w.0).collect();
+            let mp = MaxPool::from_windows(&cx.node.name, wins, xb, "maxpool")?;
+            return Ok(Built::one(vec![0], Box::new(mp), out));
+        }
         let (geom, out) = pool_geometry(cx, xd)?;
         let mp = MaxPool::new(&cx.node.name, geom, xb)?;
         Ok(Built::one(vec![0], Box::new(mp), out))

@@ -15,8 +15,10 @@ mod add;
 mod avgpool;
 mod batchnorm;
 mod clip;
+mod concat;
 mod conv2d;
 mod div;
+mod gather;
 mod gemm;
 pub mod input;
 mod matmul;
@@ -24,11 +26,15 @@ mod maxpool;
 mod minmax;
 mod mul;
 mod neg;
+mod pad;
 mod reduce;
 mod relu;
 mod rescale;
 mod reshape;
 mod shape;
+mod slice;
+mod split;
+mod transpose;
 pub(crate) mod wire;
 
 pub use add::Add;
@@ -117,12 +123,12 @@ pub static REGISTRY: &[&dyn Op] = &[
     &reshape::ReshapeOp,
     &reshape::SqueezeOp,
     &reshape::UnsqueezeOp,
-    &wire::TransposeOp,
-    &wire::ConcatOp,
-    &wire::SliceOp,
-    &wire::SplitOp,
-    &wire::PadOp,
-    &wire::GatherOp,
+    &transpose::TransposeOp,
+    &concat::ConcatOp,
+    &slice::SliceOp,
+    &split::SplitOp,
+    &pad::PadOp,
+    &gather::GatherOp,
     &shape::ShapeOp,
     &shape::CastOp,
     &shape::ConstantOp,
@@ -223,6 +229,16 @@ impl<'a> Cx<'a> {
             what: format!("node '{}' ({})", self.node.name, self.node.op_type),
             reason: reason.into(),
         }
+    }
+
+    /// Refuses an output shape larger than [`MAX_ELEMENTS`].
+    pub fn check_size(&self, dims: &[usize]) -> Result<()> {
+        if numel(dims) > MAX_ELEMENTS {
+            return Err(self.bad(format!(
+                "output shape {dims:?} exceeds {MAX_ELEMENTS} elements"
+            )));
+        }
+        Ok(())
     }
 
     /// Operand `i` (absent when the node has fewer inputs).
@@ -337,10 +353,11 @@ pub fn strides(dims: &[usize]) -> Vec<usize> {
     s
 }
 
-/// Numpy (multidirectional) broadcast of two shapes.
+/// Numpy (multidirectional) broadcast of two shapes (`None` when they do not broadcast
+/// or the result exceeds [`MAX_ELEMENTS`]).
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let r = a.len().max(b.len());
-    (0..r)
+    let out: Option<Vec<usize>> = (0..r)
         .map(|i| {
             let da = if i + a.len() >= r {
                 a[i + a.len() - r]
@@ -358,7 +375,8 @@ pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
                 _ => None,
             }
         })
-        .collect()
+        .collect();
+    out.filter(|o| numel(o) <= MAX_ELEMENTS)
 }
 
 /// For each element of `out` (row-major), the index of the element of `src` that numpy
@@ -382,7 +400,15 @@ pub fn broadcast_index(src: &[usize], out: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// Element count.
+/// Element count (saturating: a shape too large to count never equals a real one).
 pub fn numel(s: &[usize]) -> usize {
-    s.iter().product()
+    s.iter().fold(1usize, |a, &d| a.saturating_mul(d))
 }
+
+/// The largest kernel, stride, dilation or pad lamina accepts (keeps shape arithmetic
+/// far from overflow).
+pub const MAX_DIM: i64 = 1 << 24;
+
+/// The largest tensor lamina builds (elements): shapes beyond it are refused before
+/// anything is allocated for them.
+pub const MAX_ELEMENTS: usize = 1 << 26;

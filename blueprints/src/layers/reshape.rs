@@ -131,7 +131,10 @@ impl Op for ReshapeOp {
         if t.iter().filter(|&&d| d == -1).count() > 1 {
             return Err(cx.shape_err(format!("shape {shape:?} has more than one -1")));
         }
-        let known: i64 = t.iter().filter(|&&d| d != -1).product();
+        let known: i64 = t
+            .iter()
+            .filter(|&&d| d != -1)
+            .fold(1i64, |a, &d| a.saturating_mul(d));
         if let Some(p) = t.iter().position(|&d| d == -1) {
             if known <= 0 || numel(xd) as i64 % known != 0 {
                 return Err(cx.shape_err(format!("cannot reshape {xd:?} to {shape:?}")));

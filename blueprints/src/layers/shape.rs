@@ -31,21 +31,25 @@ impl Op for ConstantOp {
             Tensor {
                 dims: vec![],
                 data: vec![f64::from(a.f)],
+                int: false,
             }
         } else if let Some(a) = n.attr("value_floats") {
             Tensor {
                 dims: vec![a.floats.len()],
                 data: a.floats.iter().map(|&v| f64::from(v)).collect(),
+                int: false,
             }
         } else if let Some(a) = n.attr("value_int") {
             Tensor {
                 dims: vec![],
                 data: vec![a.i as f64],
+                int: true,
             }
         } else if let Some(a) = n.attr("value_ints") {
             Tensor {
                 dims: vec![a.ints.len()],
                 data: a.ints.iter().map(|&v| v as f64).collect(),
+                int: true,
             }
         } else {
             return Err(cx.bad("needs value, value_float(s) or value_int(s)"));
@@ -78,6 +82,7 @@ impl Op for ShapeOp {
         Ok(Built::Consts(vec![Tensor {
             dims: vec![d.len()],
             data: d,
+            int: true,
         }]))
     }
 }
@@ -101,15 +106,14 @@ impl Op for ConstantOfShapeOp {
             return Err(cx.shape_err(format!("shape {shape:?}")));
         }
         let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
-        let v = cx
-            .node
-            .attr("value")
-            .and_then(|a| a.t.as_ref())
-            .and_then(|t| t.data.first().copied())
-            .unwrap_or(0.0);
+        cx.check_size(&dims)?;
+        let t = cx.node.attr("value").and_then(|a| a.t.as_ref());
+        let v = t.and_then(|t| t.data.first().copied()).unwrap_or(0.0);
         Ok(Built::Consts(vec![Tensor {
             data: vec![v; numel(&dims)],
             dims,
+            // The default value is a float 0.
+            int: t.is_some_and(|t| t.int),
         }]))
     }
 }
@@ -147,6 +151,7 @@ impl Op for CastOp {
                 Ok(Built::Consts(vec![Tensor {
                     dims: t.dims.clone(),
                     data,
+                    int: !FLOATS.contains(&to),
                 }]))
             }
             _ => {
