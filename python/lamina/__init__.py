@@ -60,13 +60,21 @@ def _range(r):
     return (float(lo), float(hi))
 
 
-def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"):
+def _cal(calibrate):
+    return None if calibrate is None else _rows(calibrate)
+
+
+def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
+            calibrate=None, margin=2.0):
     """Compiles an ONNX model into per-slice circuits and a weight store in ``out``;
-    returns model.json. ``slices``: "whole", "layers", or cut indices ("2,5" or [2, 5])."""
+    returns model.json. ``slices``: "whole", "layers", or cut indices ("2,5" or [2, 5]).
+    ``calibrate``: inputs (lists, an array or an inputs file) whose largest magnitudes
+    times ``margin`` size the range checks instead of the worst case (as ``--calibrate``)."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.compile(_path(model), _path(out), int(scale_bits),
-                                      _range(input_range), str(slices)))
+                                      _range(input_range), str(slices), _cal(calibrate),
+                                      float(margin)))
 
 
 def prove(model_dir, input, out):
@@ -83,16 +91,18 @@ def verify(model_dir, proofs, model_digest=None):
 
 
 def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
-        compare_whole=False):
+        compare_whole=False, calibrate=None, margin=2.0):
     """Compiles, proves and verifies in memory; returns the report with per-slice,
     per-stage figures."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.run(_path(model), _flat(input), int(scale_bits),
-                                  _range(input_range), str(slices), bool(compare_whole)))
+                                  _range(input_range), str(slices), bool(compare_whole),
+                                  _cal(calibrate), float(margin)))
 
 
-def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"):
+def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
+             calibrate=None, margin=2.0):
     """Circuit outputs against the float model (D1, D2 as the DSperse paper's sums over
     the logits, their per-logit means, L1, L2, TVD, JSD, argmax agreement). ``scale_bits``
     may be one scale or a list; the result is always ``{"scales": [...]}``, as the CLI's."""
@@ -101,7 +111,8 @@ def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whol
         slices = ",".join(str(int(s)) for s in slices)
     scales = list(scale_bits) if isinstance(scale_bits, (list, tuple)) else [scale_bits]
     docs = [json.loads(_lamina.fidelity(_path(model), rows, int(k), _range(input_range),
-                                        str(slices))) for k in scales]
+                                        str(slices), _cal(calibrate), float(margin)))
+            for k in scales]
     return {"scales": docs}
 
 

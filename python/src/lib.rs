@@ -31,13 +31,24 @@ fn detached<T: Send>(py: Python<'_>, f: impl Send + FnOnce() -> lamina::Result<T
     py.detach(f).map_err(err)
 }
 
-fn settings(scale_bits: u32, input_range: (f64, f64), slices: &str) -> PyResult<Settings> {
-    Settings::new(scale_bits, input_range, slices).map_err(err)
+fn settings(
+    scale_bits: u32,
+    input_range: (f64, f64),
+    slices: &str,
+    calibrate: Option<Vec<Vec<f64>>>,
+    margin: f64,
+) -> PyResult<Settings> {
+    let s = Settings::new(scale_bits, input_range, slices).map_err(err)?;
+    match calibrate {
+        None => Ok(s),
+        Some(inputs) => s.calibrated(inputs, "calibration inputs", margin).map_err(err),
+    }
 }
 
 /// Compiles an ONNX model into the folder `out`; returns model.json as JSON text.
 #[pyfunction]
-#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"))]
+#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0))]
+#[allow(clippy::too_many_arguments)]
 fn compile(
     py: Python<'_>,
     model: PathBuf,
@@ -45,8 +56,10 @@ fn compile(
     scale_bits: u32,
     input_range: (f64, f64),
     slices: &str,
+    calibrate: Option<Vec<Vec<f64>>>,
+    margin: f64,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
     detached(py, move || {
         lamina::compile(&model, &s, &out, Hooks::default()).map(|v| v.to_string())
     })
@@ -77,7 +90,8 @@ fn verify(
 
 /// Compiles, proves and verifies in memory with per-stage figures; returns the report.
 #[pyfunction]
-#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false))]
+#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0))]
+#[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
     model: PathBuf,
@@ -86,8 +100,10 @@ fn run(
     input_range: (f64, f64),
     slices: &str,
     compare_whole: bool,
+    calibrate: Option<Vec<Vec<f64>>>,
+    margin: f64,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
     detached(py, move || {
         lamina::run(&model, &input, "input", &s, compare_whole, Hooks::default())
             .map(|v| v.to_string())
@@ -96,7 +112,8 @@ fn run(
 
 /// Circuit outputs against the float model over `inputs` at one scale.
 #[pyfunction]
-#[pyo3(signature = (model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole"))]
+#[pyo3(signature = (model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0))]
+#[allow(clippy::too_many_arguments)]
 fn fidelity(
     py: Python<'_>,
     model: PathBuf,
@@ -104,8 +121,10 @@ fn fidelity(
     scale_bits: u32,
     input_range: (f64, f64),
     slices: &str,
+    calibrate: Option<Vec<Vec<f64>>>,
+    margin: f64,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
     detached(py, move || {
         lamina::fidelity(&model, &inputs, "inputs", &s, Hooks::default()).map(|v| v.to_string())
     })

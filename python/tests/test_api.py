@@ -152,3 +152,14 @@ def test_a_prepared_verifier_checks_like_verify(compiled, tmp_path):
         lamina.Verifier(d, model_digest="00" * 32)
     with pytest.raises(lamina.LaminaError, match="statement.json"):
         v.verify(tmp_path)
+
+
+def test_calibrated_compile_where_the_worst_case_overflows(tmp_path):
+    with pytest.raises(lamina.LaminaError, match="would overflow"):
+        lamina.compile(LENET, tmp_path / "w", input_range=(-64, 64))
+    meta = lamina.compile(LENET, tmp_path / "c", input_range=(-64, 64), calibrate=INPUTS,
+                          margin=1.5)
+    assert meta["calibration"]["margin"] == 1.5 and meta["calibration"]["bounds"]
+    x = json.loads(INPUTS.read_text())["input_data"][0]
+    lamina.prove(tmp_path / "c", x, tmp_path / "p")
+    assert lamina.verify(tmp_path / "c", tmp_path / "p")["verified"] is True
