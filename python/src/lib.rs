@@ -41,7 +41,9 @@ fn settings(
     let s = Settings::new(scale_bits, input_range, slices).map_err(err)?;
     match calibrate {
         None => Ok(s),
-        Some(inputs) => s.calibrated(inputs, "calibration inputs", margin).map_err(err),
+        Some(inputs) => s
+            .calibrated(inputs, "calibration inputs", margin)
+            .map_err(err),
     }
 }
 
