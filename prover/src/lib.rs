@@ -51,7 +51,7 @@ pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
 
-pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, PrimeField64};
+pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, PrimeField64};
 pub use commit::{CommitmentScheme, Transparent, TransparentOpening};
 pub use error::{ProveError, VerifyError};
 pub use gkr::Witness;
