@@ -46,6 +46,25 @@ pub enum ProveError {
         /// Output slot.
         slot: usize,
     },
+    /// The commitment scheme refused (parameters, region size, points).
+    #[error("commitment: {0}")]
+    Commit(#[from] CommitError),
+    /// Committed weights were given for a circuit without a weights region, or none
+    /// for a circuit with one.
+    #[error("committed weights do not match the circuit's weights region (present iff the circuit has one)")]
+    NoWeightsRegion,
+    /// The witness's weights differ from the committed ones.
+    #[error("the witness's weights differ from the committed weights")]
+    WeightsMismatch,
+    /// Stored committed weights name another commitment scheme or other parameters.
+    #[error("stored committed weights were made with another commitment scheme or parameters")]
+    WeightsScheme,
+    /// Re-committing stored weights does not reproduce their stored digest.
+    #[error("stored committed weights do not reproduce their digest")]
+    WeightsDigest,
+    /// Stored committed weights do not decode.
+    #[error("malformed committed weights: {0}")]
+    Decode(#[from] DecodeError),
 }
 
 /// Why a proof was rejected. Every variant says where.

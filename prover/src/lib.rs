@@ -52,9 +52,12 @@ pub mod sumcheck;
 pub mod transcript;
 
 pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, PrimeField64};
-pub use commit::{CommitmentScheme, Transparent, TransparentOpening};
+pub use commit::{
+    CommitmentScheme, Transparent, TransparentOpening, Whir, WhirData, WhirOpening, WhirParams,
+    WhirSecurity,
+};
 pub use error::{ProveError, VerifyError};
-pub use gkr::Witness;
+pub use gkr::{CommittedWeights, Witness};
 pub use proof::Proof;
 pub use statement::Statement;
 
@@ -140,4 +143,82 @@ pub fn verify_transparent_bytes(
 ) -> Result<(), VerifyError> {
     let proof = TransparentProof::from_bytes(proof_bytes)?;
     verify_transparent(circuit, statement, &proof)
+}
+
+/// The challenge field of the default WHIR configuration.
+pub type WhirExt = GoldilocksExt3;
+
+/// The proof type of the default WHIR configuration: Goldilocks values, Ext3 challenges,
+/// WHIR openings ([`WhirParams::default`]: ρ = 1/4, folding 4, no proof-of-work, ≥ 100
+/// bits combined under the Johnson bound). Binding, not hiding.
+pub type WhirProof = Proof<WhirExt, WhirOpening<WhirExt>>;
+
+/// Weights committed once with the default WHIR configuration.
+pub type WhirCommittedWeights = CommittedWeights<Goldilocks, WhirData<WhirExt>>;
+
+/// The default WHIR scheme, shared (its DFT twiddles are computed once per process).
+pub fn whir_scheme() -> &'static Whir<WhirExt> {
+    static SCHEME: std::sync::OnceLock<Whir<WhirExt>> = std::sync::OnceLock::new();
+    SCHEME.get_or_init(Whir::default)
+}
+
+/// Commits `circuit`'s weights once with the default WHIR configuration (at compile
+/// time): the digest is what verifiers pin; store it with
+/// [`CommittedWeights::to_bytes`] and reload with [`whir_load_weights`]. `Ok(None)` when
+/// the circuit has no weights region.
+pub fn whir_commit_weights(
+    circuit: &circuits::Circuit,
+    weights: &[Goldilocks],
+) -> Result<Option<WhirCommittedWeights>, ProveError> {
+    gkr::commit_weights(whir_scheme(), circuit, weights)
+}
+
+/// Reloads weights stored by [`CommittedWeights::to_bytes`] (rebuilding WHIR's prover
+/// data by one commit and checking the stored digest).
+pub fn whir_load_weights(
+    circuit: &circuits::Circuit,
+    bytes: &[u8],
+) -> Result<WhirCommittedWeights, ProveError> {
+    CommittedWeights::from_bytes(whir_scheme(), circuit, bytes)
+}
+
+/// Proves with the default WHIR configuration. `weights` is the commitment made once
+/// ([`whir_commit_weights`]); `None` for a circuit with a weights region commits
+/// `witness.weights` now (one commitment per proof, for tests and one-off proofs).
+pub fn prove_whir(
+    circuit: &circuits::Circuit,
+    weights: Option<&WhirCommittedWeights>,
+    witness: &Witness<'_, Goldilocks>,
+    context: &[u8],
+) -> Result<(WhirProof, Vec<Goldilocks>), ProveError> {
+    let prepared = gkr::PreparedCircuit::new(circuit)?;
+    let fresh;
+    let weights = match weights {
+        Some(w) => Some(w),
+        None => {
+            fresh = whir_commit_weights(circuit, witness.weights)?;
+            fresh.as_ref()
+        }
+    };
+    gkr::prove_with_weights(whir_scheme(), &prepared, weights, witness, context)
+}
+
+/// Verifies a proof of the default WHIR configuration. `statement.weights_commitment`
+/// is the model's weights commitment (the digest of [`whir_commit_weights`]).
+pub fn verify_whir(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof: &WhirProof,
+) -> Result<(), VerifyError> {
+    gkr::verify::<Goldilocks, WhirExt, Whir<WhirExt>>(whir_scheme(), circuit, statement, proof)
+}
+
+/// Decodes WHIR proof bytes and verifies them: the entry point for untrusted input.
+pub fn verify_whir_bytes(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof_bytes: &[u8],
+) -> Result<(), VerifyError> {
+    let proof = WhirProof::from_bytes(proof_bytes)?;
+    verify_whir(circuit, statement, &proof)
 }

@@ -17,7 +17,10 @@ mod values;
 mod verify;
 mod wiring;
 
-pub use prove::{Witness, prove, prove_prepared, prove_unchecked};
+pub use prove::{
+    CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
+    prove_prepared, prove_unchecked, prove_with_weights,
+};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 

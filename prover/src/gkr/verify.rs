@@ -174,7 +174,12 @@ where
         (None, Some(_)) => return Err(VerifyError::UnexpectedWeightsCommitment),
         (None, None) => {}
     }
-    let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), statement, &proof.commitments);
+    let mut t = bind_statement::<F, E>(
+        &scheme.id(),
+        prepared.digest(),
+        statement,
+        &proof.commitments,
+    );
     let challenges: Vec<E> =
         t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
     let lower = Lower::<F, E>::new(&challenges);
@@ -254,6 +259,33 @@ where
     }
 
     // The input layer: public regions evaluated here, committed regions through openings.
+    // A scheme whose openings state their evaluations (WHIR) has them checked against
+    // GKR's final claims first — a wrong opened value is an input-claim mismatch — and
+    // then proved by the opening; otherwise (transparent) the opening yields them.
+    let n_points = points.len();
+    let claimed: Option<Vec<Vec<E>>> = proof
+        .openings
+        .iter()
+        .map(|o| scheme.claimed_evaluations(o))
+        .collect();
+    if let Some(claimed) = &claimed {
+        for (i, evals) in claimed.iter().enumerate() {
+            expect(
+                evals.len() == n_points,
+                VerifyError::Opening {
+                    region: regions[i].kind,
+                    source: crate::commit::CommitError::Shape {
+                        what: "opened evaluations",
+                        expected: n_points,
+                        got: evals.len(),
+                    },
+                },
+            )?;
+        }
+        let committed: Vec<(circuits::Region, Vec<E>)> =
+            regions.iter().copied().zip(claimed.iter().cloned()).collect();
+        check_input(circuit, statement, &points, &values, committed)?;
+    }
     let mut region_evals: Vec<(circuits::Region, Vec<E>)> = Vec::new();
     for (i, r) in regions.iter().enumerate() {
         let lo: Vec<&[E]> = points
@@ -273,8 +305,33 @@ where
                 region: r.kind,
                 source,
             })?;
+        if let Some(claimed) = &claimed {
+            expect(
+                claimed[i] == evals,
+                VerifyError::Opening {
+                    region: r.kind,
+                    source: crate::commit::CommitError::Evaluation { index: 0 },
+                },
+            )?;
+        }
         region_evals.push((*r, evals));
     }
+    check_input(circuit, statement, &points, &values, region_evals)
+}
+
+/// GKR's final claims against the input layer: public regions evaluated here, committed
+/// regions from `region_evals` (one evaluation per point).
+fn check_input<F, E>(
+    circuit: &Circuit,
+    statement: &Statement<'_, F>,
+    points: &[(Vec<E>, E)],
+    values: &[E],
+    mut region_evals: Vec<(circuits::Region, Vec<E>)>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+{
     if let Some(r) = circuit.input.region(RegionKind::Public) {
         let evals = points
             .iter()
@@ -287,7 +344,7 @@ where
             .collect();
         region_evals.push((*r, evals));
     }
-    for (c, ((p, _), &v)) in points.iter().zip(&values).enumerate() {
+    for (c, ((p, _), &v)) in points.iter().zip(values).enumerate() {
         let total: E = region_evals
             .iter()
             .map(|(r, evals)| {
@@ -295,7 +352,9 @@ where
                 mle::eq_at_index(high, (r.offset >> r.log_len) as usize) * evals[c]
             })
             .sum();
-        expect(total == v, VerifyError::InputClaim { claim: c })?;
+        if total != v {
+            return Err(VerifyError::InputClaim { claim: c });
+        }
     }
     Ok(())
 }
