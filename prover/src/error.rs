@@ -51,7 +51,9 @@ pub enum ProveError {
     Commit(#[from] CommitError),
     /// Committed weights were given for a circuit without a weights region, or none
     /// for a circuit with one.
-    #[error("committed weights do not match the circuit's weights region (present iff the circuit has one)")]
+    #[error(
+        "committed weights do not match the circuit's weights region (present iff the circuit has one)"
+    )]
     NoWeightsRegion,
     /// The witness's weights differ from the committed ones.
     #[error("the witness's weights differ from the committed weights")]

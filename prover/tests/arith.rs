@@ -146,7 +146,10 @@ fn cubic_sampling_uses_sixteen_bytes_per_coordinate() {
     b[8] = 1; // coordinate 0: 2^64 mod p
     b[16] = 5; // coordinate 1: 5
     let x = E3::from_uniform_bytes(&b);
-    assert_eq!(x.coeffs(), vec![F::from_u64((1u64 << 32) - 1), F::from_u64(5), F::ZERO]);
+    assert_eq!(
+        x.coeffs(),
+        vec![F::from_u64((1u64 << 32) - 1), F::from_u64(5), F::ZERO]
+    );
     assert_eq!(E3::UNIFORM_BYTES, 48);
     assert_eq!(E3::ENCODED_BYTES, 24);
 }

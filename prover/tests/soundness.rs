@@ -708,7 +708,7 @@ impl CommitmentScheme<F, E> for Unbound {
         "unbound-test-only".into()
     }
     fn commit(&self, values: &[F], _: u8) -> Result<(Digest, Vec<F>), CommitError> {
-        Ok(([0; 32], values.to_vec()))
+        Ok(([1; 32], values.to_vec()))
     }
     fn open(
         &self,
@@ -740,7 +740,7 @@ fn input_layer_mismatch_rejected() {
     let w = c.data.witness();
     let (mut proof, outputs) =
         gkr::prove::<F, E, Unbound>(&Unbound, &c.circuit, &w, CONTEXT).unwrap();
-    let unbound_commitment: Digest = [0; 32];
+    let unbound_commitment: Digest = [1; 32];
     let st = Statement {
         public: &c.data.public,
         outputs: &outputs,

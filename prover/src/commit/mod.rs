@@ -22,8 +22,8 @@
 mod transparent;
 pub mod whir;
 
-pub use transparent::{Transparent, TransparentOpening};
 pub(crate) use transparent::transparent_hash;
+pub use transparent::{Transparent, TransparentOpening};
 pub use whir::{Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
 
 use crate::arith::{ExtensionField, Field};

@@ -138,6 +138,18 @@ pub struct WhirParams {
     pub security_bits: u16,
 }
 
+impl WhirParams {
+    /// The preset for [`GoldilocksExt2`] challenges: ρ = 1/4, folding 4, a 16-bit
+    /// proof-of-work budget (the degree-2 extension cannot reach 100 bits without
+    /// grinding; 16 bits reach it up to 2^18 values, larger regions are refused).
+    pub fn ext2_pow() -> Self {
+        WhirParams {
+            pow_bits: 16,
+            ..WhirParams::default()
+        }
+    }
+}
+
 impl Default for WhirParams {
     /// ρ = 1/4, folding 4, no proof-of-work, 100 bits combined (with [`GoldilocksExt3`]).
     fn default() -> Self {
@@ -368,7 +380,9 @@ impl<E: WhirField> Whir<E> {
         let required = self.params.security_bits as f64;
         let protocol = Self::protocol(n, num_points);
         let mut last = String::from("no configuration");
-        for target in self.params.security_bits as usize..=self.params.security_bits as usize + TARGET_SEARCH {
+        for target in
+            self.params.security_bits as usize..=self.params.security_bits as usize + TARGET_SEARCH
+        {
             let config = match WhirConfig::<E, Goldilocks, WhirChallenger>::new_with_initial_claims(
                 n,
                 self.protocol_params(n, target),
@@ -490,7 +504,11 @@ impl<E: WhirField> Whir<E> {
         )?;
         // Rows a query phase opens: every position of a saturated phase, else one per draw.
         let rows = |draws: usize, index_bits: usize| {
-            if draws == 0 { 1usize << index_bits } else { draws }
+            if draws == 0 {
+                1usize << index_bits
+            } else {
+                draws
+            }
         };
         let openings = |q: &Queries<E>, base: bool, queries: usize, fold: usize| {
             let width = 1usize << fold;
@@ -522,7 +540,11 @@ impl<E: WhirField> Whir<E> {
             if let Some(c) = &r.commitment {
                 shape("round commitment roots", 1, c.num_roots())?;
             }
-            shape("round out-of-domain answers", fx.ood_samples, r.ood_answers.len())?;
+            shape(
+                "round out-of-domain answers",
+                fx.ood_samples,
+                r.ood_answers.len(),
+            )?;
             openings(
                 &r.openings,
                 i == 0,
@@ -615,8 +637,10 @@ impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
         padded[..values.len()].copy_from_slice(values);
         let folding = config.round_folding_factor(0);
         let pcs = self.pcs(config);
-        let witness =
-            SuffixProver::<Goldilocks, E>::new_witness(vec![Table::new(RowMajorMatrix::new(padded, 1usize << n))], folding);
+        let witness = SuffixProver::<Goldilocks, E>::new_witness(
+            vec![Table::new(RowMajorMatrix::new(padded, 1usize << n))],
+            folding,
+        );
         // The challenger here is a throwaway: commitments are made before (weights: long
         // before) any transcript exists; every opening re-observes the root itself.
         let mut scratch = WhirChallenger::from_hasher(Vec::new(), Blake3);
@@ -916,7 +940,12 @@ impl<E: WhirField> Opening for WhirOpening<E> {
         }
         let n = r.length(E::ENCODED_BYTES, "opening evaluations")?;
         let evals = (0..n)
-            .map(|_| Ok(OpeningBatch::new(vec![<E as Field>::decode(r)?], Vec::new())))
+            .map(|_| {
+                Ok(OpeningBatch::new(
+                    vec![<E as Field>::decode(r)?],
+                    Vec::new(),
+                ))
+            })
             .collect::<Result<Vec<_>, DecodeError>>()?;
         let initial_ood_answers = get_ext(r, "initial OOD answers")?;
         let initial_sumcheck = get_sumcheck(r)?;

@@ -95,11 +95,7 @@ impl<F: Field, D> CommittedWeights<F, D> {
 
     /// Decodes stored weights for `circuit` strictly and rebuilds the prover data with
     /// `scheme` (one commit), refusing a scheme id, region size or digest that differs.
-    pub fn from_bytes<E, C>(
-        scheme: &C,
-        circuit: &Circuit,
-        bytes: &[u8],
-    ) -> Result<Self, ProveError>
+    pub fn from_bytes<E, C>(scheme: &C, circuit: &Circuit, bytes: &[u8]) -> Result<Self, ProveError>
     where
         E: ExtensionField<F>,
         C: CommitmentScheme<F, E, ProverData = D>,
@@ -200,9 +196,13 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    let has = prepared.circuit().input.region(RegionKind::Weights).is_some();
+    let has = prepared
+        .circuit()
+        .input
+        .region(RegionKind::Weights)
+        .is_some();
     match (has, weights) {
-        (true, None) | (false, Some(_)) => return Err(ProveError::NoWeightsRegion),
+        (true, None) | (false, Some(_)) => Err(ProveError::NoWeightsRegion),
         (true, Some(cw)) => {
             if !witness.weights.is_empty() && witness.weights != cw.values.as_slice() {
                 return Err(ProveError::WeightsMismatch);

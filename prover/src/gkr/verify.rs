@@ -162,6 +162,17 @@ where
         },
     )?;
 
+    // A null (all-zero) commitment is never an honest one: refuse it by name.
+    for (r, c) in regions.iter().zip(&proof.commitments) {
+        expect(
+            *c != [0u8; 32],
+            VerifyError::Opening {
+                region: r.kind,
+                source: crate::commit::CommitError::NullCommitment,
+            },
+        )?;
+    }
+
     // The statement says whether the circuit has weights and, if so, whose: `None` is
     // "no weights region", never "accept whatever the proof commits to".
     let at = regions.iter().position(|r| r.kind == RegionKind::Weights);
@@ -282,8 +293,11 @@ where
                 },
             )?;
         }
-        let committed: Vec<(circuits::Region, Vec<E>)> =
-            regions.iter().copied().zip(claimed.iter().cloned()).collect();
+        let committed: Vec<(circuits::Region, Vec<E>)> = regions
+            .iter()
+            .copied()
+            .zip(claimed.iter().cloned())
+            .collect();
         check_input(circuit, statement, &points, &values, committed)?;
     }
     let mut region_evals: Vec<(circuits::Region, Vec<E>)> = Vec::new();
