@@ -41,9 +41,20 @@ impl Case {
         let w = v(circuit.input.len_of(RegionKind::Weights), seed ^ 2);
         let private = v(circuit.input.len_of(RegionKind::Private), seed ^ 3);
         let weights = prover::whir_commit_weights(&circuit, &w).unwrap().unwrap();
-        let witness = prover::Witness { public: &public, weights: &w, private: &private };
-        let (proof, outputs) = prover::prove_whir(&circuit, Some(&weights), &witness, CONTEXT).unwrap();
-        Case { bytes: proof.to_bytes(), circuit, public, outputs, weights }
+        let witness = prover::Witness {
+            public: &public,
+            weights: &w,
+            private: &private,
+        };
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, Some(&weights), &witness, CONTEXT).unwrap();
+        Case {
+            bytes: proof.to_bytes(),
+            circuit,
+            public,
+            outputs,
+            weights,
+        }
     }
     fn statement(&self) -> Statement<'_, F> {
         Statement {
@@ -54,8 +65,10 @@ impl Case {
         }
     }
     fn check(&self, what: &dyn Fn() -> String, bytes: &[u8], st: &Statement<'_, F>) {
-        let r = catch_unwind(AssertUnwindSafe(|| prover::verify_whir_bytes(&self.circuit, st, bytes)))
-            .unwrap_or_else(|_| panic!("panicked: {}", what()));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            prover::verify_whir_bytes(&self.circuit, st, bytes)
+        }))
+        .unwrap_or_else(|_| panic!("panicked: {}", what()));
         assert!(r.is_err(), "accepted: {}", what());
     }
 }
@@ -111,12 +124,20 @@ fn byte_flips_of_whir_proofs_are_rejected() {
         };
         for b in bits {
             bytes[i] ^= 1 << b;
-            c.check(&|| format!("flip byte {i} bit {b} of {}", c.bytes.len()), &bytes, &st);
+            c.check(
+                &|| format!("flip byte {i} bit {b} of {}", c.bytes.len()),
+                &bytes,
+                &st,
+            );
             bytes[i] ^= 1 << b;
             n += 1;
         }
     }
-    eprintln!("{n} flips of a {}-byte proof (openings at {starts:?}) in {:.1} s", c.bytes.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "{n} flips of a {}-byte proof (openings at {starts:?}) in {:.1} s",
+        c.bytes.len(),
+        t.elapsed().as_secs_f64()
+    );
     assert!(n > c.bytes.len());
 }
 
@@ -137,7 +158,11 @@ fn truncations_and_appended_bytes_are_rejected() {
     let starts = opening_starts(&c);
     let mut b = c.bytes[..starts[1]].to_vec();
     b.extend_from_slice(&c.bytes[starts[0]..starts[1]]);
-    c.check(&|| "weights opening in place of the private one".into(), &b, &st);
+    c.check(
+        &|| "weights opening in place of the private one".into(),
+        &b,
+        &st,
+    );
 }
 
 #[test]
@@ -147,21 +172,56 @@ fn statement_changes_are_rejected() {
     let mut public = c.public.clone();
     for i in 0..public.len() {
         public[i] += F::ONE;
-        c.check(&|| format!("public {i}"), &c.bytes, &Statement { public: &public, ..base });
+        c.check(
+            &|| format!("public {i}"),
+            &c.bytes,
+            &Statement {
+                public: &public,
+                ..base
+            },
+        );
         public[i] -= F::ONE;
     }
     let mut outputs = c.outputs.clone();
     for i in 0..outputs.len() {
         outputs[i] += F::ONE;
-        c.check(&|| format!("output {i}"), &c.bytes, &Statement { outputs: &outputs, ..base });
+        c.check(
+            &|| format!("output {i}"),
+            &c.bytes,
+            &Statement {
+                outputs: &outputs,
+                ..base
+            },
+        );
         outputs[i] -= F::ONE;
     }
-    c.check(&|| "context".into(), &c.bytes, &Statement { context: b"whir-mutationz", ..base });
+    c.check(
+        &|| "context".into(),
+        &c.bytes,
+        &Statement {
+            context: b"whir-mutationz",
+            ..base
+        },
+    );
     let mut digest = *c.weights.digest();
     for i in 0..32 {
         digest[i] ^= 1;
-        c.check(&|| format!("weights commitment byte {i}"), &c.bytes, &Statement { weights_commitment: Some(&digest), ..base });
+        c.check(
+            &|| format!("weights commitment byte {i}"),
+            &c.bytes,
+            &Statement {
+                weights_commitment: Some(&digest),
+                ..base
+            },
+        );
         digest[i] ^= 1;
     }
-    c.check(&|| "no weights commitment".into(), &c.bytes, &Statement { weights_commitment: None, ..base });
+    c.check(
+        &|| "no weights commitment".into(),
+        &c.bytes,
+        &Statement {
+            weights_commitment: None,
+            ..base
+        },
+    );
 }
