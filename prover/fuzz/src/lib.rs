@@ -29,6 +29,8 @@
 //! (openings and the final claim); and how many inputs were left unchanged by their
 //! mutations, refused as circuits, or used for the completeness and cheating checks.
 
+pub mod whir;
+
 use arbitrary::Arbitrary;
 use circuits::random::{self, Spec};
 use circuits::{AddGate, Circuit, Coeff, ConstGate, ConstSource, MulGate, RegionKind};
