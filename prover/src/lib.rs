@@ -38,6 +38,60 @@
 //! (from the verification key; [`transparent_weights_commitment`] computes it for the
 //! transparent scheme): `weights_commitment: Some(&digest)`. `None` there is rejected, so
 //! a statement can never accept whatever weights the proof happens to commit to.
+//!
+//! **Succinct proofs: WHIR.** [`Whir`] commits each committed region with Plonky3's WHIR
+//! (BLAKE3 Merkle trees, ≥ 100 bits combined under the Johnson bound, computed by
+//! [`Whir::security`]); GKR's challenges then live in the cubic extension
+//! ([`GoldilocksExt3`]). The weights are committed **once** (at compile time) and every
+//! proof on them reuses that commitment; each proof commits its private witness and opens
+//! both at GKR's input-layer points:
+//!
+//! ```
+//! use circuits::{Circuit, Coeff, InputLayout, Layer, MulGate, Region, RegionKind};
+//! use prover::{Goldilocks, Statement, Witness, Field};
+//!
+//! // out[0] = w0·x0 + w1·x1: x private, w the model's weights.
+//! let mut layer = Layer::new(1);
+//! layer.mul.push(MulGate { out: 0, in0: 2, in1: 0, coeff: Coeff::ONE });
+//! layer.mul.push(MulGate { out: 0, in0: 3, in1: 1, coeff: Coeff::ONE });
+//! let circuit = Circuit {
+//!     input: InputLayout {
+//!         log_width: 2,
+//!         regions: vec![
+//!             Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 },
+//!             Region { kind: RegionKind::Weights, offset: 2, log_len: 1, len: 2 },
+//!         ],
+//!     },
+//!     layers: vec![layer],
+//!     public_outputs: vec![0],
+//!     ..Circuit::default()
+//! };
+//! let w = [Goldilocks::from_u64(3), Goldilocks::from_u64(4)];
+//!
+//! // Compile time, once: commit the weights; publish the digest, keep the bytes.
+//! let committed = prover::whir_commit_weights(&circuit, &w)?.expect("a weights region");
+//! let model_commitment = *committed.digest();
+//! let stored: Vec<u8> = committed.to_bytes(prover::whir_scheme());
+//!
+//! // Proving time, per inference: reload (no new weights commitment) and prove.
+//! let weights = prover::whir_load_weights(&circuit, &stored)?;
+//! let x = [Goldilocks::from_u64(5), Goldilocks::from_u64(7)];
+//! let witness = Witness { public: &[], weights: &w, private: &x };
+//! let (proof, outputs) = prover::prove_whir(&circuit, Some(&weights), &witness, b"ctx")?;
+//! assert_eq!(outputs, vec![Goldilocks::from_u64(43)]);
+//! let bytes = proof.to_bytes();
+//!
+//! // The verifier holds the circuit and the model's commitment, never the weights.
+//! let statement = Statement {
+//!     public: &[],
+//!     outputs: &outputs,
+//!     context: b"ctx",
+//!     weights_commitment: Some(&model_commitment),
+//! };
+//! prover::verify_whir_bytes(&circuit, &statement, &bytes)?;
+//! assert!(prover::whir_scheme().security(1, 2)?.bits >= 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod arith;
