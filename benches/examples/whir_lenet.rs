@@ -2,7 +2,7 @@
 //! DSperse slices: weights committed once (compile time), then per inference the private
 //! witness commitment, GKR, and both openings. Prints medians of `REPS` runs (default 3).
 //! Run: `cargo run --release -p benches --example whir_lenet`.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
 use prover::gkr::PreparedCircuit;
