@@ -64,6 +64,17 @@ pub enum ProveError {
     /// Re-committing stored weights does not reproduce their stored digest.
     #[error("stored committed weights do not reproduce their digest")]
     WeightsDigest,
+    /// The circuit reads a committed region's padding, which the scheme does not prove
+    /// zero.
+    #[error(
+        "a gate reads slot {slot}, padding of the {region:?} region, which this commitment scheme does not prove zero"
+    )]
+    ReadsCommittedPadding {
+        /// The region.
+        region: RegionKind,
+        /// The slot read.
+        slot: u32,
+    },
     /// Stored committed weights do not decode.
     #[error("malformed committed weights: {0}")]
     Decode(#[from] DecodeError),
@@ -164,6 +175,17 @@ pub enum VerifyError {
         region: RegionKind,
         /// Why.
         source: CommitError,
+    },
+    /// The circuit reads a committed region's padding, which the scheme does not prove
+    /// zero.
+    #[error(
+        "a gate reads slot {slot}, padding of the {region:?} region, which this commitment scheme does not prove zero"
+    )]
+    ReadsCommittedPadding {
+        /// The region.
+        region: RegionKind,
+        /// The slot read.
+        slot: u32,
     },
     /// The input layer does not evaluate to the claim GKR ended on.
     #[error("input layer evaluation {claim} does not match the final claim")]

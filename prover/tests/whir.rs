@@ -22,6 +22,19 @@ use prover::{
 
 type E3 = GoldilocksExt3;
 
+/// A random circuit whose private region fills its span: random circuits may read the
+/// private padding, which WHIR refuses (`committed_padding_read`).
+fn whir_circuit(spec: &Spec, seed: u64) -> Circuit {
+    let mut c = random::circuit(spec, seed);
+    for r in &mut c.input.regions {
+        if r.kind == RegionKind::Private {
+            r.len = 1 << r.log_len;
+        }
+    }
+    c.validate().unwrap();
+    c
+}
+
 fn values(n: usize, seed: u64) -> Vec<F> {
     random::values(n, seed)
         .into_iter()
@@ -94,7 +107,7 @@ fn roundtrip_on_random_circuits() {
     .iter()
     .enumerate()
     {
-        let circuit = random::circuit(spec, i as u64);
+        let circuit = whir_circuit(spec, i as u64);
         let data = Data::random(&circuit, i as u64);
         let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
         let (proof, outputs) =
@@ -196,7 +209,7 @@ fn malformed_parameters_are_refused() {
 fn ext2_with_proof_of_work_round_trips() {
     let scheme = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
     open_and_check(&scheme, 12, 4000, 2, 3);
-    let circuit = random::circuit(&rich_spec(), 9);
+    let circuit = whir_circuit(&rich_spec(), 9);
     let data = Data::random(&circuit, 9);
     let cw = prover::gkr::commit_weights::<F, GoldilocksExt2, _>(&scheme, &circuit, &data.weights)
         .unwrap();
@@ -220,7 +233,7 @@ fn ext2_with_proof_of_work_round_trips() {
 
 #[test]
 fn challenges_in_ext3_prove_with_the_transparent_scheme_too() {
-    let circuit = random::circuit(&rich_spec(), 11);
+    let circuit = whir_circuit(&rich_spec(), 11);
     let data = Data::random(&circuit, 11);
     let (proof, outputs) =
         prover::gkr::prove::<F, E3, _>(&prover::Transparent, &circuit, &data.witness(), CONTEXT)
@@ -239,7 +252,7 @@ fn challenges_in_ext3_prove_with_the_transparent_scheme_too() {
 
 #[test]
 fn committed_weights_are_reused_and_stored() {
-    let circuit = random::circuit(
+    let circuit = whir_circuit(
         &Spec {
             log_widths: vec![12, 10, 9],
             ..Spec::default()
@@ -314,7 +327,7 @@ fn committed_weights_are_reused_and_stored() {
 
 #[test]
 fn transparent_proofs_are_unchanged_by_committing_weights_first() {
-    let circuit = random::circuit(&rich_spec(), 31);
+    let circuit = whir_circuit(&rich_spec(), 31);
     let data = Data::random(&circuit, 31);
     let (direct, _) = prover::prove_transparent(&circuit, &data.witness(), CONTEXT).unwrap();
     let cw = prover::gkr::commit_weights::<F, GoldilocksExt2, _>(
@@ -352,7 +365,7 @@ struct Attack {
 
 impl Attack {
     fn new(seed: u64) -> Attack {
-        let circuit = random::circuit(
+        let circuit = whir_circuit(
             &Spec {
                 log_widths: vec![14, 12, 10],
                 fan_in: 1,
@@ -765,4 +778,68 @@ fn attack_reshaped_openings_are_named() {
     let mut p = a.proof.clone();
     p.openings.swap(0, 1);
     assert!(a.verify(&p).is_err());
+}
+
+#[test]
+fn circuits_reading_private_padding_are_refused() {
+    // The transparent scheme fixes the private padding to zero; WHIR would let the prover
+    // choose it, so a circuit whose gates read it is refused on both sides.
+    let circuit = random::circuit(
+        &Spec {
+            log_widths: vec![14, 12, 10],
+            fan_in: 1,
+            num_public: 2,
+            ..Spec::default()
+        },
+        5,
+    );
+    let (region, slot) =
+        prover::gkr::committed_padding_read(&circuit).expect("this circuit reads padding");
+    assert_eq!(region, RegionKind::Private);
+    let data = Data::random(&circuit, 5);
+    assert_eq!(
+        prover::prove_whir(&circuit, None, &data.witness(), CONTEXT).unwrap_err(),
+        ProveError::ReadsCommittedPadding { region, slot }
+    );
+    // The verifier refuses before reading the proof: any proof (here an honest proof on the
+    // padded-out circuit) is rejected.
+    let full = whir_circuit(
+        &Spec {
+            log_widths: vec![14, 12, 10],
+            fan_in: 1,
+            num_public: 2,
+            ..Spec::default()
+        },
+        5,
+    );
+    let mut data = Data::random(&full, 5);
+    data.private
+        .truncate(full.input.len_of(RegionKind::Private));
+    let (proof, outputs) = prover::prove_whir(&full, None, &data.witness(), CONTEXT).unwrap();
+    let wc = prover::whir_commit_weights(&full, &data.weights)
+        .unwrap()
+        .unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(wc.digest()),
+    };
+    prover::verify_whir(&full, &st, &proof).unwrap();
+    assert_eq!(
+        prover::verify_whir(&circuit, &st, &proof),
+        Err(VerifyError::ReadsCommittedPadding { region, slot })
+    );
+    // The transparent scheme proves such circuits as before.
+    let (tp, touts) =
+        prover::prove_transparent(&circuit, &Data::random(&circuit, 5).witness(), CONTEXT).unwrap();
+    let d = Data::random(&circuit, 5);
+    let twc = prover::transparent_weights_commitment(&circuit, &d.weights);
+    let st = Statement {
+        public: &d.public,
+        outputs: &touts,
+        context: CONTEXT,
+        weights_commitment: twc.as_ref(),
+    };
+    prover::verify_transparent(&circuit, &st, &tp).unwrap();
 }

@@ -604,6 +604,9 @@ fn map_verifier_error(e: VerifierError) -> CommitError {
 }
 
 impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
+    // The committed span's tail beyond `len` is not proven zero; the circuit check
+    // (`gkr::committed_padding_read`) keeps gates from reading it.
+    const ZERO_PADDING: bool = false;
     type ProverData = WhirData<E>;
     type Opening = WhirOpening<E>;
 

@@ -331,6 +331,11 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
+    if !C::ZERO_PADDING
+        && let Some((region, slot)) = super::committed_padding_read(circuit)
+    {
+        return Err(ProveError::ReadsCommittedPadding { region, slot });
+    }
     check_len(
         "public input",
         circuit.num_public as usize,

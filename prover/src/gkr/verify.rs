@@ -137,6 +137,11 @@ where
             got: statement.outputs.len(),
         },
     )?;
+    if !C::ZERO_PADDING
+        && let Some((region, slot)) = super::committed_padding_read(circuit)
+    {
+        return Err(VerifyError::ReadsCommittedPadding { region, slot });
+    }
     let regions = committed_regions(circuit);
     let nc = regions.len();
     expect(
