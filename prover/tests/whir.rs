@@ -843,3 +843,41 @@ fn circuits_reading_private_padding_are_refused() {
     };
     prover::verify_transparent(&circuit, &st, &tp).unwrap();
 }
+
+#[test]
+fn openings_are_bound_to_lamina_transcript() {
+    // The p3 challenger is seeded from lamina's transcript: the same opening checked
+    // under another transcript state is rejected, and an accepted opening leaves prover
+    // and verifier transcripts in the same state.
+    let scheme = Whir::<E3>::default();
+    let v = values(5000, 3);
+    let pts: Vec<Vec<E3>> = vec![(0..13).map(|i| E3::from_u64(7 * i + 1)).collect()];
+    let refs: Vec<&[E3]> = pts.iter().map(Vec::as_slice).collect();
+    let (digest, data) = scheme.commit(&v, 13).unwrap();
+    let mut tp = Transcript::new(b"t");
+    tp.absorb(b"statement", b"one");
+    let opening = scheme.open(data, &refs, &mut tp).unwrap();
+    let mut tv = Transcript::new(b"t");
+    tv.absorb(b"statement", b"one");
+    let before = tv.clone();
+    scheme
+        .verify(&digest, 13, 5000, &refs, &opening, &mut tv)
+        .unwrap();
+    assert_eq!(tp.state(), tv.state());
+    let mut other = Transcript::new(b"t");
+    other.absorb(b"statement", b"two");
+    assert!(
+        scheme
+            .verify(&digest, 13, 5000, &refs, &opening, &mut other)
+            .is_err()
+    );
+    // The opening is absorbed: a later challenge depends on it.
+    let mut a = before.clone();
+    let mut b = before;
+    scheme
+        .verify(&digest, 13, 5000, &refs, &opening, &mut a)
+        .unwrap();
+    let _: E3 = b.challenge(b"x");
+    let _: E3 = a.challenge(b"x");
+    assert_ne!(a.state(), b.state());
+}
