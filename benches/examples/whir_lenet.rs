@@ -138,7 +138,14 @@ fn main() {
         pow_bits: pow,
         ..Default::default()
     });
-    let ext3 = prover::whir_scheme();
+    // RATE / FOLD override the default Ext3 parameters (for parameter sweeps).
+    let env = |k: &str| std::env::var(k).ok().and_then(|s| s.parse::<u8>().ok());
+    let custom = prover::Whir::<prover::GoldilocksExt3>::new(prover::WhirParams {
+        log_inv_rate: env("RATE").unwrap_or(2),
+        folding_factor: env("FOLD").unwrap_or(4),
+        ..Default::default()
+    });
+    let ext3 = &custom;
     println!("config {config}, medians of {reps}");
     println!(
         "| model | slice | weights 2^m (len) | private 2^m (len) | commit weights ms | prove ms (incl. private commitment + openings) | verify ms | proof B | security bits (weights / private) |"

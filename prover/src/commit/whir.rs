@@ -39,20 +39,42 @@
 //! serialisation; [`crate::gkr::CommittedWeights`] stores the weights and rebuilds it
 //! deterministically (one commit, a few milliseconds at 2^16), checking the digest.
 //!
-//! ## Measured (this 2-core machine, shared; release, medians of 3; `benches/whir.rs`)
+//! ## Measured (this 2-core machine, shared with other sessions: load 1–3)
 //!
-//! One region, two opening points, combined security ≥ 100 bits (Johnson bound).
+//! One region, two opening points (what GKR leaves), ≥ 100 bits combined (Johnson
+//! bound); `cargo bench -p prover --bench whir` (criterion medians, release, `parallel`):
 //!
-//! | m | challenge field | ρ | fold | PoW budget | combined bits | commit ms | open ms | verify ms | opening B |
+//! | m | challenges | ρ | fold | PoW budget | combined bits (per-term target) | commit ms | open ms | verify ms | opening B |
 //! |---|---|---|---|---|---|---|---|---|---|
-//! | 16 | Ext3 | 1/4 | 4 | 0 | 100.6 | 3.9 | 8.1 | 0.50 | 71,880 |
-//! | 16 | Ext2 | 1/4 | 4 | 20 | 100.2 | 3.9 | 66 | 0.58 | 55,036 |
-//! | 18 | Ext3 | 1/4 | 4 | 0 | 100.4 | 16.5 | 25.5 | 0.58 | 83,424 |
-//! | 18 | Ext2 | 1/4 | 4 | 20 | 100.1 | 15.1 | 106 | 0.66 | 63,316 |
+//! | 16 | Ext3 | 1/4 | 4 | 0 | 100.2 (101) | 2.7 | 8.2 | 0.81 | 78,732 |
+//! | 16 | Ext2 | 1/4 | 4 | 16 | 100.7 (106) | 2.3 | 17.0 | 0.71 | 63,848 |
+//! | 18 | Ext3 | 1/4 | 4 | 0 | 100.2 (101) | 11.0 | 43.8 | 0.81 | 90,860 |
+//! | 18 | Ext2 | 1/4 | 4 | 16 | 100.7 (106) | 10.0 | 45.1 | 0.79 | 73,160 |
 //!
-//! Ext2 needs proof-of-work to reach 100 bits (none suffices without it) and pays for it
-//! in opening time (grinding, 4–8× slower to open) for ≈ 25 % smaller openings; Ext3
-//! needs none. The default is Ext3, ρ = 1/4, folding 4, no PoW.
+//! Whole LeNet (K = 18; weights 2^16, private 2^17) and its five slices, weights committed
+//! once, prove including the private commitment and both openings; medians of 3
+//! (`cargo run --release -p benches --example whir_lenet`, `CONFIG=…`):
+//!
+//! | configuration | whole: prove ms | verify ms | proof B | 5 slices: prove ms | verify ms | proof B |
+//! |---|---|---|---|---|---|---|
+//! | WHIR, Ext3, ρ 1/4, fold 4, no PoW (default) | 195 | 89.6 | 191,485 | 260 | 98.5 | 568,269 |
+//! | WHIR, Ext2, ρ 1/4, fold 4, PoW ≤ 16 | 155 | 54.1 | 151,845 | 205 | 60.8 | 444,065 |
+//! | transparent, Ext2 (same run, for reference) | 82 | 47.8 | 1,232,157 | 119 | 54.2 | 1,297,637 |
+//! | transparent, Ext3 (GKR alone in Ext3) | 160 | 85.7 | 1,240,925 | 239 | 97.3 | 1,330,453 |
+//!
+//! * GKR itself is what Ext3 costs: its sumchecks and wiring scans run ≈ 1.8× slower in
+//!   the cubic extension (transparent Ext3 vs Ext2), while WHIR adds ≈ 25–35 ms to proving
+//!   and ≈ 1–4 ms to verifying.
+//! * Ext2 needs proof-of-work to reach 100 bits (none suffices; 16 bits up to 2^18,
+//!   20 at 2^20, 22 at 2^22, more beyond) and pays for it in opening time (grinding), but
+//!   keeps GKR in the faster field and its openings are ≈ 20 % smaller. On LeNet it is
+//!   the faster and smaller configuration; Ext3 is the one that needs no grinding and
+//!   covers every size to 2^24 with the same parameters.
+//! * Ext3 sweep on whole LeNet (one run each): ρ 1/8 fold 4: 164,701 B but ≈ 1.5× the
+//!   proving time (8× encoding); ρ 1/4 fold 3: 201,185 B; fold 5: 218,095 B; ρ 1/2:
+//!   261,485 B.
+//! * The five-slice total is ≈ 3× the whole proof: ten openings instead of two, each
+//!   dominated by its query paths whatever the region's size.
 
 use super::{CommitError, CommitmentScheme, Digest, Opening};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3};

@@ -324,14 +324,16 @@ where
                 region: r.kind,
                 source,
             })?;
-        if let Some(claimed) = &claimed {
-            expect(
-                claimed[i] == evals,
-                VerifyError::Opening {
-                    region: r.kind,
-                    source: crate::commit::CommitError::Evaluation { index: 0 },
-                },
-            )?;
+        if let Some(claimed) = &claimed
+            && claimed[i] != evals
+        {
+            let index = (0..n_points)
+                .find(|&k| claimed[i].get(k) != evals.get(k))
+                .unwrap_or(0);
+            return Err(VerifyError::Opening {
+                region: r.kind,
+                source: crate::commit::CommitError::Evaluation { index },
+            });
         }
         region_evals.push((*r, evals));
     }
