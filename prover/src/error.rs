@@ -46,6 +46,38 @@ pub enum ProveError {
         /// Output slot.
         slot: usize,
     },
+    /// The commitment scheme refused (parameters, region size, points).
+    #[error("commitment: {0}")]
+    Commit(#[from] CommitError),
+    /// Committed weights were given for a circuit without a weights region, or none
+    /// for a circuit with one.
+    #[error(
+        "committed weights do not match the circuit's weights region (present iff the circuit has one)"
+    )]
+    NoWeightsRegion,
+    /// The witness's weights differ from the committed ones.
+    #[error("the witness's weights differ from the committed weights")]
+    WeightsMismatch,
+    /// Stored committed weights name another commitment scheme or other parameters.
+    #[error("stored committed weights were made with another commitment scheme or parameters")]
+    WeightsScheme,
+    /// Re-committing stored weights does not reproduce their stored digest.
+    #[error("stored committed weights do not reproduce their digest")]
+    WeightsDigest,
+    /// The circuit reads a committed region's padding, which the scheme does not prove
+    /// zero.
+    #[error(
+        "a gate reads slot {slot}, padding of the {region:?} region, which this commitment scheme does not prove zero"
+    )]
+    ReadsCommittedPadding {
+        /// The region.
+        region: RegionKind,
+        /// The slot read.
+        slot: u32,
+    },
+    /// Stored committed weights do not decode.
+    #[error("malformed committed weights: {0}")]
+    Decode(#[from] DecodeError),
 }
 
 /// Why a proof was rejected. Every variant says where.
@@ -143,6 +175,17 @@ pub enum VerifyError {
         region: RegionKind,
         /// Why.
         source: CommitError,
+    },
+    /// The circuit reads a committed region's padding, which the scheme does not prove
+    /// zero.
+    #[error(
+        "a gate reads slot {slot}, padding of the {region:?} region, which this commitment scheme does not prove zero"
+    )]
+    ReadsCommittedPadding {
+        /// The region.
+        region: RegionKind,
+        /// The slot read.
+        slot: u32,
     },
     /// The input layer does not evaluate to the claim GKR ended on.
     #[error("input layer evaluation {claim} does not match the final claim")]

@@ -38,6 +38,60 @@
 //! (from the verification key; [`transparent_weights_commitment`] computes it for the
 //! transparent scheme): `weights_commitment: Some(&digest)`. `None` there is rejected, so
 //! a statement can never accept whatever weights the proof happens to commit to.
+//!
+//! **Succinct proofs: WHIR.** [`Whir`] commits each committed region with Plonky3's WHIR
+//! (BLAKE3 Merkle trees, ≥ 100 bits combined under the Johnson bound, computed by
+//! [`Whir::security`]); GKR's challenges then live in the cubic extension
+//! ([`GoldilocksExt3`]). The weights are committed **once** (at compile time) and every
+//! proof on them reuses that commitment; each proof commits its private witness and opens
+//! both at GKR's input-layer points:
+//!
+//! ```
+//! use circuits::{Circuit, Coeff, InputLayout, Layer, MulGate, Region, RegionKind};
+//! use prover::{Goldilocks, Statement, Witness, Field};
+//!
+//! // out[0] = w0·x0 + w1·x1: x private, w the model's weights.
+//! let mut layer = Layer::new(1);
+//! layer.mul.push(MulGate { out: 0, in0: 2, in1: 0, coeff: Coeff::ONE });
+//! layer.mul.push(MulGate { out: 0, in0: 3, in1: 1, coeff: Coeff::ONE });
+//! let circuit = Circuit {
+//!     input: InputLayout {
+//!         log_width: 2,
+//!         regions: vec![
+//!             Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 },
+//!             Region { kind: RegionKind::Weights, offset: 2, log_len: 1, len: 2 },
+//!         ],
+//!     },
+//!     layers: vec![layer],
+//!     public_outputs: vec![0],
+//!     ..Circuit::default()
+//! };
+//! let w = [Goldilocks::from_u64(3), Goldilocks::from_u64(4)];
+//!
+//! // Compile time, once: commit the weights; publish the digest, keep the bytes.
+//! let committed = prover::whir_commit_weights(&circuit, &w)?.expect("a weights region");
+//! let model_commitment = *committed.digest();
+//! let stored: Vec<u8> = committed.to_bytes(prover::whir_scheme());
+//!
+//! // Proving time, per inference: reload (no new weights commitment) and prove.
+//! let weights = prover::whir_load_weights(&circuit, &stored)?;
+//! let x = [Goldilocks::from_u64(5), Goldilocks::from_u64(7)];
+//! let witness = Witness { public: &[], weights: &w, private: &x };
+//! let (proof, outputs) = prover::prove_whir(&circuit, Some(&weights), &witness, b"ctx")?;
+//! assert_eq!(outputs, vec![Goldilocks::from_u64(43)]);
+//! let bytes = proof.to_bytes();
+//!
+//! // The verifier holds the circuit and the model's commitment, never the weights.
+//! let statement = Statement {
+//!     public: &[],
+//!     outputs: &outputs,
+//!     context: b"ctx",
+//!     weights_commitment: Some(&model_commitment),
+//! };
+//! prover::verify_whir_bytes(&circuit, &statement, &bytes)?;
+//! assert!(prover::whir_scheme().security(1, 2)?.bits >= 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod arith;
@@ -51,10 +105,13 @@ pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
 
-pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, PrimeField64};
-pub use commit::{CommitmentScheme, Transparent, TransparentOpening};
+pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, PrimeField64};
+pub use commit::{
+    CommitmentScheme, Transparent, TransparentOpening, Whir, WhirData, WhirOpening, WhirParams,
+    WhirSecurity,
+};
 pub use error::{ProveError, VerifyError};
-pub use gkr::Witness;
+pub use gkr::{CommittedWeights, Witness};
 pub use proof::Proof;
 pub use statement::Statement;
 
@@ -140,4 +197,88 @@ pub fn verify_transparent_bytes(
 ) -> Result<(), VerifyError> {
     let proof = TransparentProof::from_bytes(proof_bytes)?;
     verify_transparent(circuit, statement, &proof)
+}
+
+/// The challenge field of the default WHIR configuration.
+pub type WhirExt = GoldilocksExt3;
+
+/// The proof type of the default WHIR configuration: Goldilocks values, Ext3 challenges,
+/// WHIR openings ([`WhirParams::default`]: ρ = 1/4, folding 4, no proof-of-work, ≥ 100
+/// bits combined under the Johnson bound). Binding, not hiding.
+pub type WhirProof = Proof<WhirExt, WhirOpening<WhirExt>>;
+
+/// The proof type of WHIR with [`GoldilocksExt2`] challenges (use with
+/// `Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow())` and the generic [`gkr`]
+/// functions): smaller and faster to verify on LeNet, but it needs proof-of-work and
+/// refuses regions above 2^18 values with that preset.
+pub type WhirExt2Proof = Proof<GoldilocksExt2, WhirOpening<GoldilocksExt2>>;
+
+/// Weights committed once with the default WHIR configuration.
+pub type WhirCommittedWeights = CommittedWeights<Goldilocks, WhirData<WhirExt>>;
+
+/// The default WHIR scheme, shared (its DFT twiddles are computed once per process).
+pub fn whir_scheme() -> &'static Whir<WhirExt> {
+    static SCHEME: std::sync::OnceLock<Whir<WhirExt>> = std::sync::OnceLock::new();
+    SCHEME.get_or_init(Whir::default)
+}
+
+/// Commits `circuit`'s weights once with the default WHIR configuration (at compile
+/// time): the digest is what verifiers pin; store it with
+/// [`CommittedWeights::to_bytes`] and reload with [`whir_load_weights`]. `Ok(None)` when
+/// the circuit has no weights region.
+pub fn whir_commit_weights(
+    circuit: &circuits::Circuit,
+    weights: &[Goldilocks],
+) -> Result<Option<WhirCommittedWeights>, ProveError> {
+    gkr::commit_weights(whir_scheme(), circuit, weights)
+}
+
+/// Reloads weights stored by [`CommittedWeights::to_bytes`] (rebuilding WHIR's prover
+/// data by one commit and checking the stored digest).
+pub fn whir_load_weights(
+    circuit: &circuits::Circuit,
+    bytes: &[u8],
+) -> Result<WhirCommittedWeights, ProveError> {
+    CommittedWeights::from_bytes(whir_scheme(), circuit, bytes)
+}
+
+/// Proves with the default WHIR configuration. `weights` is the commitment made once
+/// ([`whir_commit_weights`]); `None` for a circuit with a weights region commits
+/// `witness.weights` now (one commitment per proof, for tests and one-off proofs).
+pub fn prove_whir(
+    circuit: &circuits::Circuit,
+    weights: Option<&WhirCommittedWeights>,
+    witness: &Witness<'_, Goldilocks>,
+    context: &[u8],
+) -> Result<(WhirProof, Vec<Goldilocks>), ProveError> {
+    let prepared = gkr::PreparedCircuit::new(circuit)?;
+    let fresh;
+    let weights = match weights {
+        Some(w) => Some(w),
+        None => {
+            fresh = whir_commit_weights(circuit, witness.weights)?;
+            fresh.as_ref()
+        }
+    };
+    gkr::prove_with_weights(whir_scheme(), &prepared, weights, witness, context)
+}
+
+/// Verifies a proof of the default WHIR configuration. `statement.weights_commitment`
+/// is the model's weights commitment (the digest of [`whir_commit_weights`]).
+pub fn verify_whir(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof: &WhirProof,
+) -> Result<(), VerifyError> {
+    gkr::verify::<Goldilocks, WhirExt, Whir<WhirExt>>(whir_scheme(), circuit, statement, proof)
+}
+
+/// Decodes WHIR proof bytes and verifies them: the entry point for untrusted input.
+pub fn verify_whir_bytes(
+    circuit: &circuits::Circuit,
+    statement: &Statement<'_, Goldilocks>,
+    proof_bytes: &[u8],
+) -> Result<(), VerifyError> {
+    let proof = WhirProof::from_bytes(proof_bytes)?;
+    verify_whir(circuit, statement, &proof)
 }

@@ -17,6 +17,8 @@ use circuits::codec::Writer;
 const INIT_DOMAIN: &str = "lamina transcript v1 init";
 /// Domain of challenge byte derivation.
 const CHALLENGE_DOMAIN: &str = "lamina transcript v1 challenge";
+/// Domain of sub-protocol seeds.
+const SEED_DOMAIN: &str = "lamina transcript v1 sub-protocol seed";
 /// Domain of bulk challenge streams.
 const BULK_DOMAIN: &str = "lamina transcript v1 bulk challenges";
 
@@ -52,6 +54,10 @@ pub mod labels {
     pub const VY: &[u8] = b"vy";
     /// Claim combination coefficient.
     pub const COMBINE: &[u8] = b"combine";
+    /// Seed of a commitment scheme's own Fiat–Shamir challenger (one per opening).
+    pub const PCS_SEED: &[u8] = b"pcs-seed";
+    /// A commitment opening's canonical encoding, absorbed after the opening is made.
+    pub const PCS_PROOF: &[u8] = b"pcs-proof";
 }
 
 /// A BLAKE3 Fiat–Shamir transcript.
@@ -111,6 +117,14 @@ impl Transcript {
         let mut bytes = vec![0u8; E::UNIFORM_BYTES];
         self.squeeze(label, CHALLENGE_DOMAIN).fill(&mut bytes);
         E::from_uniform_bytes(&bytes)
+    }
+
+    /// Squeezes 32 uniform bytes: the seed of a sub-protocol's own challenger (a
+    /// commitment scheme's), chained like every other challenge.
+    pub fn challenge_seed(&mut self, label: &[u8]) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        self.squeeze(label, SEED_DOMAIN).fill(&mut bytes);
+        bytes
     }
 
     /// Squeezes `n` field elements.

@@ -79,6 +79,7 @@ impl Case {
                 &weights,
                 r.log_len,
             )
+            .unwrap()
             .0
         });
         let case = Case {

@@ -702,16 +702,21 @@ fn hostile_length_prefix_rejected_without_allocation() {
 struct Unbound;
 
 impl CommitmentScheme<F, E> for Unbound {
-    const ID: &'static str = "unbound-test-only";
     type ProverData = Vec<F>;
     type Opening = TransparentOpening<F>;
-    fn commit(&self, values: &[F], _: u8) -> (Digest, Vec<F>) {
-        ([0; 32], values.to_vec())
+    fn id(&self) -> std::borrow::Cow<'static, str> {
+        "unbound-test-only".into()
     }
-    fn open(&self, data: &Vec<F>, _: &[&[E]], _: &mut Transcript) -> TransparentOpening<F> {
-        TransparentOpening {
-            values: data.clone(),
-        }
+    fn commit(&self, values: &[F], _: u8) -> Result<(Digest, Vec<F>), CommitError> {
+        Ok(([1; 32], values.to_vec()))
+    }
+    fn open(
+        &self,
+        data: Vec<F>,
+        _: &[&[E]],
+        _: &mut Transcript,
+    ) -> Result<TransparentOpening<F>, CommitError> {
+        Ok(TransparentOpening { values: data })
     }
     fn verify(
         &self,
@@ -735,7 +740,7 @@ fn input_layer_mismatch_rejected() {
     let w = c.data.witness();
     let (mut proof, outputs) =
         gkr::prove::<F, E, Unbound>(&Unbound, &c.circuit, &w, CONTEXT).unwrap();
-    let unbound_commitment: Digest = [0; 32];
+    let unbound_commitment: Digest = [1; 32];
     let st = Statement {
         public: &c.data.public,
         outputs: &outputs,

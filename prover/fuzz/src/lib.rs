@@ -29,10 +29,12 @@
 //! (openings and the final claim); and how many inputs were left unchanged by their
 //! mutations, refused as circuits, or used for the completeness and cheating checks.
 
+pub mod whir;
+
 use arbitrary::Arbitrary;
 use circuits::random::{self, Spec};
 use circuits::{AddGate, Circuit, Coeff, ConstGate, ConstSource, MulGate, RegionKind};
-use prover::commit::{CommitmentScheme, Digest};
+use prover::commit::Digest;
 use prover::proof::Phase2Proof;
 use prover::sumcheck::RoundPoly;
 use prover::{
@@ -148,9 +150,7 @@ impl Data {
 /// The commitment the verifier expects for these weights: the real one when the circuit
 /// has a weights region, `None` otherwise.
 pub fn weights_commitment(c: &Circuit, weights: &[F]) -> Option<Digest> {
-    c.input.region(RegionKind::Weights).map(|r| {
-        <Transparent as CommitmentScheme<F, E>>::commit(&Transparent, weights, r.log_len).0
-    })
+    prover::transparent_weights_commitment(c, weights)
 }
 
 /// An honest case: circuit, witness, proof, and a second honest proof (same public input

@@ -1,4 +1,4 @@
-//! Goldilocks and its quadratic extension, from Plonky3.
+//! Goldilocks and its quadratic and cubic extensions, from Plonky3.
 //!
 //! With `-C target-cpu=native` (the workspace's `.cargo/config.toml`) Plonky3 also
 //! compiles its packed AVX2/AVX-512 Goldilocks; the scalar types here are what the
@@ -7,7 +7,7 @@
 use super::{ExtensionField, Field, PrimeField64 as OurPrime};
 use circuits::DecodeError;
 use circuits::codec::{Reader, Writer};
-use p3_field::extension::BinomialExtensionField;
+use p3_field::extension::{BinomialExtensionField, CubicTrinomialExtensionField};
 use p3_field::integers::QuotientMap;
 use p3_field::{BasedVectorSpace, Field as P3Field, PrimeCharacteristicRing, PrimeField64};
 
@@ -15,6 +15,9 @@ use p3_field::{BasedVectorSpace, Field as P3Field, PrimeCharacteristicRing, Prim
 pub type Goldilocks = p3_goldilocks::Goldilocks;
 /// `Goldilocks[X]/(X^2 − 7)`, about 2^128 elements.
 pub type GoldilocksExt2 = BinomialExtensionField<Goldilocks, 2>;
+/// `Goldilocks[X]/(X^3 − X − 1)`, about 2^192 elements: Plonky3's cubic extension, the
+/// challenge field WHIR needs to reach 100 bits without proof-of-work.
+pub type GoldilocksExt3 = CubicTrinomialExtensionField<Goldilocks>;
 
 fn reduce_u128(bytes: &[u8]) -> Goldilocks {
     let mut a = [0u8; 16];
@@ -98,6 +101,51 @@ impl Field for GoldilocksExt2 {
 
 impl ExtensionField<Goldilocks> for GoldilocksExt2 {
     const DEGREE: usize = 2;
+    fn coeffs(&self) -> Vec<Goldilocks> {
+        <Self as BasedVectorSpace<Goldilocks>>::as_basis_coefficients_slice(self).to_vec()
+    }
+}
+
+impl Field for GoldilocksExt3 {
+    const ZERO: Self = <GoldilocksExt3 as PrimeCharacteristicRing>::ZERO;
+    const ONE: Self = <GoldilocksExt3 as PrimeCharacteristicRing>::ONE;
+    const ENCODED_BYTES: usize = 24;
+    const UNIFORM_BYTES: usize = 48;
+    const ID: &'static str = "goldilocks-ext3(x^3-x-1)";
+
+    #[inline]
+    fn from_u64(v: u64) -> Self {
+        GoldilocksExt3::from(Goldilocks::from_int(v))
+    }
+    #[inline]
+    fn from_i64(v: i64) -> Self {
+        GoldilocksExt3::from(Goldilocks::from_int(v))
+    }
+    fn inverse(&self) -> Option<Self> {
+        self.try_inverse()
+    }
+    fn encode(&self, w: &mut Writer) {
+        for c in <Self as BasedVectorSpace<Goldilocks>>::as_basis_coefficients_slice(self) {
+            w.u64(c.as_canonical_u64());
+        }
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let a = <Goldilocks as Field>::decode(r)?;
+        let b = <Goldilocks as Field>::decode(r)?;
+        let c = <Goldilocks as Field>::decode(r)?;
+        Ok(GoldilocksExt3::new([a, b, c]))
+    }
+    fn from_uniform_bytes(bytes: &[u8]) -> Self {
+        GoldilocksExt3::new([
+            reduce_u128(&bytes[..16]),
+            reduce_u128(&bytes[16..32]),
+            reduce_u128(&bytes[32..48]),
+        ])
+    }
+}
+
+impl ExtensionField<Goldilocks> for GoldilocksExt3 {
+    const DEGREE: usize = 3;
     fn coeffs(&self) -> Vec<Goldilocks> {
         <Self as BasedVectorSpace<Goldilocks>>::as_basis_coefficients_slice(self).to_vec()
     }

@@ -7,12 +7,13 @@
 //! that mixes challenges in, lives in the extension.
 //!
 //! The one instantiation today is Goldilocks (`p = 2^64 − 2^32 + 1`) with its degree-2
-//! extension `F[X]/(X^2 − 7)`, both from Plonky3 (pinned). A second field means a second
-//! file like `goldilocks.rs`, nothing else.
+//! extension `F[X]/(X^2 − 7)` and its degree-3 extension `F[X]/(X^3 − X − 1)` (the
+//! challenge field of WHIR-committed proofs), all from Plonky3 (pinned). A second field
+//! means a second file like `goldilocks.rs`, nothing else.
 
 mod goldilocks;
 
-pub use goldilocks::{Goldilocks, GoldilocksExt2};
+pub use goldilocks::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
 
 use circuits::DecodeError;
 use circuits::codec::{Reader, Writer};

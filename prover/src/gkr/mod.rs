@@ -17,7 +17,10 @@ mod values;
 mod verify;
 mod wiring;
 
-pub use prove::{Witness, prove, prove_prepared, prove_unchecked};
+pub use prove::{
+    CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
+    prove_prepared, prove_unchecked, prove_with_weights,
+};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
@@ -87,4 +90,36 @@ pub fn committed_regions(circuit: &Circuit) -> Vec<circuits::Region> {
         .into_iter()
         .filter_map(|k| circuit.input.region(k).copied())
         .collect()
+}
+
+/// The first gate input (region and slot) of `circuit`'s first layer that reads the
+/// private region's padding — a slot at or beyond the region's `len` within its
+/// `2^log_len` span — or `None`. Schemes that do not prove the padding zero
+/// ([`crate::CommitmentScheme::ZERO_PADDING`] false: WHIR) refuse circuits that read it:
+/// the prover would choose those values, where the transparent scheme fixes them to zero.
+/// (The weights region's padding is zero in the model's own commitment, which the
+/// verifier pins, so reading it is harmless.)
+pub fn committed_padding_read(circuit: &Circuit) -> Option<(RegionKind, u32)> {
+    let regions: Vec<circuits::Region> = circuit
+        .input
+        .region(RegionKind::Private)
+        .copied()
+        .into_iter()
+        .collect();
+    let padding = |slot: u32| {
+        regions.iter().find_map(|r| {
+            let start = u64::from(r.offset) + u64::from(r.len);
+            let end = u64::from(r.offset) + (1u64 << r.log_len);
+            (start..end)
+                .contains(&u64::from(slot))
+                .then_some((r.kind, slot))
+        })
+    };
+    let layer = circuit.layers.first()?;
+    layer
+        .mul
+        .iter()
+        .flat_map(|m| [m.in0, m.in1])
+        .chain(layer.add.iter().map(|a| a.input))
+        .find_map(padding)
 }

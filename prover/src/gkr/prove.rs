@@ -4,7 +4,7 @@ use super::values::{LayerValues, evaluate};
 use super::wiring::Lower;
 use super::{PreparedCircuit, committed_regions};
 use crate::arith::{ExtensionField, Field};
-use crate::commit::CommitmentScheme;
+use crate::commit::{CommitmentScheme, Digest};
 use crate::error::ProveError;
 use crate::mle;
 use crate::par;
@@ -29,9 +29,198 @@ pub struct Witness<'a, F> {
     pub private: &'a [F],
 }
 
+/// A circuit's weights committed once (at compile time) for many proofs: the digest a
+/// verifier pins ([`crate::Statement::weights_commitment`]), the values, and the
+/// scheme's prover data, cloned into each proof's opening.
+///
+/// [`CommittedWeights::to_bytes`] stores the values and the digest, not p3's prover data
+/// (WHIR's has no serialisation): [`CommittedWeights::from_bytes`] rebuilds the prover
+/// data deterministically by committing again and refuses bytes whose digest the
+/// rebuild does not reproduce (other weights, another scheme or other parameters).
+#[derive(Clone)]
+pub struct CommittedWeights<F, D> {
+    digest: Digest,
+    log_len: u8,
+    values: Vec<F>,
+    data: D,
+}
+
+impl<F, D> std::fmt::Debug for CommittedWeights<F, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommittedWeights")
+            .field("digest", &self.digest)
+            .field("log_len", &self.log_len)
+            .field("len", &self.values.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Magic bytes of stored committed weights.
+pub const WEIGHTS_MAGIC: [u8; 4] = *b"LAMW";
+/// Version of the stored committed-weights encoding.
+pub const WEIGHTS_FORMAT_VERSION: u32 = 1;
+
+impl<F: Field, D> CommittedWeights<F, D> {
+    /// The commitment a verifier pins.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The committed values.
+    pub fn values(&self) -> &[F] {
+        &self.values
+    }
+
+    /// The encoding: `"LAMW" | version u32 | scheme id (u32 length, UTF-8) | digest (32) |
+    /// log_len u8 | values (u32 count, canonical field elements)`.
+    pub fn to_bytes<E, C>(&self, scheme: &C) -> Vec<u8>
+    where
+        E: ExtensionField<F>,
+        C: CommitmentScheme<F, E, ProverData = D>,
+    {
+        let mut w = circuits::codec::Writer::new();
+        w.bytes(&WEIGHTS_MAGIC);
+        w.u32(WEIGHTS_FORMAT_VERSION);
+        let id = scheme.id();
+        w.length(id.len());
+        w.bytes(id.as_bytes());
+        w.bytes(&self.digest);
+        w.u8(self.log_len);
+        w.length(self.values.len());
+        for v in &self.values {
+            v.encode(&mut w);
+        }
+        w.into_bytes()
+    }
+
+    /// Decodes stored weights for `circuit` strictly and rebuilds the prover data with
+    /// `scheme` (one commit), refusing a scheme id, region size or digest that differs.
+    pub fn from_bytes<E, C>(scheme: &C, circuit: &Circuit, bytes: &[u8]) -> Result<Self, ProveError>
+    where
+        E: ExtensionField<F>,
+        C: CommitmentScheme<F, E, ProverData = D>,
+    {
+        use circuits::DecodeError;
+        let mut r = circuits::codec::Reader::new(bytes);
+        if r.take(4, "magic")? != WEIGHTS_MAGIC {
+            return Err(DecodeError::Magic {
+                expected: WEIGHTS_MAGIC,
+            }
+            .into());
+        }
+        let version = r.u32("version")?;
+        if version != WEIGHTS_FORMAT_VERSION {
+            return Err(DecodeError::Version {
+                what: "committed weights",
+                got: version,
+                supported: WEIGHTS_FORMAT_VERSION,
+            }
+            .into());
+        }
+        let n = r.length(1, "scheme id")?;
+        let id = r.take(n, "scheme id")?;
+        if id != scheme.id().as_bytes() {
+            return Err(ProveError::WeightsScheme);
+        }
+        let digest = r.digest("weights commitment")?;
+        let log_len = r.u8("weights log_len")?;
+        let n = r.length(F::ENCODED_BYTES, "weights")?;
+        let values = (0..n)
+            .map(|_| F::decode(&mut r))
+            .collect::<Result<Vec<F>, _>>()?;
+        r.finish()?;
+        let region = circuit
+            .input
+            .region(RegionKind::Weights)
+            .ok_or(ProveError::NoWeightsRegion)?;
+        check_len("weights", region.len as usize, values.len())?;
+        if region.log_len != log_len {
+            return Err(ProveError::Length {
+                what: "weights region log_len",
+                expected: region.log_len as usize,
+                got: log_len as usize,
+            });
+        }
+        let (again, data) = scheme.commit(&values, log_len)?;
+        if again != digest {
+            return Err(ProveError::WeightsDigest);
+        }
+        Ok(CommittedWeights {
+            digest,
+            log_len,
+            values,
+            data,
+        })
+    }
+}
+
+/// Commits `circuit`'s weights region once, for every proof on these weights
+/// ([`prove_with_weights`]). `Ok(None)` when the circuit has no weights region.
+pub fn commit_weights<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    weights: &[F],
+) -> Result<Option<CommittedWeights<F, C::ProverData>>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let Some(r) = circuit.input.region(RegionKind::Weights) else {
+        check_len("weights", 0, weights.len())?;
+        return Ok(None);
+    };
+    check_len("weights", r.len as usize, weights.len())?;
+    let (digest, data) = scheme.commit(weights, r.log_len)?;
+    Ok(Some(CommittedWeights {
+        digest,
+        log_len: r.log_len,
+        values: weights.to_vec(),
+        data,
+    }))
+}
+
+/// [`prove_prepared`] against weights committed beforehand ([`commit_weights`]): the
+/// weights are not committed again, and their opening is made from `weights`' prover
+/// data. `witness.weights` must be empty or equal to the committed values; `weights`
+/// must be `Some` exactly when the circuit has a weights region.
+pub fn prove_with_weights<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&CommittedWeights<F, C::ProverData>>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+) -> Result<Proven<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let has = prepared
+        .circuit()
+        .input
+        .region(RegionKind::Weights)
+        .is_some();
+    match (has, weights) {
+        (true, None) | (false, Some(_)) => Err(ProveError::NoWeightsRegion),
+        (true, Some(cw)) => {
+            if !witness.weights.is_empty() && witness.weights != cw.values.as_slice() {
+                return Err(ProveError::WeightsMismatch);
+            }
+            let w = Witness {
+                weights: &cw.values,
+                ..*witness
+            };
+            prove_inner(scheme, prepared, &w, Some(cw), context, true)
+        }
+        (false, None) => prove_inner(scheme, prepared, witness, None, context, true),
+    }
+}
+
 /// Proves that the witness satisfies the circuit. Returns the proof and the public
 /// outputs it proves. Refuses (with [`ProveError::Unsatisfied`]) a witness that leaves
-/// any non-public output slot nonzero.
+/// any non-public output slot nonzero. Commits the weights too; see
+/// [`prove_with_weights`] to reuse a commitment made once.
 pub fn prove<F, E, C>(
     scheme: &C,
     circuit: &Circuit,
@@ -47,6 +236,7 @@ where
         scheme,
         &PreparedCircuit::new(circuit)?,
         witness,
+        None,
         context,
         true,
     )
@@ -64,7 +254,7 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    prove_inner(scheme, prepared, witness, context, true)
+    prove_inner(scheme, prepared, witness, None, context, true)
 }
 
 /// [`prove`] without the satisfaction check: it proves whatever the witness computes and
@@ -86,6 +276,7 @@ where
         scheme,
         &PreparedCircuit::new(circuit)?,
         witness,
+        None,
         context,
         false,
     )
@@ -130,6 +321,7 @@ fn prove_inner<F, E, C>(
     scheme: &C,
     prepared: &PreparedCircuit<'_>,
     witness: &Witness<'_, F>,
+    committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
 ) -> Result<Proven<F, E, C>, ProveError>
@@ -139,6 +331,11 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
+    if !C::ZERO_PADDING
+        && let Some((region, slot)) = super::committed_padding_read(circuit)
+    {
+        return Err(ProveError::ReadsCommittedPadding { region, slot });
+    }
     check_len(
         "public input",
         circuit.num_public as usize,
@@ -169,8 +366,13 @@ where
     let mut commitments = Vec::with_capacity(regions.len());
     let mut prover_data = Vec::with_capacity(regions.len());
     for r in &regions {
-        let start = r.offset as usize;
-        let (c, d) = scheme.commit(&input[start..start + r.len as usize], r.log_len);
+        let (c, d) = match (r.kind, committed) {
+            (RegionKind::Weights, Some(cw)) => (cw.digest, cw.data.clone()),
+            _ => {
+                let start = r.offset as usize;
+                scheme.commit(&input[start..start + r.len as usize], r.log_len)?
+            }
+        };
         commitments.push(c);
         prover_data.push(d);
     }
@@ -201,7 +403,7 @@ where
         context,
         weights_commitment,
     };
-    let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), &statement, &commitments);
+    let mut t = bind_statement::<F, E>(&scheme.id(), prepared.digest(), &statement, &commitments);
     let challenges: Vec<E> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, n_ch);
     let values = match early {
         Some(v) => v,
@@ -233,12 +435,12 @@ where
     }
 
     let mut openings = Vec::with_capacity(regions.len());
-    for (r, data) in regions.iter().zip(&prover_data) {
+    for (r, data) in regions.iter().zip(prover_data) {
         let points: Vec<&[E]> = claims
             .iter()
             .map(|(p, _)| &p[..r.log_len as usize])
             .collect();
-        openings.push(scheme.open(data, &points, &mut t));
+        openings.push(scheme.open(data, &points, &mut t)?);
     }
     Ok((
         Proof {

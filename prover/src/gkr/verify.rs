@@ -137,6 +137,11 @@ where
             got: statement.outputs.len(),
         },
     )?;
+    if !C::ZERO_PADDING
+        && let Some((region, slot)) = super::committed_padding_read(circuit)
+    {
+        return Err(VerifyError::ReadsCommittedPadding { region, slot });
+    }
     let regions = committed_regions(circuit);
     let nc = regions.len();
     expect(
@@ -162,6 +167,17 @@ where
         },
     )?;
 
+    // A null (all-zero) commitment is never an honest one: refuse it by name.
+    for (r, c) in regions.iter().zip(&proof.commitments) {
+        expect(
+            *c != [0u8; 32],
+            VerifyError::Opening {
+                region: r.kind,
+                source: crate::commit::CommitError::NullCommitment,
+            },
+        )?;
+    }
+
     // The statement says whether the circuit has weights and, if so, whose: `None` is
     // "no weights region", never "accept whatever the proof commits to".
     let at = regions.iter().position(|r| r.kind == RegionKind::Weights);
@@ -174,7 +190,12 @@ where
         (None, Some(_)) => return Err(VerifyError::UnexpectedWeightsCommitment),
         (None, None) => {}
     }
-    let mut t = bind_statement::<F, E>(C::ID, prepared.digest(), statement, &proof.commitments);
+    let mut t = bind_statement::<F, E>(
+        &scheme.id(),
+        prepared.digest(),
+        statement,
+        &proof.commitments,
+    );
     let challenges: Vec<E> =
         t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
     let lower = Lower::<F, E>::new(&challenges);
@@ -254,6 +275,36 @@ where
     }
 
     // The input layer: public regions evaluated here, committed regions through openings.
+    // A scheme whose openings state their evaluations (WHIR) has them checked against
+    // GKR's final claims first — a wrong opened value is an input-claim mismatch — and
+    // then proved by the opening; otherwise (transparent) the opening yields them.
+    let n_points = points.len();
+    let claimed: Option<Vec<Vec<E>>> = proof
+        .openings
+        .iter()
+        .map(|o| scheme.claimed_evaluations(o))
+        .collect();
+    if let Some(claimed) = &claimed {
+        for (i, evals) in claimed.iter().enumerate() {
+            expect(
+                evals.len() == n_points,
+                VerifyError::Opening {
+                    region: regions[i].kind,
+                    source: crate::commit::CommitError::Shape {
+                        what: "opened evaluations",
+                        expected: n_points,
+                        got: evals.len(),
+                    },
+                },
+            )?;
+        }
+        let committed: Vec<(circuits::Region, Vec<E>)> = regions
+            .iter()
+            .copied()
+            .zip(claimed.iter().cloned())
+            .collect();
+        check_input(circuit, statement, &points, &values, committed)?;
+    }
     let mut region_evals: Vec<(circuits::Region, Vec<E>)> = Vec::new();
     for (i, r) in regions.iter().enumerate() {
         let lo: Vec<&[E]> = points
@@ -273,8 +324,35 @@ where
                 region: r.kind,
                 source,
             })?;
+        if let Some(claimed) = &claimed
+            && claimed[i] != evals
+        {
+            let index = (0..n_points)
+                .find(|&k| claimed[i].get(k) != evals.get(k))
+                .unwrap_or(0);
+            return Err(VerifyError::Opening {
+                region: r.kind,
+                source: crate::commit::CommitError::Evaluation { index },
+            });
+        }
         region_evals.push((*r, evals));
     }
+    check_input(circuit, statement, &points, &values, region_evals)
+}
+
+/// GKR's final claims against the input layer: public regions evaluated here, committed
+/// regions from `region_evals` (one evaluation per point).
+fn check_input<F, E>(
+    circuit: &Circuit,
+    statement: &Statement<'_, F>,
+    points: &[(Vec<E>, E)],
+    values: &[E],
+    mut region_evals: Vec<(circuits::Region, Vec<E>)>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+{
     if let Some(r) = circuit.input.region(RegionKind::Public) {
         let evals = points
             .iter()
@@ -287,7 +365,7 @@ where
             .collect();
         region_evals.push((*r, evals));
     }
-    for (c, ((p, _), &v)) in points.iter().zip(&values).enumerate() {
+    for (c, ((p, _), &v)) in points.iter().zip(values).enumerate() {
         let total: E = region_evals
             .iter()
             .map(|(r, evals)| {
@@ -295,7 +373,9 @@ where
                 mle::eq_at_index(high, (r.offset >> r.log_len) as usize) * evals[c]
             })
             .sum();
-        expect(total == v, VerifyError::InputClaim { claim: c })?;
+        if total != v {
+            return Err(VerifyError::InputClaim { claim: c });
+        }
     }
     Ok(())
 }

@@ -1,0 +1,883 @@
+//! WHIR commitments: opened evaluations against brute force, GKR round trips over random
+//! circuits, the security level at every size, committed weights reused and stored, and
+//! the named attacks (each rejected with its own error).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use circuits::random::{self, Rng, Spec};
+use circuits::{Circuit, RegionKind};
+use common::{CONTEXT, Data, F, rich_spec};
+use p3_multilinear_util::poly::Poly;
+use p3_sumcheck::OpeningBatch;
+use p3_symmetric::MerkleCap;
+use p3_whir::QueryOpenings;
+use prover::commit::{CommitError, CommitmentScheme};
+use prover::proof::Proof;
+use prover::transcript::Transcript;
+use prover::{
+    Field, GoldilocksExt2, GoldilocksExt3, ProveError, Statement, VerifyError, Whir, WhirOpening,
+    WhirParams, WhirProof, mle,
+};
+
+type E3 = GoldilocksExt3;
+
+/// A random circuit whose private region fills its span: random circuits may read the
+/// private padding, which WHIR refuses (`committed_padding_read`).
+fn whir_circuit(spec: &Spec, seed: u64) -> Circuit {
+    let mut c = random::circuit(spec, seed);
+    for r in &mut c.input.regions {
+        if r.kind == RegionKind::Private {
+            r.len = 1 << r.log_len;
+        }
+    }
+    c.validate().unwrap();
+    c
+}
+
+fn values(n: usize, seed: u64) -> Vec<F> {
+    random::values(n, seed)
+        .into_iter()
+        .map(F::from_u64)
+        .collect()
+}
+
+/// Commit, open at `k` random points, verify: the evaluations are the brute-force MLE.
+fn open_and_check<E: prover::commit::whir::WhirField>(
+    scheme: &Whir<E>,
+    log_len: u8,
+    len: usize,
+    k: usize,
+    seed: u64,
+) where
+    Whir<E>: CommitmentScheme<F, E>,
+{
+    let v = values(len, seed);
+    let mut rng = Rng::new(seed);
+    let points: Vec<Vec<E>> = (0..k)
+        .map(|_| {
+            (0..log_len)
+                .map(|_| {
+                    let bytes: Vec<u8> = (0..E::UNIFORM_BYTES)
+                        .map(|_| rng.next_u64() as u8)
+                        .collect();
+                    E::from_uniform_bytes(&bytes)
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[E]> = points.iter().map(Vec::as_slice).collect();
+    let (digest, data) = scheme.commit(&v, log_len).unwrap();
+    let mut tp = Transcript::new(b"whir-test");
+    let opening = scheme.open(data, &refs, &mut tp).unwrap();
+    let mut tv = Transcript::new(b"whir-test");
+    let evals = scheme
+        .verify(&digest, log_len, len, &refs, &opening, &mut tv)
+        .unwrap_or_else(|e| panic!("2^{log_len}, {k} points: {e}"));
+    assert_eq!(tp.state(), tv.state());
+    for (p, e) in refs.iter().zip(&evals) {
+        assert_eq!(
+            *e,
+            mle::evaluate_base::<F, E>(&v, p),
+            "2^{log_len}, len {len}"
+        );
+    }
+}
+
+#[test]
+fn opened_evaluations_are_the_multilinear_extension() {
+    let scheme = Whir::<E3>::default();
+    for (log_len, len) in [(1u8, 2usize), (1, 1), (3, 5), (6, 64), (9, 300), (10, 1024)] {
+        for k in [1usize, 2, 3] {
+            open_and_check(&scheme, log_len, len, k, u64::from(log_len) * 10 + k as u64);
+        }
+    }
+}
+
+#[test]
+fn roundtrip_on_random_circuits() {
+    for (i, spec) in [
+        rich_spec(),
+        Spec::default(),
+        Spec {
+            log_widths: vec![9, 8, 8, 6],
+            ..Spec::default()
+        },
+    ]
+    .iter()
+    .enumerate()
+    {
+        let circuit = whir_circuit(spec, i as u64);
+        let data = Data::random(&circuit, i as u64);
+        let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, cw.as_ref(), &data.witness(), CONTEXT).unwrap();
+        let st = Statement {
+            public: &data.public,
+            outputs: &outputs,
+            context: CONTEXT,
+            weights_commitment: cw.as_ref().map(|c| c.digest()),
+        };
+        prover::verify_whir(&circuit, &st, &proof).unwrap();
+        let bytes = proof.to_bytes();
+        assert_eq!(WhirProof::from_bytes(&bytes).unwrap(), proof);
+        prover::verify_whir_bytes(&circuit, &st, &bytes).unwrap();
+    }
+}
+
+#[test]
+fn security_at_least_100_bits_at_every_size() {
+    let scheme = Whir::<E3>::default();
+    for log_len in 1u8..=24 {
+        for points in [1usize, 2] {
+            let s = scheme
+                .security(log_len, points)
+                .unwrap_or_else(|e| panic!("2^{log_len}, {points} points: {e}"));
+            eprintln!(
+                "2^{log_len:2} points {points}: {:.2} bits (per-term target {}, {} vars)",
+                s.bits, s.per_term_target, s.num_variables
+            );
+            assert!(s.bits >= 100.0, "2^{log_len}: {s:?}");
+            assert_eq!(s.regime, "JohnsonBound");
+        }
+    }
+}
+
+#[test]
+fn ext2_needs_proof_of_work_and_says_so() {
+    // Without grinding the degree-2 extension cannot reach 100 bits at LeNet sizes: refused
+    // with a clear error, never silently weaker.
+    let no_pow = Whir::<GoldilocksExt2>::new(WhirParams::default());
+    let err = no_pow.security(16, 2).unwrap_err();
+    assert!(matches!(err, CommitError::Parameters(_)), "{err}");
+    assert!(
+        err.to_string().contains("cannot reach 100 combined bits"),
+        "{err}"
+    );
+    assert!(no_pow.commit(&values(4, 1), 16).is_err());
+    // With a 16-bit budget it does, up to 2^18 (the preset's range); larger sizes are refused.
+    let pow = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    for log_len in 1u8..=24 {
+        match pow.security(log_len, 2) {
+            Ok(s) => assert!(s.bits >= 100.0, "2^{log_len}: {s:?}"),
+            Err(e) => {
+                assert!(log_len > 18, "2^{log_len} refused: {e}");
+                assert!(e.to_string().contains("cannot reach"), "{e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn malformed_parameters_are_refused() {
+    for params in [
+        WhirParams {
+            log_inv_rate: 0,
+            ..WhirParams::default()
+        },
+        WhirParams {
+            folding_factor: 0,
+            ..WhirParams::default()
+        },
+        WhirParams {
+            security_bits: 20,
+            ..WhirParams::default()
+        },
+        WhirParams {
+            pow_bits: 40,
+            ..WhirParams::default()
+        },
+    ] {
+        let s = Whir::<E3>::new(params);
+        assert!(
+            matches!(s.security(10, 1), Err(CommitError::Parameters(_))),
+            "{params:?}"
+        );
+        assert!(s.commit(&values(4, 1), 10).is_err());
+    }
+    assert!(matches!(
+        Whir::<E3>::default().security(29, 1),
+        Err(CommitError::Parameters(_))
+    ));
+    assert!(matches!(
+        Whir::<E3>::default().security(10, 0),
+        Err(CommitError::Shape { .. })
+    ));
+}
+
+#[test]
+fn ext2_with_proof_of_work_round_trips() {
+    let scheme = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    open_and_check(&scheme, 12, 4000, 2, 3);
+    let circuit = whir_circuit(&rich_spec(), 9);
+    let data = Data::random(&circuit, 9);
+    let cw = prover::gkr::commit_weights::<F, GoldilocksExt2, _>(&scheme, &circuit, &data.weights)
+        .unwrap();
+    let prepared = prover::gkr::PreparedCircuit::new(&circuit).unwrap();
+    let (proof, outputs) =
+        prover::gkr::prove_with_weights(&scheme, &prepared, cw.as_ref(), &data.witness(), CONTEXT)
+            .unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: cw.as_ref().map(|c| c.digest()),
+    };
+    prover::gkr::verify(&scheme, &circuit, &st, &proof).unwrap();
+    let back = Proof::<GoldilocksExt2, WhirOpening<GoldilocksExt2>>::from_bytes(&proof.to_bytes())
+        .unwrap();
+    prover::gkr::verify(&scheme, &circuit, &st, &back).unwrap();
+    // The default (Ext3) verifier refuses an Ext2 proof's bytes.
+    assert!(prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes()).is_err());
+}
+
+#[test]
+fn challenges_in_ext3_prove_with_the_transparent_scheme_too() {
+    let circuit = whir_circuit(&rich_spec(), 11);
+    let data = Data::random(&circuit, 11);
+    let (proof, outputs) =
+        prover::gkr::prove::<F, E3, _>(&prover::Transparent, &circuit, &data.witness(), CONTEXT)
+            .unwrap();
+    let wc = prover::transparent_weights_commitment(&circuit, &data.weights);
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: wc.as_ref(),
+    };
+    prover::gkr::verify(&prover::Transparent, &circuit, &st, &proof).unwrap();
+}
+
+// ---- weights committed once ----
+
+#[test]
+fn committed_weights_are_reused_and_stored() {
+    let circuit = whir_circuit(
+        &Spec {
+            log_widths: vec![12, 10, 9],
+            ..Spec::default()
+        },
+        21,
+    );
+    let cw = prover::whir_commit_weights(&circuit, &Data::random(&circuit, 21).weights)
+        .unwrap()
+        .unwrap();
+    // Three inferences on one commitment: same weights digest in every proof, no re-commit.
+    for seed in 0..3u64 {
+        let mut data = Data::random(&circuit, 100 + seed);
+        data.weights = cw.values().to_vec();
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, Some(&cw), &data.witness(), CONTEXT).unwrap();
+        assert_eq!(proof.commitments[0], *cw.digest()); // weights first, then private
+        let st = Statement {
+            public: &data.public,
+            outputs: &outputs,
+            context: CONTEXT,
+            weights_commitment: Some(cw.digest()),
+        };
+        prover::verify_whir(&circuit, &st, &proof).unwrap();
+        // An empty `witness.weights` takes the committed ones.
+        let w = prover::Witness {
+            weights: &[],
+            ..data.witness()
+        };
+        let (again, _) = prover::prove_whir(&circuit, Some(&cw), &w, CONTEXT).unwrap();
+        assert_eq!(
+            again.to_bytes(),
+            proof.to_bytes(),
+            "proving is deterministic"
+        );
+    }
+    // Stored and reloaded: the prover data is rebuilt, the digest checked.
+    let bytes = cw.to_bytes(prover::whir_scheme());
+    let back = prover::whir_load_weights(&circuit, &bytes).unwrap();
+    assert_eq!(back.digest(), cw.digest());
+    assert_eq!(back.values(), cw.values());
+    // Another value, another digest, other parameters, trailing bytes: refused.
+    let mut other = bytes.clone();
+    let last = other.len() - 8;
+    other[last] ^= 1;
+    assert!(matches!(
+        prover::whir_load_weights(&circuit, &other),
+        Err(ProveError::WeightsDigest)
+    ));
+    let mut other = bytes.clone();
+    other.push(0);
+    assert!(matches!(
+        prover::whir_load_weights(&circuit, &other),
+        Err(ProveError::Decode(_))
+    ));
+    let ext2 = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    assert!(matches!(
+        prover::CommittedWeights::from_bytes(&ext2, &circuit, &bytes),
+        Err(ProveError::WeightsScheme)
+    ));
+    for cut in [0, 4, 8, 40, bytes.len() - 1] {
+        assert!(prover::whir_load_weights(&circuit, &bytes[..cut]).is_err());
+    }
+    // Weights that differ from the committed ones are refused.
+    let mut data = Data::random(&circuit, 7);
+    data.weights = cw.values().to_vec();
+    data.weights[0] += F::ONE;
+    assert!(matches!(
+        prover::prove_whir(&circuit, Some(&cw), &data.witness(), CONTEXT),
+        Err(ProveError::WeightsMismatch)
+    ));
+}
+
+#[test]
+fn transparent_proofs_are_unchanged_by_committing_weights_first() {
+    let circuit = whir_circuit(&rich_spec(), 31);
+    let data = Data::random(&circuit, 31);
+    let (direct, _) = prover::prove_transparent(&circuit, &data.witness(), CONTEXT).unwrap();
+    let cw = prover::gkr::commit_weights::<F, GoldilocksExt2, _>(
+        &prover::Transparent,
+        &circuit,
+        &data.weights,
+    )
+    .unwrap();
+    assert_eq!(
+        cw.as_ref().map(|c| *c.digest()),
+        prover::transparent_weights_commitment(&circuit, &data.weights)
+    );
+    let prepared = prover::gkr::PreparedCircuit::new(&circuit).unwrap();
+    let (reused, _) = prover::gkr::prove_with_weights(
+        &prover::Transparent,
+        &prepared,
+        cw.as_ref(),
+        &data.witness(),
+        CONTEXT,
+    )
+    .unwrap();
+    assert_eq!(direct, reused);
+}
+
+// ---- named attacks ----
+
+/// A proof large enough for WHIR rounds (private 2^13, weights 2^12), its statement data.
+struct Attack {
+    circuit: Circuit,
+    data: Data,
+    weights: prover::WhirCommittedWeights,
+    proof: WhirProof,
+    outputs: Vec<F>,
+}
+
+impl Attack {
+    fn new(seed: u64) -> Attack {
+        let circuit = whir_circuit(
+            &Spec {
+                log_widths: vec![14, 12, 10],
+                fan_in: 1,
+                num_public: 2,
+                ..Spec::default()
+            },
+            5,
+        );
+        let data = Data::random(&circuit, seed);
+        let weights = prover::whir_commit_weights(&circuit, &data.weights)
+            .unwrap()
+            .unwrap();
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, Some(&weights), &data.witness(), CONTEXT).unwrap();
+        Attack {
+            circuit,
+            data,
+            weights,
+            proof,
+            outputs,
+        }
+    }
+    fn statement(&self) -> Statement<'_, F> {
+        Statement {
+            public: &self.data.public,
+            outputs: &self.outputs,
+            context: CONTEXT,
+            weights_commitment: Some(self.weights.digest()),
+        }
+    }
+    fn verify(&self, proof: &WhirProof) -> Result<(), VerifyError> {
+        let r = prover::verify_whir(&self.circuit, &self.statement(), proof);
+        // The bytes say the same.
+        assert_eq!(
+            r,
+            prover::verify_whir_bytes(&self.circuit, &self.statement(), &proof.to_bytes())
+        );
+        r
+    }
+    /// A copy with the private region's WHIR proof tampered (commitments and openings
+    /// list the weights first, then the private region).
+    fn tamper(
+        &self,
+        f: impl FnOnce(&mut p3_whir::WhirProof<F, E3, prover::commit::whir::WhirMmcs>),
+    ) -> WhirProof {
+        let mut p = self.proof.clone();
+        f(&mut p.openings[1].proof.whir);
+        p
+    }
+}
+
+fn opening_error(r: Result<(), VerifyError>) -> CommitError {
+    match r {
+        Err(VerifyError::Opening {
+            region: RegionKind::Private,
+            source,
+        }) => source,
+        other => panic!("expected a rejected private opening, got {other:?}"),
+    }
+}
+
+#[test]
+fn honest_attack_fixture_verifies_with_rounds() {
+    let a = Attack::new(1);
+    a.verify(&a.proof).unwrap();
+    let w = &a.proof.openings[1].proof.whir;
+    assert!(
+        !w.rounds.is_empty() && w.final_sumcheck.is_some(),
+        "fixture exercises every part"
+    );
+}
+
+#[test]
+fn attack_tampered_merkle_path() {
+    let a = Attack::new(2);
+    let p = a.tamper(|w| match &mut w.rounds[0].openings {
+        QueryOpenings::Base(o) => o.proof.sibling_hashes[0][0] ^= 1,
+        QueryOpenings::Extension(_) => panic!("round 0 queries the base commitment"),
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    let p = a.tamper(|w| match &mut w.final_openings {
+        QueryOpenings::Extension(o) => {
+            let n = o.proof.sibling_hashes.len();
+            o.proof.sibling_hashes[n - 1][31] ^= 0x80;
+        }
+        QueryOpenings::Base(_) => panic!("the final round queries a folded commitment"),
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+}
+
+#[test]
+fn attack_tampered_queried_leaf() {
+    let a = Attack::new(3);
+    let p = a.tamper(|w| match &mut w.rounds[0].openings {
+        QueryOpenings::Base(o) => o.rows[0][0] += F::ONE,
+        QueryOpenings::Extension(_) => panic!(),
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    // Swapped query answers (the rows of two positions exchanged).
+    let p = a.tamper(|w| match &mut w.rounds[0].openings {
+        QueryOpenings::Base(o) => o.rows.swap(0, 1),
+        QueryOpenings::Extension(_) => panic!(),
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+}
+
+#[test]
+fn attack_tampered_opened_value() {
+    // GKR checks the stated evaluations against its final claim before the opening runs.
+    let a = Attack::new(4);
+    for region in [0usize, 1] {
+        let mut p = a.proof.clone();
+        let v = p.openings[region].proof.evals[0].current()[0] + E3::ONE;
+        p.openings[region].proof.evals[0] = OpeningBatch::new(vec![v], vec![]);
+        assert_eq!(a.verify(&p), Err(VerifyError::InputClaim { claim: 0 }));
+    }
+    // The PCS alone rejects a wrong evaluation too (here straight at the scheme).
+    let scheme = Whir::<E3>::default();
+    let v = values(3000, 5);
+    let pts: Vec<Vec<E3>> = (0..2)
+        .map(|k| (0..12).map(|i| E3::from_u64(3 * i + k + 1)).collect())
+        .collect();
+    let refs: Vec<&[E3]> = pts.iter().map(Vec::as_slice).collect();
+    let (digest, data) = scheme.commit(&v, 12).unwrap();
+    let mut opening = scheme
+        .open(data, &refs, &mut Transcript::new(b"t"))
+        .unwrap();
+    let e = opening.proof.evals[1].current()[0] + E3::ONE;
+    opening.proof.evals[1] = OpeningBatch::new(vec![e], vec![]);
+    let r = scheme.verify(
+        &digest,
+        12,
+        3000,
+        &refs,
+        &opening,
+        &mut Transcript::new(b"t"),
+    );
+    assert!(
+        matches!(
+            r,
+            Err(CommitError::MerklePath(_) | CommitError::FoldingRound(_) | CommitError::Query(_))
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn attack_tampered_folding_round() {
+    let a = Attack::new(5);
+    // A sumcheck message before the queries moves every later challenge: the queried
+    // positions move and their Merkle openings no longer authenticate.
+    let p = a.tamper(|w| w.initial_sumcheck.polynomial_evaluations[0][0] += E3::ONE);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    let p = a.tamper(|w| w.rounds[0].sumcheck.polynomial_evaluations[1][1] += E3::ONE);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    // The closing sumcheck, after the last queries: its own round check fails.
+    let p = a.tamper(|w| {
+        w.final_sumcheck.as_mut().unwrap().polynomial_evaluations[0][0] += E3::ONE;
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::FoldingRound(_)
+    ));
+    // A round's commitment and out-of-domain answers.
+    let p = a.tamper(|w| {
+        let mut r = w.rounds[0].commitment.as_ref().unwrap().roots()[0];
+        r[0] ^= 1;
+        w.rounds[0].commitment = Some(MerkleCap::new(vec![r]));
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    let p = a.tamper(|w| w.rounds[0].ood_answers[0] += E3::ONE);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+}
+
+#[test]
+fn attack_tampered_final_polynomial() {
+    let a = Attack::new(6);
+    let p = a.tamper(|w| {
+        let mut v = w.final_poly.as_ref().unwrap().as_slice().to_vec();
+        v[3] += E3::ONE;
+        w.final_poly = Some(Poly::new(v));
+    });
+    // Bound before the final queries are drawn: they move and fail to authenticate.
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::MerklePath(_)
+    ));
+    // Missing or resized: named by shape, before p3 sees it.
+    let p = a.tamper(|w| w.final_poly = None);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape {
+            what: "final polynomial evaluations",
+            ..
+        }
+    ));
+    let p = a.tamper(|w| {
+        let v = w.final_poly.as_ref().unwrap().as_slice();
+        w.final_poly = Some(Poly::new(v[..v.len() / 2].to_vec()));
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape {
+            what: "final polynomial evaluations",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn attack_tampered_proof_of_work_witness() {
+    // No grinding in the default: a nonzero witness is non-canonical.
+    let a = Attack::new(7);
+    let p = a.tamper(|w| w.rounds[0].pow_witness = F::ONE);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::ProofOfWork(_)
+    ));
+    let p = a.tamper(|w| w.final_pow_witness = F::from_u64(5));
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::ProofOfWork(_)
+    ));
+    // With grinding (Ext2, 16-bit budget), a witness that does not clear the bits.
+    let scheme = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    let v = values(8000, 8);
+    let pts: Vec<Vec<GoldilocksExt2>> =
+        vec![(0..13).map(|i| GoldilocksExt2::from_u64(i + 2)).collect()];
+    let refs: Vec<&[GoldilocksExt2]> = pts.iter().map(Vec::as_slice).collect();
+    let (digest, data) = scheme.commit(&v, 13).unwrap();
+    let opening = scheme
+        .open(data, &refs, &mut Transcript::new(b"t"))
+        .unwrap();
+    scheme
+        .verify(
+            &digest,
+            13,
+            8000,
+            &refs,
+            &opening,
+            &mut Transcript::new(b"t"),
+        )
+        .unwrap();
+    let mut bad = opening.clone();
+    let w = &mut bad.proof.whir;
+    let site = w
+        .rounds
+        .iter_mut()
+        .map(|r| &mut r.pow_witness)
+        .find(|x| **x != F::ZERO);
+    match site {
+        Some(x) => *x += F::ONE,
+        None => w.final_pow_witness += F::ONE,
+    }
+    let r = scheme.verify(&digest, 13, 8000, &refs, &bad, &mut Transcript::new(b"t"));
+    assert!(matches!(r, Err(CommitError::ProofOfWork(_))), "{r:?}");
+}
+
+#[test]
+fn attack_commitment_from_another_model() {
+    let a = Attack::new(8);
+    let b = Attack::new(9); // other weights, same circuit
+    assert_ne!(a.weights.digest(), b.weights.digest());
+    // b's proof (its own weights) against a's model commitment.
+    let st = a.statement();
+    let st_b = Statement {
+        public: &b.data.public,
+        outputs: &b.outputs,
+        ..st
+    };
+    assert_eq!(
+        prover::verify_whir(&a.circuit, &st_b, &b.proof),
+        Err(VerifyError::WeightsCommitment)
+    );
+    // a's proof with b's commitment swapped in.
+    let mut p = a.proof.clone();
+    p.commitments[0] = *b.weights.digest();
+    assert_eq!(a.verify(&p), Err(VerifyError::WeightsCommitment));
+    // A statement pinning b's model.
+    let st = Statement {
+        weights_commitment: Some(b.weights.digest()),
+        ..a.statement()
+    };
+    assert_eq!(
+        prover::verify_whir(&a.circuit, &st, &a.proof),
+        Err(VerifyError::WeightsCommitment)
+    );
+    // b's weights opening grafted into a's proof (commitment and opening both b's).
+    let mut p = a.proof.clone();
+    p.commitments[0] = *b.weights.digest();
+    p.openings[0] = b.proof.openings[0].clone();
+    let st = Statement {
+        weights_commitment: Some(b.weights.digest()),
+        ..a.statement()
+    };
+    assert!(prover::verify_whir(&a.circuit, &st, &p).is_err());
+}
+
+#[test]
+fn attack_nulled_commitment() {
+    let a = Attack::new(10);
+    for (i, region) in [(0usize, RegionKind::Weights), (1, RegionKind::Private)] {
+        let mut p = a.proof.clone();
+        p.commitments[i] = [0; 32];
+        let null = [0u8; 32];
+        let st = Statement {
+            weights_commitment: Some(if i == 0 { &null } else { a.weights.digest() }),
+            ..a.statement()
+        };
+        assert_eq!(
+            prover::verify_whir(&a.circuit, &st, &p),
+            Err(VerifyError::Opening {
+                region,
+                source: CommitError::NullCommitment
+            })
+        );
+    }
+    // At the scheme too.
+    let scheme = Whir::<E3>::default();
+    let a_open = a.proof.openings[1].clone();
+    let pt: Vec<E3> = vec![E3::ONE; 13];
+    assert_eq!(
+        scheme.verify(
+            &[0; 32],
+            13,
+            8191,
+            &[pt.as_slice()],
+            &a_open,
+            &mut Transcript::new(b"t")
+        ),
+        Err(CommitError::NullCommitment)
+    );
+}
+
+#[test]
+fn attack_reshaped_openings_are_named() {
+    let a = Attack::new(11);
+    let p = a.tamper(|w| {
+        w.rounds.pop();
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape {
+            what: "WHIR rounds",
+            ..
+        }
+    ));
+    let p = a.tamper(|w| w.initial_ood_answers.push(E3::ONE));
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape { .. }
+    ));
+    let p = a.tamper(|w| match &mut w.final_openings {
+        QueryOpenings::Extension(o) => {
+            o.rows[0].pop();
+        }
+        QueryOpenings::Base(_) => panic!(),
+    });
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape {
+            what: "queried row width",
+            ..
+        }
+    ));
+    let p = a.tamper(|w| w.rounds[0].commitment = None);
+    assert!(matches!(
+        opening_error(a.verify(&p)),
+        CommitError::Shape { .. }
+    ));
+    let mut p = a.proof.clone();
+    p.openings[1]
+        .proof
+        .evals
+        .push(OpeningBatch::new(vec![E3::ONE], vec![]));
+    assert!(matches!(
+        a.verify(&p),
+        Err(VerifyError::Opening {
+            source: CommitError::Shape {
+                what: "opened evaluations",
+                ..
+            },
+            ..
+        })
+    ));
+    let mut p = a.proof.clone();
+    p.openings.swap(0, 1);
+    assert!(a.verify(&p).is_err());
+}
+
+#[test]
+fn circuits_reading_private_padding_are_refused() {
+    // The transparent scheme fixes the private padding to zero; WHIR would let the prover
+    // choose it, so a circuit whose gates read it is refused on both sides.
+    let circuit = random::circuit(
+        &Spec {
+            log_widths: vec![14, 12, 10],
+            fan_in: 1,
+            num_public: 2,
+            ..Spec::default()
+        },
+        5,
+    );
+    let (region, slot) =
+        prover::gkr::committed_padding_read(&circuit).expect("this circuit reads padding");
+    assert_eq!(region, RegionKind::Private);
+    let data = Data::random(&circuit, 5);
+    assert_eq!(
+        prover::prove_whir(&circuit, None, &data.witness(), CONTEXT).unwrap_err(),
+        ProveError::ReadsCommittedPadding { region, slot }
+    );
+    // The verifier refuses before reading the proof: any proof (here an honest proof on the
+    // padded-out circuit) is rejected.
+    let full = whir_circuit(
+        &Spec {
+            log_widths: vec![14, 12, 10],
+            fan_in: 1,
+            num_public: 2,
+            ..Spec::default()
+        },
+        5,
+    );
+    let mut data = Data::random(&full, 5);
+    data.private
+        .truncate(full.input.len_of(RegionKind::Private));
+    let (proof, outputs) = prover::prove_whir(&full, None, &data.witness(), CONTEXT).unwrap();
+    let wc = prover::whir_commit_weights(&full, &data.weights)
+        .unwrap()
+        .unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(wc.digest()),
+    };
+    prover::verify_whir(&full, &st, &proof).unwrap();
+    assert_eq!(
+        prover::verify_whir(&circuit, &st, &proof),
+        Err(VerifyError::ReadsCommittedPadding { region, slot })
+    );
+    // The transparent scheme proves such circuits as before.
+    let (tp, touts) =
+        prover::prove_transparent(&circuit, &Data::random(&circuit, 5).witness(), CONTEXT).unwrap();
+    let d = Data::random(&circuit, 5);
+    let twc = prover::transparent_weights_commitment(&circuit, &d.weights);
+    let st = Statement {
+        public: &d.public,
+        outputs: &touts,
+        context: CONTEXT,
+        weights_commitment: twc.as_ref(),
+    };
+    prover::verify_transparent(&circuit, &st, &tp).unwrap();
+}
+
+#[test]
+fn openings_are_bound_to_lamina_transcript() {
+    // The p3 challenger is seeded from lamina's transcript: the same opening checked
+    // under another transcript state is rejected, and an accepted opening leaves prover
+    // and verifier transcripts in the same state.
+    let scheme = Whir::<E3>::default();
+    let v = values(5000, 3);
+    let pts: Vec<Vec<E3>> = vec![(0..13).map(|i| E3::from_u64(7 * i + 1)).collect()];
+    let refs: Vec<&[E3]> = pts.iter().map(Vec::as_slice).collect();
+    let (digest, data) = scheme.commit(&v, 13).unwrap();
+    let mut tp = Transcript::new(b"t");
+    tp.absorb(b"statement", b"one");
+    let opening = scheme.open(data, &refs, &mut tp).unwrap();
+    let mut tv = Transcript::new(b"t");
+    tv.absorb(b"statement", b"one");
+    let before = tv.clone();
+    scheme
+        .verify(&digest, 13, 5000, &refs, &opening, &mut tv)
+        .unwrap();
+    assert_eq!(tp.state(), tv.state());
+    let mut other = Transcript::new(b"t");
+    other.absorb(b"statement", b"two");
+    assert!(
+        scheme
+            .verify(&digest, 13, 5000, &refs, &opening, &mut other)
+            .is_err()
+    );
+    // The opening is absorbed: a later challenge depends on it.
+    let mut a = before.clone();
+    let mut b = before;
+    scheme
+        .verify(&digest, 13, 5000, &refs, &opening, &mut a)
+        .unwrap();
+    let _: E3 = b.challenge(b"x");
+    let _: E3 = a.challenge(b"x");
+    assert_ne!(a.state(), b.state());
+}
