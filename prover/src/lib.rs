@@ -210,7 +210,7 @@ pub type WhirProof = Proof<WhirExt, WhirOpening<WhirExt>>;
 /// The proof type of WHIR with [`GoldilocksExt2`] challenges (use with
 /// `Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow())` and the generic [`gkr`]
 /// functions): smaller and faster to verify on LeNet, but it needs proof-of-work and
-/// refuses regions above 2^18 values with that preset.
+/// refuses regions above 2^17 values with that preset (101 bits per opening).
 pub type WhirExt2Proof = Proof<GoldilocksExt2, WhirOpening<GoldilocksExt2>>;
 
 /// Weights committed once with the default WHIR configuration.
