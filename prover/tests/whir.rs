@@ -888,13 +888,21 @@ fn openings_are_bound_to_lamina_transcript() {
             .verify(&digest, 13, 5000, &refs, &opening, &mut other)
             .is_err()
     );
-    // The opening is absorbed: a later challenge depends on it.
+    // The opening is absorbed: the next challenge after verifying equals that of a
+    // transcript that took the seed squeeze *and* absorbed the opening's bytes, and
+    // differs from one that only took the seed squeeze. (Comparing `state()` alone could
+    // not tell: absorbed bytes stay pending until the next squeeze.)
     let mut a = before.clone();
-    let mut b = before;
     scheme
         .verify(&digest, 13, 5000, &refs, &opening, &mut a)
         .unwrap();
-    let _: E3 = b.challenge(b"x");
-    let _: E3 = a.challenge(b"x");
-    assert_ne!(a.state(), b.state());
+    let mut seed_only = before.clone();
+    let _ = seed_only.challenge_seed(prover::transcript::labels::PCS_SEED);
+    let mut seed_and_opening = seed_only.clone();
+    let mut w = circuits::codec::Writer::new();
+    prover::commit::Opening::encode(&opening, &mut w);
+    seed_and_opening.absorb(prover::transcript::labels::PCS_PROOF, &w.into_bytes());
+    let next: E3 = a.challenge(b"x");
+    assert_eq!(next, seed_and_opening.challenge::<E3>(b"x"));
+    assert_ne!(next, seed_only.challenge::<E3>(b"x"));
 }
