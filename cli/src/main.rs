@@ -55,6 +55,10 @@ struct QuantArgs {
     /// Factor applied to the calibrated magnitudes (≥ 1).
     #[arg(long, default_value_t = 2.0, requires = "calibrate")]
     margin: f64,
+    /// Commitment scheme: whir (succinct, ≥ 100 bits, Johnson bound) or transparent
+    /// (every committed value in the proof; for debugging and comparisons).
+    #[arg(long, default_value = "whir", value_name = "whir|transparent")]
+    commitment: String,
 }
 
 #[derive(Subcommand)]
@@ -109,15 +113,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify every slice's proof; exit 0 only if all verify, and print the outputs.
+    /// Verify every slice's proof against the verification key alone; exit 0 only if
+    /// all verify, and print the outputs. `verify --vk KEY PROOFS`, or `verify DIR PROOFS`
+    /// with the key of the compiled folder DIR.
     Verify {
-        /// The folder `compile` wrote.
-        dir: PathBuf,
-        /// The folder `prove` wrote.
-        proofs: PathBuf,
-        /// Refuse unless the folder's model has this BLAKE3 digest (64 hex digits, as
-        /// `compile` and `verify` print it): the trust anchor a user pins.
-        #[arg(long)]
+        /// [DIR] PROOFS: the folder `prove` wrote (after the compiled folder, without
+        /// --vk).
+        #[arg(num_args = 1..=2, required = true, value_name = "[DIR] PROOFS")]
+        paths: Vec<PathBuf>,
+        /// The verification key `compile` wrote (`model.vk`).
+        #[arg(long, value_name = "KEY")]
+        vk: Option<PathBuf>,
+        /// Refuse unless the key has this digest (64 hex digits, as `compile`, `prove`
+        /// and `run` print it): the trust anchor a user pins.
+        #[arg(long, value_name = "HEX")]
+        vk_digest: Option<String>,
+        /// Refuse unless the key is for the model with this digest.
+        #[arg(long, value_name = "HEX")]
         model_digest: Option<String>,
         /// One JSON object on stdout.
         #[arg(long)]
@@ -225,11 +237,20 @@ fn main() -> std::process::ExitCode {
             json,
         } => witness(&dir, &input, &out, json, quiet),
         Command::Verify {
-            dir,
-            proofs,
+            paths,
+            vk,
+            vk_digest,
             model_digest,
             json,
-        } => verify(&dir, &proofs, model_digest.as_deref(), json),
+        } => verify(
+            &paths,
+            vk.as_deref(),
+            lamina::Pin {
+                vk_digest: vk_digest.as_deref(),
+                model_digest: model_digest.as_deref(),
+            },
+            json,
+        ),
         Command::Run {
             model,
             input,
@@ -266,6 +287,7 @@ fn main() -> std::process::ExitCode {
                 slices,
                 calibrate,
                 margin,
+                commitment: "whir".into(),
             },
             plot.as_deref(),
             json,
@@ -314,7 +336,8 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
             .parse::<f64>()
             .with_context(|| format!("--input-range '{}': '{s}' is not a number", q.input_range))
     };
-    let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?;
+    let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?
+        .with_scheme(q.commitment.parse()?);
     Ok(match &q.calibrate {
         None => s,
         Some(p) => s.calibrated(io::read_inputs(p)?, &p.display().to_string(), q.margin)?,
@@ -402,9 +425,20 @@ fn witness(dir: &Path, input: &Path, out: &Path, json_out: bool, quiet: bool) ->
     Ok(true)
 }
 
-fn verify(dir: &Path, proofs: &Path, pin: Option<&str>, json_out: bool) -> Result<bool> {
+fn verify(
+    paths: &[PathBuf],
+    vk: Option<&Path>,
+    pin: lamina::Pin<'_>,
+    json_out: bool,
+) -> Result<bool> {
+    let (key, proofs) = match (vk, paths) {
+        (Some(k), [p]) => (k.to_path_buf(), p),
+        (None, [dir, p]) => (dir.join(lamina::key::FILE), p),
+        (Some(_), _) => bail!("verify --vk KEY takes one folder: the proofs"),
+        (None, _) => bail!("verify: give --vk KEY PROOFS, or DIR PROOFS"),
+    };
     let console = Console::new(true, json_out);
-    let v = lamina::verify(dir, proofs, pin, hooks(&console))?;
+    let v = lamina::verify(&key, proofs, pin, hooks(&console))?;
     if json_out {
         println!("{}", v.doc);
     } else if v.verified {

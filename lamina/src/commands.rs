@@ -23,6 +23,8 @@ pub struct Settings {
     /// Calibration inputs and margin (`--calibrate`, `--margin`): range checks sized from
     /// the magnitudes seen on them instead of the worst case over the weights.
     pub calibrate: Option<CalibrationSpec>,
+    /// The commitment scheme (WHIR unless `--commitment transparent`).
+    pub scheme: engine::Scheme,
 }
 
 /// What calibrated bounds are computed from.
@@ -47,7 +49,14 @@ impl Settings {
             slices: slices.to_string(),
             plan,
             calibrate: None,
+            scheme: engine::Scheme::default(),
         })
+    }
+
+    /// The same settings with another commitment scheme.
+    pub fn with_scheme(mut self, scheme: engine::Scheme) -> Settings {
+        self.scheme = scheme;
+        self
     }
 
     /// The parsed plan.
@@ -161,11 +170,12 @@ pub fn check_len(model: &Model, x: &[f64], source: &str) -> Result<()> {
 pub fn compile_all(
     model: &Model,
     plan: &SlicePlan,
+    scheme: engine::Scheme,
     hooks: Hooks<'_>,
 ) -> Result<Vec<CompiledSlice>> {
     slice::plan(model, plan)?
         .iter()
-        .map(|s| engine::compile_slice(model, s, hooks.heap))
+        .map(|s| engine::compile_slice(model, s, scheme, hooks.heap))
         .collect()
 }
 
@@ -177,7 +187,7 @@ pub fn compile(
     hooks: Hooks<'_>,
 ) -> Result<Value> {
     let (model, calibration) = settings.load(model_path)?;
-    let slices = compile_all(&model, &settings.plan, hooks)?;
+    let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
     let doc = model_folder::write(
         model_path,
         &model,
@@ -200,13 +210,16 @@ pub fn compile(
         ));
     }
     hooks.observer.info(&format!(
-        "wrote {} (model.json, {} circuits, weights.safetensors)",
+        "wrote {} (model.json, model.vk with {} circuits, weights.safetensors); {} commitments, {} bits ({})",
         out.display(),
-        slices.len()
+        slices.len(),
+        settings.scheme.name(),
+        doc["commitment"]["security_bits"],
+        doc["commitment"]["regime"].as_str().unwrap_or_default(),
     ));
     hooks.observer.info(&format!(
-        "model digest {} (pin it: lamina verify ... --model-digest <digest>)",
-        io::hex(&model.digest)
+        "verification key digest {} (publish it; verifiers pin it: lamina verify --vk model.vk --vk-digest <digest> PROOFS)",
+        doc["vk_digest"].as_str().unwrap_or_default()
     ));
     Ok(doc)
 }
@@ -239,12 +252,12 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
     let bits = l.model.quant.scale_bits;
     let mut act = l.model.quant.quantize_input(x, &l.model.layers[0].name)?;
     io::create_dir(out)?;
-    let n = l.slices.len();
+    let n = l.count;
     let mut entries = Vec::new();
     hooks.observer.begin(n);
     for cs in &l.slices {
         hooks.observer.advance();
-        let ctx = engine::context(&l.model, &cs.slice, n);
+        let ctx = engine::context(&l.vk_digest, cs.slice.index, n);
         let p = engine::prove_slice(&l.model, cs, &act, &ctx, hooks.heap)?;
         let name = format!("slice_{}.proof", cs.slice.index);
         io::io(std::fs::write(out.join(&name), &p.proof_bytes), || {
@@ -257,16 +270,19 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
     hooks.observer.end();
     let doc = json!({
         "format": crate::proof_folder::FORMAT,
+        "vk_digest": io::hex(&l.vk_digest),
         "model_digest": l.meta["model_digest"],
         "scale_bits": bits,
+        "commitment": l.commitment,
         "outputs": dequantize(&act, bits),
         "slices": entries,
     });
     io::write_json(&out.join("statement.json"), &doc)?;
     hooks.observer.info(&format!(
-        "wrote {} ({} proofs, statement.json)",
+        "wrote {} ({} proofs, statement.json); verify against key {}",
         out.display(),
-        n
+        n,
+        io::hex(&l.vk_digest)
     ));
     Ok(doc)
 }
@@ -276,6 +292,7 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
 fn prove_plan(
     model: &Model,
     slices: &[CompiledSlice],
+    vk_digest: &[u8; 32],
     x: &[f64],
     hooks: Hooks<'_>,
 ) -> Result<(Vec<Value>, Vec<i64>, bool)> {
@@ -288,15 +305,16 @@ fn prove_plan(
         hooks
             .observer
             .step(&format!("slice {}: witness, prove, verify", cs.slice.index));
-        let ctx = engine::context(model, &cs.slice, n);
+        let ctx = engine::context(vk_digest, cs.slice.index, n);
         let p = engine::prove_slice(model, cs, &act, &ctx, hooks.heap)?;
         let verdict = engine::verify_slice(
+            cs.scheme,
             &cs.prepared,
             &p.input,
             &p.output,
             &p.proof_bytes,
             &ctx,
-            cs.weights_commitment.as_ref(),
+            cs.weights_commitment().as_ref(),
             hooks.heap,
         );
         if let Err(e) = &verdict {
@@ -335,11 +353,20 @@ pub fn run(
     let cfg = settings.quant;
     let (model, calibration) = settings.load(model_path)?;
     check_len(&model, x, source)?;
-    let slices = compile_all(&model, &settings.plan, hooks)?;
-    let (rows, act, mut all_ok) = prove_plan(&model, &slices, x, hooks)?;
+    let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
+    // The key a `compile` at these settings writes: its digest is what the proofs bind.
+    let (_, vk_digest) =
+        crate::key::encode(&model, calibration.as_ref(), &settings.slices, &slices)?;
+    hooks.observer.info(&format!(
+        "verification key digest {} ({} commitments)",
+        io::hex(&vk_digest),
+        settings.scheme.name()
+    ));
+    let (rows, act, mut all_ok) = prove_plan(&model, &slices, &vk_digest, x, hooks)?;
     let whole = if compare_whole {
-        let w = compile_all(&model, &SlicePlan::Whole, hooks)?;
-        let (mut wrows, wact, ok) = prove_plan(&model, &w, x, hooks)?;
+        let w = compile_all(&model, &SlicePlan::Whole, settings.scheme, hooks)?;
+        let (_, wd) = crate::key::encode(&model, calibration.as_ref(), "whole", &w)?;
+        let (mut wrows, wact, ok) = prove_plan(&model, &w, &wd, x, hooks)?;
         all_ok &= ok;
         if wact != act {
             refuse!("the whole model and the slices disagree on the output (internal error)");
@@ -356,7 +383,8 @@ pub fn run(
         "slices_plan": settings.slices,
         "model": model_path.display().to_string(),
         "calibration": calibration_json(calibration.as_ref()),
-        "commitment": "transparent (proofs carry the committed values: verifiable, not zero-knowledge)",
+        "vk_digest": io::hex(&vk_digest),
+        "commitment": settings.scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
         "slices": rows,
         "whole": whole,
     }))

@@ -1,15 +1,139 @@
 //! One slice through the proof system: compile, witness and prove, verify — each a
-//! measured stage. The commitment scheme is chosen here and nowhere else: a new scheme
-//! (and a verification key) changes [`weights_commitment`], [`prove_slice`] and
-//! [`verify_slice`], and the folder formats that carry what they return.
+//! measured stage. The commitment scheme is chosen here and nowhere else ([`Scheme`]):
+//! [`compile_slice`] commits the weights once, [`prove_slice`] opens against that
+//! commitment, [`verify_slice`] checks a proof against a verification key's entry.
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Result, refuse};
 use crate::measure::{self, Figures, HeapMeter};
 use blueprints::{Model, Slice, pipeline};
 use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
 use prover::gkr::PreparedCircuit;
-use prover::{Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof};
+use prover::{
+    CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement,
+    TransparentProof, WhirCommittedWeights, WhirProof,
+};
+use serde_json::{Value, json};
+
+/// The commitment scheme of a compile: what its weights commitments and its proofs are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    /// WHIR (Plonky3's `p3-whir`, Ext3 challenges, BLAKE3 Merkle trees): succinct
+    /// openings, ≥ 100 bits under the Johnson bound. Binding, not hiding.
+    #[default]
+    Whir,
+    /// A hash commitment opened in the clear: every committed value (weights, hints) is
+    /// in the proof. For debugging and comparisons; hides nothing, not succinct.
+    Transparent,
+}
+
+impl Scheme {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Whir => "whir",
+            Scheme::Transparent => "transparent",
+        }
+    }
+
+    /// The scheme's identifier with every parameter that changes what a commitment
+    /// means (what the prover binds into each proof).
+    pub fn id(self) -> String {
+        match self {
+            Scheme::Whir => prover::whir_scheme().id().into_owned(),
+            Scheme::Transparent => {
+                CommitmentScheme::<Goldilocks, GoldilocksExt2>::id(&prover::Transparent)
+                    .into_owned()
+            }
+        }
+    }
+
+    /// A proof's soundness for `circuit` in bits and the regime it holds under.
+    pub fn security(self, circuit: &Circuit) -> Result<(f64, &'static str)> {
+        match self {
+            Scheme::Whir => {
+                let scheme = prover::whir_scheme();
+                let openings = prover::gkr::committed_regions(circuit)
+                    .iter()
+                    .map(|r| scheme.security(r.log_len, 2))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(prover::ProveError::from)?;
+                Ok((
+                    prover::commit::whir::proof_security_bits(&openings),
+                    "JohnsonBound",
+                ))
+            }
+            // The opening is the values themselves, bound by a BLAKE3 hash (128-bit
+            // collision resistance); GKR runs in the quadratic extension.
+            Scheme::Transparent => Ok((
+                128.0,
+                "hash commitment opened in the clear (BLAKE3) + GKR over Ext2",
+            )),
+        }
+    }
+
+    /// The `"commitment"` object of a report: the scheme and the weakest slice's bits.
+    pub fn report<'a>(self, circuits: impl IntoIterator<Item = &'a Circuit>) -> Result<Value> {
+        let mut bits = f64::INFINITY;
+        let mut regime = "";
+        for c in circuits {
+            let (b, r) = self.security(c)?;
+            if b < bits {
+                (bits, regime) = (b, r);
+            }
+        }
+        Ok(json!({
+            "scheme": self.name(),
+            "id": self.id(),
+            "security_bits": if bits.is_finite() { json!((bits * 10.0).floor() / 10.0) } else { Value::Null },
+            "regime": regime,
+            "succinct": self == Scheme::Whir,
+            "hiding": false,
+        }))
+    }
+}
+
+impl std::str::FromStr for Scheme {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Scheme> {
+        match s {
+            "whir" => Ok(Scheme::Whir),
+            "transparent" => Ok(Scheme::Transparent),
+            _ => Err(Error::Refused(format!(
+                "unknown commitment scheme '{s}' (supported: whir, transparent)"
+            ))),
+        }
+    }
+}
+
+/// A slice's weights as committed: the digest a verification key lists and, for WHIR,
+/// the prover data every proof opens.
+#[derive(Clone, Debug, Default)]
+pub struct CommittedWeights {
+    /// The commitment (`None` for a slice without parameters).
+    pub digest: Option<[u8; 32]>,
+    /// WHIR's prover data (kept from the commit).
+    whir: Option<WhirCommittedWeights>,
+}
+
+impl CommittedWeights {
+    /// Commits `circuit`'s weights region holding the quantized `weights` with `scheme`.
+    pub fn commit(scheme: Scheme, circuit: &Circuit, weights: &[i64]) -> Result<Self> {
+        Ok(match scheme {
+            Scheme::Transparent => CommittedWeights {
+                digest: prover::transparent_weights_commitment(circuit, &f(weights)),
+                whir: None,
+            },
+            Scheme::Whir => {
+                let w = prover::whir_commit_weights(circuit, &f(weights))?;
+                CommittedWeights {
+                    digest: w.as_ref().map(|w| *w.digest()),
+                    whir: w,
+                }
+            }
+        })
+    }
+}
 
 /// A compiled slice.
 pub struct CompiledSlice {
@@ -25,44 +149,45 @@ pub struct CompiledSlice {
     pub stats: Stats,
     /// Quantized weights in program order.
     pub weights: Vec<i64>,
-    /// The expected weights commitment (absent for slices without parameters).
-    pub weights_commitment: Option<[u8; 32]>,
-    /// The compile stage (program build and layout; loading, for a compiled folder).
+    /// The commitment scheme.
+    pub scheme: Scheme,
+    /// The weights, committed.
+    pub committed: CommittedWeights,
+    /// The compile stage (program build, layout and weight commitment; loading, for a
+    /// compiled folder).
     pub compile: Figures,
+}
+
+impl CompiledSlice {
+    /// The weights commitment a verification key lists for this slice.
+    pub fn weights_commitment(&self) -> Option<[u8; 32]> {
+        self.committed.digest
+    }
 }
 
 fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
 }
 
-/// The commitment the verifier expects for `circuit`'s weights region holding the
-/// quantized `weights` (`None` for a circuit without one).
-pub fn weights_commitment(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
-    prover::transparent_weights_commitment(circuit, &f(weights))
-}
-
-/// What a proof binds besides the circuit: the model, the scale and input range, and the
-/// slice's place in the plan (position, layer range, input and output lengths), so a
-/// proof made for any other setting fails the transcript.
-pub fn context(model: &Model, slice: &Slice, count: usize) -> Vec<u8> {
-    let q = &model.quant;
+/// What a proof binds besides the circuit and the weights commitment: the verification
+/// key's digest (which covers the model digest, scale, input range, calibration, plan,
+/// every slice's circuit, lengths and weights commitment, and the scheme) and the
+/// slice's place in the plan, so nothing can be grafted from another compile.
+pub fn context(vk_digest: &[u8; 32], slice: usize, count: usize) -> Vec<u8> {
     format!(
-        "lamina/v2 model={} scale_bits={} input_range=[{},{}] slice={}/{count} layers={}..{} inputs={} outputs={}",
-        crate::io::hex(&model.digest),
-        q.scale_bits,
-        q.input_range.0,
-        q.input_range.1,
-        slice.index,
-        slice.layers.start,
-        slice.layers.end,
-        slice.input_len(model),
-        slice.output_len(model),
+        "lamina/v3 vk={} slice={slice}/{count}",
+        crate::io::hex(vk_digest)
     )
     .into_bytes()
 }
 
-/// Builds and compiles one slice.
-pub fn compile_slice(model: &Model, slice: &Slice, heap: &dyn HeapMeter) -> Result<CompiledSlice> {
+/// Builds and compiles one slice and commits its weights with `scheme`.
+pub fn compile_slice(
+    model: &Model,
+    slice: &Slice,
+    scheme: Scheme,
+    heap: &dyn HeapMeter,
+) -> Result<CompiledSlice> {
     let (r, compile) = measure::stage(heap, || -> Result<_> {
         let sp = pipeline::build(model, slice)?;
         let compiled =
@@ -73,7 +198,8 @@ pub fn compile_slice(model: &Model, slice: &Slice, heap: &dyn HeapMeter) -> Resu
                     source,
                 })?;
         let weights = pipeline::weights(model, slice);
-        let weights_commitment = weights_commitment(&compiled.circuit, &weights);
+        let committed = CommittedWeights::commit(scheme, &compiled.circuit, &weights)
+            .context_with(|| format!("slice {}: committing the weights", slice.index))?;
         // One validation and one encoding; the digest is the hash of these bytes.
         let (prepared, circuit_bytes) =
             PreparedCircuit::with_bytes(compiled.circuit).map_err(|e| {
@@ -88,10 +214,10 @@ pub fn compile_slice(model: &Model, slice: &Slice, heap: &dyn HeapMeter) -> Resu
             prepared,
             compiled.stats,
             weights,
-            weights_commitment,
+            committed,
         ))
     });
-    let (program, circuit_bytes, prepared, stats, weights, weights_commitment) = r?;
+    let (program, circuit_bytes, prepared, stats, weights, committed) = r?;
     Ok(CompiledSlice {
         slice: slice.clone(),
         program,
@@ -99,7 +225,8 @@ pub fn compile_slice(model: &Model, slice: &Slice, heap: &dyn HeapMeter) -> Resu
         prepared,
         stats,
         weights,
-        weights_commitment,
+        scheme,
+        committed,
         compile,
     })
 }
@@ -131,18 +258,26 @@ pub fn prove_slice(
         Ok((FieldWitness::from_solved(&w), output))
     });
     let (fw, output) = r?;
-    let (r, prove) = measure::stage(heap, || {
-        prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
+    let (r, prove) = measure::stage(heap, || match cs.scheme {
+        Scheme::Transparent => prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
             &prover::Transparent,
             &cs.prepared,
             &fw.witness(),
             ctx,
         )
-        .map(|(proof, outputs)| (proof.to_bytes(), outputs))
+        .map(|(proof, outputs)| (proof.to_bytes(), outputs)),
+        Scheme::Whir => prover::gkr::prove_with_weights(
+            prover::whir_scheme(),
+            &cs.prepared,
+            cs.committed.whir.as_ref(),
+            &fw.witness(),
+            ctx,
+        )
+        .map(|(proof, outputs)| (proof.to_bytes(), outputs)),
     });
     let (proof_bytes, outputs) = r.context_with(|| format!("proving slice {}", cs.slice.index))?;
     if outputs != f(&output) {
-        crate::error::refuse!(
+        refuse!(
             "slice {}: circuit outputs differ from the integer forward pass (internal error)",
             cs.slice.index
         );
@@ -157,7 +292,9 @@ pub fn prove_slice(
 }
 
 /// Verifies one slice's proof bytes as a measured stage.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_slice(
+    scheme: Scheme,
     prepared: &PreparedCircuit<'_>,
     input: &[i64],
     output: &[i64],
@@ -174,8 +311,16 @@ pub fn verify_slice(
             context: ctx,
             weights_commitment,
         };
-        let proof = TransparentProof::from_bytes(proof_bytes)?;
-        prover::gkr::verify_prepared(&prover::Transparent, prepared, &st, &proof)
+        match scheme {
+            Scheme::Transparent => {
+                let proof = TransparentProof::from_bytes(proof_bytes)?;
+                prover::gkr::verify_prepared(&prover::Transparent, prepared, &st, &proof)
+            }
+            Scheme::Whir => {
+                let proof = WhirProof::from_bytes(proof_bytes)?;
+                prover::gkr::verify_prepared(prover::whir_scheme(), prepared, &st, &proof)
+            }
+        }
     });
     r.map(|()| fig)
 }

@@ -47,6 +47,9 @@ pub enum Error {
     /// The prover failed (an internal error for an honest witness).
     #[error(transparent)]
     Prove(#[from] prover::ProveError),
+    /// A verification key was refused.
+    #[error(transparent)]
+    Key(#[from] crate::key::KeyError),
     /// A proof was rejected.
     #[error(transparent)]
     Verify(#[from] prover::VerifyError),

@@ -4,9 +4,10 @@
 //! `slice_N.statement.json`), so jobs on different machines never share a file. `verify`
 //! assembles the per-slice statements (see [`crate::proof_folder`]).
 //!
-//! The run folder (`run.json`, `lamina-run/1`) names the compile it was made from: the
-//! model digest, scale, input range, plan and every slice's circuit digest. A prove job
-//! refuses a run whose settings or digests are not those of its compiled folder.
+//! The run folder (`run.json`, `lamina-run/2`) names the compile it was made from: the
+//! verification key's digest (which covers the model digest, scale, input range, plan and
+//! every circuit), with the model digest, scale, range and plan beside it for people. A
+//! prove job refuses a run made for another key.
 
 use crate::commands::{check_len, proven_line, statement_entry};
 use crate::engine;
@@ -16,22 +17,22 @@ use crate::measure::{self, Hooks};
 use crate::model_folder;
 use crate::proof_folder::{self, SLICE_FORMAT};
 use crate::report::dequantize;
-use blueprints::{SlicePlan, pipeline, slice};
+use blueprints::{pipeline, slice};
 use serde_json::{Value, json};
 use std::path::Path;
 
 /// The format tag of `run.json`.
-pub const RUN_FORMAT: &str = "lamina-run/1";
+pub const RUN_FORMAT: &str = "lamina-run/2";
 
 /// `lamina witness`: quantizes `x`, runs the integer forward pass of every slice of the
 /// compiled folder `dir`, and writes `run.json` into `out`; returns it.
 pub fn witness(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) -> Result<Value> {
-    // Only the model and model.json's entries are needed: no circuit is read.
-    let c = model_folder::load_circuits(dir, |_| false)?;
-    let model = &c.model;
+    // Only the model and model.json are needed: no circuit is read.
+    let (meta, model) = model_folder::load_model(dir)?;
+    let model = &model;
     check_len(model, x, source)?;
-    let plan: SlicePlan = io::str_field(&c.meta, "slices_plan", "model.json")?.parse()?;
-    let slices = slice::plan(model, &plan)?;
+    let vk_digest = io::digest_field(&meta.json, "vk_digest", "model.json")?;
+    let slices = slice::plan(model, &meta.plan)?;
     let (r, fig) = measure::stage(hooks.heap, || -> Result<_> {
         let mut act = model.quant.quantize_input(x, &model.layers[0].name)?;
         let mut rows = Vec::with_capacity(slices.len());
@@ -49,8 +50,8 @@ pub fn witness(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>
         "model_digest": io::hex(&model.digest),
         "scale_bits": q.scale_bits,
         "input_range": [q.input_range.0, q.input_range.1],
-        "slices_plan": c.meta["slices_plan"],
-        "circuit_digests": c.digests.iter().map(|d| io::hex(d)).collect::<Vec<_>>(),
+        "slices_plan": meta.json["slices_plan"],
+        "vk_digest": io::hex(&vk_digest),
         "outputs": dequantize(&act, q.scale_bits),
         "stages": {"witness": fig.json()},
         "slices": rows,
@@ -77,7 +78,7 @@ pub fn prove_slice(
     hooks: Hooks<'_>,
 ) -> Result<Value> {
     let l = model_folder::load_for_proving(dir, |i| i == index)?;
-    let n = l.digests.len();
+    let n = l.count;
     let Some(cs) = l.slices.first() else {
         refuse!(
             "slice {index}: {} has {n} slices (0 to {})",
@@ -92,13 +93,12 @@ pub fn prove_slice(
     if rj.get("format").and_then(Value::as_str) != Some(RUN_FORMAT) {
         refuse!("{}: not a lamina run folder", run.display());
     }
-    let digests: Vec<String> = l.digests.iter().map(|d| io::hex(d)).collect();
     let mismatch = [
+        ("vk_digest", json!(io::hex(&l.vk_digest))),
         ("model_digest", json!(io::hex(&model.digest))),
         ("scale_bits", json!(q.scale_bits)),
         ("input_range", json!([q.input_range.0, q.input_range.1])),
         ("slices_plan", l.meta["slices_plan"].clone()),
-        ("circuit_digests", json!(digests)),
     ]
     .into_iter()
     .find(|(k, v)| rj.get(*k) != Some(v));
@@ -135,7 +135,7 @@ pub fn prove_slice(
             out.display()
         );
     }
-    let ctx = engine::context(model, &cs.slice, n);
+    let ctx = engine::context(&l.vk_digest, index, n);
     let p = engine::prove_slice(model, cs, &input, &ctx, hooks.heap)?;
     if p.output != output {
         refuse!(
@@ -150,6 +150,8 @@ pub fn prove_slice(
     })?;
     let mut doc = statement_entry(cs, &p, &name);
     doc["format"] = json!(SLICE_FORMAT);
+    doc["vk_digest"] = json!(io::hex(&l.vk_digest));
+    doc["commitment"] = l.commitment.clone();
     doc["model_digest"] = json!(io::hex(&model.digest));
     doc["scale_bits"] = json!(q.scale_bits);
     doc["slice_count"] = json!(n);

@@ -11,7 +11,8 @@
 //! | [`commands`] | `compile`, `prove`, `run`, `fidelity` over whole models; [`Settings`] |
 //! | [`jobs`] | one slice, one job: [`jobs::witness`] writes a run folder, [`jobs::prove_slice`] proves one slice from it |
 //! | [`proof_folder`] | the proof folder (one `statement.json`, or one statement per slice) and [`verify`] |
-//! | [`model_folder`] | the compiled folder (`model.json`, circuits, weights), written and loaded strictly |
+//! | [`key`] | the verification key (`model.vk`): settings, plan, circuits, weight commitments; its digest is what users pin |
+//! | [`model_folder`] | the compiled folder (`model.json`, the key, the model copy, weights), written and loaded strictly |
 //! | [`engine`] | one slice through the proof system — the one place the commitment scheme is chosen |
 //! | [`measure`] | stage figures, [`HeapMeter`] and [`Observer`] hooks |
 //! | [`report`] | the JSON figures the commands return |
@@ -41,7 +42,9 @@
 //! assert_eq!(model["slices"].as_array().map(Vec::len), Some(5));
 //!
 //! let statement = lamina::prove(&dir, &x, "input.json", &proofs, Hooks::default())?;
-//! let verdict = lamina::verify(&dir, &proofs, None, Hooks::default())?;
+//! //! // The verifier needs only the key (`model.vk`), pinned by the digest compile printed.
+//! let pin = lamina::Pin { vk_digest: model["vk_digest"].as_str(), model_digest: None };
+//! let verdict = lamina::verify(&dir.join("model.vk"), &proofs, pin, Hooks::default())?;
 //! assert!(verdict.verified);
 //! assert_eq!(verdict.doc["outputs"], statement["outputs"]);
 //! assert_eq!(verdict.outputs.len(), 10);
@@ -56,6 +59,7 @@ pub mod engine;
 pub mod error;
 pub mod io;
 pub mod jobs;
+pub mod key;
 pub mod measure;
 pub mod model_folder;
 pub mod proof_folder;
@@ -64,4 +68,5 @@ pub mod report;
 pub use commands::{Settings, compile, fidelity, prove, run};
 pub use error::{Error, Result};
 pub use measure::{Figures, HeapMeter, Hooks, NoHeapMeter, Observer, Silent};
-pub use proof_folder::{Verdict, verify};
+pub use engine::Scheme;
+pub use proof_folder::{Pin, Verdict, verify};

@@ -1,10 +1,13 @@
-//! The compiled-model folder (`lamina-model/1`): `model.json` (settings, plan, per-slice
-//! circuit digests and weight commitments), `model.onnx` (a copy, the trust anchor),
-//! `slice_N.circuit` and `weights.safetensors`. Written by [`write`], read back by
-//! [`load_circuits`] (verify) and [`load_for_proving`] (prove), every field parsed strictly
-//! and every file checked against the plan and its digest.
+//! The compiled-model folder (`lamina-model/2`), the prover's side of a compile:
+//! `model.json` (settings, plan, per-slice circuit digests and weight commitments, the
+//! key's digest), `model.vk` (the verification key, with every circuit: see
+//! [`crate::key`]), `model.onnx` (a copy, with any external data) and
+//! `weights.safetensors`. Written by [`write`], read back by [`load_model`] (witness) and
+//! [`load_for_proving`] (prove), every field parsed strictly and every file checked
+//! against the key. A verifier needs only `model.vk`.
 
-use crate::engine::{self, CompiledSlice};
+use crate::engine::{self, CommittedWeights, CompiledSlice};
+use crate::key;
 use crate::error::{Context, Result, refuse};
 use crate::io;
 use crate::measure::Figures;
@@ -14,7 +17,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// The format tag of `model.json`.
-pub const FORMAT: &str = "lamina-model/1";
+pub const FORMAT: &str = "lamina-model/2";
 
 /// Writes a compiled model's folder and returns `model.json`'s contents.
 pub fn write(
@@ -43,28 +46,30 @@ pub fn write(
             format!("copying external data {f} into {}", out.display())
         })?;
     }
+    let (key_bytes, vk_digest) = key::encode(model, calibration, plan_text, slices)?;
+    io::write(&out.join(key::FILE), &key_bytes)?;
     let mut tensors = Vec::new();
     let mut meta = Vec::new();
     for cs in slices {
-        let name = format!("slice_{}.circuit", cs.slice.index);
-        io::io(std::fs::write(out.join(&name), &cs.circuit_bytes), || {
-            format!("writing {name}")
-        })?;
         tensors.push((format!("slice_{}", cs.slice.index), cs.weights.clone()));
         let mut j = report::slice_json(model, cs);
-        j["circuit"] = json!(name);
         j["circuit_digest"] = json!(cs.prepared.digest().to_hex());
         j["layer_range"] = json!([cs.slice.layers.start, cs.slice.layers.end]);
-        j["weights_commitment"] = json!(cs.weights_commitment.map(|c| io::hex(&c)));
+        j["weights_commitment"] = json!(cs.weights_commitment().map(|c| io::hex(&c)));
         j["stages"] = json!({"compile": cs.compile.json()});
         meta.push(j);
     }
     weights::write(&out.join("weights.safetensors"), &tensors)?;
     let cfg = model.quant;
+    let scheme = slices.first().map_or(engine::Scheme::default(), |s| s.scheme);
     let doc = json!({
         "format": FORMAT,
         "model": "model.onnx",
         "model_digest": io::hex(&model.digest),
+        "key": key::FILE,
+        "key_bytes": key_bytes.len(),
+        "vk_digest": io::hex(&vk_digest),
+        "commitment": scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
         "scale_bits": cfg.scale_bits,
         "input_range": [cfg.input_range.0, cfg.input_range.1],
         "slices_plan": plan_text,
@@ -76,47 +81,18 @@ pub fn write(
     Ok(doc)
 }
 
-/// One slice's circuit from a compiled folder, checked against the plan and model.json.
-pub struct LoadedCircuit {
-    /// The slice.
-    pub slice: slice::Slice,
-    /// The circuit's bytes.
-    pub circuit_bytes: Vec<u8>,
-    /// The circuit, prepared.
-    pub prepared: prover::gkr::PreparedCircuit<'static>,
-    /// The weights commitment model.json lists.
-    pub weights_commitment: Option<[u8; 32]>,
-}
-
-/// A compiled folder's model (checked against its digest), metadata and the circuits
-/// asked for.
-pub struct Circuits {
-    /// The model, imported from the folder's `model.onnx`.
-    pub model: Model,
-    /// `model.json`.
-    pub meta: Value,
-    /// Every slice's circuit digest as model.json lists it (each loaded circuit is
-    /// checked against its own).
-    pub digests: Vec<[u8; 32]>,
-    /// The loaded circuits, in slice order.
-    pub circuits: Vec<LoadedCircuit>,
-}
-
-impl Circuits {
-    /// The number of slices in the plan.
-    pub fn count(&self) -> usize {
-        self.digests.len()
-    }
-}
-
 /// A compiled folder loaded for proving.
 pub struct Loaded {
     /// The model.
     pub model: Model,
     /// `model.json`.
     pub meta: Value,
-    /// Every slice's circuit digest.
-    pub digests: Vec<[u8; 32]>,
+    /// The verification key's digest (what every proof binds).
+    pub vk_digest: [u8; 32],
+    /// The key's `"commitment"` object.
+    pub commitment: Value,
+    /// The number of slices in the plan.
+    pub count: usize,
     /// The slices asked for, ready to prove.
     pub slices: Vec<CompiledSlice>,
 }
@@ -169,7 +145,7 @@ pub fn read_meta(dir: &Path) -> Result<Meta> {
 
 /// `model.json`'s `calibration`: `null`, or the margin, observed maxima and integer
 /// bounds per value name, parsed strictly.
-fn read_calibration(v: &Value) -> Result<Option<Calibration>> {
+pub(crate) fn read_calibration(v: &Value) -> Result<Option<Calibration>> {
     const W: &str = "model.json: calibration";
     if v.is_null() {
         return Ok(None);
@@ -199,142 +175,112 @@ fn read_calibration(v: &Value) -> Result<Option<Calibration>> {
     }))
 }
 
-/// Loads a compiled folder's model and the circuits of the slices `wanted` selects. Every
-/// slice entry must match the plan (index, layer range) and list a digest; every loaded
-/// circuit must match its entry (input and output lengths, digest) and carry a weights
-/// commitment exactly when it has a weights region.
-pub fn load_circuits(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Circuits> {
-    let Meta {
-        json: meta,
-        quant: cfg,
-        plan,
-        digest,
-        calibration,
-    } = read_meta(dir)?;
+/// A compiled folder's settings and model (imported from its `model.onnx`, checked
+/// against the digest model.json names).
+pub fn load_model(dir: &Path) -> Result<(Meta, Model)> {
+    let meta = read_meta(dir)?;
     let onnx = io::inside(
         dir,
-        io::field(&meta, "model", "model.json")?,
+        io::field(&meta.json, "model", "model.json")?,
         "model.json: model",
     )?;
-    let model = crate::commands::load_model(&onnx, cfg, calibration.as_ref())?;
-    if model.digest != digest {
+    let model = crate::commands::load_model(&onnx, meta.quant, meta.calibration.as_ref())?;
+    if model.digest != meta.digest {
         refuse!(
             "{}: does not match the model_digest in model.json",
             onnx.display()
         );
     }
-    let planned = slice::plan(&model, &plan)?;
-    let listed = io::field(&meta, "slices", "model.json")?
-        .as_array()
-        .context_with(|| "model.json: slices must be a list".to_string())?;
-    if listed.len() != planned.len() {
+    Ok((meta, model))
+}
+
+/// Loads a compiled folder for proving the slices `wanted` selects: the verification key
+/// (whose settings must be model.json's), each slice's circuit from it, its program
+/// rebuilt from the model copy, and its weights memory-mapped from the store and
+/// committed again with the key's scheme — the commitment must be the key's (p3's WHIR
+/// prover data has no serialisation, so one commit per load rebuilds it).
+pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Loaded> {
+    let (meta, model) = load_model(dir)?;
+    let key = key::load(&dir.join(key::FILE), None)?;
+    let q = model.quant;
+    let mismatch = [
+        ("model_digest", key.model_digest == model.digest),
+        ("scale_bits", key.quant.scale_bits == q.scale_bits),
+        ("input_range", key.quant.input_range == q.input_range),
+        (
+            "slices_plan",
+            meta.json.get("slices_plan").and_then(Value::as_str) == Some(key.plan.as_str()),
+        ),
+        ("calibration", meta.json.get("calibration") == Some(&key.calibration)),
+        (
+            "vk_digest",
+            meta.json.get("vk_digest").and_then(Value::as_str)
+                == Some(io::hex(key.digest()).as_str()),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, ok)| !ok);
+    if let Some((k, _)) = mismatch {
         refuse!(
-            "model.json lists {} slices, its plan '{}' makes {}",
-            listed.len(),
-            io::str_field(&meta, "slices_plan", "model.json")?,
+            "{}: {} and model.json disagree on {k}",
+            dir.display(),
+            key::FILE
+        );
+    }
+    let planned = slice::plan(&model, &meta.plan)?;
+    if planned.len() != key.slices.len() {
+        refuse!(
+            "{}: the key has {} slices, the plan '{}' makes {}",
+            dir.display(),
+            key.slices.len(),
+            key.plan,
             planned.len()
         );
     }
-    let mut circuits = Vec::with_capacity(planned.len());
-    let mut digests = Vec::with_capacity(planned.len());
-    for (s, m) in planned.into_iter().zip(listed) {
+    let store = weights::WeightStore::open(&io::regular(&dir.join("weights.safetensors"))?)?;
+    let (vk_digest, commitment, count, scheme) = (
+        *key.digest(),
+        key.commitment.clone(),
+        key.slices.len(),
+        key.scheme,
+    );
+    let mut slices = Vec::new();
+    for (s, ks) in planned.into_iter().zip(key.slices) {
         let i = s.index;
-        let what = format!("model.json: slices[{i}]");
-        if io::uint_field::<usize>(m, "index", &what)? != i {
-            refuse!("{what}: index {} where the plan has {i}", m["index"]);
-        }
-        let range = io::field(m, "layer_range", &what)?;
-        if *range != json!([s.layers.start, s.layers.end]) {
+        if s.layers != ks.layers
+            || (s.input_len(&model), s.output_len(&model)) != (ks.input_len, ks.output_len)
+        {
             refuse!(
-                "{what}: layer_range {range}, but the plan's slice {i} is layers {}..{}",
+                "slice {i}: the key's slice (layers {}..{}) is not the plan's (layers {}..{})",
+                ks.layers.start,
+                ks.layers.end,
                 s.layers.start,
                 s.layers.end
             );
         }
-        let path = io::inside(
-            dir,
-            io::field(m, "circuit", &what)?,
-            &format!("{what}.circuit"),
-        )?;
-        let listed_digest = io::unhex32(io::str_field(m, "circuit_digest", &what)?)
-            .context_with(|| format!("{what}.circuit_digest"))?;
-        digests.push(listed_digest);
         if !wanted(i) {
             continue;
         }
-        let bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
-        let prepared = prover::gkr::PreparedCircuit::from_bytes(&bytes)
-            .context_with(|| format!("{}: not a valid circuit", path.display()))?;
-        let c = prepared.circuit();
-        let (ni, no) = (s.input_len(&model), s.output_len(&model));
-        if (c.num_public as usize, c.public_outputs.len()) != (ni, no) {
-            refuse!(
-                "slice {i}: {} reads {} inputs and writes {} outputs; the plan's slice {i} (layers {}..{}) reads {ni} and writes {no}",
-                path.display(),
-                c.num_public,
-                c.public_outputs.len(),
-                s.layers.start,
-                s.layers.end
-            );
-        }
-        if prepared.digest().0 != listed_digest {
-            refuse!(
-                "slice {i}: {} does not match its circuit_digest in model.json",
-                path.display()
-            );
-        }
-        let has_weights = c.input.region(circuits::RegionKind::Weights).is_some();
-        let wc = io::field(m, "weights_commitment", &what)?;
-        let weights_commitment = match (has_weights, wc) {
-            (false, Value::Null) => None,
-            (true, Value::String(h)) => {
-                Some(io::unhex32(h).context_with(|| format!("{what}.weights_commitment"))?)
-            }
-            (true, _) => refuse!(
-                "{what}: weights_commitment must be the hex commitment of the slice's weights, got {wc}"
-            ),
-            (false, _) => refuse!("{what}: weights_commitment {wc} for a slice without weights"),
-        };
-        circuits.push(LoadedCircuit {
-            slice: s,
-            circuit_bytes: bytes,
-            prepared,
-            weights_commitment,
-        });
-    }
-    Ok(Circuits {
-        model,
-        meta,
-        digests,
-        circuits,
-    })
-}
-
-/// Loads a compiled folder for proving the slices `wanted` selects: their circuits, plus
-/// each one's program rebuilt from the model copy and its weights memory-mapped from the
-/// store (checked against model.json's commitment).
-pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Loaded> {
-    let c = load_circuits(dir, wanted)?;
-    let store = weights::WeightStore::open(&io::regular(&dir.join("weights.safetensors"))?)?;
-    let mut slices = Vec::with_capacity(c.circuits.len());
-    for lc in c.circuits {
         let t = std::time::Instant::now();
-        let sp = blueprints::pipeline::build(&c.model, &lc.slice)?;
-        let weights = store.get(&format!("slice_{}", lc.slice.index))?;
-        if engine::weights_commitment(lc.prepared.circuit(), &weights) != lc.weights_commitment {
+        let sp = blueprints::pipeline::build(&model, &s)?;
+        let weights = store.get(&format!("slice_{i}"))?;
+        let committed = CommittedWeights::commit(scheme, ks.prepared.circuit(), &weights)
+            .context_with(|| format!("slice {i}: committing the weights"))?;
+        if committed.digest != ks.weights_commitment {
             refuse!(
-                "slice {}: weights.safetensors does not match the weights commitment in model.json",
-                lc.slice.index
+                "slice {i}: weights.safetensors does not match the weights commitment in {}",
+                key::FILE
             );
         }
         slices.push(CompiledSlice {
-            slice: lc.slice,
+            slice: s,
             program: sp.program,
-            circuit_bytes: lc.circuit_bytes,
-            prepared: lc.prepared,
+            circuit_bytes: Vec::new(),
+            prepared: ks.prepared,
             stats: circuits::compiler::Stats::default(),
             weights,
-            weights_commitment: lc.weights_commitment,
+            scheme,
+            committed,
             compile: Figures {
                 wall_s: t.elapsed().as_secs_f64(),
                 ..Default::default()
@@ -342,9 +288,11 @@ pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Lo
         });
     }
     Ok(Loaded {
-        model: c.model,
-        meta: c.meta,
-        digests: c.digests,
+        model,
+        meta: meta.json,
+        vk_digest,
+        commitment,
+        count,
         slices,
     })
 }

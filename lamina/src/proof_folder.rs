@@ -1,29 +1,29 @@
 //! The proof folder and `lamina verify`.
 //!
 //! A folder proven in one go holds `slice_N.proof` and `statement.json`
-//! (`lamina-proof/1`: model digest, scale, outputs, and per slice its integer input and
-//! output and the proof's file name). A folder proven slice by slice (one job per slice,
-//! [`crate::jobs::prove_slice`]) holds instead one `slice_N.statement.json`
-//! (`lamina-slice-proof/1`) beside each proof: the same entry plus the model digest, the
-//! scale and the slice count, so jobs never write a shared file. `verify` reads
-//! `statement.json` when present and otherwise assembles the per-slice files — every one
-//! of `0..n` must be there — and then checks both the same way: each slice against the
-//! recompiled circuit, slice 0's input against the declared range, and the chain.
+//! (`lamina-proof/2`: the verification key's digest, model digest, scale, commitment
+//! scheme, outputs, and per slice its integer input and output and the proof's file
+//! name). A folder proven slice by slice (one job per slice, [`crate::jobs::prove_slice`])
+//! holds instead one `slice_N.statement.json` (`lamina-slice-proof/2`) beside each proof:
+//! the same entry plus the key digest, the model digest, the scale and the slice count, so
+//! jobs never write a shared file. `verify` reads `statement.json` when present and
+//! otherwise assembles the per-slice files — every one of `0..n` must be there — and then
+//! checks both the same way against the verification key alone: each slice's proof, slice
+//! 0's input against the key's input range, and the chain.
 
-use crate::engine::{self, CompiledSlice};
+use crate::engine;
+use crate::key::{self, VerificationKey};
 use crate::error::{Context, Result, refuse};
 use crate::io;
 use crate::measure::Hooks;
-use crate::model_folder;
 use crate::report::dequantize;
-use blueprints::Model;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The format tag of `statement.json`.
-pub const FORMAT: &str = "lamina-proof/1";
+pub const FORMAT: &str = "lamina-proof/2";
 /// The format tag of a per-slice `slice_N.statement.json`.
-pub const SLICE_FORMAT: &str = "lamina-slice-proof/1";
+pub const SLICE_FORMAT: &str = "lamina-slice-proof/2";
 
 /// The file name of slice `i`'s statement when proven on its own.
 pub fn slice_statement_name(i: usize) -> String {
@@ -50,13 +50,29 @@ struct Entries {
 }
 
 /// `statement.json` when present, else the per-slice statements assembled.
-fn read_entries(
-    proofs: &Path,
-    digest: &[u8; 32],
-    bits: u32,
-    n: usize,
-    dir: &Path,
-) -> Result<Entries> {
+fn read_entries(proofs: &Path, key: &VerificationKey) -> Result<Entries> {
+    let n = key.slices.len();
+    // The key digest binds everything; the model digest and scale only make the message
+    // say what differs.
+    let same_compile = |st: &Value, what: &str| -> Result<()> {
+        let vk = io::digest_field(st, "vk_digest", what)?;
+        if vk != *key.digest() {
+            let other = if io::digest_field(st, "model_digest", what)? != key.model_digest {
+                "another model"
+            } else if io::uint_field::<u32>(st, "scale_bits", what)? != key.quant.scale_bits {
+                "another scale"
+            } else {
+                "another compile"
+            };
+            refuse!(
+                "{}: the proofs were made against verification key {} ({other}), not {}",
+                proofs.join(what).display(),
+                io::hex(&vk),
+                io::hex(key.digest())
+            );
+        }
+        Ok(())
+    };
     let whole = proofs.join("statement.json");
     let assembled = std::fs::symlink_metadata(&whole).is_err()
         && std::fs::symlink_metadata(proofs.join(slice_statement_name(0))).is_ok();
@@ -66,14 +82,7 @@ fn read_entries(
         if st.get("format").and_then(Value::as_str) != Some(FORMAT) {
             refuse!("{}: not a lamina proof folder", proofs.display());
         }
-        let st_digest = io::digest_field(&st, "model_digest", S)?;
-        if st_digest != *digest || io::uint_field::<u32>(&st, "scale_bits", S)? != bits {
-            refuse!(
-                "{}: the proofs are for another model or scale than {}",
-                proofs.display(),
-                dir.display()
-            );
-        }
+        same_compile(&st, S)?;
         let entries = io::field(&st, "slices", S)?
             .as_array()
             .context_with(|| "statement.json: slices must be a list".to_string())?;
@@ -97,14 +106,7 @@ fn read_entries(
         if st.get("format").and_then(Value::as_str) != Some(SLICE_FORMAT) {
             refuse!("{}: not a lamina slice proof", proofs.join(&name).display());
         }
-        let st_digest = io::digest_field(&st, "model_digest", &name)?;
-        if st_digest != *digest || io::uint_field::<u32>(&st, "scale_bits", &name)? != bits {
-            refuse!(
-                "{}: the proof is for another model or scale than {}",
-                proofs.join(&name).display(),
-                dir.display()
-            );
-        }
+        same_compile(&st, &name)?;
         let count = io::uint_field::<usize>(&st, "slice_count", &name)?;
         if count != n {
             refuse!("{name}: slice_count {count}, the model has {n} slices");
@@ -117,94 +119,77 @@ fn read_entries(
     })
 }
 
-/// `lamina verify`: checks the proof folder `proofs` against the compiled folder `dir`,
-/// optionally pinning the model digest (64 hex digits). Trusts only `model.onnx` and the
-/// folder's settings: every circuit and weights commitment is compiled again and must be
-/// the folder's. A rejected slice makes `verified` false (and is reported through
-/// `hooks.observer.warn`); a malformed or mismatched folder is an error.
-/// [`Verifier::prepare`] then [`Verifier::check`].
-pub fn verify(dir: &Path, proofs: &Path, pin: Option<&str>, hooks: Hooks<'_>) -> Result<Verdict> {
-    Verifier::prepare(dir, pin, hooks)?.check(proofs, hooks)
+/// What a verifier pins: the verification key's digest and, optionally, the model's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pin<'a> {
+    /// 64 hex digits: the key is refused unless its digest is this.
+    pub vk_digest: Option<&'a str>,
+    /// 64 hex digits: the key is refused unless it names this model digest.
+    pub model_digest: Option<&'a str>,
 }
 
-/// A compiled folder made ready to check proof folders: its model (pinned if asked) and
-/// every slice compiled again from it and found equal to the folder's. Preparing needs no
-/// proof, so a caller may prepare while proofs are still being made.
+/// `lamina verify`: checks the proof folder `proofs` against the verification key `key`
+/// (a key file, or a compiled folder holding `model.vk`). Needs nothing else: no ONNX,
+/// no weights, no witness. A rejected slice makes `verified` false (and is reported
+/// through `hooks.observer.warn`); a malformed or mismatched folder or key is an error.
+/// [`Verifier::prepare`] then [`Verifier::check`].
+pub fn verify(key: &Path, proofs: &Path, pin: Pin<'_>, hooks: Hooks<'_>) -> Result<Verdict> {
+    Verifier::prepare(key, pin, hooks)?.check(proofs, hooks)
+}
+
+/// A verification key made ready to check proof folders. Preparing needs no proof, so a
+/// caller may prepare while proofs are still being made.
 pub struct Verifier {
-    dir: PathBuf,
-    model: Model,
-    plan_text: String,
-    plan: Value,
-    slices: Vec<CompiledSlice>,
+    key: VerificationKey,
 }
 
 impl Verifier {
-    /// Loads `dir`, checks the pin, and compiles every slice again from `model.onnx`,
-    /// refusing a folder whose circuits or weights commitments differ.
-    pub fn prepare(dir: &Path, pin: Option<&str>, hooks: Hooks<'_>) -> Result<Verifier> {
-        let l = model_folder::load_circuits(dir, |_| true)?;
-        let model = l.model;
-        if let Some(pin) = pin {
-            let pinned = io::unhex32(pin).context_with(|| "--model-digest".to_string())?;
-            if pinned != model.digest {
+    /// Reads the key at `key` (refused before decoding if its digest is not the pinned
+    /// one) and checks the model pin.
+    pub fn prepare(key: &Path, pin: Pin<'_>, hooks: Hooks<'_>) -> Result<Verifier> {
+        let mut k = key::load(key, pin.vk_digest)?;
+        // The security figure reported is the verifier's own, from the circuits and its
+        // own parameters, not the key's word.
+        k.commitment = k
+            .scheme
+            .report(k.slices.iter().map(|s| s.prepared.circuit()))?;
+        if let Some(p) = pin.model_digest {
+            let pinned = io::unhex32(p).context_with(|| "--model-digest".to_string())?;
+            if pinned != k.model_digest {
                 refuse!(
-                    "{}: the model's digest is {}, not the pinned {pin}",
-                    dir.display(),
-                    io::hex(&model.digest)
+                    "{}: the key is for model {}, not the pinned {p}",
+                    key.display(),
+                    io::hex(&k.model_digest)
                 );
             }
         }
-        let bits = model.quant.scale_bits;
-        let plan_text = l.meta["slices_plan"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        // Nothing in the folder but model.onnx (pinned by its digest) and the settings is
-        // taken on trust: every circuit is compiled again here and must be the folder's, so
-        // circuits of another scale, range or plan, or weights other than model.onnx's, are
-        // refused.
-        let mut slices = Vec::with_capacity(l.circuits.len());
-        for lc in &l.circuits {
-            let cs = engine::compile_slice(&model, &lc.slice, hooks.heap)?;
-            if cs.prepared.digest() != lc.prepared.digest() {
-                refuse!(
-                    "slice {}: the folder's circuit is not the one model.onnx compiles to at 2^{bits} with input range [{}, {}] and plan '{plan_text}'",
-                    lc.slice.index,
-                    model.quant.input_range.0,
-                    model.quant.input_range.1,
-                );
-            }
-            if cs.weights_commitment != lc.weights_commitment {
-                refuse!(
-                    "slice {}: model.json's weights commitment is not that of model.onnx's weights",
-                    lc.slice.index
-                );
-            }
-            slices.push(cs);
+        if pin.vk_digest.is_none() {
+            hooks.observer.info(&format!(
+                "verification key {} (unpinned: pin it with --vk-digest)",
+                io::hex(k.digest())
+            ));
         }
-        Ok(Verifier {
-            dir: dir.to_path_buf(),
-            model,
-            plan_text,
-            plan: l.meta["slices_plan"].clone(),
-            slices,
-        })
+        Ok(Verifier { key: k })
+    }
+
+    /// The key.
+    pub fn key(&self) -> &VerificationKey {
+        &self.key
     }
 
     /// Checks the proof folder `proofs`: every slice's proof, slice 0's input against the
     /// declared range, and the chain.
     pub fn check(&self, proofs: &Path, hooks: Hooks<'_>) -> Result<Verdict> {
-        let (model, dir, plan_text) = (&self.model, self.dir.as_path(), &self.plan_text);
-        let recompiled = &self.slices;
-        let bits = model.quant.scale_bits;
-        let n = recompiled.len();
-        let st = read_entries(proofs, &model.digest, bits, n, dir)?;
-        let (lo, hi) = model.quant.input_limits();
+        let key = &self.key;
+        let bits = key.quant.scale_bits;
+        let n = key.slices.len();
+        let st = read_entries(proofs, key)?;
+        let (lo, hi) = key.quant.input_limits();
         let mut results = Vec::new();
         let mut ok = true;
         let mut prev_output: Option<Vec<i64>> = None;
-        for (cs, (what, e)) in recompiled.iter().zip(&st.entries) {
-            let i = cs.slice.index;
+        for (ks, (what, e)) in key.slices.iter().zip(&st.entries) {
+            let i = ks.index;
             if io::uint_field::<usize>(e, "index", what)? != i {
                 refuse!("{what}: index {} at position {i}", e["index"]);
             }
@@ -216,7 +201,7 @@ impl Verifier {
                 &format!("{what}.proof"),
             )?;
             let bytes = io::read_capped(&path, io::cap::PROOF)?;
-            let ctx = engine::context(model, &cs.slice, n);
+            let ctx = engine::context(key.digest(), i, n);
             let out_of_range = (i == 0)
                 .then(|| input.iter().position(|v| !(lo..=hi).contains(v)))
                 .flatten();
@@ -224,26 +209,27 @@ impl Verifier {
                 Err(format!(
                     "input[{k}] = {} ({} at 2^{bits}) is outside the declared input range [{}, {}]",
                     input[k],
-                    input[k] as f64 / model.quant.alpha(),
-                    model.quant.input_range.0,
-                    model.quant.input_range.1
+                    input[k] as f64 / key.quant.alpha(),
+                    key.quant.input_range.0,
+                    key.quant.input_range.1
                 ))
             } else if prev_output.as_ref().is_some_and(|p| *p != input) {
                 Err(format!("its input is not slice {}'s proven output", i - 1))
             } else {
                 engine::verify_slice(
-                    &cs.prepared,
+                    key.scheme,
+                    &ks.prepared,
                     &input,
                     &output,
                     &bytes,
                     &ctx,
-                    cs.weights_commitment.as_ref(),
+                    ks.weights_commitment.as_ref(),
                     hooks.heap,
                 )
                 .map_err(|e| e.to_string())
             };
             match &verdict {
-                Ok(s) => results.push(json!({"index": i, "verified": true, "stages": {"compile": cs.compile.json(), "verify": s.json()}})),
+                Ok(s) => results.push(json!({"index": i, "verified": true, "proof_bytes": bytes.len(), "stages": {"verify": s.json()}})),
                 Err(why) => {
                     ok = false;
                     hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
@@ -259,13 +245,16 @@ impl Verifier {
         {
             refuse!("statement.json: \"outputs\" are not the last slice's proven output");
         }
-        let doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "model_digest": io::hex(&model.digest), "scale_bits": bits, "input_range": [model.quant.input_range.0, model.quant.input_range.1], "slices_plan": self.plan, "slices": results});
+        let q = key.quant;
+        let doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "vk_digest": io::hex(key.digest()), "model_digest": io::hex(&key.model_digest), "scale_bits": bits, "input_range": [q.input_range.0, q.input_range.1], "slices_plan": key.plan, "calibration": key.calibration, "commitment": key.commitment, "slices": results});
         if ok {
             hooks.observer.info(&format!(
-                "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{plan_text}'",
-                io::hex(&model.digest),
-                model.quant.input_range.0,
-                model.quant.input_range.1,
+                "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{}', key {}",
+                io::hex(&key.model_digest),
+                q.input_range.0,
+                q.input_range.1,
+                key.plan,
+                io::hex(key.digest()),
             ));
         }
         Ok(Verdict {

@@ -65,16 +65,18 @@ def _cal(calibrate):
 
 
 def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
-            calibrate=None, margin=2.0):
-    """Compiles an ONNX model into per-slice circuits and a weight store in ``out``;
-    returns model.json. ``slices``: "whole", "layers", or cut indices ("2,5" or [2, 5]).
-    ``calibrate``: inputs (lists, an array or an inputs file) whose largest magnitudes
-    times ``margin`` size the range checks instead of the worst case (as ``--calibrate``)."""
+            calibrate=None, margin=2.0, commitment="whir"):
+    """Compiles an ONNX model into ``out``: the verification key ``model.vk`` (circuits,
+    weight commitments; its digest is ``vk_digest`` in the result), the weight store and
+    model.json, which it returns. ``slices``: "whole", "layers", or cut indices ("2,5" or
+    [2, 5]). ``calibrate``: inputs (lists, an array or an inputs file) whose largest
+    magnitudes times ``margin`` size the range checks instead of the worst case (as
+    ``--calibrate``). ``commitment``: "whir" (succinct) or "transparent"."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.compile(_path(model), _path(out), int(scale_bits),
                                       _range(input_range), str(slices), _cal(calibrate),
-                                      float(margin)))
+                                      float(margin), str(commitment)))
 
 
 def prove(model_dir, input, out):
@@ -83,22 +85,23 @@ def prove(model_dir, input, out):
     return json.loads(_lamina.prove(_path(model_dir), _flat(input), _path(out)))
 
 
-def verify(model_dir, proofs, model_digest=None):
-    """Verifies a proof folder against a compiled folder. Returns the verdict dict
-    (``verified`` false names the slices and reasons); a malformed or mismatched folder
-    raises LaminaError."""
-    return json.loads(_lamina.verify(_path(model_dir), _path(proofs), model_digest))
+def verify(key, proofs, vk_digest=None, model_digest=None):
+    """Verifies a proof folder against a verification key (``model.vk``, or a compiled
+    folder holding one), refusing a key whose digest is not ``vk_digest`` when given.
+    Returns the verdict dict (``verified`` false names the slices and reasons); a
+    malformed or mismatched folder or key raises LaminaError."""
+    return json.loads(_lamina.verify(_path(key), _path(proofs), vk_digest, model_digest))
 
 
 def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
-        compare_whole=False, calibrate=None, margin=2.0):
+        compare_whole=False, calibrate=None, margin=2.0, commitment="whir"):
     """Compiles, proves and verifies in memory; returns the report with per-slice,
     per-stage figures."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.run(_path(model), _flat(input), int(scale_bits),
                                   _range(input_range), str(slices), bool(compare_whole),
-                                  _cal(calibrate), float(margin)))
+                                  _cal(calibrate), float(margin), str(commitment)))
 
 
 def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
@@ -117,13 +120,13 @@ def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whol
 
 
 class Verifier:
-    """A compiled folder made ready to check proof folders: ``Verifier(model_dir)`` loads
-    it, checks ``model_digest`` if given, and compiles every slice again from its
-    ``model.onnx`` (the part of ``verify`` that needs no proof, so it can run while proofs
-    are made); ``.verify(proofs)`` returns what :func:`verify` returns."""
+    """A verification key made ready to check proof folders: ``Verifier(key)`` reads
+    ``model.vk`` (or a compiled folder's), checks ``vk_digest`` and ``model_digest`` if
+    given (the part of ``verify`` that needs no proof, so it can run while proofs are
+    made); ``.verify(proofs)`` returns what :func:`verify` returns."""
 
-    def __init__(self, model_dir, model_digest=None):
-        self._v = _lamina.Verifier(_path(model_dir), model_digest)
+    def __init__(self, key, vk_digest=None, model_digest=None):
+        self._v = _lamina.Verifier(_path(key), vk_digest, model_digest)
 
     def verify(self, proofs):
         return json.loads(self._v.verify(_path(proofs)))

@@ -37,8 +37,11 @@ fn settings(
     slices: &str,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
+    commitment: &str,
 ) -> PyResult<Settings> {
-    let s = Settings::new(scale_bits, input_range, slices).map_err(err)?;
+    let s = Settings::new(scale_bits, input_range, slices)
+        .and_then(|s| Ok(s.with_scheme(commitment.parse()?)))
+        .map_err(err)?;
     match calibrate {
         None => Ok(s),
         Some(inputs) => s
@@ -49,7 +52,7 @@ fn settings(
 
 /// Compiles an ONNX model into the folder `out`; returns model.json as JSON text.
 #[pyfunction]
-#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0))]
+#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0, commitment="whir"))]
 #[allow(clippy::too_many_arguments)]
 fn compile(
     py: Python<'_>,
@@ -60,8 +63,9 @@ fn compile(
     slices: &str,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
+    commitment: &str,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin, commitment)?;
     detached(py, move || {
         lamina::compile(&model, &s, &out, Hooks::default()).map(|v| v.to_string())
     })
@@ -75,24 +79,29 @@ fn prove(py: Python<'_>, dir: PathBuf, input: Vec<f64>, out: PathBuf) -> PyResul
     })
 }
 
-/// Verifies the proof folder `proofs` against `dir`; returns the verdict object.
+/// Verifies the proof folder `proofs` against the verification key `key` (a `model.vk`
+/// file or a compiled folder holding one); returns the verdict object.
 #[pyfunction]
-#[pyo3(signature = (dir, proofs, model_digest=None))]
+#[pyo3(signature = (key, proofs, vk_digest=None, model_digest=None))]
 fn verify(
     py: Python<'_>,
-    dir: PathBuf,
+    key: PathBuf,
     proofs: PathBuf,
+    vk_digest: Option<String>,
     model_digest: Option<String>,
 ) -> PyResult<String> {
     detached(py, move || {
-        lamina::verify(&dir, &proofs, model_digest.as_deref(), Hooks::default())
-            .map(|v| v.doc.to_string())
+        let pin = lamina::Pin {
+            vk_digest: vk_digest.as_deref(),
+            model_digest: model_digest.as_deref(),
+        };
+        lamina::verify(&key, &proofs, pin, Hooks::default()).map(|v| v.doc.to_string())
     })
 }
 
 /// Compiles, proves and verifies in memory with per-stage figures; returns the report.
 #[pyfunction]
-#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0))]
+#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0, commitment="whir"))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -104,8 +113,9 @@ fn run(
     compare_whole: bool,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
+    commitment: &str,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin, commitment)?;
     detached(py, move || {
         lamina::run(&model, &input, "input", &s, compare_whole, Hooks::default())
             .map(|v| v.to_string())
@@ -126,7 +136,7 @@ fn fidelity(
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin)?;
+    let s = settings(scale_bits, input_range, slices, calibrate, margin, "whir")?;
     detached(py, move || {
         lamina::fidelity(&model, &inputs, "inputs", &s, Hooks::default()).map(|v| v.to_string())
     })
@@ -154,19 +164,28 @@ fn prove_slice(
     })
 }
 
-/// A compiled folder made ready to check proof folders (`lamina.Verifier`): preparing
-/// compiles every slice again from `model.onnx` and may run while proofs are being made.
+/// A verification key made ready to check proof folders (`lamina.Verifier`): preparing
+/// reads and checks the key and may run while proofs are being made.
 #[pyclass(frozen, name = "Verifier", module = "lamina._lamina")]
 struct PyVerifier(lamina::proof_folder::Verifier);
 
 #[pymethods]
 impl PyVerifier {
-    /// Loads and recompiles the compiled folder `dir` (the GIL released).
+    /// Loads the key `key` (a `model.vk` or a compiled folder; the GIL released).
     #[new]
-    #[pyo3(signature = (dir, model_digest=None))]
-    fn new(py: Python<'_>, dir: PathBuf, model_digest: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (key, vk_digest=None, model_digest=None))]
+    fn new(
+        py: Python<'_>,
+        key: PathBuf,
+        vk_digest: Option<String>,
+        model_digest: Option<String>,
+    ) -> PyResult<Self> {
         detached(py, move || {
-            lamina::proof_folder::Verifier::prepare(&dir, model_digest.as_deref(), Hooks::default())
+            let pin = lamina::Pin {
+                vk_digest: vk_digest.as_deref(),
+                model_digest: model_digest.as_deref(),
+            };
+            lamina::proof_folder::Verifier::prepare(&key, pin, Hooks::default())
         })
         .map(PyVerifier)
     }

@@ -1,0 +1,413 @@
+//! The verification key (`model.vk`): everything a verifier needs and nothing it must
+//! not see — no ONNX, no weights, no witness.
+//!
+//! `lamina compile` writes it; its **digest** is the trust anchor a user pins
+//! (`lamina verify --vk-digest`). Every proof binds the digest in its context
+//! ([`crate::engine::context`]), so every field below is bound into every proof and
+//! nothing can be grafted from another compile.
+//!
+//! Encoding: `"LAMK" | version u32 | header (u32 length, canonical JSON) | circuits (u32
+//! count, then per slice u64 length and the circuit's canonical bytes)`. The header holds
+//! the format version, model digest, scale, input range, calibration, slice plan and
+//! input shape, the commitment scheme (name, identifier with its parameters, security),
+//! and per slice its index, layer range, input and output lengths, circuit digest and
+//! weights commitment. Decoding is strict and checks every field against the circuits:
+//! lengths, digests, commitments present exactly where a circuit has weights (never all
+//! zeros), contiguous layer ranges, and each slice's output length equal to the next
+//! slice's input length. It never panics and allocates at most in proportion to the
+//! bytes it is given.
+
+use crate::engine::{CompiledSlice, Scheme};
+use crate::error::{Error, Result};
+use crate::io;
+use blueprints::{Calibration, Model, QuantConfig, SlicePlan};
+use circuits::codec::{Reader, Writer};
+use prover::gkr::PreparedCircuit;
+use serde_json::{Value, json};
+use std::ops::Range;
+use std::path::Path;
+use thiserror::Error;
+
+/// The key's file name in a compiled folder.
+pub const FILE: &str = "model.vk";
+/// Magic bytes.
+pub const MAGIC: [u8; 4] = *b"LAMK";
+/// Format version.
+pub const VERSION: u32 = 1;
+/// The header's format tag.
+pub const FORMAT: &str = "lamina-vk/1";
+/// Domain separation of the key digest.
+const DIGEST_CONTEXT: &str = "lamina 2026-12 verification key digest v1";
+
+/// Why a verification key was refused. Each attack on a key has its own variant.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Not a key.
+    #[error("not a lamina verification key (bad magic)")]
+    Magic,
+    /// Another format version.
+    #[error("verification key format version {got}; this lamina reads version {supported}")]
+    Version {
+        /// The key's.
+        got: u32,
+        /// Ours.
+        supported: u32,
+    },
+    /// The bytes do not decode.
+    #[error("verification key: {0}")]
+    Decode(#[from] circuits::DecodeError),
+    /// The key's digest is not the pinned one.
+    #[error("the verification key's digest is {actual}, not the pinned {pinned}")]
+    Pin {
+        /// The key's digest.
+        actual: String,
+        /// The pin.
+        pinned: String,
+    },
+    /// A weights commitment of all zeros.
+    #[error("verification key: slice {slice}: the weights commitment is null (all zeros)")]
+    NullCommitment {
+        /// Which slice.
+        slice: usize,
+    },
+    /// A circuit with weights but no commitment.
+    #[error("verification key: slice {slice}: its circuit has weights but no weights commitment")]
+    MissingCommitment {
+        /// Which slice.
+        slice: usize,
+    },
+    /// A commitment for a circuit without weights.
+    #[error("verification key: slice {slice}: a weights commitment for a circuit without weights")]
+    StrayCommitment {
+        /// Which slice.
+        slice: usize,
+    },
+    /// A circuit whose digest is not the one the header lists.
+    #[error("verification key: slice {slice}: circuit digest {listed} is not its circuit's ({actual})")]
+    CircuitDigest {
+        /// Which slice.
+        slice: usize,
+        /// The header's.
+        listed: String,
+        /// The circuit's.
+        actual: String,
+    },
+    /// A slice entry inconsistent with its circuit or its neighbours.
+    #[error("verification key: slice {slice}: {what}")]
+    Slice {
+        /// Which slice.
+        slice: usize,
+        /// What is wrong.
+        what: String,
+    },
+    /// A scheme or parameters this verifier does not accept.
+    #[error(
+        "verification key: commitment scheme '{got}' is not one this verifier accepts (it accepts {supported})"
+    )]
+    Scheme {
+        /// The key's.
+        got: String,
+        /// Ours.
+        supported: String,
+    },
+    /// A malformed header field.
+    #[error("verification key: {0}")]
+    Header(String),
+}
+
+/// One slice of a key.
+pub struct KeySlice {
+    /// Position in the plan.
+    pub index: usize,
+    /// The layers it covers.
+    pub layers: Range<usize>,
+    /// Public input length.
+    pub input_len: usize,
+    /// Public output length.
+    pub output_len: usize,
+    /// Its circuit, validated and digested.
+    pub prepared: PreparedCircuit<'static>,
+    /// Its weights commitment (`None` for a slice without parameters).
+    pub weights_commitment: Option<[u8; 32]>,
+}
+
+/// A decoded, checked verification key.
+pub struct VerificationKey {
+    /// The model digest.
+    pub model_digest: [u8; 32],
+    /// Scale and declared input range.
+    pub quant: QuantConfig,
+    /// The slice plan as written.
+    pub plan: String,
+    /// `null` or the calibration (margin, observed maxima, bounds).
+    pub calibration: Value,
+    /// The model input's shape.
+    pub input_shape: Value,
+    /// The commitment scheme.
+    pub scheme: Scheme,
+    /// The header's `"commitment"` object.
+    pub commitment: Value,
+    /// The slices.
+    pub slices: Vec<KeySlice>,
+    digest: [u8; 32],
+}
+
+impl VerificationKey {
+    /// The key's digest (what users pin and proofs bind).
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+}
+
+/// The digest of a key's bytes.
+pub fn digest(bytes: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_derive_key(DIGEST_CONTEXT);
+    h.update(bytes);
+    *h.finalize().as_bytes()
+}
+
+/// Encodes the key of a compile; returns its bytes and digest.
+pub fn encode(
+    model: &Model,
+    calibration: Option<&Calibration>,
+    plan: &str,
+    slices: &[CompiledSlice],
+) -> Result<(Vec<u8>, [u8; 32])> {
+    let scheme = slices.first().map_or(Scheme::default(), |s| s.scheme);
+    if slices.iter().any(|s| s.scheme != scheme) {
+        crate::error::refuse!("a compile's slices must share one commitment scheme");
+    }
+    let q = model.quant;
+    let header = json!({
+        "format": FORMAT,
+        "model_digest": io::hex(&model.digest),
+        "scale_bits": q.scale_bits,
+        "input_range": [q.input_range.0, q.input_range.1],
+        "calibration": crate::commands::calibration_json(calibration),
+        "slices_plan": plan,
+        "input_shape": crate::report::shape(model, 0),
+        "commitment": scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
+        "slices": slices.iter().map(|cs| json!({
+            "index": cs.slice.index,
+            "layer_range": [cs.slice.layers.start, cs.slice.layers.end],
+            "input_len": cs.slice.input_len(model),
+            "output_len": cs.slice.output_len(model),
+            "circuit_digest": cs.prepared.digest().to_hex(),
+            "weights_commitment": cs.weights_commitment().map(|c| io::hex(&c)),
+        })).collect::<Vec<_>>(),
+    });
+    let header = serde_json::to_vec(&header).map_err(|source| Error::Json {
+        what: "encoding the verification key".into(),
+        source,
+    })?;
+    let mut w = Writer::new();
+    w.bytes(&MAGIC);
+    w.u32(VERSION);
+    w.length(header.len());
+    w.bytes(&header);
+    w.length(slices.len());
+    for cs in slices {
+        w.u64(cs.circuit_bytes.len() as u64);
+        w.bytes(&cs.circuit_bytes);
+    }
+    let bytes = w.into_bytes();
+    let d = digest(&bytes);
+    Ok((bytes, d))
+}
+
+/// Reads a key file (or a compiled folder's `model.vk`), refusing it before decoding
+/// when `pin` (64 hex digits) is given and differs from its digest.
+pub fn load(path: &Path, pin: Option<&str>) -> Result<VerificationKey> {
+    let path = if path.is_dir() {
+        path.join(FILE)
+    } else {
+        path.to_path_buf()
+    };
+    let bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
+    let d = digest(&bytes);
+    if let Some(pin) = pin {
+        let pinned = io::unhex32(pin).map_err(|e| Error::Refused(format!("--vk-digest: {}", e.report())))?;
+        if pinned != d {
+            return Err(KeyError::Pin {
+                actual: io::hex(&d),
+                pinned: pin.to_string(),
+            }
+            .into());
+        }
+    }
+    decode(&bytes).map_err(|e| Error::Context {
+        what: path.display().to_string(),
+        source: Box::new(e.into()),
+    })
+}
+
+fn header_err(e: Error) -> KeyError {
+    KeyError::Header(e.report())
+}
+
+/// Decodes and checks a key (see the module doc for every check).
+pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
+    let mut r = Reader::new(bytes);
+    if r.take(4, "magic")? != MAGIC {
+        return Err(KeyError::Magic);
+    }
+    let v = r.u32("version")?;
+    if v != VERSION {
+        return Err(KeyError::Version {
+            got: v,
+            supported: VERSION,
+        });
+    }
+    let n = r.length(1, "header")?;
+    let header: Value = serde_json::from_slice(r.take(n, "header")?)
+        .map_err(|e| KeyError::Header(format!("the header is not JSON: {e}")))?;
+    // Each circuit takes at least its 8-byte length.
+    let count = r.length(8, "circuits")?;
+    let mut blobs = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = r.u64("circuit length")?;
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|l| *l <= r.remaining())
+            .ok_or(circuits::DecodeError::Truncated {
+                offset: r.offset(),
+                what: "circuit",
+            })?;
+        blobs.push(r.take(len, "circuit")?);
+    }
+    r.finish()?;
+    let h = &header;
+    const W: &str = "header";
+    if h.get("format").and_then(Value::as_str) != Some(FORMAT) {
+        return Err(KeyError::Header(format!(
+            "format {}, expected {FORMAT}",
+            h.get("format").unwrap_or(&Value::Null)
+        )));
+    }
+    let model_digest = io::digest_field(h, "model_digest", W).map_err(header_err)?;
+    let range = io::field(h, "input_range", W).map_err(header_err)?;
+    let range = match range.as_array().map(Vec::as_slice) {
+        Some([lo, hi]) => (
+            io::f64_of(lo, "input_range[0]").map_err(header_err)?,
+            io::f64_of(hi, "input_range[1]").map_err(header_err)?,
+        ),
+        _ => return Err(KeyError::Header(format!("input_range must be [LO, HI], got {range}"))),
+    };
+    let bits = io::uint_field::<u32>(h, "scale_bits", W).map_err(header_err)?;
+    let quant = QuantConfig::new(bits, range).map_err(|e| header_err(e.into()))?;
+    let plan = io::str_field(h, "slices_plan", W).map_err(header_err)?.to_string();
+    plan.parse::<SlicePlan>()
+        .map_err(|e| header_err(e.into()))?;
+    let calibration = io::field(h, "calibration", W).map_err(header_err)?.clone();
+    crate::model_folder::read_calibration(&calibration).map_err(header_err)?;
+    let input_shape = io::field(h, "input_shape", W).map_err(header_err)?.clone();
+    let commitment = io::field(h, "commitment", W).map_err(header_err)?.clone();
+    let name = io::str_field(&commitment, "scheme", "commitment").map_err(header_err)?;
+    let id = io::str_field(&commitment, "id", "commitment").map_err(header_err)?;
+    // The scheme and its parameters are this verifier's own, never taken from the key: a
+    // key naming weaker parameters is refused, not honoured.
+    let scheme = [Scheme::Whir, Scheme::Transparent]
+        .into_iter()
+        .find(|s| s.name() == name && s.id() == id)
+        .ok_or_else(|| KeyError::Scheme {
+            got: format!("{name} ({id})"),
+            supported: [Scheme::Whir, Scheme::Transparent]
+                .map(|s| format!("{} ({})", s.name(), s.id()))
+                .join(", "),
+        })?;
+    let listed = io::field(h, "slices", W)
+        .map_err(header_err)?
+        .as_array()
+        .ok_or_else(|| KeyError::Header("slices must be a list".into()))?;
+    if listed.len() != blobs.len() || listed.is_empty() {
+        return Err(KeyError::Header(format!(
+            "{} slice entries and {} circuits (need as many, at least one)",
+            listed.len(),
+            blobs.len()
+        )));
+    }
+    let mut slices: Vec<KeySlice> = Vec::with_capacity(listed.len());
+    for (i, (m, blob)) in listed.iter().zip(blobs).enumerate() {
+        let what = format!("slices[{i}]");
+        let bad = |what: String| KeyError::Slice { slice: i, what };
+        if io::uint_field::<usize>(m, "index", &what).map_err(header_err)? != i {
+            return Err(bad(format!("index {} at position {i}", m["index"])));
+        }
+        let layers = match io::field(m, "layer_range", &what).map_err(header_err)?.as_array().map(Vec::as_slice) {
+            Some([a, b]) => match (a.as_u64(), b.as_u64()) {
+                (Some(a), Some(b)) if a < b => a as usize..b as usize,
+                _ => return Err(bad("layer_range must be [START, END) with START < END".into())),
+            },
+            _ => return Err(bad("layer_range must be [START, END)".into())),
+        };
+        let expected_start = slices.last().map_or(0, |p| p.layers.end);
+        if layers.start != expected_start {
+            return Err(bad(format!(
+                "layers {}..{} do not start where the previous slice ends ({expected_start})",
+                layers.start, layers.end
+            )));
+        }
+        let input_len = io::uint_field::<usize>(m, "input_len", &what).map_err(header_err)?;
+        let output_len = io::uint_field::<usize>(m, "output_len", &what).map_err(header_err)?;
+        let prepared = PreparedCircuit::from_bytes(blob)?;
+        let c = prepared.circuit();
+        if (c.num_public as usize, c.public_outputs.len()) != (input_len, output_len) {
+            return Err(bad(format!(
+                "the circuit reads {} inputs and writes {} outputs; the entry says {input_len} and {output_len}",
+                c.num_public,
+                c.public_outputs.len()
+            )));
+        }
+        if let Some(p) = slices.last()
+            && p.output_len != input_len
+        {
+            return Err(bad(format!(
+                "reads {input_len} values, slice {} writes {}",
+                i - 1,
+                p.output_len
+            )));
+        }
+        let listed_digest = io::digest_field(m, "circuit_digest", &what).map_err(header_err)?;
+        if listed_digest != prepared.digest().0 {
+            return Err(KeyError::CircuitDigest {
+                slice: i,
+                listed: io::hex(&listed_digest),
+                actual: prepared.digest().to_hex(),
+            });
+        }
+        let has_weights = c.input.region(circuits::RegionKind::Weights).is_some();
+        let wc = io::field(m, "weights_commitment", &what).map_err(header_err)?;
+        let weights_commitment = match (has_weights, wc) {
+            (false, Value::Null) => None,
+            (true, Value::Null) => return Err(KeyError::MissingCommitment { slice: i }),
+            (false, _) => return Err(KeyError::StrayCommitment { slice: i }),
+            (true, _) => {
+                let d = io::digest_field(m, "weights_commitment", &what).map_err(header_err)?;
+                if d == [0; 32] {
+                    return Err(KeyError::NullCommitment { slice: i });
+                }
+                Some(d)
+            }
+        };
+        slices.push(KeySlice {
+            index: i,
+            layers,
+            input_len,
+            output_len,
+            prepared,
+            weights_commitment,
+        });
+    }
+    Ok(VerificationKey {
+        model_digest,
+        quant,
+        plan,
+        calibration,
+        input_shape,
+        scheme,
+        commitment,
+        slices,
+        digest: digest(bytes),
+    })
+}
