@@ -134,48 +134,137 @@ fn input_outside_declared_range_is_refused() {
     );
 }
 
-/// Item 3: the expected weights commitment nulled, deleted, or a number.
-#[test]
-fn weights_commitment_nulled_deleted_or_mistyped_is_refused() {
-    for (case, edit) in [
-        ("null", Some(Value::Null)),
-        ("deleted", None),
-        ("number", Some(json!(7))),
-        ("wrong", Some(json!("00".repeat(32)))),
-    ] {
-        let (d, p) = copy(&format!("wc-{case}"));
-        let mp = d.join("model.json");
-        let mut m = read(&mp);
-        let entry = m["slices"][1].as_object_mut().unwrap();
-        match edit {
-            Some(v) => {
-                entry.insert("weights_commitment".into(), v);
-            }
-            None => {
-                entry.remove("weights_commitment");
-            }
-        }
-        write(&mp, &m);
-        let why = match case {
-            "deleted" => "model.json: slices[1]: no \"weights_commitment\"",
-            "wrong" => {
-                "slice 1: model.json's weights commitment is not that of model.onnx's weights"
-            }
-            _ => "model.json: slices[1]: weights_commitment must be the hex commitment",
-        };
-        refused(&d, &p, why);
-    }
+/// The key's header and circuits, to edit.
+fn key_parts(d: &Path) -> (Value, Vec<Vec<u8>>) {
+    let bytes = std::fs::read(d.join("model.vk")).unwrap();
+    let (h, c) = lamina::key::to_parts(&bytes).unwrap();
+    (h, c.into_iter().map(<[u8]>::to_vec).collect())
 }
 
-/// Item 4: the plan says the last slice is fc2+fc3 but the circuit is fc2 alone.
+/// Writes an edited key; returns its digest (hex).
+fn write_key(d: &Path, h: &Value, c: &[Vec<u8>]) -> String {
+    let refs: Vec<&[u8]> = c.iter().map(Vec::as_slice).collect();
+    let bytes = lamina::key::from_parts(h, &refs);
+    std::fs::write(d.join("model.vk"), &bytes).unwrap();
+    lamina::key::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Points the statement at the key with digest `vk` (what a forger would do so the
+/// statement's own check passes; the proofs still bind the honest key).
+fn restate(p: &Path, vk: &str) {
+    let sp = p.join("statement.json");
+    let mut st = read(&sp);
+    st["vk_digest"] = json!(vk);
+    write(&sp, &st);
+}
+
+/// Item 3 and the key catalogue: the weights commitment nulled, deleted, mistyped,
+/// replaced or swapped in the key.
+#[test]
+fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
+    for (case, why) in [
+        (
+            "null",
+            "slice 1: its circuit has weights but no weights commitment",
+        ),
+        (
+            "zeros",
+            "slice 1: the weights commitment is null (all zeros)",
+        ),
+        (
+            "number",
+            "slices[1]: \"weights_commitment\" must be a string, got 7",
+        ),
+        ("deleted", "slices[1]: no \"weights_commitment\""),
+    ] {
+        let (d, p) = copy(&format!("wc-{case}"));
+        let (mut h, c) = key_parts(&d);
+        let entry = h["slices"][1].as_object_mut().unwrap();
+        match case {
+            "null" => drop(entry.insert("weights_commitment".into(), Value::Null)),
+            "zeros" => drop(entry.insert("weights_commitment".into(), json!("00".repeat(32)))),
+            "number" => drop(entry.insert("weights_commitment".into(), json!(7))),
+            _ => drop(entry.remove("weights_commitment")),
+        }
+        write_key(&d, &h, &c);
+        refused(&d, &p, why);
+    }
+    // Swapped between two slices with weights: the key decodes, but the statement names
+    // the honest key; restated, every proof still binds the honest key's digest.
+    let (d, p) = copy("wc-swap");
+    let (mut h, c) = key_parts(&d);
+    let (a, b) = (
+        h["slices"][1]["weights_commitment"].clone(),
+        h["slices"][2]["weights_commitment"].clone(),
+    );
+    h["slices"][1]["weights_commitment"] = b;
+    h["slices"][2]["weights_commitment"] = a;
+    let vk = write_key(&d, &h, &c);
+    refused(&d, &p, "the proofs were made against verification key");
+    restate(&p, &vk);
+    refused(&d, &p, "slice 0: NOT verified");
+    refused(&d, &p, "slice 1: NOT verified");
+    // A pinned verifier never reads the swapped key.
+    let honest_vk = read(&honest().0.join("model.json"))["vk_digest"].clone();
+    let (ok, _, err) = lamina(&[
+        "verify",
+        "--vk",
+        s(&d.join("model.vk")),
+        s(&p),
+        "--vk-digest",
+        honest_vk.as_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("the verification key's digest is"),
+        "{err}"
+    );
+}
+
+/// A commitment from another compile (the same model at 2^16: other quantized weights)
+/// grafted into the key, with the statement restated: the opening fails.
+#[test]
+fn commitment_from_another_compile_is_refused() {
+    let (d, p) = copy("othercommit");
+    let other = tmp("othercommit16");
+    let lenet = root().join("testdata/lenet/lenet.onnx");
+    let c16 = lamina(&[
+        "compile",
+        s(&lenet),
+        "--slices",
+        "layers",
+        "--scale-bits",
+        "16",
+        "-o",
+        s(&other),
+    ]);
+    assert!(c16.0, "{}", c16.2);
+    let theirs = read(&other.join("model.json"));
+    let (mut h, c) = key_parts(&d);
+    h["slices"][1]["weights_commitment"] = theirs["slices"][1]["weights_commitment"].clone();
+    let vk = write_key(&d, &h, &c);
+    restate(&p, &vk);
+    refused(&d, &p, "slice 1: NOT verified");
+    // And proofs made under the other compile's key are refused against ours, by key.
+    let p2 = tmp("othercommit-proofs");
+    let input = root().join("testdata/lenet/input.json");
+    let pr = lamina(&["prove", s(&other), "--input", s(&input), "-o", s(&p2)]);
+    assert!(pr.0, "{}", pr.2);
+    refused(&honest().0, &p2, "(another scale)");
+}
+
+/// Item 4: the key and statement say the last slice is fc2+fc3 but the circuit is fc2
+/// alone (the plan cut at 6 without the last slice).
 #[test]
 fn truncated_model_is_refused() {
     let (d, p) = copy("trunc");
-    let mp = d.join("model.json");
-    let mut m = read(&mp);
-    m["slices_plan"] = json!("2,5,6");
-    m["slices"].as_array_mut().unwrap().pop();
-    write(&mp, &m);
+    let (mut h, mut c) = key_parts(&d);
+    h["slices_plan"] = json!("2,5,6");
+    h["slices"].as_array_mut().unwrap().pop();
+    c.pop();
+    let vk = write_key(&d, &h, &c);
     let sp = p.join("statement.json");
     let mut st = read(&sp);
     st["slices"].as_array_mut().unwrap().pop();
@@ -186,22 +275,23 @@ fn truncated_model_is_refused() {
             .collect::<Vec<_>>()
     );
     write(&sp, &st);
+    refused(&d, &p, "the proofs were made against verification key");
+    restate(&p, &vk);
+    // Every proof binds the honest key's digest and the slice count.
+    refused(&d, &p, "slice 3: NOT verified");
+    // A key whose slices leave a gap is refused as a key.
+    let (mut h, c) = key_parts(&d);
+    h["slices"][3]["layer_range"] = json!([7, 8]);
+    write_key(&d, &h, &c);
     refused(
         &d,
         &p,
-        "model.json: slices[3]: layer_range [6,7], but the plan's slice 3 is layers 6..8",
-    );
-    // With the layer range edited too, the circuit's lengths give it away.
-    m["slices"][3]["layer_range"] = json!([6, 8]);
-    write(&mp, &m);
-    refused(
-        &d,
-        &p,
-        "writes 84 outputs; the plan's slice 3 (layers 6..8) reads 120 and writes 10",
+        "slice 3: layers 7..8 do not start where the previous slice ends (6)",
     );
 }
 
-/// Item 5: circuits compiled at 2^16 under a folder that says 2^18, digests updated.
+/// Item 5: circuits compiled at 2^16 grafted into a key that says 2^18, digests and
+/// commitments updated: the key no longer is the one the proofs bind.
 #[test]
 fn circuits_of_another_scale_are_refused() {
     let (d, p) = copy("scale");
@@ -218,38 +308,33 @@ fn circuits_of_another_scale_are_refused() {
         s(&other),
     ]);
     assert!(c.0, "{}", c.2);
-    let theirs = read(&other.join("model.json"));
-    let mp = d.join("model.json");
-    let mut m = read(&mp);
+    let (theirs, their_c) = key_parts(&other);
+    let (mut h, _) = key_parts(&d);
     for i in 0..5 {
-        let name = format!("slice_{i}.circuit");
-        std::fs::copy(other.join(&name), d.join(&name)).unwrap();
-        m["slices"][i]["circuit_digest"] = theirs["slices"][i]["circuit_digest"].clone();
-        m["slices"][i]["weights_commitment"] = theirs["slices"][i]["weights_commitment"].clone();
+        h["slices"][i]["circuit_digest"] = theirs["slices"][i]["circuit_digest"].clone();
+        h["slices"][i]["weights_commitment"] = theirs["slices"][i]["weights_commitment"].clone();
     }
-    write(&mp, &m);
-    refused(
-        &d,
-        &p,
-        "slice 0: the folder's circuit is not the one model.onnx compiles to at 2^18",
-    );
+    let vk = write_key(&d, &h, &their_c);
+    refused(&d, &p, "the proofs were made against verification key");
+    restate(&p, &vk);
+    refused(&d, &p, "slice 0: NOT verified");
+    // A circuit whose digest is not the one listed.
+    let (mut h, c) = key_parts(&honest().0);
+    h["slices"][2]["circuit_digest"] = h["slices"][3]["circuit_digest"].clone();
+    write_key(&d, &h, &c);
+    refused(&d, &p, "slice 2: circuit digest");
 }
 
-/// Item 5: `scale_bits = 2^32 + 18` used to parse as 18.
+/// Item 5: `scale_bits = 2^32 + 18` used to parse as 18, in the key or the statement.
 #[test]
 fn truncating_scale_bits_is_refused() {
     let (d, p) = copy("scalebits");
-    let mp = d.join("model.json");
-    let mut m = read(&mp);
-    m["scale_bits"] = json!((1u64 << 32) + 18);
-    write(&mp, &m);
-    refused(
-        &d,
-        &p,
-        "model.json: \"scale_bits\" = 4294967314 is out of range",
-    );
+    let (mut h, c) = key_parts(&d);
+    h["scale_bits"] = json!((1u64 << 32) + 18);
+    write_key(&d, &h, &c);
+    refused(&d, &p, "\"scale_bits\" = 4294967314 is out of range");
+    std::fs::copy(honest().0.join("model.vk"), d.join("model.vk")).unwrap();
     let sp = p.join("statement.json");
-    write(&mp, &read(&honest().0.join("model.json")));
     let mut st = read(&sp);
     st["scale_bits"] = json!((1u64 << 32) + 18);
     write(&sp, &st);
@@ -258,11 +343,33 @@ fn truncating_scale_bits_is_refused() {
         &p,
         "statement.json: \"scale_bits\" = 4294967314 is out of range",
     );
+    st["scale_bits"] = json!(16);
+    write(&sp, &st);
+    refused(
+        &d,
+        &p,
+        "statement.json: model_digest or scale_bits differ from the key's",
+    );
 }
 
-/// Item 6: a 42-byte circuit one layer 2^30 wide is refused by the decoder, fast.
+/// Weaker commitment parameters named in the key are refused, not honoured.
 #[test]
-fn wide_circuit_file_is_refused_naming_it() {
+fn key_naming_other_parameters_is_refused() {
+    let (d, p) = copy("params");
+    let (mut h, c) = key_parts(&d);
+    let id = h["commitment"]["id"]
+        .as_str()
+        .unwrap()
+        .replace("combined-101-bits", "combined-32-bits");
+    h["commitment"]["id"] = json!(id);
+    write_key(&d, &h, &c);
+    refused(&d, &p, "is not one this verifier accepts");
+}
+
+/// Item 6: a 42-byte circuit one layer 2^30 wide inside the key is refused by the
+/// decoder, fast.
+#[test]
+fn wide_circuit_in_key_is_refused_naming_it() {
     let (d, p) = copy("wide");
     let mut c = b"LAMC".to_vec();
     for v in [1u32, 0, 0] {
@@ -285,10 +392,49 @@ fn wide_circuit_file_is_refused_naming_it() {
     c.extend(0u32.to_le_bytes());
     c.extend(1u32.to_le_bytes()); // public output slot 0
     c.extend(0u32.to_le_bytes());
-    std::fs::write(d.join("slice_4.circuit"), &c).unwrap();
+    let (h, mut cs) = key_parts(&d);
+    cs[4] = c;
+    write_key(&d, &h, &cs);
     let t = std::time::Instant::now();
-    refused(&d, &p, "slice_4.circuit: not a valid circuit");
+    refused(&d, &p, "model.vk: verification key:");
     assert!(t.elapsed().as_secs_f64() < 30.0);
+}
+
+/// Random corruptions of the key file: always a clear refusal, never a panic.
+#[test]
+fn corrupted_key_bytes_are_refused() {
+    let (d, p) = copy("corrupt");
+    let good = std::fs::read(honest().0.join("model.vk")).unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for case in 0..12 {
+        let mut b = good.clone();
+        match case % 3 {
+            0 => b.truncate((next() % b.len() as u64) as usize),
+            1 => {
+                // Inside the header, where the fields are.
+                let i = (next() % 2000) as usize + 12;
+                b[i] ^= 1 << (next() % 8);
+            }
+            _ => {
+                let i = (next() % b.len() as u64) as usize;
+                b[i] ^= 0xff;
+            }
+        }
+        std::fs::write(d.join("model.vk"), &b).unwrap();
+        let (ok, out, err) = lamina(&["verify", s(&d), s(&p)]);
+        assert!(!ok, "case {case}: accepted; {out}");
+        assert!(!err.contains("panicked"), "case {case}: {err}");
+        assert!(
+            err.starts_with("error: ") || err.contains("NOT verified"),
+            "case {case}: {err}"
+        );
+    }
 }
 
 /// Item 7: proof paths outside the folder, special files, missing files, and statement
@@ -322,13 +468,9 @@ fn file_hygiene() {
     // A missing file is named.
     refused(&d, &p, "slice_3.proof");
     std::fs::copy(honest().1.join("slice_3.proof"), &pf).unwrap();
-    std::fs::remove_file(d.join("slice_2.circuit")).unwrap();
-    refused(&d, &p, "slice_2.circuit");
-    std::fs::copy(
-        honest().0.join("slice_2.circuit"),
-        d.join("slice_2.circuit"),
-    )
-    .unwrap();
+    std::fs::remove_file(d.join("model.vk")).unwrap();
+    refused(&d, &p, "model.vk");
+    std::fs::copy(honest().0.join("model.vk"), d.join("model.vk")).unwrap();
     verified(&d, &p);
     // `index` and the top-level `outputs` are checked, not ignored.
     let mut f = st.clone();
@@ -341,11 +483,26 @@ fn file_hygiene() {
     refused(&d, &p, "\"outputs\" are not the last slice's proven output");
 }
 
-/// The pin: a folder whose model is not the pinned one is refused; the right pin passes.
+/// The pins: a key whose digest, or whose model, is not the pinned one is refused; the
+/// right pins pass; the key alone (no folder, no ONNX, no weights) verifies.
 #[test]
-fn model_digest_pin() {
+fn key_and_model_digest_pins() {
     let (d, p) = honest();
     let m = read(&d.join("model.json"));
+    let vk = m["vk_digest"].as_str().unwrap();
+    let alone = tmp("keyalone");
+    std::fs::copy(d.join("model.vk"), alone.join("published.vk")).unwrap();
+    let key = alone.join("published.vk");
+    let (ok, _, err) = lamina(&["verify", "--vk", s(&key), s(p), "--vk-digest", vk]);
+    assert!(ok, "{err}");
+    let other = "cd".repeat(32);
+    let (ok, _, err) = lamina(&["verify", "--vk", s(&key), s(p), "--vk-digest", &other]);
+    assert!(
+        !ok && err.contains(&format!("not the pinned {other}")),
+        "{err}"
+    );
+    let (ok, _, err) = lamina(&["verify", "--vk", s(&key), s(p), "--vk-digest", "xyz"]);
+    assert!(!ok && err.contains("--vk-digest"), "{err}");
     let digest = m["model_digest"].as_str().unwrap();
     let (ok, _, err) = lamina(&["verify", s(d), s(p), "--model-digest", digest]);
     assert!(ok, "{err}");

@@ -159,16 +159,21 @@ fn compile_prove_verify_and_tampering() {
     std::fs::write(&st_path, st.to_string()).unwrap();
     assert!(lamina(&["verify", s(&dir), s(&proofs)]).status.success());
 
-    // A model folder whose slice list was emptied or cut is refused, not verified vacuously.
-    let meta_path = dir.join("model.json");
-    let meta: Value = serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
-    let mut cut = meta.clone();
-    cut["slices"] = Value::Array(vec![]);
-    std::fs::write(&meta_path, cut.to_string()).unwrap();
+    // A key whose slice list was emptied is refused, not verified vacuously.
+    let key_path = dir.join("model.vk");
+    let key = std::fs::read(&key_path).unwrap();
+    let (mut h, _) = lamina::key::to_parts(&key).unwrap();
+    h["slices"] = Value::Array(vec![]);
+    std::fs::write(&key_path, lamina::key::from_parts(&h, &[])).unwrap();
     let v = lamina(&["verify", s(&dir), s(&proofs)]);
-    assert!(!v.status.success() && String::from_utf8_lossy(&v.stderr).contains("lists 0 slices"));
+    assert!(
+        !v.status.success()
+            && String::from_utf8_lossy(&v.stderr).contains("0 slice entries and 0 circuits"),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    std::fs::write(&key_path, &key).unwrap();
     // And a statement with a slice dropped.
-    std::fs::write(&meta_path, meta.to_string()).unwrap();
     let mut short = st.clone();
     short["slices"].as_array_mut().unwrap().pop();
     std::fs::write(&st_path, short.to_string()).unwrap();
@@ -321,4 +326,94 @@ fn report_plot_and_fidelity_plot_write_svg() {
     // Not a report: a clear error.
     let o = lamina(&["plot", s(&input()), "-o", s(&svg)]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no slices"));
+}
+
+/// WHIR is the default and every report names the scheme and its security; the
+/// transparent scheme stays available and its proofs carry the committed values.
+#[test]
+fn commitment_scheme_is_reported_and_selectable() {
+    let whir = json(&lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--json",
+    ]));
+    assert_eq!(whir["verified"], true);
+    let c = &whir["commitment"];
+    assert_eq!(c["scheme"], "whir");
+    assert_eq!(c["regime"], "JohnsonBound");
+    assert!(c["security_bits"].as_f64().unwrap() >= 100.0, "{c}");
+    assert_eq!(whir["vk_digest"].as_str().unwrap().len(), 64);
+    let tr = json(&lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--commitment",
+        "transparent",
+        "--json",
+    ]));
+    assert_eq!(tr["verified"], true);
+    assert_eq!(tr["commitment"]["scheme"], "transparent");
+    assert_eq!(tr["outputs"], whir["outputs"]);
+    assert_ne!(
+        tr["vk_digest"], whir["vk_digest"],
+        "the scheme is part of the key"
+    );
+    let bytes = |j: &Value| j["slices"][0]["proof_bytes"].as_u64().unwrap();
+    // Transparent proofs hold every weight and hint; WHIR's openings are succinct.
+    assert!(
+        bytes(&tr) > 5 * bytes(&whir),
+        "{} vs {}",
+        bytes(&tr),
+        bytes(&whir)
+    );
+    let o = lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--commitment",
+        "kzg",
+    ]);
+    assert!(
+        !o.status.success()
+            && String::from_utf8_lossy(&o.stderr).contains("unknown commitment scheme 'kzg'")
+    );
+    // A compiled folder's model.json, the statement and the verdict say it too.
+    let dir = tmp("scheme-c");
+    let proofs = tmp("scheme-p");
+    let c = json(&lamina(&[
+        "compile",
+        s(&lenet()),
+        "--commitment",
+        "transparent",
+        "-o",
+        s(&dir),
+        "--json",
+    ]));
+    assert_eq!(c["commitment"]["scheme"], "transparent");
+    let st = json(&lamina(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&input()),
+        "-o",
+        s(&proofs),
+        "--json",
+    ]));
+    assert_eq!(st["commitment"]["scheme"], "transparent");
+    assert_eq!(st["vk_digest"], c["vk_digest"]);
+    let v = json(&lamina(&[
+        "verify",
+        "--vk",
+        s(&dir.join("model.vk")),
+        s(&proofs),
+        "--vk-digest",
+        c["vk_digest"].as_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["commitment"]["scheme"], "transparent");
 }

@@ -108,7 +108,7 @@ fn shared() -> &'static (PathBuf, PathBuf, PathBuf, PathBuf) {
             "--json",
         ])))
         .unwrap();
-        assert_eq!(r["format"], "lamina-run/1");
+        assert_eq!(r["format"], "lamina-run/2");
         assert_eq!(r["slices"].as_array().unwrap().len(), 5);
         let prove = ["prove", s(&dir), "--run", s(&run), "-o", s(&per)];
         for i in 0..3 {
@@ -144,7 +144,7 @@ fn per_slice_proofs_are_the_one_go_proofs_byte_for_byte() {
             "{name}"
         );
         let st = read(&per.join(format!("slice_{i}.statement.json")));
-        assert_eq!(st["format"], "lamina-slice-proof/1");
+        assert_eq!(st["format"], "lamina-slice-proof/2");
         assert_eq!(st["slice_count"], 5);
         for k in ["index", "input", "output", "proof", "proof_bytes"] {
             assert_eq!(st[k], whole["slices"][i][k], "slice {i} {k}");
@@ -222,13 +222,13 @@ fn missing_or_foreign_run_folders_are_refused() {
         s(&runw),
     ]));
     refused(prove(&runw), "slices_plan differs");
-    // One circuit digest changed in an otherwise honest run.
+    // The key digest changed in an otherwise honest run.
     let forged = tmp("forged-run");
     copy_dir(run, &forged);
     let mut r = read(&forged.join("run.json"));
-    r["circuit_digests"][2] = json!("00".repeat(32));
+    r["vk_digest"] = json!("00".repeat(32));
     std::fs::write(forged.join("run.json"), r.to_string()).unwrap();
-    refused(prove(&forged), "circuit_digests differs");
+    refused(prove(&forged), "vk_digest differs");
     // A recorded output that is not the slice's: the run is inconsistent.
     let bad = tmp("bad-output-run");
     copy_dir(run, &bad);

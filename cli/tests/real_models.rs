@@ -81,16 +81,27 @@ fn external_data_is_compiled_proven_verified_and_covered_by_the_digest() {
     let v = ok(&["verify", s(&dir), s(&proofs), "--json"]);
     assert_eq!(v["verified"], true);
 
-    // One byte of the compiled folder's data file changed: another model, refused.
+    // One byte of the compiled folder's data file changed: another model, which the
+    // prover refuses to prove under this compile's key.
     let data = dir.join("model.onnx.data");
     let mut bytes = std::fs::read(&data).unwrap();
     bytes[0] ^= 1;
     std::fs::write(&data, bytes).unwrap();
-    let (good, _, err) = lamina(&["verify", s(&dir), s(&proofs)]);
+    let (good, _, err) = lamina(&["prove", s(&dir), "--input", s(&x), "-o", s(&d.join("q"))]);
     assert!(
         !good && err.contains("does not match the model_digest"),
         "{err}"
     );
+    // The verifier never reads the model: the proofs stand against the key alone.
+    let v = ok(&[
+        "verify",
+        "--vk",
+        s(&dir.join("model.vk")),
+        s(&proofs),
+        "--json",
+    ]);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["model_digest"], meta["model_digest"]);
 }
 
 #[test]
@@ -155,15 +166,28 @@ fn calibrated_bounds_prove_where_the_worst_case_overflows_and_are_enforced() {
     let (good, _, err) = lamina(&["prove", s(&dir), "--input", s(&bx), "-o", s(&d.join("q"))]);
     assert!(!good && err.contains("layer"), "{err}");
 
-    // Calibration edited in model.json: the circuits no longer match, refused.
+    // Calibration edited in the key: not the key the proofs bind, refused.
+    let kp = dir.join("model.vk");
+    let key = std::fs::read(&kp).unwrap();
+    let (mut h, c) = lamina::key::to_parts(&key).unwrap();
+    let b = h["calibration"]["bounds"].as_object_mut().unwrap();
+    let k = b.keys().next().unwrap().clone();
+    b[&k] = json!(b[&k].as_i64().unwrap() * 4);
+    std::fs::write(&kp, lamina::key::from_parts(&h, &c)).unwrap();
+    let (good, _, err) = lamina(&["verify", s(&dir), s(&proofs)]);
+    assert!(
+        !good && err.contains("made against verification key"),
+        "verify accepted an edited calibration: {err}"
+    );
+    // In model.json: the prover refuses the folder (its key says otherwise).
+    std::fs::write(&kp, &key).unwrap();
     let mj = dir.join("model.json");
     let mut m: Value = serde_json::from_str(&std::fs::read_to_string(&mj).unwrap()).unwrap();
     let b = m["calibration"]["bounds"].as_object_mut().unwrap();
-    let k = b.keys().next().unwrap().clone();
     b[&k] = json!(b[&k].as_i64().unwrap() * 4);
     std::fs::write(&mj, m.to_string()).unwrap();
-    let (good, _, err) = lamina(&["verify", s(&dir), s(&proofs)]);
-    assert!(!good, "verify accepted an edited calibration: {err}");
+    let (good, _, err) = lamina(&["prove", s(&dir), "--input", s(&x), "-o", s(&d.join("r"))]);
+    assert!(!good && err.contains("disagree on calibration"), "{err}");
 
     // A margin below 1 is refused by name.
     let (good, _, err) = lamina(&[

@@ -10,8 +10,8 @@ use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
 use prover::gkr::PreparedCircuit;
 use prover::{
-    CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement,
-    TransparentProof, WhirCommittedWeights, WhirProof,
+    CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
+    WhirCommittedWeights, WhirProof,
 };
 use serde_json::{Value, json};
 

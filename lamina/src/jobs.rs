@@ -93,12 +93,13 @@ pub fn prove_slice(
     if rj.get("format").and_then(Value::as_str) != Some(RUN_FORMAT) {
         refuse!("{}: not a lamina run folder", run.display());
     }
+    // The fields people read first; the key digest, which covers them all, last.
     let mismatch = [
-        ("vk_digest", json!(io::hex(&l.vk_digest))),
         ("model_digest", json!(io::hex(&model.digest))),
         ("scale_bits", json!(q.scale_bits)),
         ("input_range", json!([q.input_range.0, q.input_range.1])),
         ("slices_plan", l.meta["slices_plan"].clone()),
+        ("vk_digest", json!(io::hex(&l.vk_digest))),
     ]
     .into_iter()
     .find(|(k, v)| rj.get(*k) != Some(v));

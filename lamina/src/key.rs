@@ -84,7 +84,9 @@ pub enum KeyError {
         slice: usize,
     },
     /// A circuit whose digest is not the one the header lists.
-    #[error("verification key: slice {slice}: circuit digest {listed} is not its circuit's ({actual})")]
+    #[error(
+        "verification key: slice {slice}: circuit digest {listed} is not its circuit's ({actual})"
+    )]
     CircuitDigest {
         /// Which slice.
         slice: usize,
@@ -197,57 +199,34 @@ pub fn encode(
             "weights_commitment": cs.weights_commitment().map(|c| io::hex(&c)),
         })).collect::<Vec<_>>(),
     });
-    let header = serde_json::to_vec(&header).map_err(|source| Error::Json {
-        what: "encoding the verification key".into(),
-        source,
-    })?;
+    let circuits: Vec<&[u8]> = slices
+        .iter()
+        .map(|cs| cs.circuit_bytes.as_slice())
+        .collect();
+    let bytes = from_parts(&header, &circuits);
+    let d = digest(&bytes);
+    Ok((bytes, d))
+}
+
+/// Encodes a header and circuits as a key, unchecked (for tools and tests that build or
+/// edit keys; [`decode`] checks).
+pub fn from_parts(header: &Value, circuits: &[&[u8]]) -> Vec<u8> {
+    let header = header.to_string().into_bytes();
     let mut w = Writer::new();
     w.bytes(&MAGIC);
     w.u32(VERSION);
     w.length(header.len());
     w.bytes(&header);
-    w.length(slices.len());
-    for cs in slices {
-        w.u64(cs.circuit_bytes.len() as u64);
-        w.bytes(&cs.circuit_bytes);
+    w.length(circuits.len());
+    for c in circuits {
+        w.u64(c.len() as u64);
+        w.bytes(c);
     }
-    let bytes = w.into_bytes();
-    let d = digest(&bytes);
-    Ok((bytes, d))
+    w.into_bytes()
 }
 
-/// Reads a key file (or a compiled folder's `model.vk`), refusing it before decoding
-/// when `pin` (64 hex digits) is given and differs from its digest.
-pub fn load(path: &Path, pin: Option<&str>) -> Result<VerificationKey> {
-    let path = if path.is_dir() {
-        path.join(FILE)
-    } else {
-        path.to_path_buf()
-    };
-    let bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
-    let d = digest(&bytes);
-    if let Some(pin) = pin {
-        let pinned = io::unhex32(pin).map_err(|e| Error::Refused(format!("--vk-digest: {}", e.report())))?;
-        if pinned != d {
-            return Err(KeyError::Pin {
-                actual: io::hex(&d),
-                pinned: pin.to_string(),
-            }
-            .into());
-        }
-    }
-    decode(&bytes).map_err(|e| Error::Context {
-        what: path.display().to_string(),
-        source: Box::new(e.into()),
-    })
-}
-
-fn header_err(e: Error) -> KeyError {
-    KeyError::Header(e.report())
-}
-
-/// Decodes and checks a key (see the module doc for every check).
-pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
+/// Splits a key into its header and circuit bytes, checking only the framing.
+pub fn to_parts(bytes: &[u8]) -> Result<(Value, Vec<&[u8]>), KeyError> {
     let mut r = Reader::new(bytes);
     if r.take(4, "magic")? != MAGIC {
         return Err(KeyError::Magic);
@@ -277,6 +256,43 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
         blobs.push(r.take(len, "circuit")?);
     }
     r.finish()?;
+    Ok((header, blobs))
+}
+
+/// Reads a key file (or a compiled folder's `model.vk`), refusing it before decoding
+/// when `pin` (64 hex digits) is given and differs from its digest.
+pub fn load(path: &Path, pin: Option<&str>) -> Result<VerificationKey> {
+    let path = if path.is_dir() {
+        path.join(FILE)
+    } else {
+        path.to_path_buf()
+    };
+    let bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
+    let d = digest(&bytes);
+    if let Some(pin) = pin {
+        let pinned =
+            io::unhex32(pin).map_err(|e| Error::Refused(format!("--vk-digest: {}", e.report())))?;
+        if pinned != d {
+            return Err(KeyError::Pin {
+                actual: io::hex(&d),
+                pinned: pin.to_string(),
+            }
+            .into());
+        }
+    }
+    decode(&bytes).map_err(|e| Error::Context {
+        what: path.display().to_string(),
+        source: Box::new(e.into()),
+    })
+}
+
+fn header_err(e: Error) -> KeyError {
+    KeyError::Header(e.report())
+}
+
+/// Decodes and checks a key (see the module doc for every check).
+pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
+    let (header, blobs) = to_parts(bytes)?;
     let h = &header;
     const W: &str = "header";
     if h.get("format").and_then(Value::as_str) != Some(FORMAT) {
@@ -292,11 +308,17 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
             io::f64_of(lo, "input_range[0]").map_err(header_err)?,
             io::f64_of(hi, "input_range[1]").map_err(header_err)?,
         ),
-        _ => return Err(KeyError::Header(format!("input_range must be [LO, HI], got {range}"))),
+        _ => {
+            return Err(KeyError::Header(format!(
+                "input_range must be [LO, HI], got {range}"
+            )));
+        }
     };
     let bits = io::uint_field::<u32>(h, "scale_bits", W).map_err(header_err)?;
     let quant = QuantConfig::new(bits, range).map_err(|e| header_err(e.into()))?;
-    let plan = io::str_field(h, "slices_plan", W).map_err(header_err)?.to_string();
+    let plan = io::str_field(h, "slices_plan", W)
+        .map_err(header_err)?
+        .to_string();
     plan.parse::<SlicePlan>()
         .map_err(|e| header_err(e.into()))?;
     let calibration = io::field(h, "calibration", W).map_err(header_err)?.clone();
@@ -334,10 +356,18 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
         if io::uint_field::<usize>(m, "index", &what).map_err(header_err)? != i {
             return Err(bad(format!("index {} at position {i}", m["index"])));
         }
-        let layers = match io::field(m, "layer_range", &what).map_err(header_err)?.as_array().map(Vec::as_slice) {
+        let layers = match io::field(m, "layer_range", &what)
+            .map_err(header_err)?
+            .as_array()
+            .map(Vec::as_slice)
+        {
             Some([a, b]) => match (a.as_u64(), b.as_u64()) {
                 (Some(a), Some(b)) if a < b => a as usize..b as usize,
-                _ => return Err(bad("layer_range must be [START, END) with START < END".into())),
+                _ => {
+                    return Err(bad(
+                        "layer_range must be [START, END) with START < END".into()
+                    ));
+                }
             },
             _ => return Err(bad("layer_range must be [START, END)".into())),
         };

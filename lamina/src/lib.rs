@@ -66,7 +66,7 @@ pub mod proof_folder;
 pub mod report;
 
 pub use commands::{Settings, compile, fidelity, prove, run};
+pub use engine::Scheme;
 pub use error::{Error, Result};
 pub use measure::{Figures, HeapMeter, Hooks, NoHeapMeter, Observer, Silent};
-pub use engine::Scheme;
 pub use proof_folder::{Pin, Verdict, verify};

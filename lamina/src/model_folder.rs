@@ -7,9 +7,9 @@
 //! against the key. A verifier needs only `model.vk`.
 
 use crate::engine::{self, CommittedWeights, CompiledSlice};
-use crate::key;
 use crate::error::{Context, Result, refuse};
 use crate::io;
+use crate::key;
 use crate::measure::Figures;
 use crate::report;
 use blueprints::{Calibration, Model, QuantConfig, SlicePlan, slice, weights};
@@ -61,7 +61,9 @@ pub fn write(
     }
     weights::write(&out.join("weights.safetensors"), &tensors)?;
     let cfg = model.quant;
-    let scheme = slices.first().map_or(engine::Scheme::default(), |s| s.scheme);
+    let scheme = slices
+        .first()
+        .map_or(engine::Scheme::default(), |s| s.scheme);
     let doc = json!({
         "format": FORMAT,
         "model": "model.onnx",
@@ -211,7 +213,10 @@ pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Lo
             "slices_plan",
             meta.json.get("slices_plan").and_then(Value::as_str) == Some(key.plan.as_str()),
         ),
-        ("calibration", meta.json.get("calibration") == Some(&key.calibration)),
+        (
+            "calibration",
+            meta.json.get("calibration") == Some(&key.calibration),
+        ),
         (
             "vk_digest",
             meta.json.get("vk_digest").and_then(Value::as_str)

@@ -12,9 +12,9 @@
 //! 0's input against the key's input range, and the chain.
 
 use crate::engine;
-use crate::key::{self, VerificationKey};
 use crate::error::{Context, Result, refuse};
 use crate::io;
+use crate::key::{self, VerificationKey};
 use crate::measure::Hooks;
 use crate::report::dequantize;
 use serde_json::{Value, json};
@@ -56,10 +56,12 @@ fn read_entries(proofs: &Path, key: &VerificationKey) -> Result<Entries> {
     // say what differs.
     let same_compile = |st: &Value, what: &str| -> Result<()> {
         let vk = io::digest_field(st, "vk_digest", what)?;
+        let model = io::digest_field(st, "model_digest", what)?;
+        let bits = io::uint_field::<u32>(st, "scale_bits", what)?;
         if vk != *key.digest() {
-            let other = if io::digest_field(st, "model_digest", what)? != key.model_digest {
+            let other = if model != key.model_digest {
                 "another model"
-            } else if io::uint_field::<u32>(st, "scale_bits", what)? != key.quant.scale_bits {
+            } else if bits != key.quant.scale_bits {
                 "another scale"
             } else {
                 "another compile"
@@ -69,6 +71,14 @@ fn read_entries(proofs: &Path, key: &VerificationKey) -> Result<Entries> {
                 proofs.join(what).display(),
                 io::hex(&vk),
                 io::hex(key.digest())
+            );
+        }
+        // Fields a reader might take at their word must be the key's.
+        if model != key.model_digest || bits != key.quant.scale_bits {
+            refuse!(
+                "{what}: model_digest or scale_bits differ from the key's ({} at 2^{})",
+                io::hex(&key.model_digest),
+                key.quant.scale_bits
             );
         }
         Ok(())

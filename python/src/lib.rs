@@ -65,7 +65,14 @@ fn compile(
     margin: f64,
     commitment: &str,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin, commitment)?;
+    let s = settings(
+        scale_bits,
+        input_range,
+        slices,
+        calibrate,
+        margin,
+        commitment,
+    )?;
     detached(py, move || {
         lamina::compile(&model, &s, &out, Hooks::default()).map(|v| v.to_string())
     })
@@ -115,7 +122,14 @@ fn run(
     margin: f64,
     commitment: &str,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin, commitment)?;
+    let s = settings(
+        scale_bits,
+        input_range,
+        slices,
+        calibrate,
+        margin,
+        commitment,
+    )?;
     detached(py, move || {
         lamina::run(&model, &input, "input", &s, compare_whole, Hooks::default())
             .map(|v| v.to_string())

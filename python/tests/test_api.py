@@ -20,7 +20,7 @@ def test_error_type_is_an_exception():
 def test_compile_returns_model_json(compiled):
     d, _ = compiled
     doc = json.loads((d / "model.json").read_text())
-    assert doc["format"] == "lamina-model/1"
+    assert doc["format"] == "lamina-model/2"
     assert len(doc["slices"]) == 5
     again = lamina.compile(LENET, d.parent / "again", slices=[2, 4])
     assert again["slices_plan"] == "2,4"
@@ -109,7 +109,7 @@ def test_one_slice_jobs_match_the_one_go_proofs(compiled, tmp_path):
     d, p = compiled
     run, out = tmp_path / "run", tmp_path / "out"
     r = lamina.witness(d, INPUT, run)
-    assert r["format"] == "lamina-run/1"
+    assert r["format"] == "lamina-run/2"
     for i in reversed(range(5)):  # any order: each job writes only its own files
         st = lamina.prove_slice(d, run, i, out)
         assert st["index"] == i and st["slice_count"] == 5
@@ -134,7 +134,7 @@ def test_the_gil_is_released_while_proving(compiled, tmp_path):
     while t.is_alive():
         ticks += 1
     t.join()
-    assert result["st"]["format"] == "lamina-proof/1"
+    assert result["st"]["format"] == "lamina-proof/2"
     # With the GIL held for the whole proof this thread could not run at all meanwhile.
     assert ticks > 10_000, ticks
 
