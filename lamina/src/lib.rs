@@ -42,7 +42,7 @@
 //! assert_eq!(model["slices"].as_array().map(Vec::len), Some(5));
 //!
 //! let statement = lamina::prove(&dir, &x, "input.json", &proofs, Hooks::default())?;
-//! //! // The verifier needs only the key (`model.vk`), pinned by the digest compile printed.
+//! // The verifier needs only the key (`model.vk`), pinned by the digest compile printed.
 //! let pin = lamina::Pin { vk_digest: model["vk_digest"].as_str(), model_digest: None };
 //! let verdict = lamina::verify(&dir.join("model.vk"), &proofs, pin, Hooks::default())?;
 //! assert!(verdict.verified);

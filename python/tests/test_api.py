@@ -39,6 +39,16 @@ def test_prove_and_verify_lenet(compiled):
     assert all(s["verified"] for s in v["slices"])
     pinned = lamina.verify(d, p, model_digest=v["model_digest"])
     assert pinned["verified"] is True
+    # The key alone, pinned by the digest compile wrote: no folder, no ONNX, no weights.
+    meta = json.loads((d / "model.json").read_text())
+    assert meta["commitment"]["scheme"] == "whir"
+    assert meta["commitment"]["security_bits"] >= 100
+    key = p.parent / "published.vk"
+    key.write_bytes((d / "model.vk").read_bytes())
+    alone = lamina.verify(key, p, vk_digest=meta["vk_digest"])
+    assert alone["verified"] is True and alone["vk_digest"] == meta["vk_digest"]
+    with pytest.raises(lamina.LaminaError, match="not the pinned"):
+        lamina.verify(key, p, vk_digest="ab" * 32)
 
 
 def test_inputs_as_lists_numpy_arrays_and_files_agree(compiled, tmp_path):
@@ -85,7 +95,7 @@ def test_errors_carry_the_cli_messages(compiled, tmp_path):
         lamina.prove(d, [0.1, 0.2], tmp_path / "short")
     with pytest.raises(lamina.LaminaError, match="input-range"):
         lamina.run(LENET, [2.5] * 3072)
-    with pytest.raises(lamina.LaminaError, match="not a lamina model folder|model.json"):
+    with pytest.raises(lamina.LaminaError, match="model.vk"):
         lamina.verify(tmp_path, p)
     with pytest.raises(lamina.LaminaError, match="has 5 slices"):
         lamina.prove_slice(d, tmp_path, 9, tmp_path / "x")
