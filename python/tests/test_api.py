@@ -72,7 +72,11 @@ def test_run_report_has_the_cli_fields():
         assert k in s0, k
     for stage in ("compile", "witness", "prove", "verify"):
         assert set(s0["stages"][stage]) == STAGE_KEYS
-    assert r["commitment"].startswith("transparent")
+    assert r["commitment"]["scheme"] == "whir" and r["commitment"]["security_bits"] >= 100
+    t = lamina.run(LENET, first_input(), commitment="transparent")
+    assert t["commitment"]["scheme"] == "transparent" and t["outputs"] == r["outputs"]
+    with pytest.raises(lamina.LaminaError, match="unknown commitment scheme"):
+        lamina.run(LENET, first_input(), commitment="kzg")
 
 
 def test_fidelity_one_and_many_scales():
