@@ -128,10 +128,23 @@ pub struct KeySlice {
     pub input_len: usize,
     /// Public output length.
     pub output_len: usize,
-    /// Its circuit, validated and digested.
-    pub prepared: PreparedCircuit<'static>,
+    /// Its circuit, validated and digested (`None` only for a slice a partial decode,
+    /// [`decode_with`], left out).
+    pub prepared: Option<PreparedCircuit<'static>>,
+    /// The circuit digest the entry lists (the circuit's own when decoded).
+    pub circuit_digest: [u8; 32],
     /// Its weights commitment (`None` for a slice without parameters).
     pub weights_commitment: Option<[u8; 32]>,
+}
+
+impl KeySlice {
+    /// The slice's circuit (refused for a slice a partial decode left out).
+    pub fn circuit(&self) -> Result<&PreparedCircuit<'static>, KeyError> {
+        self.prepared.as_ref().ok_or_else(|| KeyError::Slice {
+            slice: self.index,
+            what: "its circuit was not decoded".into(),
+        })
+    }
 }
 
 /// A decoded, checked verification key.
@@ -262,6 +275,15 @@ pub fn to_parts(bytes: &[u8]) -> Result<(Value, Vec<&[u8]>), KeyError> {
 /// Reads a key file (or a compiled folder's `model.vk`), refusing it before decoding
 /// when `pin` (64 hex digits) is given and differs from its digest.
 pub fn load(path: &Path, pin: Option<&str>) -> Result<VerificationKey> {
+    load_with(path, pin, |_| true)
+}
+
+/// [`load`], decoding only the circuits of the slices `wanted` selects ([`decode_with`]).
+pub fn load_with(
+    path: &Path,
+    pin: Option<&str>,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<VerificationKey> {
     let path = if path.is_dir() {
         path.join(FILE)
     } else {
@@ -280,7 +302,7 @@ pub fn load(path: &Path, pin: Option<&str>) -> Result<VerificationKey> {
             .into());
         }
     }
-    decode(&bytes).map_err(|e| Error::Context {
+    decode_with(&bytes, wanted).map_err(|e| Error::Context {
         what: path.display().to_string(),
         source: Box::new(e.into()),
     })
@@ -292,6 +314,15 @@ fn header_err(e: Error) -> KeyError {
 
 /// Decodes and checks a key (see the module doc for every check).
 pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
+    decode_with(bytes, |_| true)
+}
+
+/// [`decode`], decoding and checking only the circuits of the slices `wanted` selects
+/// (a prover job needs one; every header check still runs). Verifiers use [`decode`].
+pub fn decode_with(
+    bytes: &[u8],
+    wanted: impl Fn(usize) -> bool,
+) -> Result<VerificationKey, KeyError> {
     let (header, blobs) = to_parts(bytes)?;
     let h = &header;
     const W: &str = "header";
@@ -380,15 +411,6 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
         }
         let input_len = io::uint_field::<usize>(m, "input_len", &what).map_err(header_err)?;
         let output_len = io::uint_field::<usize>(m, "output_len", &what).map_err(header_err)?;
-        let prepared = PreparedCircuit::from_bytes(blob)?;
-        let c = prepared.circuit();
-        if (c.num_public as usize, c.public_outputs.len()) != (input_len, output_len) {
-            return Err(bad(format!(
-                "the circuit reads {} inputs and writes {} outputs; the entry says {input_len} and {output_len}",
-                c.num_public,
-                c.public_outputs.len()
-            )));
-        }
         if let Some(p) = slices.last()
             && p.output_len != input_len
         {
@@ -399,20 +421,10 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
             )));
         }
         let listed_digest = io::digest_field(m, "circuit_digest", &what).map_err(header_err)?;
-        if listed_digest != prepared.digest().0 {
-            return Err(KeyError::CircuitDigest {
-                slice: i,
-                listed: io::hex(&listed_digest),
-                actual: prepared.digest().to_hex(),
-            });
-        }
-        let has_weights = c.input.region(circuits::RegionKind::Weights).is_some();
         let wc = io::field(m, "weights_commitment", &what).map_err(header_err)?;
-        let weights_commitment = match (has_weights, wc) {
-            (false, Value::Null) => None,
-            (true, Value::Null) => return Err(KeyError::MissingCommitment { slice: i }),
-            (false, _) => return Err(KeyError::StrayCommitment { slice: i }),
-            (true, _) => {
+        let weights_commitment = match wc {
+            Value::Null => None,
+            _ => {
                 let d = io::digest_field(m, "weights_commitment", &what).map_err(header_err)?;
                 if d == [0; 32] {
                     return Err(KeyError::NullCommitment { slice: i });
@@ -420,12 +432,40 @@ pub fn decode(bytes: &[u8]) -> Result<VerificationKey, KeyError> {
                 Some(d)
             }
         };
+        let prepared = if wanted(i) {
+            let prepared = PreparedCircuit::from_bytes(blob)?;
+            let c = prepared.circuit();
+            if (c.num_public as usize, c.public_outputs.len()) != (input_len, output_len) {
+                return Err(bad(format!(
+                    "the circuit reads {} inputs and writes {} outputs; the entry says {input_len} and {output_len}",
+                    c.num_public,
+                    c.public_outputs.len()
+                )));
+            }
+            if listed_digest != prepared.digest().0 {
+                return Err(KeyError::CircuitDigest {
+                    slice: i,
+                    listed: io::hex(&listed_digest),
+                    actual: prepared.digest().to_hex(),
+                });
+            }
+            let has_weights = c.input.region(circuits::RegionKind::Weights).is_some();
+            match (has_weights, weights_commitment) {
+                (true, None) => return Err(KeyError::MissingCommitment { slice: i }),
+                (false, Some(_)) => return Err(KeyError::StrayCommitment { slice: i }),
+                _ => {}
+            }
+            Some(prepared)
+        } else {
+            None
+        };
         slices.push(KeySlice {
             index: i,
             layers,
             input_len,
             output_len,
             prepared,
+            circuit_digest: listed_digest,
             weights_commitment,
         });
     }

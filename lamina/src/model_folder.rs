@@ -203,7 +203,8 @@ pub fn load_model(dir: &Path) -> Result<(Meta, Model)> {
 /// prover data has no serialisation, so one commit per load rebuilds it).
 pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Loaded> {
     let (meta, model) = load_model(dir)?;
-    let key = key::load(&dir.join(key::FILE), None)?;
+    // Only the circuits this job proves are decoded.
+    let key = key::load_with(&dir.join(key::FILE), None, &wanted)?;
     let q = model.quant;
     let mismatch = [
         ("model_digest", key.model_digest == model.digest),
@@ -269,7 +270,10 @@ pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Lo
         let t = std::time::Instant::now();
         let sp = blueprints::pipeline::build(&model, &s)?;
         let weights = store.get(&format!("slice_{i}"))?;
-        let committed = CommittedWeights::commit(scheme, ks.prepared.circuit(), &weights)
+        let Some(prepared) = ks.prepared else {
+            refuse!("slice {i}: its circuit was not decoded (internal error)");
+        };
+        let committed = CommittedWeights::commit(scheme, prepared.circuit(), &weights)
             .context_with(|| format!("slice {i}: committing the weights"))?;
         if committed.digest != ks.weights_commitment {
             refuse!(
@@ -281,7 +285,7 @@ pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Lo
             slice: s,
             program: sp.program,
             circuit_bytes: Vec::new(),
-            prepared: ks.prepared,
+            prepared,
             stats: circuits::compiler::Stats::default(),
             weights,
             scheme,

@@ -160,9 +160,12 @@ impl Verifier {
         let mut k = key::load(key, pin.vk_digest)?;
         // The security figure reported is the verifier's own, from the circuits and its
         // own parameters, not the key's word.
-        k.commitment = k
-            .scheme
-            .report(k.slices.iter().map(|s| s.prepared.circuit()))?;
+        k.commitment = k.scheme.report(
+            k.slices
+                .iter()
+                .map(|s| s.circuit().map(|c| c.circuit()))
+                .collect::<std::result::Result<Vec<_>, _>>()?,
+        )?;
         if let Some(p) = pin.model_digest {
             let pinned = io::unhex32(p).context_with(|| "--model-digest".to_string())?;
             if pinned != k.model_digest {
@@ -228,7 +231,7 @@ impl Verifier {
             } else {
                 engine::verify_slice(
                     key.scheme,
-                    &ks.prepared,
+                    ks.circuit()?,
                     &input,
                     &output,
                     &bytes,
