@@ -196,84 +196,133 @@ pub fn load_model(dir: &Path) -> Result<(Meta, Model)> {
     Ok((meta, model))
 }
 
-/// Loads a compiled folder for proving the slices `wanted` selects: the verification key
-/// (whose settings must be model.json's), each slice's circuit from it, its program
-/// rebuilt from the model copy, and its weights memory-mapped from the store and
-/// committed again with the key's scheme — the commitment must be the key's (p3's WHIR
-/// prover data has no serialisation, so one commit per load rebuilds it).
-pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Loaded> {
-    let (meta, model) = load_model(dir)?;
-    // Only the circuits this job proves are decoded.
-    let key = key::load_with(&dir.join(key::FILE), None, &wanted)?;
-    let q = model.quant;
-    let mismatch = [
-        ("model_digest", key.model_digest == model.digest),
-        ("scale_bits", key.quant.scale_bits == q.scale_bits),
-        ("input_range", key.quant.input_range == q.input_range),
-        (
-            "slices_plan",
-            meta.json.get("slices_plan").and_then(Value::as_str) == Some(key.plan.as_str()),
-        ),
-        (
-            "calibration",
-            meta.json.get("calibration") == Some(&key.calibration),
-        ),
-        (
-            "vk_digest",
-            meta.json.get("vk_digest").and_then(Value::as_str)
-                == Some(io::hex(key.digest()).as_str()),
-        ),
-    ]
-    .into_iter()
-    .find(|(_, ok)| !ok);
-    if let Some((k, _)) = mismatch {
-        refuse!(
-            "{}: {} and model.json disagree on {k}",
-            dir.display(),
-            key::FILE
-        );
-    }
-    let planned = slice::plan(&model, &meta.plan)?;
-    if planned.len() != key.slices.len() {
-        refuse!(
-            "{}: the key has {} slices, the plan '{}' makes {}",
-            dir.display(),
-            key.slices.len(),
-            key.plan,
-            planned.len()
-        );
-    }
-    let store = weights::WeightStore::open(&io::regular(&dir.join("weights.safetensors"))?)?;
-    let (vk_digest, commitment, count, scheme) = (
-        *key.digest(),
-        key.commitment.clone(),
-        key.slices.len(),
-        key.scheme,
-    );
-    let mut slices = Vec::new();
-    for (s, ks) in planned.into_iter().zip(key.slices) {
-        let i = s.index;
-        if s.layers != ks.layers
-            || (s.input_len(&model), s.output_len(&model)) != (ks.input_len, ks.output_len)
-        {
+/// A compiled folder opened for proving: its model, settings and verification key
+/// (whose settings must be model.json's and whose slices must be the plan's), the weight
+/// store memory-mapped, and any slice loadable on demand ([`ProverFolder::load_slice`]).
+pub struct ProverFolder {
+    /// The model.
+    pub model: Model,
+    /// `model.json`.
+    pub meta: Value,
+    /// The key's digest (what every proof binds).
+    pub vk_digest: [u8; 32],
+    /// The key's `"commitment"` object.
+    pub commitment: Value,
+    /// The commitment scheme.
+    pub scheme: engine::Scheme,
+    key_bytes: Vec<u8>,
+    planned: Vec<slice::Slice>,
+    store: weights::WeightStore,
+}
+
+impl ProverFolder {
+    /// Opens `dir`: model.json, the model copy (checked against its digest), the key's
+    /// header (no circuit decoded) and the weight store.
+    pub fn open(dir: &Path) -> Result<ProverFolder> {
+        let (meta, model) = load_model(dir)?;
+        let path = dir.join(key::FILE);
+        let key_bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
+        let key = key::decode_with(&key_bytes, |_| false).map_err(|e| {
+            crate::error::Error::Context {
+                what: path.display().to_string(),
+                source: Box::new(e.into()),
+            }
+        })?;
+        let q = model.quant;
+        let mismatch = [
+            ("model_digest", key.model_digest == model.digest),
+            ("scale_bits", key.quant.scale_bits == q.scale_bits),
+            ("input_range", key.quant.input_range == q.input_range),
+            (
+                "slices_plan",
+                meta.json.get("slices_plan").and_then(Value::as_str) == Some(key.plan.as_str()),
+            ),
+            (
+                "calibration",
+                meta.json.get("calibration") == Some(&key.calibration),
+            ),
+            (
+                "vk_digest",
+                meta.json.get("vk_digest").and_then(Value::as_str)
+                    == Some(io::hex(key.digest()).as_str()),
+            ),
+        ]
+        .into_iter()
+        .find(|(_, ok)| !ok);
+        if let Some((k, _)) = mismatch {
             refuse!(
-                "slice {i}: the key's slice (layers {}..{}) is not the plan's (layers {}..{})",
-                ks.layers.start,
-                ks.layers.end,
-                s.layers.start,
-                s.layers.end
+                "{}: {} and model.json disagree on {k}",
+                dir.display(),
+                key::FILE
             );
         }
-        if !wanted(i) {
-            continue;
+        let planned = slice::plan(&model, &meta.plan)?;
+        if planned.len() != key.slices.len() {
+            refuse!(
+                "{}: the key has {} slices, the plan '{}' makes {}",
+                dir.display(),
+                key.slices.len(),
+                key.plan,
+                planned.len()
+            );
         }
+        for (s, ks) in planned.iter().zip(&key.slices) {
+            if s.layers != ks.layers
+                || (s.input_len(&model), s.output_len(&model)) != (ks.input_len, ks.output_len)
+            {
+                refuse!(
+                    "slice {}: the key's slice (layers {}..{}) is not the plan's (layers {}..{})",
+                    s.index,
+                    ks.layers.start,
+                    ks.layers.end,
+                    s.layers.start,
+                    s.layers.end
+                );
+            }
+        }
+        let store = weights::WeightStore::open(&io::regular(&dir.join("weights.safetensors"))?)?;
+        Ok(ProverFolder {
+            vk_digest: *key.digest(),
+            commitment: key.commitment.clone(),
+            scheme: key.scheme,
+            model,
+            meta: meta.json,
+            key_bytes,
+            planned,
+            store,
+        })
+    }
+
+    /// The number of slices in the plan.
+    pub fn count(&self) -> usize {
+        self.planned.len()
+    }
+
+    /// Loads slice `i` ready to prove: its circuit from the key, its program rebuilt from
+    /// the model, its weights from the store committed again with the key's scheme — the
+    /// commitment must be the key's (p3's WHIR prover data has no serialisation, so one
+    /// commit per load rebuilds it).
+    pub fn load_slice(&self, i: usize) -> Result<CompiledSlice> {
         let t = std::time::Instant::now();
-        let sp = blueprints::pipeline::build(&model, &s)?;
-        let weights = store.get(&format!("slice_{i}"))?;
+        let Some(s) = self.planned.get(i) else {
+            refuse!(
+                "slice {i}: the model has {} slices (0 to {})",
+                self.count(),
+                self.count().saturating_sub(1)
+            );
+        };
+        let key = key::decode_with(&self.key_bytes, |j| j == i)?;
+        let ks = key
+            .slices
+            .into_iter()
+            .nth(i)
+            .context_with(|| format!("slice {i}: not in the key"))?;
         let Some(prepared) = ks.prepared else {
             refuse!("slice {i}: its circuit was not decoded (internal error)");
         };
-        let committed = CommittedWeights::commit(scheme, prepared.circuit(), &weights)
+        let sp = blueprints::pipeline::build(&self.model, s)?;
+        let weights = self.store.get(&format!("slice_{i}"))?;
+        let committed = CommittedWeights::commit(self.scheme, prepared.circuit(), &weights)
             .context_with(|| format!("slice {i}: committing the weights"))?;
         if committed.digest != ks.weights_commitment {
             refuse!(
@@ -281,24 +330,36 @@ pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Lo
                 key::FILE
             );
         }
-        slices.push(CompiledSlice {
-            slice: s,
+        Ok(CompiledSlice {
+            slice: s.clone(),
             program: sp.program,
             circuit_bytes: Vec::new(),
             prepared,
             stats: circuits::compiler::Stats::default(),
             weights,
-            scheme,
+            scheme: self.scheme,
             committed,
             compile: Figures {
                 wall_s: t.elapsed().as_secs_f64(),
                 ..Default::default()
             },
-        });
+        })
     }
+}
+
+/// Loads a compiled folder for proving the slices `wanted` selects
+/// ([`ProverFolder::open`], then [`ProverFolder::load_slice`] for each).
+pub fn load_for_proving(dir: &Path, wanted: impl Fn(usize) -> bool) -> Result<Loaded> {
+    let f = ProverFolder::open(dir)?;
+    let slices = (0..f.count())
+        .filter(|&i| wanted(i))
+        .map(|i| f.load_slice(i))
+        .collect::<Result<Vec<_>>>()?;
+    let (vk_digest, commitment, count) = (f.vk_digest, f.commitment.clone(), f.count());
+    let (model, meta) = (f.model, f.meta);
     Ok(Loaded {
         model,
-        meta: meta.json,
+        meta,
         vk_digest,
         commitment,
         count,
