@@ -14,14 +14,16 @@ to benches/models/out/ (git-ignored). Writes there:
                 `lamina run --input` (the first one) and `--calibrate` (all four)
   models.json   per model: file, MACs, parameters, layer count, max |activation|
 
-| model        | layout                                                            | MACs     | params  |
+| model        | layout                                                            | MACs     | params* |
 |--------------|-------------------------------------------------------------------|----------|---------|
-| lenet4x      | LeNet with 4x channels: conv5 24, pool, conv5 64, pool, FC 120-84-10 | 5.46 M | 0.24 M |
+| lenet4x      | LeNet with 4x channels: conv5 24, pool, conv5 64, pool, FC 120-84-10 | 5.45 M | 0.24 M |
 | resnet8      | conv 16, basic blocks 16 / 32 s2 / 64 s2 (BN, residual Add), GAP, FC | 12.5 M | 0.08 M |
-| vgg_small    | conv3 32-32, pool, 64-64, pool, 128, pool, FC 10                   | 29.2 M   | 0.18 M  |
-| vgg_small_2x | the same with 64-64, 128-128, 256                                  | 115 M    | 0.71 M  |
+| vgg_small    | conv3 32-32, pool, 64-64, pool, 128, pool, FC 10                   | 29.2 M   | 0.16 M  |
+| vgg_small_2x | the same with 64-64, 128-128, 256                                  | 115 M    | 0.60 M  |
 | vgg16        | VGG-16 for CIFAR with BN: 13 conv3 (64..512), FC 512-512-10        | 314 M    | 15.3 M  |
-| resnet18     | ResNet-18 for CIFAR with BN: conv 64, [2,2,2,2] basic blocks, GAP, FC | 556 M | 11.2 M  |
+| resnet18     | ResNet-18 for CIFAR with BN: conv 64, [2,2,2,2] basic blocks, GAP, FC | 555 M | 11.2 M  |
+
+*every initializer element: weights, biases and BatchNorm's four vectors.
 
 `vgg_small` has 5 convolutions (the third stage is a single conv before its pool): that is
 the net whose figures issue 11 gives (29.2 M MACs, and 115 M for 2x channels); a third
