@@ -222,12 +222,11 @@ impl ProverFolder {
         let (meta, model) = load_model(dir)?;
         let path = dir.join(key::FILE);
         let key_bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
-        let key = key::decode_with(&key_bytes, |_| false).map_err(|e| {
-            crate::error::Error::Context {
+        let key =
+            key::decode_with(&key_bytes, |_| false).map_err(|e| crate::error::Error::Context {
                 what: path.display().to_string(),
                 source: Box::new(e.into()),
-            }
-        })?;
+            })?;
         let q = model.quant;
         let mismatch = [
             ("model_digest", key.model_digest == model.digest),

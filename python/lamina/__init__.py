@@ -18,7 +18,7 @@ from ._lamina import LaminaError
 
 __all__ = [
     "LaminaError", "compile", "prove", "verify", "run", "fidelity", "witness",
-    "prove_slice", "read_inputs", "Verifier",
+    "prove_slice", "read_inputs", "Verifier", "SliceProver",
 ]
 
 
@@ -130,6 +130,21 @@ class Verifier:
 
     def verify(self, proofs):
         return json.loads(self._v.verify(_path(proofs)))
+
+
+class SliceProver:
+    """A compiled folder opened for proving one slice at a time, keeping every slice it
+    loads (model import, circuit, weight commitment) for the next call: what a
+    long-lived worker holds. ``.prove_slice(run, slice, out)`` returns what
+    :func:`prove_slice` returns, with the same proof bytes; ``.vk_digest`` is the key
+    digest the proofs bind."""
+
+    def __init__(self, model_dir):
+        self._p = _lamina.SliceProver(_path(model_dir))
+        self.vk_digest = self._p.vk_digest()
+
+    def prove_slice(self, run, slice, out):
+        return json.loads(self._p.prove_slice(_path(run), int(slice), _path(out)))
 
 
 def witness(model_dir, input, out):

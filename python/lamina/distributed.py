@@ -22,6 +22,23 @@ import time
 import lamina
 
 
+# Per worker process: the compiled folders this worker has opened, by (folder, key digest
+# in its model.json), so a long-lived Ray worker imports a model and commits a slice's
+# weights once, not once per task. A recompiled folder has another key digest and is
+# opened afresh.
+_PROVERS = {}
+
+
+def _prover(model_dir):
+    with open(os.path.join(model_dir, "model.json")) as f:
+        vk = json.load(f).get("vk_digest")
+    p = _PROVERS.get((model_dir, vk))
+    if p is None:
+        p = lamina.SliceProver(model_dir)
+        _PROVERS[(model_dir, p.vk_digest)] = p
+    return p
+
+
 def _prove_task(model_dir, run_dir, index, threads, crash_marker):
     """One slice, in a Ray worker: proves it into a scratch folder and returns its
     statement and proof bytes. ``crash_marker`` (tests only): a folder where every attempt
@@ -39,7 +56,7 @@ def _prove_task(model_dir, run_dir, index, threads, crash_marker):
             open(first, "w").close()
             os._exit(1)  # the worker dies mid-task, as a killed node would
     with tempfile.TemporaryDirectory(prefix="lamina-slice-") as scratch:
-        st = lamina.prove_slice(model_dir, run_dir, index, scratch)
+        st = _prover(model_dir).prove_slice(run_dir, index, scratch)
         with open(os.path.join(scratch, st["proof"]), "rb") as f:
             proof = f.read()
     return st, proof
@@ -53,7 +70,7 @@ def prove(model_dir, input, address=None, out=None, max_retries=3, cpus_per_task
     ``outputs``, ``out`` (the proof folder), ``slices`` (each task's statement, without
     the integer vectors), ``verify`` (lamina.verify's dict) and ``timing``
     (``ray_startup_s``, ``witness_s``, ``prove_s`` — submit to last proof gathered —,
-    ``verify_s`` — after the last proof; the verifier's recompilation overlaps the tasks —,
+    ``verify_s`` — after the last proof; reading the key overlaps the tasks —,
     ``wall_s`` excluding start-up)."""
     import ray
 
@@ -69,13 +86,13 @@ def prove(model_dir, input, address=None, out=None, max_retries=3, cpus_per_task
     t1 = time.perf_counter()
     run = lamina.witness(model_dir, input, run_dir)
     t2 = time.perf_counter()
-    # The verifier's preparation (recompiling every slice from model.onnx) needs no proof:
-    # it runs on the driver while the tasks prove.
+    # The verifier's preparation (reading and checking the verification key) needs no
+    # proof: it runs on the driver while the tasks prove.
     prepared = {}
 
     def prepare():
         try:
-            prepared["verifier"] = lamina.Verifier(model_dir)
+            prepared["verifier"] = lamina.Verifier(os.path.join(model_dir, "model.vk"))
         except BaseException as e:  # re-raised on the driver's thread below
             prepared["error"] = e
 

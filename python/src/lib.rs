@@ -214,6 +214,40 @@ impl PyVerifier {
     }
 }
 
+/// A compiled folder opened for proving slice after slice (`lamina.SliceProver`): each
+/// slice is loaded (model import, weight commitment) once per object.
+#[pyclass(frozen, name = "SliceProver", module = "lamina._lamina")]
+struct PySliceProver(lamina::jobs::SliceProver);
+
+#[pymethods]
+impl PySliceProver {
+    /// Opens the compiled folder `dir` (the GIL released).
+    #[new]
+    fn new(py: Python<'_>, dir: PathBuf) -> PyResult<Self> {
+        detached(py, move || lamina::jobs::SliceProver::open(&dir)).map(PySliceProver)
+    }
+
+    /// The verification key's digest (hex) the proofs bind.
+    fn vk_digest(&self) -> String {
+        self.0.vk_digest().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Proves slice `slice` from the run folder `run` into `out`; returns its statement.
+    fn prove_slice(
+        &self,
+        py: Python<'_>,
+        run: PathBuf,
+        slice: usize,
+        out: PathBuf,
+    ) -> PyResult<String> {
+        let p = &self.0;
+        detached(py, move || {
+            p.prove(&run, slice, &out, Hooks::default())
+                .map(|v| v.to_string())
+        })
+    }
+}
+
 /// The inputs of an `{"input_data": [[...], ...]}` file (read as the CLI reads it).
 #[pyfunction]
 fn read_inputs(py: Python<'_>, path: PathBuf) -> PyResult<Vec<Vec<f64>>> {
@@ -233,5 +267,6 @@ fn _lamina(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_slice, m)?)?;
     m.add_function(wrap_pyfunction!(read_inputs, m)?)?;
     m.add_class::<PyVerifier>()?;
+    m.add_class::<PySliceProver>()?;
     Ok(())
 }

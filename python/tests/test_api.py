@@ -177,3 +177,20 @@ def test_calibrated_compile_where_the_worst_case_overflows(tmp_path):
     x = json.loads(INPUTS.read_text())["input_data"][0]
     lamina.prove(tmp_path / "c", x, tmp_path / "p")
     assert lamina.verify(tmp_path / "c", tmp_path / "p")["verified"] is True
+
+
+def test_a_slice_prover_reuses_loaded_slices_and_proves_the_same_bytes(compiled, tmp_path):
+    d, p = compiled
+    run = tmp_path / "run"
+    lamina.witness(d, first_input(), run)
+    sp = lamina.SliceProver(d)
+    meta = json.loads((d / "model.json").read_text())
+    assert sp.vk_digest == meta["vk_digest"]
+    for k in range(2):  # the second round uses the slices loaded in the first
+        out = tmp_path / f"out{k}"
+        for i in (4, 2):
+            st = sp.prove_slice(run, i, out)
+            assert st["vk_digest"] == meta["vk_digest"]
+            assert (out / f"slice_{i}.proof").read_bytes() == (p / f"slice_{i}.proof").read_bytes()
+    with pytest.raises(lamina.LaminaError, match="has 5 slices"):
+        sp.prove_slice(run, 7, tmp_path / "x")
