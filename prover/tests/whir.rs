@@ -906,3 +906,49 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_eq!(next, seed_and_opening.challenge::<E3>(b"x"));
     assert_ne!(next, seed_only.challenge::<E3>(b"x"));
 }
+
+// ---- review F7: proof-supplied counts bounded at decode ----
+
+#[test]
+fn decoder_bounds_rounds_and_evaluations() {
+    use prover::commit::Opening;
+    let decode = |bytes: &[u8]| {
+        WhirOpening::<E3>::decode(&mut circuits::codec::Reader::new(bytes)).map(|_| ())
+    };
+    // Nine evaluations (MAX_POINTS is 8), with the bytes for them present.
+    let mut w = circuits::codec::Writer::new();
+    w.u8(prover::commit::whir::OPENING_FORMAT_VERSION);
+    w.length(prover::commit::whir::MAX_POINTS + 1);
+    for _ in 0..=prover::commit::whir::MAX_POINTS {
+        Field::encode(&E3::ONE, &mut w);
+    }
+    let mut bytes = w.into_bytes();
+    bytes.extend_from_slice(&[0u8; 4096]);
+    assert!(matches!(
+        decode(&bytes),
+        Err(circuits::DecodeError::Length {
+            len: 9,
+            what: "opening evaluations (more than MAX_POINTS)",
+            ..
+        })
+    ));
+    // Twenty-nine rounds (MAX_VARIABLES is 28), with bytes for every one of them.
+    let mut w = circuits::codec::Writer::new();
+    w.u8(prover::commit::whir::OPENING_FORMAT_VERSION);
+    w.length(1);
+    Field::encode(&E3::ONE, &mut w);
+    w.length(0); // initial OOD answers
+    w.length(0); // initial sumcheck messages
+    w.length(0); // and proof-of-work witnesses
+    w.length(usize::from(prover::commit::whir::MAX_VARIABLES) + 1);
+    let mut bytes = w.into_bytes();
+    bytes.extend_from_slice(&[0u8; 64 * 1024]);
+    assert!(matches!(
+        decode(&bytes),
+        Err(circuits::DecodeError::Length {
+            len: 29,
+            what: "WHIR rounds (more than MAX_VARIABLES)",
+            ..
+        })
+    ));
+}

@@ -914,6 +914,27 @@ fn get_queries<E: WhirField>(r: &mut Reader<'_>) -> Result<Queries<E>, DecodeErr
     }
 }
 
+/// A length prefix that must also be at most `max` (checked before anything is
+/// reserved); above it, [`DecodeError::Length`] with `over` as what was read.
+fn bounded_length(
+    r: &mut Reader<'_>,
+    min_item_bytes: usize,
+    max: usize,
+    what: &'static str,
+    over: &'static str,
+) -> Result<usize, DecodeError> {
+    let offset = r.offset();
+    let n = r.length(min_item_bytes, what)?;
+    if n > max {
+        return Err(DecodeError::Length {
+            len: n as u64,
+            what: over,
+            offset,
+        });
+    }
+    Ok(n)
+}
+
 fn get_flag(r: &mut Reader<'_>, what: &'static str) -> Result<bool, DecodeError> {
     let offset = r.offset();
     match r.u8(what)? {
@@ -984,7 +1005,15 @@ impl<E: WhirField> Opening for WhirOpening<E> {
                 offset,
             });
         }
-        let n = r.length(E::ENCODED_BYTES, "opening evaluations")?;
+        // GKR opens a region at one or two points: a larger count is refused here, so
+        // no proof-supplied number sizes anything below.
+        let n = bounded_length(
+            r,
+            E::ENCODED_BYTES,
+            MAX_POINTS,
+            "opening evaluations",
+            "opening evaluations (more than MAX_POINTS)",
+        )?;
         let evals = (0..n)
             .map(|_| {
                 Ok(OpeningBatch::new(
@@ -997,7 +1026,15 @@ impl<E: WhirField> Opening for WhirOpening<E> {
         let initial_sumcheck = get_sumcheck(r)?;
         // A round is at least: flag, OOD count, PoW witness, tag, row count, digest
         // count, sumcheck counts.
-        let n = r.length(1 + 4 + 8 + 1 + 4 + 4 + 8, "WHIR rounds")?;
+        // Each round folds at least one variable, so there are never more rounds than
+        // variables: bounded before the vector is reserved.
+        let n = bounded_length(
+            r,
+            1 + 4 + 8 + 1 + 4 + 4 + 8,
+            MAX_VARIABLES as usize,
+            "WHIR rounds",
+            "WHIR rounds (more than MAX_VARIABLES)",
+        )?;
         let mut rounds = Vec::with_capacity(n);
         for _ in 0..n {
             let commitment = if get_flag(r, "round commitment flag")? {
