@@ -907,6 +907,59 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_ne!(next, seed_only.challenge::<E3>(b"x"));
 }
 
+// ---- review F6: the verifier's floor ----
+
+#[test]
+fn verifier_refuses_parameters_below_the_floor() {
+    // However the scheme was built (here 64 bits asked for), the verifier refuses to
+    // check openings below MIN_VERIFIER_BITS; the prover still makes them.
+    let weak = Whir::<E3>::new(WhirParams {
+        security_bits: 64,
+        ..WhirParams::default()
+    });
+    let s = weak.security(12, 1).unwrap();
+    assert!(s.bits < prover::commit::whir::MIN_VERIFIER_BITS, "{s:?}");
+    let v = values(3000, 4);
+    let pt: Vec<E3> = (0..12).map(|i| E3::from_u64(i + 5)).collect();
+    let (digest, data) = weak.commit(&v, 12).unwrap();
+    let opening = weak
+        .open(data, &[pt.as_slice()], &mut Transcript::new(b"t"))
+        .unwrap();
+    let r = weak.verify(
+        &digest,
+        12,
+        3000,
+        &[pt.as_slice()],
+        &opening,
+        &mut Transcript::new(b"t"),
+    );
+    match r {
+        Err(CommitError::Parameters(m)) => assert!(m.contains("MIN_VERIFIER_BITS"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // A whole proof made and checked with the weak scheme.
+    let circuit = whir_circuit(&rich_spec(), 6);
+    let data = Data::random(&circuit, 6);
+    let cw = prover::gkr::commit_weights::<F, E3, _>(&weak, &circuit, &data.weights).unwrap();
+    let prepared = prover::gkr::PreparedCircuit::new(&circuit).unwrap();
+    let (proof, outputs) =
+        prover::gkr::prove_with_weights(&weak, &prepared, cw.as_ref(), &data.witness(), CONTEXT)
+            .unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: cw.as_ref().map(|c| c.digest()),
+    };
+    assert!(matches!(
+        prover::gkr::verify(&weak, &circuit, &st, &proof),
+        Err(VerifyError::Opening {
+            region: RegionKind::Weights,
+            source: CommitError::Parameters(_)
+        })
+    ));
+}
+
 // ---- review F7: proof-supplied counts bounded at decode ----
 
 #[test]

@@ -131,6 +131,11 @@ pub const MIN_VARIABLES: u8 = 8;
 pub const MAX_POINTS: usize = 8;
 /// The largest region WHIR commits here (2^28 values).
 pub const MAX_VARIABLES: u8 = 28;
+/// The least soundness, in bits per opening, the verifier accepts whatever the scheme's
+/// parameters say: parameters that come from outside (a verification key) cannot lower
+/// it. [`WhirParams::security_bits`] may be set lower for experiments; such openings
+/// still prove, but no verifier accepts them.
+pub const MIN_VERIFIER_BITS: f64 = 100.0;
 /// How far above the combined requirement the per-term target is searched.
 const TARGET_SEARCH: usize = 24;
 /// Version of the opening encoding.
@@ -759,7 +764,18 @@ impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
                 got: len,
             });
         }
-        let (config, _) = self.configure(log_len, points.len())?;
+        let (config, security) = self.configure(log_len, points.len())?;
+        // A floor independent of how the scheme was built (`Whir::new` is public, and
+        // its parameters may come from a tampered key): below it, nothing is verified.
+        if security.bits < MIN_VERIFIER_BITS {
+            return Err(params_error(format!(
+                "an opening of 2^{log_len} values at {} point(s) has {:.1} bits (Johnson \
+                 bound) with these parameters; the verifier requires at least \
+                 {MIN_VERIFIER_BITS} (MIN_VERIFIER_BITS)",
+                points.len(),
+                security.bits
+            )));
+        }
         let n = Self::num_variables(log_len);
         for p in points {
             if p.len() != log_len as usize {
