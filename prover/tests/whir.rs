@@ -22,12 +22,12 @@ use prover::{
 
 type E3 = GoldilocksExt3;
 
-/// A random circuit whose private region fills its span: random circuits may read the
-/// private padding, which WHIR refuses (`committed_padding_read`).
+/// A random circuit whose committed regions fill their spans: random circuits may read
+/// a committed region's padding, which WHIR refuses (`committed_padding_read`).
 fn whir_circuit(spec: &Spec, seed: u64) -> Circuit {
     let mut c = random::circuit(spec, seed);
     for r in &mut c.input.regions {
-        if r.kind == RegionKind::Private {
+        if r.kind.is_committed() {
             r.len = 1 << r.log_len;
         }
     }
@@ -801,7 +801,7 @@ fn attack_reshaped_openings_are_named() {
 fn circuits_reading_private_padding_are_refused() {
     // The transparent scheme fixes the private padding to zero; WHIR would let the prover
     // choose it, so a circuit whose gates read it is refused on both sides.
-    let circuit = random::circuit(
+    let mut circuit = random::circuit(
         &Spec {
             log_widths: vec![14, 12, 10],
             fan_in: 1,
@@ -810,6 +810,13 @@ fn circuits_reading_private_padding_are_refused() {
         },
         5,
     );
+    // The weights span filled: only the private padding is read here (the weights'
+    // padding has its own test below).
+    for r in &mut circuit.input.regions {
+        if r.kind == RegionKind::Weights {
+            r.len = 1 << r.log_len;
+        }
+    }
     let (region, slot) =
         prover::gkr::committed_padding_read(&circuit).expect("this circuit reads padding");
     assert_eq!(region, RegionKind::Private);
@@ -1004,4 +1011,111 @@ fn decoder_bounds_rounds_and_evaluations() {
             ..
         })
     ));
+}
+
+// ---- review F8: the weights' padding too ----
+
+/// Private `x[0..4]`, weights `w[0..3]` in a span of 4: layer 1 reads `x0·w0` and slot 7,
+/// the weights' padding.
+fn weights_padding_circuit() -> Circuit {
+    use circuits::{AddGate, Coeff, InputLayout, Layer, MulGate, Region};
+    let mut layer = Layer::new(1);
+    layer.mul.push(MulGate {
+        out: 0,
+        in0: 0,
+        in1: 4,
+        coeff: Coeff::ONE,
+    });
+    layer.add.push(AddGate {
+        out: 1,
+        input: 7,
+        coeff: Coeff::ONE,
+    });
+    let c = Circuit {
+        input: InputLayout {
+            log_width: 3,
+            regions: vec![
+                Region {
+                    kind: RegionKind::Private,
+                    offset: 0,
+                    log_len: 2,
+                    len: 4,
+                },
+                Region {
+                    kind: RegionKind::Weights,
+                    offset: 4,
+                    log_len: 2,
+                    len: 3,
+                },
+            ],
+        },
+        layers: vec![layer],
+        public_outputs: vec![0, 1],
+        ..Circuit::default()
+    };
+    c.validate().unwrap();
+    c
+}
+
+#[test]
+fn circuits_reading_weights_padding_are_refused() {
+    let circuit = weights_padding_circuit();
+    let (region, slot) = (RegionKind::Weights, 7);
+    assert_eq!(
+        prover::gkr::committed_padding_read(&circuit),
+        Some((region, slot))
+    );
+    let private = values(4, 1);
+    let weights = values(3, 2);
+    let witness = prover::Witness {
+        public: &[],
+        weights: &weights,
+        private: &private,
+    };
+    assert_eq!(
+        prover::prove_whir(&circuit, None, &witness, CONTEXT).unwrap_err(),
+        ProveError::ReadsCommittedPadding { region, slot }
+    );
+    // The verifier refuses before reading the proof: an honest proof on the circuit with
+    // the weights span filled (a zero in slot 7) is rejected for this one.
+    let mut full = circuit.clone();
+    full.input.regions[1].len = 4;
+    let mut padded = weights.clone();
+    padded.push(F::ZERO);
+    let cw = prover::whir_commit_weights(&full, &padded)
+        .unwrap()
+        .unwrap();
+    let witness = prover::Witness {
+        weights: &padded,
+        ..witness
+    };
+    let (proof, outputs) = prover::prove_whir(&full, Some(&cw), &witness, CONTEXT).unwrap();
+    let st = Statement {
+        public: &[],
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(cw.digest()),
+    };
+    prover::verify_whir(&full, &st, &proof).unwrap();
+    assert_eq!(
+        prover::verify_whir(&circuit, &st, &proof),
+        Err(VerifyError::ReadsCommittedPadding { region, slot })
+    );
+    // The transparent scheme proves it (its padding is zero by construction).
+    let (tp, touts) = prover::prove_transparent(
+        &circuit,
+        &prover::Witness {
+            weights: &weights,
+            ..witness
+        },
+        CONTEXT,
+    )
+    .unwrap();
+    let twc = prover::transparent_weights_commitment(&circuit, &weights);
+    let st = Statement {
+        outputs: &touts,
+        weights_commitment: twc.as_ref(),
+        ..st
+    };
+    prover::verify_transparent(&circuit, &st, &tp).unwrap();
 }
