@@ -914,6 +914,147 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_ne!(next, seed_only.challenge::<E3>(b"x"));
 }
 
+// ---- review F4: in-circuit challenges under WHIR ----
+
+/// A compiled program with weights, a LogUp range check and in-circuit challenges:
+/// `y = Σ w_i·x_i`, every `x_i` checked to 8 bits, `y` the output.
+fn logup_program() -> (circuits::compiler::Program, circuits::compiler::Compiled) {
+    use circuits::compiler::{Builder, Label};
+    let mut b = Builder::new();
+    let w = b.weights(8);
+    let x = b.hints(8);
+    for (i, &v) in x.iter().enumerate() {
+        b.range_check(v, 8, Label::new("test", 1, i as u32));
+    }
+    let y = b.dot(&w, &x);
+    b.output(y);
+    let p = b.finish().unwrap();
+    let c = p.compile().unwrap();
+    (p, c)
+}
+
+#[test]
+fn roundtrip_with_in_circuit_challenges() {
+    // A compiled LogUp range check (its challenges X and the constraint coefficients).
+    let (program, compiled) = logup_program();
+    let circuit = &compiled.circuit;
+    assert!(circuit.num_challenges > 0);
+    let w = [3i64, -1, 4, 1, -5, 9, 2, -6];
+    let x = [7i64, 200, 0, 255, 31, 64, 1, 128];
+    let solved = program.solve(&[], &w, &x).unwrap();
+    let fw = prover::FieldWitness::from_solved(&solved);
+    let cw = prover::whir_commit_weights(circuit, &fw.weights).unwrap();
+    let (proof, outputs) =
+        prover::prove_whir(circuit, cw.as_ref(), &fw.witness(), CONTEXT).unwrap();
+    let y: i64 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
+    assert_eq!(outputs, vec![F::from_i64(y)]);
+    let st = Statement {
+        public: &fw.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: cw.as_ref().map(|c| c.digest()),
+    };
+    prover::verify_whir_bytes(circuit, &st, &proof.to_bytes()).unwrap();
+    // A digit out of range: the honest prover refuses, and a forced proof is rejected.
+    let mut bad = fw.clone();
+    let at = bad
+        .private
+        .iter()
+        .position(|&v| v == F::from_u64(200))
+        .unwrap();
+    bad.private[at] = F::from_u64(256);
+    assert!(matches!(
+        prover::prove_whir(circuit, cw.as_ref(), &bad.witness(), CONTEXT),
+        Err(ProveError::Unsatisfied { .. })
+    ));
+    // Random circuits with challenges in their constraint slots.
+    for (seed, challenges) in [(1u64, 1u32), (2, 3)] {
+        let circuit = whir_circuit(
+            &Spec {
+                num_challenges: challenges,
+                zero_outputs: 2,
+                ..rich_spec()
+            },
+            seed,
+        );
+        let data = Data::random(&circuit, seed);
+        let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, cw.as_ref(), &data.witness(), CONTEXT).unwrap();
+        let st = Statement {
+            public: &data.public,
+            outputs: &outputs,
+            context: CONTEXT,
+            weights_commitment: cw.as_ref().map(|c| c.digest()),
+        };
+        prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn attack_private_commitment_swapped_for_another_valid_one() {
+    // The private commitment is bound before the in-circuit challenges are drawn: any
+    // other (valid) commitment moves every challenge, and a GKR sumcheck fails before any
+    // opening is looked at. (Here the output layer is constraint slots `v − v`, zero at
+    // any point, so the first claim the moved challenges change is layer 1's.)
+    let circuit = whir_circuit(
+        &Spec {
+            num_challenges: 2,
+            zero_outputs: 2,
+            log_widths: vec![13, 11, 9],
+            ..Spec::default()
+        },
+        12,
+    );
+    let data = Data::random(&circuit, 12);
+    let cw = prover::whir_commit_weights(&circuit, &data.weights)
+        .unwrap()
+        .unwrap();
+    let (proof, outputs) =
+        prover::prove_whir(&circuit, Some(&cw), &data.witness(), CONTEXT).unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(cw.digest()),
+    };
+    prover::verify_whir(&circuit, &st, &proof).unwrap();
+    let r = circuit.input.region(RegionKind::Private).unwrap();
+    let other = values(r.len as usize, 99);
+    let (digest, _) = prover::whir_scheme().commit(&other, r.log_len).unwrap();
+    assert_ne!(digest, proof.commitments[1]);
+    let first_sumcheck = |res: Result<(), VerifyError>| {
+        assert_eq!(
+            res,
+            Err(VerifyError::Sumcheck {
+                layer: 1,
+                phase: 1,
+                source: prover::sumcheck::SumcheckError::Sum { round: 0 }
+            })
+        );
+    };
+    // The commitment alone swapped.
+    let mut p = proof.clone();
+    p.commitments[1] = digest;
+    first_sumcheck(prover::verify_whir(&circuit, &st, &p));
+    // Commitment and opening both from an honest proof on the other private values.
+    let other_data = Data {
+        private: other,
+        ..Data::random(&circuit, 12)
+    };
+    let (other_proof, other_outputs) =
+        prover::prove_whir(&circuit, Some(&cw), &other_data.witness(), CONTEXT).unwrap();
+    assert_eq!(other_proof.commitments[1], digest);
+    assert_eq!(
+        other_outputs, outputs,
+        "constraint circuits: no public outputs"
+    );
+    let mut p = proof.clone();
+    p.commitments[1] = digest;
+    p.openings[1] = other_proof.openings[1].clone();
+    first_sumcheck(prover::verify_whir(&circuit, &st, &p));
+}
+
 // ---- review F6: the verifier's floor ----
 
 #[test]
