@@ -914,6 +914,226 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_ne!(next, seed_only.challenge::<E3>(b"x"));
 }
 
+// ---- review F2: a proof's soundness, GKR and in-circuit challenges included ----
+
+/// A circuit shaped like LeNet for the security accounting (nothing is proven with it):
+/// private values `2^log_private` at offset 0, weights `2^16` right above them, thirty
+/// layers of `2^18` slots, and one in-circuit challenge `X` squared twenty times (degree
+/// 2^20 in `X`, as a LogUp argument over ≈ 2^20 queries and table rows has), its
+/// constraint slot `X^(2^20) − X^(2^20)`. Sparse: a few gates per layer, the top slot
+/// relayed so every width is backed.
+fn lenet_shaped(log_private: u8) -> Circuit {
+    use circuits::{AddGate, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region};
+    let (log_weights, log_width, depth, squarings) = (16u8, 18u8, 30usize, 20usize);
+    let private = Region {
+        kind: RegionKind::Private,
+        offset: 0,
+        log_len: log_private,
+        len: 1 << log_private,
+    };
+    let weights = Region {
+        kind: RegionKind::Weights,
+        offset: 1 << log_private,
+        log_len: log_weights,
+        len: 1 << log_weights,
+    };
+    let top = (1u32 << log_width) - 1;
+    let mut layers = Vec::new();
+    // Layer 1: a private value times a weight (two points on each region), the last
+    // private value times the last weight in the top slot, and X in slot 1.
+    let mut l = Layer::new(log_width);
+    l.mul.push(MulGate {
+        out: 0,
+        in0: 0,
+        in1: weights.offset,
+        coeff: Coeff::ONE,
+    });
+    l.mul.push(MulGate {
+        out: top,
+        in0: private.len - 1,
+        in1: weights.offset + weights.len - 1,
+        coeff: Coeff::ONE,
+    });
+    l.constant.push(ConstGate {
+        out: 1,
+        coeff: Coeff::Challenge(0),
+        source: ConstSource::One,
+    });
+    layers.push(l);
+    for k in 2..=depth {
+        let mut l = Layer::new(log_width);
+        for s in [0, top] {
+            l.add.push(AddGate {
+                out: s,
+                input: s,
+                coeff: Coeff::ONE,
+            });
+        }
+        if k <= 1 + squarings {
+            l.mul.push(MulGate {
+                out: 1,
+                in0: 1,
+                in1: 1,
+                coeff: Coeff::ONE,
+            });
+        } else if k < depth {
+            l.add.push(AddGate {
+                out: 1,
+                input: 1,
+                coeff: Coeff::ONE,
+            });
+        } else {
+            for c in [1, -1] {
+                l.add.push(AddGate {
+                    out: 1,
+                    input: 1,
+                    coeff: Coeff::Int(c),
+                });
+            }
+        }
+        layers.push(l);
+    }
+    let c = Circuit {
+        input: InputLayout {
+            log_width: log_private + 1,
+            regions: vec![private, weights],
+        },
+        layers,
+        num_public: 0,
+        num_challenges: 1,
+        public_outputs: vec![0, top],
+    };
+    c.validate().unwrap();
+    c
+}
+
+#[test]
+fn gkr_soundness_follows_the_circuit() {
+    // 30 layers of 2^18 slots over a 2^19 input; mul gates in layers 1..=21.
+    let c = lenet_shaped(18);
+    let s = prover::gkr::GkrSoundness::new(&c, 191);
+    let expected = 18 + (2 * 19 + 2 * 19 + 1) + 20 * (2 * 18 + 2 * 18 + 1) + 9 * (2 * 18);
+    assert_eq!(s.gkr_numerator, expected);
+    assert!((s.gkr_bits - (191.0 - (expected as f64).log2())).abs() < 1e-9);
+    assert_eq!(s.challenge_degree, 1 << 20);
+    assert!((s.challenge_bits - 171.0).abs() < 1e-9);
+    // No challenges: no challenge term.
+    let plain = whir_circuit(&rich_spec(), 3);
+    let s = prover::gkr::GkrSoundness::new(&plain, 191);
+    assert_eq!(s.challenge_degree, 0);
+    assert_eq!(s.challenge_bits, f64::INFINITY);
+    // A compiled LogUp range check: the root numerator's degree covers queries and rows.
+    let (program, compiled) = logup_program();
+    let s = prover::gkr::GkrSoundness::new(&compiled.circuit, 191);
+    let rows = program.lookup_table().len() as u64;
+    assert!(
+        s.challenge_degree >= rows,
+        "{} < {rows}",
+        s.challenge_degree
+    );
+}
+
+#[test]
+fn proof_security_at_lenet_sizes() {
+    // Weights 2^16 and private 2^18, the default Ext3 scheme.
+    let c = lenet_shaped(18);
+    let s = prover::whir_proof_security(&c).unwrap();
+    assert_eq!(s.regime, "JohnsonBound");
+    assert_eq!(s.regions, vec![RegionKind::Weights, RegionKind::Private]);
+    assert_eq!(
+        s.openings
+            .iter()
+            .map(|o| o.num_variables)
+            .collect::<Vec<_>>(),
+        vec![16, 18]
+    );
+    // Layer 1 has mul gates: GKR leaves two points on each region, and the figure is
+    // for two-point openings.
+    assert_eq!(prover::gkr::opening_points(&c), 2);
+    assert!(s.openings.iter().all(|o| o.num_points == 2));
+    let min_opening = s
+        .openings
+        .iter()
+        .map(|o| o.bits)
+        .fold(f64::INFINITY, f64::min);
+    let union = prover::commit::whir::proof_security_bits(&s.openings);
+    // Two Johnson lists of ≈ 40 each: ≈ 10.6 bits charged on GKR and the challenges.
+    assert!(
+        (s.log2_max_candidates - 2.0 * s.openings[0].log2_max_candidates).abs() < 1e-9
+            && s.log2_max_candidates > 10.0,
+        "{s:?}"
+    );
+    let charged = s.gkr.gkr_bits.min(s.gkr.challenge_bits) - s.log2_max_candidates;
+    assert!(
+        s.charged_bits <= charged && s.charged_bits > charged - 1.0,
+        "{s:?}"
+    );
+    eprintln!(
+        "Ext3, weights 2^16 + private 2^18: proof {:.3} bits (openings {:.3} / {:.3}, union \
+         {union:.3}; GKR {:.1}, challenges {:.1} (degree {}), charged over 2^{:.2} \
+         candidates: {:.1})",
+        s.bits,
+        s.openings[0].bits,
+        s.openings[1].bits,
+        s.gkr.gkr_bits,
+        s.gkr.challenge_bits,
+        s.gkr.challenge_degree,
+        s.log2_max_candidates,
+        s.charged_bits
+    );
+    assert!(s.bits >= 100.0, "{s:?}");
+    assert!(s.bits < min_opening, "{s:?}");
+    assert!(s.bits <= union);
+
+    // The Ext2 preset: refused at 2^18 (its range ends at 2^17), computed at the whole
+    // LeNet's 2^17 private values, and below the Ext3 figure there.
+    let ext2 = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    assert!(matches!(
+        prover::gkr::whir_proof_security(&ext2, &c),
+        Err(ProveError::Commit(CommitError::Parameters(_)))
+    ));
+    let c17 = lenet_shaped(17);
+    let e2 = prover::gkr::whir_proof_security(&ext2, &c17).unwrap();
+    let e3 = prover::whir_proof_security(&c17).unwrap();
+    eprintln!(
+        "weights 2^16 + private 2^17: Ext3 {:.3} bits; Ext2 + PoW 16 {:.3} bits (openings \
+         {:.3} / {:.3}; GKR {:.1}, challenges {:.1}, charged over 2^{:.2}: {:.1})",
+        e3.bits,
+        e2.bits,
+        e2.openings[0].bits,
+        e2.openings[1].bits,
+        e2.gkr.gkr_bits,
+        e2.gkr.challenge_bits,
+        e2.log2_max_candidates,
+        e2.charged_bits
+    );
+    assert!(e3.bits >= 100.0);
+    assert!(e2.bits < e3.bits, "Ext2 {} vs Ext3 {}", e2.bits, e3.bits);
+    assert_eq!(e2.gkr.field_bits, 127);
+    assert_eq!(e3.gkr.field_bits, 191);
+}
+
+#[test]
+fn proof_security_counts_the_points_the_prover_opens() {
+    for (i, spec) in [rich_spec(), Spec::default()].iter().enumerate() {
+        let circuit = whir_circuit(spec, 40 + i as u64);
+        let data = Data::random(&circuit, 40);
+        let (proof, _) = prover::prove_whir(&circuit, None, &data.witness(), CONTEXT).unwrap();
+        let s = prover::whir_proof_security(&circuit).unwrap();
+        assert_eq!(s.openings.len(), proof.openings.len());
+        for (o, opening) in s.openings.iter().zip(&proof.openings) {
+            assert_eq!(o.num_points, opening.evaluations().len());
+        }
+        assert!(s.bits >= 100.0, "{s:?}");
+    }
+    // A circuit WHIR refuses has no figure.
+    let (region, slot) = (RegionKind::Weights, 7);
+    assert_eq!(
+        prover::whir_proof_security(&weights_padding_circuit()),
+        Err(ProveError::ReadsCommittedPadding { region, slot })
+    );
+}
+
 // ---- review F4: in-circuit challenges under WHIR ----
 
 /// A compiled program with weights, a LogUp range check and in-circuit challenges:

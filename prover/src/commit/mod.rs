@@ -24,7 +24,7 @@ pub mod whir;
 
 pub(crate) use transparent::transparent_hash;
 pub use transparent::{Transparent, TransparentOpening};
-pub use whir::{Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
+pub use whir::{ProofSecurity, Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
 
 use crate::arith::{ExtensionField, Field};
 use crate::transcript::Transcript;

@@ -13,6 +13,7 @@
 //! `vx + α·vy` with `α` drawn after both are absorbed.
 
 mod prove;
+mod security;
 mod values;
 mod verify;
 mod wiring;
@@ -21,6 +22,7 @@ pub use prove::{
     CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
     prove_prepared, prove_unchecked, prove_with_weights,
 };
+pub use security::{GkrSoundness, opening_points, whir_proof_security};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
