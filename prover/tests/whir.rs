@@ -245,7 +245,8 @@ fn ext2_with_proof_of_work_round_trips() {
         .unwrap();
     prover::gkr::verify(&scheme, &circuit, &st, &back).unwrap();
     // The default (Ext3) verifier refuses an Ext2 proof's bytes.
-    assert!(prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes()).is_err());
+    let r = prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes());
+    assert!(matches!(r, Err(VerifyError::Decode(_))), "{r:?}");
 }
 
 #[test]
@@ -694,7 +695,11 @@ fn attack_commitment_from_another_model() {
         prover::verify_whir(&a.circuit, &st, &a.proof),
         Err(VerifyError::WeightsCommitment)
     );
-    // b's weights opening grafted into a's proof (commitment and opening both b's).
+    // b's weights opening grafted into a's proof (commitment and opening both b's), under
+    // a statement pinning b: the commitment is bound before any challenge, so the
+    // transcript moves and GKR's first sumcheck (the output layer's) fails before any
+    // opening is checked. (`attack_weights_proven_under_another_models_root` is the
+    // variant GKR cannot see, where only the weights opening rejects.)
     let mut p = a.proof.clone();
     p.commitments[0] = *b.weights.digest();
     p.openings[0] = b.proof.openings[0].clone();
@@ -702,7 +707,14 @@ fn attack_commitment_from_another_model() {
         weights_commitment: Some(b.weights.digest()),
         ..a.statement()
     };
-    assert!(prover::verify_whir(&a.circuit, &st, &p).is_err());
+    assert_eq!(
+        prover::verify_whir(&a.circuit, &st, &p),
+        Err(VerifyError::Sumcheck {
+            layer: a.circuit.depth(),
+            phase: 1,
+            source: prover::sumcheck::SumcheckError::Sum { round: 0 }
+        })
+    );
 }
 
 #[test]
@@ -793,8 +805,11 @@ fn attack_reshaped_openings_are_named() {
         })
     ));
     let mut p = a.proof.clone();
+    // Swapped openings state the other region's evaluations: GKR's input check (which
+    // compares the stated evaluations with its final claims before the openings run)
+    // rejects them at the first point.
     p.openings.swap(0, 1);
-    assert!(a.verify(&p).is_err());
+    assert_eq!(a.verify(&p), Err(VerifyError::InputClaim { claim: 0 }));
 }
 
 #[test]
@@ -890,11 +905,10 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_eq!(tp.state(), tv.state());
     let mut other = Transcript::new(b"t");
     other.absorb(b"statement", b"two");
-    assert!(
-        scheme
-            .verify(&digest, 13, 5000, &refs, &opening, &mut other)
-            .is_err()
-    );
+    // Another seed moves every p3 challenge: the queried positions move, and their
+    // Merkle openings no longer authenticate.
+    let r = scheme.verify(&digest, 13, 5000, &refs, &opening, &mut other);
+    assert!(matches!(r, Err(CommitError::MerklePath(_))), "{r:?}");
     // The opening is absorbed: the next challenge after verifying equals that of a
     // transcript that took the seed squeeze *and* absorbed the opening's bytes, and
     // differs from one that only took the seed squeeze. (Comparing `state()` alone could
@@ -1273,6 +1287,183 @@ fn attack_private_commitment_swapped_for_another_valid_one() {
     p.commitments[1] = digest;
     p.openings[1] = other_proof.openings[1].clone();
     first_sumcheck(prover::verify_whir(&circuit, &st, &p));
+}
+
+// ---- review F5: the consistent split between the two openings ----
+
+/// The verifier's input-layer points for `proof` (replaying its transcript: the GKR
+/// messages do not depend on the opened values).
+fn input_points(circuit: &Circuit, st: &Statement<'_, F>, proof: &WhirProof) -> Vec<Vec<E3>> {
+    use prover::transcript::labels;
+    let mut t = prover::statement::bind_statement::<F, E3>(
+        &prover::whir_scheme().id(),
+        &circuit.digest(),
+        st,
+        &proof.commitments,
+    );
+    let _: Vec<E3> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
+    let _: Vec<E3> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
+    let rounds = |t: &mut Transcript, polys: &[prover::sumcheck::RoundPoly<E3>]| {
+        polys
+            .iter()
+            .map(|p| {
+                t.absorb_field(labels::ROUND_POLY, &p.0);
+                t.challenge::<E3>(labels::ROUND_CHALLENGE)
+            })
+            .collect::<Vec<E3>>()
+    };
+    let mut points = Vec::new();
+    for lp in &proof.layers {
+        let rx = rounds(&mut t, &lp.phase1);
+        t.absorb_field(labels::VX, &[lp.vx]);
+        points = vec![rx];
+        if let Some(p2) = &lp.phase2 {
+            let ry = rounds(&mut t, &p2.rounds);
+            t.absorb_field(labels::VY, &[p2.vy]);
+            let _: E3 = t.challenge(labels::COMBINE);
+            points.push(ry);
+        }
+    }
+    points
+}
+
+#[test]
+fn attack_consistent_split_between_the_openings() {
+    // Shift the weights evaluation by δ/eq_w and the private one by −δ/eq_p: GKR's input
+    // check Σ_r eq_r·eval_r = vx still balances, so only the weights opening (checked
+    // first) can catch it.
+    let a = Attack::new(13);
+    let st = a.statement();
+    let points = input_points(&a.circuit, &st, &a.proof);
+    let regions = prover::gkr::committed_regions(&a.circuit);
+    assert_eq!(regions[0].kind, RegionKind::Weights);
+    let eq = |r: &circuits::Region, p: &[E3]| {
+        mle::eq_at_index(&p[r.log_len as usize..], (r.offset >> r.log_len) as usize)
+    };
+    let delta = E3::from_u64(0xdead_beef);
+    let mut p = a.proof.clone();
+    for (i, r) in regions.iter().enumerate() {
+        let e = eq(r, &points[0]);
+        let shift = if i == 0 { delta } else { -delta };
+        let old = p.openings[i].proof.evals[0].current()[0];
+        let new = old + shift * e.inverse().unwrap();
+        p.openings[i].proof.evals[0] = OpeningBatch::new(vec![new], vec![]);
+    }
+    // The split is consistent: Σ eq·eval is unchanged.
+    let total = |pr: &WhirProof| -> E3 {
+        regions
+            .iter()
+            .zip(&pr.openings)
+            .map(|(r, o)| eq(r, &points[0]) * o.evaluations()[0])
+            .sum()
+    };
+    assert_eq!(total(&p), total(&a.proof));
+    let r = a.verify(&p);
+    assert!(
+        matches!(
+            r,
+            Err(VerifyError::Opening {
+                region: RegionKind::Weights,
+                source: CommitError::MerklePath(_)
+                    | CommitError::FoldingRound(_)
+                    | CommitError::Query(_)
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+/// A lying prover: commits its own weights but names another model's root for them (the
+/// same scheme id, so the statement binds the same way); the private region is honest.
+struct NamesAnotherRoot {
+    root: prover::commit::Digest,
+    weights_log_len: u8,
+}
+
+impl CommitmentScheme<F, E3> for NamesAnotherRoot {
+    const ZERO_PADDING: bool = false;
+    type ProverData = prover::WhirData<E3>;
+    type Opening = WhirOpening<E3>;
+    fn id(&self) -> std::borrow::Cow<'static, str> {
+        prover::whir_scheme().id()
+    }
+    fn commit(
+        &self,
+        values: &[F],
+        log_len: u8,
+    ) -> Result<(prover::commit::Digest, Self::ProverData), CommitError> {
+        let (digest, data) = prover::whir_scheme().commit(values, log_len)?;
+        if log_len == self.weights_log_len {
+            Ok((self.root, data))
+        } else {
+            Ok((digest, data))
+        }
+    }
+    fn open(
+        &self,
+        data: Self::ProverData,
+        points: &[&[E3]],
+        t: &mut Transcript,
+    ) -> Result<Self::Opening, CommitError> {
+        prover::whir_scheme().open(data, points, t)
+    }
+    fn claimed_evaluations(&self, opening: &Self::Opening) -> Option<Vec<E3>> {
+        Some(opening.evaluations())
+    }
+    fn verify(
+        &self,
+        commitment: &prover::commit::Digest,
+        log_len: u8,
+        len: usize,
+        points: &[&[E3]],
+        opening: &Self::Opening,
+        t: &mut Transcript,
+    ) -> Result<Vec<E3>, CommitError> {
+        prover::whir_scheme().verify(commitment, log_len, len, points, opening, t)
+    }
+}
+
+#[test]
+fn attack_weights_proven_under_another_models_root() {
+    // GKR runs honestly on a's weights, but the proof names b's root for them: statement,
+    // transcript, GKR and the input check all agree, so only the weights opening (which
+    // observes the verifier's root, b's) can reject it.
+    let a = Attack::new(14);
+    let b = Attack::new(15);
+    let w = a.circuit.input.region(RegionKind::Weights).unwrap();
+    assert_ne!(
+        w.log_len,
+        a.circuit.input.region(RegionKind::Private).unwrap().log_len
+    );
+    let liar = NamesAnotherRoot {
+        root: *b.weights.digest(),
+        weights_log_len: w.log_len,
+    };
+    let cw = prover::gkr::commit_weights::<F, E3, _>(&liar, &a.circuit, &a.data.weights)
+        .unwrap()
+        .unwrap();
+    assert_eq!(cw.digest(), b.weights.digest());
+    let prepared = prover::gkr::PreparedCircuit::new(&a.circuit).unwrap();
+    let (p, outputs) =
+        prover::gkr::prove_with_weights(&liar, &prepared, Some(&cw), &a.data.witness(), CONTEXT)
+            .unwrap();
+    assert_eq!(p.commitments[0], *b.weights.digest());
+    let st = Statement {
+        outputs: &outputs,
+        weights_commitment: Some(b.weights.digest()),
+        ..a.statement()
+    };
+    let r = prover::verify_whir(&a.circuit, &st, &p);
+    assert!(
+        matches!(
+            r,
+            Err(VerifyError::Opening {
+                region: RegionKind::Weights,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
 }
 
 // ---- review F6: the verifier's floor ----
