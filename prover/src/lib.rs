@@ -40,9 +40,10 @@
 //! a statement can never accept whatever weights the proof happens to commit to.
 //!
 //! **Succinct proofs: WHIR.** [`Whir`] commits each committed region with Plonky3's WHIR
-//! (BLAKE3 Merkle trees, ≥ 100 bits combined under the Johnson bound, computed by
-//! [`Whir::security`]); GKR's challenges then live in the cubic extension
-//! ([`GoldilocksExt3`]). The weights are committed **once** (at compile time) and every
+//! (BLAKE3 Merkle trees, ≥ 101 bits per opening under the Johnson bound, computed by
+//! [`Whir::security`]; a whole proof's figure, both openings, GKR and the in-circuit
+//! challenges included, by [`whir_proof_security`]); GKR's challenges then live in the
+//! cubic extension ([`GoldilocksExt3`]). The weights are committed **once** (at compile time) and every
 //! proof on them reuses that commitment; each proof commits its private witness and opens
 //! both at GKR's input-layer points:
 //!
@@ -90,6 +91,8 @@
 //! };
 //! prover::verify_whir_bytes(&circuit, &statement, &bytes)?;
 //! assert!(prover::whir_scheme().security(1, 2)?.bits >= 100.0);
+//! // The proof's figure: both openings, GKR and the in-circuit challenges.
+//! assert!(prover::whir_proof_security(&circuit)?.bits >= 100.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -107,8 +110,8 @@ pub mod transcript;
 
 pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, PrimeField64};
 pub use commit::{
-    CommitmentScheme, Transparent, TransparentOpening, Whir, WhirData, WhirOpening, WhirParams,
-    WhirSecurity,
+    CommitmentScheme, ProofSecurity, Transparent, TransparentOpening, Whir, WhirData, WhirOpening,
+    WhirParams, WhirSecurity,
 };
 pub use error::{ProveError, VerifyError};
 pub use gkr::{CommittedWeights, Witness};
@@ -203,14 +206,17 @@ pub fn verify_transparent_bytes(
 pub type WhirExt = GoldilocksExt3;
 
 /// The proof type of the default WHIR configuration: Goldilocks values, Ext3 challenges,
-/// WHIR openings ([`WhirParams::default`]: ρ = 1/4, folding 4, no proof-of-work, ≥ 100
-/// bits combined under the Johnson bound). Binding, not hiding.
+/// WHIR openings ([`WhirParams::default`]: ρ = 1/4, folding 4, no proof-of-work, ≥ 101
+/// bits per opening under the Johnson bound; [`whir_proof_security`] for a proof's
+/// figure). Binding, not hiding.
 pub type WhirProof = Proof<WhirExt, WhirOpening<WhirExt>>;
 
 /// The proof type of WHIR with [`GoldilocksExt2`] challenges (use with
 /// `Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow())` and the generic [`gkr`]
 /// functions): smaller and faster to verify on LeNet, but it needs proof-of-work and
-/// refuses regions above 2^17 values with that preset (101 bits per opening).
+/// refuses regions above 2^17 values with that preset (101 bits per opening), and a
+/// proof's figure can fall below 100 bits when GKR and LogUp in its 127-bit field are
+/// charged ([`gkr::whir_proof_security`]: 96.3 bits for a LeNet-shaped circuit).
 pub type WhirExt2Proof = Proof<GoldilocksExt2, WhirOpening<GoldilocksExt2>>;
 
 /// Weights committed once with the default WHIR configuration.
@@ -220,6 +226,15 @@ pub type WhirCommittedWeights = CommittedWeights<Goldilocks, WhirData<WhirExt>>;
 pub fn whir_scheme() -> &'static Whir<WhirExt> {
     static SCHEME: std::sync::OnceLock<Whir<WhirExt>> = std::sync::OnceLock::new();
     SCHEME.get_or_init(Whir::default)
+}
+
+/// The soundness of a proof of `circuit` with the default WHIR configuration
+/// ([`whir_scheme`]), under the Johnson bound: both openings at the points GKR leaves,
+/// and GKR's and the in-circuit challenges' errors charged over the commitments'
+/// candidate lists ([`ProofSecurity`], [`gkr::whir_proof_security`]). What a report
+/// should quote as the proof's security.
+pub fn whir_proof_security(circuit: &circuits::Circuit) -> Result<ProofSecurity, ProveError> {
+    gkr::whir_proof_security(whir_scheme(), circuit)
 }
 
 /// Commits `circuit`'s weights once with the default WHIR configuration (at compile

@@ -22,12 +22,12 @@ use prover::{
 
 type E3 = GoldilocksExt3;
 
-/// A random circuit whose private region fills its span: random circuits may read the
-/// private padding, which WHIR refuses (`committed_padding_read`).
+/// A random circuit whose committed regions fill their spans: random circuits may read
+/// a committed region's padding, which WHIR refuses (`committed_padding_read`).
 fn whir_circuit(spec: &Spec, seed: u64) -> Circuit {
     let mut c = random::circuit(spec, seed);
     for r in &mut c.input.regions {
-        if r.kind == RegionKind::Private {
+        if r.kind.is_committed() {
             r.len = 1 << r.log_len;
         }
     }
@@ -245,7 +245,8 @@ fn ext2_with_proof_of_work_round_trips() {
         .unwrap();
     prover::gkr::verify(&scheme, &circuit, &st, &back).unwrap();
     // The default (Ext3) verifier refuses an Ext2 proof's bytes.
-    assert!(prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes()).is_err());
+    let r = prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes());
+    assert!(matches!(r, Err(VerifyError::Decode(_))), "{r:?}");
 }
 
 #[test]
@@ -694,7 +695,11 @@ fn attack_commitment_from_another_model() {
         prover::verify_whir(&a.circuit, &st, &a.proof),
         Err(VerifyError::WeightsCommitment)
     );
-    // b's weights opening grafted into a's proof (commitment and opening both b's).
+    // b's weights opening grafted into a's proof (commitment and opening both b's), under
+    // a statement pinning b: the commitment is bound before any challenge, so the
+    // transcript moves and GKR's first sumcheck (the output layer's) fails before any
+    // opening is checked. (`attack_weights_proven_under_another_models_root` is the
+    // variant GKR cannot see, where only the weights opening rejects.)
     let mut p = a.proof.clone();
     p.commitments[0] = *b.weights.digest();
     p.openings[0] = b.proof.openings[0].clone();
@@ -702,7 +707,14 @@ fn attack_commitment_from_another_model() {
         weights_commitment: Some(b.weights.digest()),
         ..a.statement()
     };
-    assert!(prover::verify_whir(&a.circuit, &st, &p).is_err());
+    assert_eq!(
+        prover::verify_whir(&a.circuit, &st, &p),
+        Err(VerifyError::Sumcheck {
+            layer: a.circuit.depth(),
+            phase: 1,
+            source: prover::sumcheck::SumcheckError::Sum { round: 0 }
+        })
+    );
 }
 
 #[test]
@@ -793,15 +805,18 @@ fn attack_reshaped_openings_are_named() {
         })
     ));
     let mut p = a.proof.clone();
+    // Swapped openings state the other region's evaluations: GKR's input check (which
+    // compares the stated evaluations with its final claims before the openings run)
+    // rejects them at the first point.
     p.openings.swap(0, 1);
-    assert!(a.verify(&p).is_err());
+    assert_eq!(a.verify(&p), Err(VerifyError::InputClaim { claim: 0 }));
 }
 
 #[test]
 fn circuits_reading_private_padding_are_refused() {
     // The transparent scheme fixes the private padding to zero; WHIR would let the prover
     // choose it, so a circuit whose gates read it is refused on both sides.
-    let circuit = random::circuit(
+    let mut circuit = random::circuit(
         &Spec {
             log_widths: vec![14, 12, 10],
             fan_in: 1,
@@ -810,6 +825,13 @@ fn circuits_reading_private_padding_are_refused() {
         },
         5,
     );
+    // The weights span filled: only the private padding is read here (the weights'
+    // padding has its own test below).
+    for r in &mut circuit.input.regions {
+        if r.kind == RegionKind::Weights {
+            r.len = 1 << r.log_len;
+        }
+    }
     let (region, slot) =
         prover::gkr::committed_padding_read(&circuit).expect("this circuit reads padding");
     assert_eq!(region, RegionKind::Private);
@@ -883,11 +905,10 @@ fn openings_are_bound_to_lamina_transcript() {
     assert_eq!(tp.state(), tv.state());
     let mut other = Transcript::new(b"t");
     other.absorb(b"statement", b"two");
-    assert!(
-        scheme
-            .verify(&digest, 13, 5000, &refs, &opening, &mut other)
-            .is_err()
-    );
+    // Another seed moves every p3 challenge: the queried positions move, and their
+    // Merkle openings no longer authenticate.
+    let r = scheme.verify(&digest, 13, 5000, &refs, &opening, &mut other);
+    assert!(matches!(r, Err(CommitError::MerklePath(_))), "{r:?}");
     // The opening is absorbed: the next challenge after verifying equals that of a
     // transcript that took the seed squeeze *and* absorbed the opening's bytes, and
     // differs from one that only took the seed squeeze. (Comparing `state()` alone could
@@ -905,4 +926,748 @@ fn openings_are_bound_to_lamina_transcript() {
     let next: E3 = a.challenge(b"x");
     assert_eq!(next, seed_and_opening.challenge::<E3>(b"x"));
     assert_ne!(next, seed_only.challenge::<E3>(b"x"));
+}
+
+// ---- review F2: a proof's soundness, GKR and in-circuit challenges included ----
+
+/// A circuit shaped like LeNet for the security accounting (nothing is proven with it):
+/// private values `2^log_private` at offset 0, weights `2^16` right above them, thirty
+/// layers of `2^18` slots, and one in-circuit challenge `X` squared twenty times (degree
+/// 2^20 in `X`, as a LogUp argument over ≈ 2^20 queries and table rows has), its
+/// constraint slot `X^(2^20) − X^(2^20)`. Sparse: a few gates per layer, the top slot
+/// relayed so every width is backed.
+fn lenet_shaped(log_private: u8) -> Circuit {
+    use circuits::{AddGate, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region};
+    let (log_weights, log_width, depth, squarings) = (16u8, 18u8, 30usize, 20usize);
+    let private = Region {
+        kind: RegionKind::Private,
+        offset: 0,
+        log_len: log_private,
+        len: 1 << log_private,
+    };
+    let weights = Region {
+        kind: RegionKind::Weights,
+        offset: 1 << log_private,
+        log_len: log_weights,
+        len: 1 << log_weights,
+    };
+    let top = (1u32 << log_width) - 1;
+    let mut layers = Vec::new();
+    // Layer 1: a private value times a weight (two points on each region), the last
+    // private value times the last weight in the top slot, and X in slot 1.
+    let mut l = Layer::new(log_width);
+    l.mul.push(MulGate {
+        out: 0,
+        in0: 0,
+        in1: weights.offset,
+        coeff: Coeff::ONE,
+    });
+    l.mul.push(MulGate {
+        out: top,
+        in0: private.len - 1,
+        in1: weights.offset + weights.len - 1,
+        coeff: Coeff::ONE,
+    });
+    l.constant.push(ConstGate {
+        out: 1,
+        coeff: Coeff::Challenge(0),
+        source: ConstSource::One,
+    });
+    layers.push(l);
+    for k in 2..=depth {
+        let mut l = Layer::new(log_width);
+        for s in [0, top] {
+            l.add.push(AddGate {
+                out: s,
+                input: s,
+                coeff: Coeff::ONE,
+            });
+        }
+        if k <= 1 + squarings {
+            l.mul.push(MulGate {
+                out: 1,
+                in0: 1,
+                in1: 1,
+                coeff: Coeff::ONE,
+            });
+        } else if k < depth {
+            l.add.push(AddGate {
+                out: 1,
+                input: 1,
+                coeff: Coeff::ONE,
+            });
+        } else {
+            for c in [1, -1] {
+                l.add.push(AddGate {
+                    out: 1,
+                    input: 1,
+                    coeff: Coeff::Int(c),
+                });
+            }
+        }
+        layers.push(l);
+    }
+    let c = Circuit {
+        input: InputLayout {
+            log_width: log_private + 1,
+            regions: vec![private, weights],
+        },
+        layers,
+        num_public: 0,
+        num_challenges: 1,
+        public_outputs: vec![0, top],
+    };
+    c.validate().unwrap();
+    c
+}
+
+#[test]
+fn gkr_soundness_follows_the_circuit() {
+    // 30 layers of 2^18 slots over a 2^19 input; mul gates in layers 1..=21.
+    let c = lenet_shaped(18);
+    let s = prover::gkr::GkrSoundness::new(&c, 191);
+    let expected = 18 + (2 * 19 + 2 * 19 + 1) + 20 * (2 * 18 + 2 * 18 + 1) + 9 * (2 * 18);
+    assert_eq!(s.gkr_numerator, expected);
+    assert!((s.gkr_bits - (191.0 - (expected as f64).log2())).abs() < 1e-9);
+    assert_eq!(s.challenge_degree, 1 << 20);
+    assert!((s.challenge_bits - 171.0).abs() < 1e-9);
+    // No challenges: no challenge term.
+    let plain = whir_circuit(&rich_spec(), 3);
+    let s = prover::gkr::GkrSoundness::new(&plain, 191);
+    assert_eq!(s.challenge_degree, 0);
+    assert_eq!(s.challenge_bits, f64::INFINITY);
+    // A compiled LogUp range check: the root numerator's degree covers queries and rows.
+    let (program, compiled) = logup_program();
+    let s = prover::gkr::GkrSoundness::new(&compiled.circuit, 191);
+    let rows = program.lookup_table().len() as u64;
+    assert!(
+        s.challenge_degree >= rows,
+        "{} < {rows}",
+        s.challenge_degree
+    );
+}
+
+#[test]
+fn proof_security_at_lenet_sizes() {
+    // Weights 2^16 and private 2^18, the default Ext3 scheme.
+    let c = lenet_shaped(18);
+    let s = prover::whir_proof_security(&c).unwrap();
+    assert_eq!(s.regime, "JohnsonBound");
+    assert_eq!(s.regions, vec![RegionKind::Weights, RegionKind::Private]);
+    assert_eq!(
+        s.openings
+            .iter()
+            .map(|o| o.num_variables)
+            .collect::<Vec<_>>(),
+        vec![16, 18]
+    );
+    // Layer 1 has mul gates: GKR leaves two points on each region, and the figure is
+    // for two-point openings.
+    assert_eq!(prover::gkr::opening_points(&c), 2);
+    assert!(s.openings.iter().all(|o| o.num_points == 2));
+    let min_opening = s
+        .openings
+        .iter()
+        .map(|o| o.bits)
+        .fold(f64::INFINITY, f64::min);
+    let union = prover::commit::whir::proof_security_bits(&s.openings);
+    // Two Johnson lists of ≈ 40 each: ≈ 10.6 bits charged on GKR and the challenges.
+    assert!(
+        (s.log2_max_candidates - 2.0 * s.openings[0].log2_max_candidates).abs() < 1e-9
+            && s.log2_max_candidates > 10.0,
+        "{s:?}"
+    );
+    let charged = s.gkr.gkr_bits.min(s.gkr.challenge_bits) - s.log2_max_candidates;
+    assert!(
+        s.charged_bits <= charged && s.charged_bits > charged - 1.0,
+        "{s:?}"
+    );
+    eprintln!(
+        "Ext3, weights 2^16 + private 2^18: proof {:.3} bits (openings {:.3} / {:.3}, union \
+         {union:.3}; GKR {:.1}, challenges {:.1} (degree {}), charged over 2^{:.2} \
+         candidates: {:.1})",
+        s.bits,
+        s.openings[0].bits,
+        s.openings[1].bits,
+        s.gkr.gkr_bits,
+        s.gkr.challenge_bits,
+        s.gkr.challenge_degree,
+        s.log2_max_candidates,
+        s.charged_bits
+    );
+    assert!(s.bits >= 100.0, "{s:?}");
+    assert!(s.bits < min_opening, "{s:?}");
+    assert!(s.bits <= union);
+
+    // The Ext2 preset: refused at 2^18 (its range ends at 2^17), computed at the whole
+    // LeNet's 2^17 private values, and below the Ext3 figure there.
+    let ext2 = Whir::<GoldilocksExt2>::new(WhirParams::ext2_pow());
+    assert!(matches!(
+        prover::gkr::whir_proof_security(&ext2, &c),
+        Err(ProveError::Commit(CommitError::Parameters(_)))
+    ));
+    let c17 = lenet_shaped(17);
+    let e2 = prover::gkr::whir_proof_security(&ext2, &c17).unwrap();
+    let e3 = prover::whir_proof_security(&c17).unwrap();
+    eprintln!(
+        "weights 2^16 + private 2^17: Ext3 {:.3} bits; Ext2 + PoW 16 {:.3} bits (openings \
+         {:.3} / {:.3}; GKR {:.1}, challenges {:.1}, charged over 2^{:.2}: {:.1})",
+        e3.bits,
+        e2.bits,
+        e2.openings[0].bits,
+        e2.openings[1].bits,
+        e2.gkr.gkr_bits,
+        e2.gkr.challenge_bits,
+        e2.log2_max_candidates,
+        e2.charged_bits
+    );
+    assert!(e3.bits >= 100.0);
+    assert!(e2.bits < e3.bits, "Ext2 {} vs Ext3 {}", e2.bits, e3.bits);
+    assert_eq!(e2.gkr.field_bits, 127);
+    assert_eq!(e3.gkr.field_bits, 191);
+}
+
+#[test]
+fn proof_security_counts_the_points_the_prover_opens() {
+    for (i, spec) in [rich_spec(), Spec::default()].iter().enumerate() {
+        let circuit = whir_circuit(spec, 40 + i as u64);
+        let data = Data::random(&circuit, 40);
+        let (proof, _) = prover::prove_whir(&circuit, None, &data.witness(), CONTEXT).unwrap();
+        let s = prover::whir_proof_security(&circuit).unwrap();
+        assert_eq!(s.openings.len(), proof.openings.len());
+        for (o, opening) in s.openings.iter().zip(&proof.openings) {
+            assert_eq!(o.num_points, opening.evaluations().len());
+        }
+        assert!(s.bits >= 100.0, "{s:?}");
+    }
+    // A circuit WHIR refuses has no figure.
+    let (region, slot) = (RegionKind::Weights, 7);
+    assert_eq!(
+        prover::whir_proof_security(&weights_padding_circuit()),
+        Err(ProveError::ReadsCommittedPadding { region, slot })
+    );
+}
+
+// ---- review F4: in-circuit challenges under WHIR ----
+
+/// A compiled program with weights, a LogUp range check and in-circuit challenges:
+/// `y = Σ w_i·x_i`, every `x_i` checked to 8 bits, `y` the output.
+fn logup_program() -> (circuits::compiler::Program, circuits::compiler::Compiled) {
+    use circuits::compiler::{Builder, Label};
+    let mut b = Builder::new();
+    let w = b.weights(8);
+    let x = b.hints(8);
+    for (i, &v) in x.iter().enumerate() {
+        b.range_check(v, 8, Label::new("test", 1, i as u32));
+    }
+    let y = b.dot(&w, &x);
+    b.output(y);
+    let p = b.finish().unwrap();
+    let c = p.compile().unwrap();
+    (p, c)
+}
+
+#[test]
+fn roundtrip_with_in_circuit_challenges() {
+    // A compiled LogUp range check (its challenges X and the constraint coefficients).
+    let (program, compiled) = logup_program();
+    let circuit = &compiled.circuit;
+    assert!(circuit.num_challenges > 0);
+    let w = [3i64, -1, 4, 1, -5, 9, 2, -6];
+    let x = [7i64, 200, 0, 255, 31, 64, 1, 128];
+    let solved = program.solve(&[], &w, &x).unwrap();
+    let fw = prover::FieldWitness::from_solved(&solved);
+    let cw = prover::whir_commit_weights(circuit, &fw.weights).unwrap();
+    let (proof, outputs) =
+        prover::prove_whir(circuit, cw.as_ref(), &fw.witness(), CONTEXT).unwrap();
+    let y: i64 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
+    assert_eq!(outputs, vec![F::from_i64(y)]);
+    let st = Statement {
+        public: &fw.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: cw.as_ref().map(|c| c.digest()),
+    };
+    prover::verify_whir_bytes(circuit, &st, &proof.to_bytes()).unwrap();
+    // A digit out of range: the honest prover refuses, and a forced proof is rejected.
+    let mut bad = fw.clone();
+    let at = bad
+        .private
+        .iter()
+        .position(|&v| v == F::from_u64(200))
+        .unwrap();
+    bad.private[at] = F::from_u64(256);
+    assert!(matches!(
+        prover::prove_whir(circuit, cw.as_ref(), &bad.witness(), CONTEXT),
+        Err(ProveError::Unsatisfied { .. })
+    ));
+    // Random circuits with challenges in their constraint slots.
+    for (seed, challenges) in [(1u64, 1u32), (2, 3)] {
+        let circuit = whir_circuit(
+            &Spec {
+                num_challenges: challenges,
+                zero_outputs: 2,
+                ..rich_spec()
+            },
+            seed,
+        );
+        let data = Data::random(&circuit, seed);
+        let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
+        let (proof, outputs) =
+            prover::prove_whir(&circuit, cw.as_ref(), &data.witness(), CONTEXT).unwrap();
+        let st = Statement {
+            public: &data.public,
+            outputs: &outputs,
+            context: CONTEXT,
+            weights_commitment: cw.as_ref().map(|c| c.digest()),
+        };
+        prover::verify_whir_bytes(&circuit, &st, &proof.to_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn attack_private_commitment_swapped_for_another_valid_one() {
+    // The private commitment is bound before the in-circuit challenges are drawn: any
+    // other (valid) commitment moves every challenge, and a GKR sumcheck fails before any
+    // opening is looked at. (Here the output layer is constraint slots `v − v`, zero at
+    // any point, so the first claim the moved challenges change is layer 1's.)
+    let circuit = whir_circuit(
+        &Spec {
+            num_challenges: 2,
+            zero_outputs: 2,
+            log_widths: vec![13, 11, 9],
+            ..Spec::default()
+        },
+        12,
+    );
+    let data = Data::random(&circuit, 12);
+    let cw = prover::whir_commit_weights(&circuit, &data.weights)
+        .unwrap()
+        .unwrap();
+    let (proof, outputs) =
+        prover::prove_whir(&circuit, Some(&cw), &data.witness(), CONTEXT).unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(cw.digest()),
+    };
+    prover::verify_whir(&circuit, &st, &proof).unwrap();
+    let r = circuit.input.region(RegionKind::Private).unwrap();
+    let other = values(r.len as usize, 99);
+    let (digest, _) = prover::whir_scheme().commit(&other, r.log_len).unwrap();
+    assert_ne!(digest, proof.commitments[1]);
+    let first_sumcheck = |res: Result<(), VerifyError>| {
+        assert_eq!(
+            res,
+            Err(VerifyError::Sumcheck {
+                layer: 1,
+                phase: 1,
+                source: prover::sumcheck::SumcheckError::Sum { round: 0 }
+            })
+        );
+    };
+    // The commitment alone swapped.
+    let mut p = proof.clone();
+    p.commitments[1] = digest;
+    first_sumcheck(prover::verify_whir(&circuit, &st, &p));
+    // Commitment and opening both from an honest proof on the other private values.
+    let other_data = Data {
+        private: other,
+        ..Data::random(&circuit, 12)
+    };
+    let (other_proof, other_outputs) =
+        prover::prove_whir(&circuit, Some(&cw), &other_data.witness(), CONTEXT).unwrap();
+    assert_eq!(other_proof.commitments[1], digest);
+    assert_eq!(
+        other_outputs, outputs,
+        "constraint circuits: no public outputs"
+    );
+    let mut p = proof.clone();
+    p.commitments[1] = digest;
+    p.openings[1] = other_proof.openings[1].clone();
+    first_sumcheck(prover::verify_whir(&circuit, &st, &p));
+}
+
+// ---- review F5: the consistent split between the two openings ----
+
+/// The verifier's input-layer points for `proof` (replaying its transcript: the GKR
+/// messages do not depend on the opened values).
+fn input_points(circuit: &Circuit, st: &Statement<'_, F>, proof: &WhirProof) -> Vec<Vec<E3>> {
+    use prover::transcript::labels;
+    let mut t = prover::statement::bind_statement::<F, E3>(
+        &prover::whir_scheme().id(),
+        &circuit.digest(),
+        st,
+        &proof.commitments,
+    );
+    let _: Vec<E3> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
+    let _: Vec<E3> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
+    let rounds = |t: &mut Transcript, polys: &[prover::sumcheck::RoundPoly<E3>]| {
+        polys
+            .iter()
+            .map(|p| {
+                t.absorb_field(labels::ROUND_POLY, &p.0);
+                t.challenge::<E3>(labels::ROUND_CHALLENGE)
+            })
+            .collect::<Vec<E3>>()
+    };
+    let mut points = Vec::new();
+    for lp in &proof.layers {
+        let rx = rounds(&mut t, &lp.phase1);
+        t.absorb_field(labels::VX, &[lp.vx]);
+        points = vec![rx];
+        if let Some(p2) = &lp.phase2 {
+            let ry = rounds(&mut t, &p2.rounds);
+            t.absorb_field(labels::VY, &[p2.vy]);
+            let _: E3 = t.challenge(labels::COMBINE);
+            points.push(ry);
+        }
+    }
+    points
+}
+
+#[test]
+fn attack_consistent_split_between_the_openings() {
+    // Shift the weights evaluation by δ/eq_w and the private one by −δ/eq_p: GKR's input
+    // check Σ_r eq_r·eval_r = vx still balances, so only the weights opening (checked
+    // first) can catch it.
+    let a = Attack::new(13);
+    let st = a.statement();
+    let points = input_points(&a.circuit, &st, &a.proof);
+    let regions = prover::gkr::committed_regions(&a.circuit);
+    assert_eq!(regions[0].kind, RegionKind::Weights);
+    let eq = |r: &circuits::Region, p: &[E3]| {
+        mle::eq_at_index(&p[r.log_len as usize..], (r.offset >> r.log_len) as usize)
+    };
+    let delta = E3::from_u64(0xdead_beef);
+    let mut p = a.proof.clone();
+    for (i, r) in regions.iter().enumerate() {
+        let e = eq(r, &points[0]);
+        let shift = if i == 0 { delta } else { -delta };
+        let old = p.openings[i].proof.evals[0].current()[0];
+        let new = old + shift * e.inverse().unwrap();
+        p.openings[i].proof.evals[0] = OpeningBatch::new(vec![new], vec![]);
+    }
+    // The split is consistent: Σ eq·eval is unchanged.
+    let total = |pr: &WhirProof| -> E3 {
+        regions
+            .iter()
+            .zip(&pr.openings)
+            .map(|(r, o)| eq(r, &points[0]) * o.evaluations()[0])
+            .sum()
+    };
+    assert_eq!(total(&p), total(&a.proof));
+    let r = a.verify(&p);
+    assert!(
+        matches!(
+            r,
+            Err(VerifyError::Opening {
+                region: RegionKind::Weights,
+                source: CommitError::MerklePath(_)
+                    | CommitError::FoldingRound(_)
+                    | CommitError::Query(_)
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+/// A lying prover: commits its own weights but names another model's root for them (the
+/// same scheme id, so the statement binds the same way); the private region is honest.
+struct NamesAnotherRoot {
+    root: prover::commit::Digest,
+    weights_log_len: u8,
+}
+
+impl CommitmentScheme<F, E3> for NamesAnotherRoot {
+    const ZERO_PADDING: bool = false;
+    type ProverData = prover::WhirData<E3>;
+    type Opening = WhirOpening<E3>;
+    fn id(&self) -> std::borrow::Cow<'static, str> {
+        prover::whir_scheme().id()
+    }
+    fn commit(
+        &self,
+        values: &[F],
+        log_len: u8,
+    ) -> Result<(prover::commit::Digest, Self::ProverData), CommitError> {
+        let (digest, data) = prover::whir_scheme().commit(values, log_len)?;
+        if log_len == self.weights_log_len {
+            Ok((self.root, data))
+        } else {
+            Ok((digest, data))
+        }
+    }
+    fn open(
+        &self,
+        data: Self::ProverData,
+        points: &[&[E3]],
+        t: &mut Transcript,
+    ) -> Result<Self::Opening, CommitError> {
+        prover::whir_scheme().open(data, points, t)
+    }
+    fn claimed_evaluations(&self, opening: &Self::Opening) -> Option<Vec<E3>> {
+        Some(opening.evaluations())
+    }
+    fn verify(
+        &self,
+        commitment: &prover::commit::Digest,
+        log_len: u8,
+        len: usize,
+        points: &[&[E3]],
+        opening: &Self::Opening,
+        t: &mut Transcript,
+    ) -> Result<Vec<E3>, CommitError> {
+        prover::whir_scheme().verify(commitment, log_len, len, points, opening, t)
+    }
+}
+
+#[test]
+fn attack_weights_proven_under_another_models_root() {
+    // GKR runs honestly on a's weights, but the proof names b's root for them: statement,
+    // transcript, GKR and the input check all agree, so only the weights opening (which
+    // observes the verifier's root, b's) can reject it.
+    let a = Attack::new(14);
+    let b = Attack::new(15);
+    let w = a.circuit.input.region(RegionKind::Weights).unwrap();
+    assert_ne!(
+        w.log_len,
+        a.circuit.input.region(RegionKind::Private).unwrap().log_len
+    );
+    let liar = NamesAnotherRoot {
+        root: *b.weights.digest(),
+        weights_log_len: w.log_len,
+    };
+    let cw = prover::gkr::commit_weights::<F, E3, _>(&liar, &a.circuit, &a.data.weights)
+        .unwrap()
+        .unwrap();
+    assert_eq!(cw.digest(), b.weights.digest());
+    let prepared = prover::gkr::PreparedCircuit::new(&a.circuit).unwrap();
+    let (p, outputs) =
+        prover::gkr::prove_with_weights(&liar, &prepared, Some(&cw), &a.data.witness(), CONTEXT)
+            .unwrap();
+    assert_eq!(p.commitments[0], *b.weights.digest());
+    let st = Statement {
+        outputs: &outputs,
+        weights_commitment: Some(b.weights.digest()),
+        ..a.statement()
+    };
+    let r = prover::verify_whir(&a.circuit, &st, &p);
+    assert!(
+        matches!(
+            r,
+            Err(VerifyError::Opening {
+                region: RegionKind::Weights,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+// ---- review F6: the verifier's floor ----
+
+#[test]
+fn verifier_refuses_parameters_below_the_floor() {
+    // However the scheme was built (here 64 bits asked for), the verifier refuses to
+    // check openings below MIN_VERIFIER_BITS; the prover still makes them.
+    let weak = Whir::<E3>::new(WhirParams {
+        security_bits: 64,
+        ..WhirParams::default()
+    });
+    let s = weak.security(12, 1).unwrap();
+    assert!(s.bits < prover::commit::whir::MIN_VERIFIER_BITS, "{s:?}");
+    let v = values(3000, 4);
+    let pt: Vec<E3> = (0..12).map(|i| E3::from_u64(i + 5)).collect();
+    let (digest, data) = weak.commit(&v, 12).unwrap();
+    let opening = weak
+        .open(data, &[pt.as_slice()], &mut Transcript::new(b"t"))
+        .unwrap();
+    let r = weak.verify(
+        &digest,
+        12,
+        3000,
+        &[pt.as_slice()],
+        &opening,
+        &mut Transcript::new(b"t"),
+    );
+    match r {
+        Err(CommitError::Parameters(m)) => assert!(m.contains("MIN_VERIFIER_BITS"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // A whole proof made and checked with the weak scheme.
+    let circuit = whir_circuit(&rich_spec(), 6);
+    let data = Data::random(&circuit, 6);
+    let cw = prover::gkr::commit_weights::<F, E3, _>(&weak, &circuit, &data.weights).unwrap();
+    let prepared = prover::gkr::PreparedCircuit::new(&circuit).unwrap();
+    let (proof, outputs) =
+        prover::gkr::prove_with_weights(&weak, &prepared, cw.as_ref(), &data.witness(), CONTEXT)
+            .unwrap();
+    let st = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: cw.as_ref().map(|c| c.digest()),
+    };
+    assert!(matches!(
+        prover::gkr::verify(&weak, &circuit, &st, &proof),
+        Err(VerifyError::Opening {
+            region: RegionKind::Weights,
+            source: CommitError::Parameters(_)
+        })
+    ));
+}
+
+// ---- review F7: proof-supplied counts bounded at decode ----
+
+#[test]
+fn decoder_bounds_rounds_and_evaluations() {
+    use prover::commit::Opening;
+    let decode = |bytes: &[u8]| {
+        WhirOpening::<E3>::decode(&mut circuits::codec::Reader::new(bytes)).map(|_| ())
+    };
+    // Nine evaluations (MAX_POINTS is 8), with the bytes for them present.
+    let mut w = circuits::codec::Writer::new();
+    w.u8(prover::commit::whir::OPENING_FORMAT_VERSION);
+    w.length(prover::commit::whir::MAX_POINTS + 1);
+    for _ in 0..=prover::commit::whir::MAX_POINTS {
+        Field::encode(&E3::ONE, &mut w);
+    }
+    let mut bytes = w.into_bytes();
+    bytes.extend_from_slice(&[0u8; 4096]);
+    assert!(matches!(
+        decode(&bytes),
+        Err(circuits::DecodeError::Length {
+            len: 9,
+            what: "opening evaluations (more than MAX_POINTS)",
+            ..
+        })
+    ));
+    // Twenty-nine rounds (MAX_VARIABLES is 28), with bytes for every one of them.
+    let mut w = circuits::codec::Writer::new();
+    w.u8(prover::commit::whir::OPENING_FORMAT_VERSION);
+    w.length(1);
+    Field::encode(&E3::ONE, &mut w);
+    w.length(0); // initial OOD answers
+    w.length(0); // initial sumcheck messages
+    w.length(0); // and proof-of-work witnesses
+    w.length(usize::from(prover::commit::whir::MAX_VARIABLES) + 1);
+    let mut bytes = w.into_bytes();
+    bytes.extend_from_slice(&[0u8; 64 * 1024]);
+    assert!(matches!(
+        decode(&bytes),
+        Err(circuits::DecodeError::Length {
+            len: 29,
+            what: "WHIR rounds (more than MAX_VARIABLES)",
+            ..
+        })
+    ));
+}
+
+// ---- review F8: the weights' padding too ----
+
+/// Private `x[0..4]`, weights `w[0..3]` in a span of 4: layer 1 reads `x0·w0` and slot 7,
+/// the weights' padding.
+fn weights_padding_circuit() -> Circuit {
+    use circuits::{AddGate, Coeff, InputLayout, Layer, MulGate, Region};
+    let mut layer = Layer::new(1);
+    layer.mul.push(MulGate {
+        out: 0,
+        in0: 0,
+        in1: 4,
+        coeff: Coeff::ONE,
+    });
+    layer.add.push(AddGate {
+        out: 1,
+        input: 7,
+        coeff: Coeff::ONE,
+    });
+    let c = Circuit {
+        input: InputLayout {
+            log_width: 3,
+            regions: vec![
+                Region {
+                    kind: RegionKind::Private,
+                    offset: 0,
+                    log_len: 2,
+                    len: 4,
+                },
+                Region {
+                    kind: RegionKind::Weights,
+                    offset: 4,
+                    log_len: 2,
+                    len: 3,
+                },
+            ],
+        },
+        layers: vec![layer],
+        public_outputs: vec![0, 1],
+        ..Circuit::default()
+    };
+    c.validate().unwrap();
+    c
+}
+
+#[test]
+fn circuits_reading_weights_padding_are_refused() {
+    let circuit = weights_padding_circuit();
+    let (region, slot) = (RegionKind::Weights, 7);
+    assert_eq!(
+        prover::gkr::committed_padding_read(&circuit),
+        Some((region, slot))
+    );
+    let private = values(4, 1);
+    let weights = values(3, 2);
+    let witness = prover::Witness {
+        public: &[],
+        weights: &weights,
+        private: &private,
+    };
+    assert_eq!(
+        prover::prove_whir(&circuit, None, &witness, CONTEXT).unwrap_err(),
+        ProveError::ReadsCommittedPadding { region, slot }
+    );
+    // The verifier refuses before reading the proof: an honest proof on the circuit with
+    // the weights span filled (a zero in slot 7) is rejected for this one.
+    let mut full = circuit.clone();
+    full.input.regions[1].len = 4;
+    let mut padded = weights.clone();
+    padded.push(F::ZERO);
+    let cw = prover::whir_commit_weights(&full, &padded)
+        .unwrap()
+        .unwrap();
+    let witness = prover::Witness {
+        weights: &padded,
+        ..witness
+    };
+    let (proof, outputs) = prover::prove_whir(&full, Some(&cw), &witness, CONTEXT).unwrap();
+    let st = Statement {
+        public: &[],
+        outputs: &outputs,
+        context: CONTEXT,
+        weights_commitment: Some(cw.digest()),
+    };
+    prover::verify_whir(&full, &st, &proof).unwrap();
+    assert_eq!(
+        prover::verify_whir(&circuit, &st, &proof),
+        Err(VerifyError::ReadsCommittedPadding { region, slot })
+    );
+    // The transparent scheme proves it (its padding is zero by construction).
+    let (tp, touts) = prover::prove_transparent(
+        &circuit,
+        &prover::Witness {
+            weights: &weights,
+            ..witness
+        },
+        CONTEXT,
+    )
+    .unwrap();
+    let twc = prover::transparent_weights_commitment(&circuit, &weights);
+    let st = Statement {
+        outputs: &touts,
+        weights_commitment: twc.as_ref(),
+        ..st
+    };
+    prover::verify_transparent(&circuit, &st, &tp).unwrap();
 }

@@ -31,9 +31,9 @@ struct Case {
 impl Case {
     fn new(spec: &Spec, seed: u64) -> Case {
         let mut circuit = random::circuit(spec, seed);
-        // WHIR refuses circuits reading the private padding: fill the span.
+        // WHIR refuses circuits reading a committed region's padding: fill the spans.
         for r in &mut circuit.input.regions {
-            if r.kind == RegionKind::Private {
+            if r.kind.is_committed() {
                 r.len = 1 << r.log_len;
             }
         }

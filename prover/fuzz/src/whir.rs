@@ -1,5 +1,6 @@
 //! Structured fuzzing of WHIR-committed proofs: an honest WHIR proof (default
-//! configuration: Ext3 challenges) of a small random circuit, then fuzzer-chosen
+//! configuration: Ext3 challenges) of a small random circuit (some with in-circuit
+//! challenges), then fuzzer-chosen
 //! mutations of its openings — stated evaluations, sumcheck messages, out-of-domain
 //! answers, round roots, proof-of-work witnesses, queried rows, Merkle siblings, the final
 //! polynomial, counts (rounds, rows, answers dropped or duplicated), openings swapped,
@@ -133,13 +134,27 @@ impl WhirCase {
 
     fn new(seed: u8) -> WhirCase {
         let s = u64::from(seed);
-        // Seed 0 is large enough for WHIR rounds; the others exercise small regions.
-        let log_widths = if seed == 0 { vec![13, 11, 9] } else { vec![6 + seed, 5, 4, 3] };
-        let spec = Spec { log_widths, num_public: 2, const_percent: 20, ..Spec::default() };
+        // Seed 0 is large enough for WHIR rounds; the others exercise small regions. Odd
+        // seeds draw in-circuit challenges (after both commitments are bound), seed 3 at
+        // a size with WHIR rounds too.
+        let log_widths = match seed {
+            0 => vec![13, 11, 9],
+            3 => vec![12, 10, 8],
+            _ => vec![6 + seed, 5, 4, 3],
+        };
+        let num_challenges = if seed % 2 == 1 { u32::from(seed) } else { 0 };
+        let spec = Spec {
+            log_widths,
+            num_public: 2,
+            const_percent: 20,
+            num_challenges,
+            zero_outputs: if num_challenges > 0 { 2 } else { 0 },
+            ..Spec::default()
+        };
         let mut circuit = random::circuit(&spec, s);
-        // WHIR refuses circuits reading the private padding: fill the span.
+        // WHIR refuses circuits reading a committed region's padding: fill the spans.
         for r in &mut circuit.input.regions {
-            if r.kind == RegionKind::Private {
+            if r.kind.is_committed() {
                 r.len = 1 << r.log_len;
             }
         }

@@ -24,7 +24,7 @@ pub mod whir;
 
 pub(crate) use transparent::transparent_hash;
 pub use transparent::{Transparent, TransparentOpening};
-pub use whir::{Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
+pub use whir::{ProofSecurity, Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
 
 use crate::arith::{ExtensionField, Field};
 use crate::transcript::Transcript;
@@ -106,8 +106,8 @@ pub trait CommitmentScheme<F: Field, E: ExtensionField<F>> {
     /// Whether verification establishes that a region's slots beyond its `len` (up to
     /// `2^log_len`) are zero. [`Transparent`] does (it opens exactly `len` values). A scheme
     /// that commits the whole span without that check ([`Whir`]) is used only on circuits
-    /// whose gates never read the private region's padding: prover and verifier refuse
-    /// any other ([`crate::gkr::committed_padding_read`]).
+    /// whose gates never read a committed region's padding (weights or private): prover
+    /// and verifier refuse any other ([`crate::gkr::committed_padding_read`]).
     const ZERO_PADDING: bool = true;
     /// What the prover keeps between commit and open.
     type ProverData: Clone;

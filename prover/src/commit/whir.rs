@@ -19,7 +19,19 @@
 //! of points; sizes where no target up to `security_bits + 24` reaches it are refused with
 //! [`CommitError::Parameters`]. [`Whir::security`] reports the figure;
 //! `tests/whir.rs` checks ≥ 100 bits for every size from 2^1 to 2^24. The Merkle hash
-//! (256-bit BLAKE3) adds a 128-bit collision bound, above every figure here.
+//! (256-bit BLAKE3) adds a 128-bit collision bound, above every figure here. The
+//! verifier refuses any opening below [`MIN_VERIFIER_BITS`] (100), whatever the
+//! parameters it was handed say.
+//!
+//! **A proof's figure** ([`ProofSecurity`], [`crate::gkr::whir_proof_security`]) is lower
+//! than any one opening's: it is the union of both openings (weights and private) and of
+//! GKR's and the in-circuit challenges' errors, the latter multiplied by the
+//! commitments' Johnson list sizes (a prover may pick which listed polynomial to open
+//! after seeing those challenges: p3 draws its out-of-domain samples only when opening).
+//! For a LeNet-shaped circuit (weights 2^16, private 2^18, thirty layers of 2^18 slots, a
+//! challenge of degree 2^20) the default gives 101.6 bits; the Ext2 preset, at private
+//! 2^17, 96.3 bits (its 127-bit field leaves GKR and LogUp ≈ 107 bits before the ≈ 10.6
+//! bits of list charge) — quote [`ProofSecurity::bits`], not a per-opening figure.
 //!
 //! **Transcript bridge.** Per opening, the p3 challenger
 //! (`SerializingChallenger64<Goldilocks, HashChallenger<u8, Blake3, 32>>`) is seeded with
@@ -131,6 +143,11 @@ pub const MIN_VARIABLES: u8 = 8;
 pub const MAX_POINTS: usize = 8;
 /// The largest region WHIR commits here (2^28 values).
 pub const MAX_VARIABLES: u8 = 28;
+/// The least soundness, in bits per opening, the verifier accepts whatever the scheme's
+/// parameters say: parameters that come from outside (a verification key) cannot lower
+/// it. [`WhirParams::security_bits`] may be set lower for experiments; such openings
+/// still prove, but no verifier accepts them.
+pub const MIN_VERIFIER_BITS: f64 = 100.0;
 /// How far above the combined requirement the per-term target is searched.
 const TARGET_SEARCH: usize = 24;
 /// Version of the opening encoding.
@@ -168,7 +185,9 @@ impl WhirParams {
     /// The preset for [`GoldilocksExt2`] challenges: ρ = 1/4, folding 4, a 16-bit
     /// proof-of-work budget (the degree-2 extension cannot reach 100 bits without
     /// grinding; 16 bits reach the default 101 per opening up to 2^17 values, larger regions
-    /// are refused).
+    /// are refused). Per opening only: GKR and LogUp in the 127-bit field, charged over
+    /// the commitments' candidate lists, can take a proof below 100 bits (96.3 for a
+    /// LeNet-shaped circuit with a degree-2^20 challenge); see [`ProofSecurity`].
     pub fn ext2_pow() -> Self {
         WhirParams {
             pow_bits: 16,
@@ -192,10 +211,10 @@ impl Default for WhirParams {
     }
 }
 
-/// The soundness of a proof carrying these openings, in bits: a cheating prover wins if
-/// any one opening accepts a false evaluation, so the errors add (a union bound),
-/// `−log2(Σ 2^−bits_i)`. GKR's own sumcheck and LogUp terms in the degree-3 extension
-/// (≈ 2^−180 for LeNet-sized circuits) are far below and not counted here.
+/// The union of these openings' errors in bits, `−log2(Σ 2^−bits_i)`: a cheating prover
+/// wins if any one opening accepts a false evaluation. The openings only: a proof's
+/// figure also charges GKR and the in-circuit challenges over the commitments' candidate
+/// lists, [`ProofSecurity`] ([`crate::gkr::whir_proof_security`]).
 pub fn proof_security_bits(openings: &[WhirSecurity]) -> f64 {
     let err: f64 = openings.iter().map(|o| (-o.bits).exp2()).sum();
     if err == 0.0 {
@@ -220,6 +239,42 @@ pub struct WhirSecurity {
     pub num_points: usize,
     /// Always `"JohnsonBound"`.
     pub regime: &'static str,
+    /// `log2` of how many polynomials the commitment may still open to (p3's
+    /// `PrescribedOpeningSecurity::log2_max_candidates`: the Johnson list size at the
+    /// first codeword's rate, ≈ 5.3 at ρ = 1/4). A prover picks among them after seeing
+    /// every challenge drawn before the opening, so those draws are charged this many
+    /// bits ([`ProofSecurity`]).
+    pub log2_max_candidates: f64,
+}
+
+/// A whole proof's soundness under the Johnson bound: what
+/// [`crate::gkr::whir_proof_security`] computes for a circuit and a scheme.
+///
+/// `ε_proof = Σ_regions ε_open(r) + 2^L · (ε_GKR + ε_challenges)`, `bits = −log2 ε_proof`:
+///
+/// * `ε_open(r)`: each committed region's opening at the number of points GKR leaves on
+///   it (p3's union over the opening's terms, capped at BLAKE3's 2^−128), [`Self::openings`];
+/// * `ε_GKR`, `ε_challenges`: the reductions lamina draws after the commitments
+///   ([`crate::gkr::GkrSoundness`]);
+/// * `L` = [`Self::log2_max_candidates`], the sum over committed regions of each
+///   commitment's list size (a prover may pick one candidate of each, after seeing those
+///   challenges), charged with p3's `PrescribedOpeningSecurity::charge_reduction`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProofSecurity {
+    /// The proof's soundness in bits, `−log2 ε_proof`.
+    pub bits: f64,
+    /// Always `"JohnsonBound"`.
+    pub regime: &'static str,
+    /// Each committed region's opening, in commitment order (weights, then private).
+    pub openings: Vec<WhirSecurity>,
+    /// The region of each opening.
+    pub regions: Vec<circuits::RegionKind>,
+    /// `L`: `log2` of the candidate pairs the commitments leave open together.
+    pub log2_max_candidates: f64,
+    /// GKR's and the in-circuit challenges' errors before the charge.
+    pub gkr: crate::gkr::GkrSoundness,
+    /// Both reductions after the charge, `−log2(2^L·(ε_GKR + ε_challenges))`.
+    pub charged_bits: f64,
 }
 
 /// The WHIR scheme over Goldilocks with challenges in `E` ([`GoldilocksExt3`] by default).
@@ -452,6 +507,7 @@ impl<E: WhirField> Whir<E> {
                         num_variables: n,
                         num_points,
                         regime: "JohnsonBound",
+                        log2_max_candidates: sec.log2_max_candidates,
                     },
                 ));
             }
@@ -759,7 +815,18 @@ impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
                 got: len,
             });
         }
-        let (config, _) = self.configure(log_len, points.len())?;
+        let (config, security) = self.configure(log_len, points.len())?;
+        // A floor independent of how the scheme was built (`Whir::new` is public, and
+        // its parameters may come from a tampered key): below it, nothing is verified.
+        if security.bits < MIN_VERIFIER_BITS {
+            return Err(params_error(format!(
+                "an opening of 2^{log_len} values at {} point(s) has {:.1} bits (Johnson \
+                 bound) with these parameters; the verifier requires at least \
+                 {MIN_VERIFIER_BITS} (MIN_VERIFIER_BITS)",
+                points.len(),
+                security.bits
+            )));
+        }
         let n = Self::num_variables(log_len);
         for p in points {
             if p.len() != log_len as usize {
@@ -914,6 +981,27 @@ fn get_queries<E: WhirField>(r: &mut Reader<'_>) -> Result<Queries<E>, DecodeErr
     }
 }
 
+/// A length prefix that must also be at most `max` (checked before anything is
+/// reserved); above it, [`DecodeError::Length`] with `over` as what was read.
+fn bounded_length(
+    r: &mut Reader<'_>,
+    min_item_bytes: usize,
+    max: usize,
+    what: &'static str,
+    over: &'static str,
+) -> Result<usize, DecodeError> {
+    let offset = r.offset();
+    let n = r.length(min_item_bytes, what)?;
+    if n > max {
+        return Err(DecodeError::Length {
+            len: n as u64,
+            what: over,
+            offset,
+        });
+    }
+    Ok(n)
+}
+
 fn get_flag(r: &mut Reader<'_>, what: &'static str) -> Result<bool, DecodeError> {
     let offset = r.offset();
     match r.u8(what)? {
@@ -984,7 +1072,15 @@ impl<E: WhirField> Opening for WhirOpening<E> {
                 offset,
             });
         }
-        let n = r.length(E::ENCODED_BYTES, "opening evaluations")?;
+        // GKR opens a region at one or two points: a larger count is refused here, so
+        // no proof-supplied number sizes anything below.
+        let n = bounded_length(
+            r,
+            E::ENCODED_BYTES,
+            MAX_POINTS,
+            "opening evaluations",
+            "opening evaluations (more than MAX_POINTS)",
+        )?;
         let evals = (0..n)
             .map(|_| {
                 Ok(OpeningBatch::new(
@@ -997,7 +1093,15 @@ impl<E: WhirField> Opening for WhirOpening<E> {
         let initial_sumcheck = get_sumcheck(r)?;
         // A round is at least: flag, OOD count, PoW witness, tag, row count, digest
         // count, sumcheck counts.
-        let n = r.length(1 + 4 + 8 + 1 + 4 + 4 + 8, "WHIR rounds")?;
+        // Each round folds at least one variable, so there are never more rounds than
+        // variables: bounded before the vector is reserved.
+        let n = bounded_length(
+            r,
+            1 + 4 + 8 + 1 + 4 + 4 + 8,
+            MAX_VARIABLES as usize,
+            "WHIR rounds",
+            "WHIR rounds (more than MAX_VARIABLES)",
+        )?;
         let mut rounds = Vec::with_capacity(n);
         for _ in 0..n {
             let commitment = if get_flag(r, "round commitment flag")? {

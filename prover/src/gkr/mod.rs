@@ -13,6 +13,7 @@
 //! `vx + α·vy` with `α` drawn after both are absorbed.
 
 mod prove;
+mod security;
 mod values;
 mod verify;
 mod wiring;
@@ -21,6 +22,7 @@ pub use prove::{
     CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
     prove_prepared, prove_unchecked, prove_with_weights,
 };
+pub use security::{GkrSoundness, opening_points, whir_proof_security};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
@@ -92,20 +94,16 @@ pub fn committed_regions(circuit: &Circuit) -> Vec<circuits::Region> {
         .collect()
 }
 
-/// The first gate input (region and slot) of `circuit`'s first layer that reads the
-/// private region's padding — a slot at or beyond the region's `len` within its
+/// The first gate input (region and slot) of `circuit`'s first layer that reads a
+/// committed region's padding — a slot at or beyond the region's `len` within its
 /// `2^log_len` span — or `None`. Schemes that do not prove the padding zero
-/// ([`crate::CommitmentScheme::ZERO_PADDING`] false: WHIR) refuse circuits that read it:
-/// the prover would choose those values, where the transparent scheme fixes them to zero.
-/// (The weights region's padding is zero in the model's own commitment, which the
-/// verifier pins, so reading it is harmless.)
+/// ([`crate::CommitmentScheme::ZERO_PADDING`] false: WHIR) refuse circuits that read it,
+/// for both committed regions: the prover would choose the private padding, and the
+/// weights padding is whatever the model's committer put there (zero only for an honest
+/// one), where the transparent scheme fixes both to zero. Refusing keeps one circuit
+/// meaning the same thing under either scheme.
 pub fn committed_padding_read(circuit: &Circuit) -> Option<(RegionKind, u32)> {
-    let regions: Vec<circuits::Region> = circuit
-        .input
-        .region(RegionKind::Private)
-        .copied()
-        .into_iter()
-        .collect();
+    let regions = committed_regions(circuit);
     let padding = |slot: u32| {
         regions.iter().find_map(|r| {
             let start = u64::from(r.offset) + u64::from(r.len);
