@@ -52,23 +52,19 @@ impl Scheme {
     pub fn security(self, circuit: &Circuit) -> Result<(f64, &'static str)> {
         match self {
             Scheme::Whir => {
-                let scheme = prover::whir_scheme();
-                let openings = prover::gkr::committed_regions(circuit)
-                    .iter()
-                    .map(|r| scheme.security(r.log_len, 2))
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(prover::ProveError::from)?;
-                Ok((
-                    prover::commit::whir::proof_security_bits(&openings),
-                    "JohnsonBound",
-                ))
+                let s = prover::whir_proof_security(circuit)?;
+                Ok((s.bits, s.regime))
             }
             // The opening is the values themselves, bound by a BLAKE3 hash (128-bit
-            // collision resistance); GKR runs in the quadratic extension.
-            Scheme::Transparent => Ok((
-                128.0,
-                "hash commitment opened in the clear (BLAKE3) + GKR over Ext2",
-            )),
+            // collision resistance); GKR's and the in-circuit challenges' terms over Ext2.
+            Scheme::Transparent => {
+                let g = prover::gkr::GkrSoundness::new(circuit, 128);
+                let err = (-g.gkr_bits).exp2() + (-g.challenge_bits).exp2();
+                Ok((
+                    (-err.log2()).min(128.0),
+                    "hash commitment opened in the clear (BLAKE3) + GKR over Ext2",
+                ))
+            }
         }
     }
 

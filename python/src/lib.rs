@@ -229,7 +229,11 @@ impl PySliceProver {
 
     /// The verification key's digest (hex) the proofs bind.
     fn vk_digest(&self) -> String {
-        self.0.vk_digest().iter().map(|b| format!("{b:02x}")).collect()
+        self.0
+            .vk_digest()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Proves slice `slice` from the run folder `run` into `out`; returns its statement.
