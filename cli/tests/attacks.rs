@@ -52,6 +52,28 @@ fn honest() -> &'static (PathBuf, PathBuf) {
     })
 }
 
+/// The same LeNet compiled with `--slices layers` at 2^16 (another compile: other
+/// circuits, other quantized weights), shared by the grafting tests.
+fn at_scale_16() -> &'static PathBuf {
+    static C: OnceLock<PathBuf> = OnceLock::new();
+    C.get_or_init(|| {
+        let other = tmp("compiled16");
+        let lenet = root().join("testdata/lenet/lenet.onnx");
+        let c = lamina(&[
+            "compile",
+            s(&lenet),
+            "--slices",
+            "layers",
+            "--scale-bits",
+            "16",
+            "-o",
+            s(&other),
+        ]);
+        assert!(c.0, "{}", c.2);
+        other
+    })
+}
+
 /// A private copy of the honest folders, to tamper with.
 fn copy(name: &str) -> (PathBuf, PathBuf) {
     let (dir, proofs) = honest();
@@ -228,19 +250,7 @@ fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
 #[test]
 fn commitment_from_another_compile_is_refused() {
     let (d, p) = copy("othercommit");
-    let other = tmp("othercommit16");
-    let lenet = root().join("testdata/lenet/lenet.onnx");
-    let c16 = lamina(&[
-        "compile",
-        s(&lenet),
-        "--slices",
-        "layers",
-        "--scale-bits",
-        "16",
-        "-o",
-        s(&other),
-    ]);
-    assert!(c16.0, "{}", c16.2);
+    let other = at_scale_16();
     let theirs = read(&other.join("model.json"));
     let (mut h, c) = key_parts(&d);
     h["slices"][1]["weights_commitment"] = theirs["slices"][1]["weights_commitment"].clone();
@@ -295,19 +305,7 @@ fn truncated_model_is_refused() {
 #[test]
 fn circuits_of_another_scale_are_refused() {
     let (d, p) = copy("scale");
-    let other = tmp("scale16");
-    let lenet = root().join("testdata/lenet/lenet.onnx");
-    let c = lamina(&[
-        "compile",
-        s(&lenet),
-        "--slices",
-        "layers",
-        "--scale-bits",
-        "16",
-        "-o",
-        s(&other),
-    ]);
-    assert!(c.0, "{}", c.2);
+    let other = at_scale_16();
     let (theirs, their_c) = key_parts(&other);
     let (mut h, _) = key_parts(&d);
     for i in 0..5 {
