@@ -260,7 +260,7 @@ fn commitment_from_another_compile_is_refused() {
     // And proofs made under the other compile's key are refused against ours, by key.
     let p2 = tmp("othercommit-proofs");
     let input = root().join("testdata/lenet/input.json");
-    let pr = lamina(&["prove", s(&other), "--input", s(&input), "-o", s(&p2)]);
+    let pr = lamina(&["prove", s(other), "--input", s(&input), "-o", s(&p2)]);
     assert!(pr.0, "{}", pr.2);
     refused(&honest().0, &p2, "(another scale)");
 }
@@ -306,7 +306,7 @@ fn truncated_model_is_refused() {
 fn circuits_of_another_scale_are_refused() {
     let (d, p) = copy("scale");
     let other = at_scale_16();
-    let (theirs, their_c) = key_parts(&other);
+    let (theirs, their_c) = key_parts(other);
     let (mut h, _) = key_parts(&d);
     for i in 0..5 {
         h["slices"][i]["circuit_digest"] = theirs["slices"][i]["circuit_digest"].clone();
