@@ -183,6 +183,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a verification key against the ONNX model it claims: recompile at the key's
+    /// settings and compare byte for byte; exit 0 only if they match.
+    Audit {
+        /// The ONNX model.
+        model: PathBuf,
+        /// The verification key (`model.vk`).
+        #[arg(long, value_name = "KEY")]
+        vk: PathBuf,
+        /// Refuse unless the key has this digest.
+        #[arg(long, value_name = "HEX")]
+        vk_digest: Option<String>,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Draw a `run --report` file: per-slice prove and verify time and peak allocation.
     Plot {
         /// The report JSON.
@@ -293,6 +308,12 @@ fn main() -> std::process::ExitCode {
             json,
             quiet,
         ),
+        Command::Audit {
+            model,
+            vk,
+            vk_digest,
+            json,
+        } => audit(&model, &vk, vk_digest.as_deref(), json),
         Command::Plot { report, out } => io::read_json(&report)
             .map_err(anyhow::Error::from)
             .and_then(|r| plot::report(&r, &out))
@@ -445,6 +466,29 @@ fn verify(
         println!("{}", serde_json::to_string(&v.outputs)?);
     }
     Ok(v.verified)
+}
+
+fn audit(model: &Path, vk: &Path, pin: Option<&str>, json_out: bool) -> Result<bool> {
+    let console = Console::new(true, json_out);
+    let key = lamina::key::load(vk, pin)?;
+    let a = lamina::key::audit(model, &key, hooks(&console))?;
+    if json_out {
+        println!("{}", a.doc);
+    } else if a.matches {
+        eprintln!(
+            "{} compiles to exactly the key {} at its settings",
+            model.display(),
+            a.doc["vk_digest"].as_str().unwrap_or_default()
+        );
+    } else {
+        eprintln!(
+            "{} does NOT compile to the key {} (differs: {})",
+            model.display(),
+            a.doc["vk_digest"].as_str().unwrap_or_default(),
+            a.doc["differs"]
+        );
+    }
+    Ok(a.matches)
 }
 
 fn run(

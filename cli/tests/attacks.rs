@@ -513,3 +513,49 @@ fn key_and_model_digest_pins() {
     let (ok, _, err) = lamina(&["verify", s(d), s(p), "--model-digest", "xyz"]);
     assert!(!ok && err.contains("--model-digest"), "{err}");
 }
+
+/// `lamina audit`: the honest key is what the model compiles to; a key with a grafted
+/// commitment or circuit is not, and the differing slice is named.
+#[test]
+fn audit_checks_a_key_against_its_model() {
+    let (d, _) = honest();
+    let lenet = root().join("testdata/lenet/lenet.onnx");
+    let key = d.join("model.vk");
+    let (ok, out, err) = lamina(&["audit", s(&lenet), "--vk", s(&key), "--json"]);
+    assert!(ok, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["matches"], true);
+    assert_eq!(j["vk_digest"], j["recompiled_vk_digest"]);
+    let (d2, _) = copy("audit");
+    let (mut h, c) = key_parts(&d2);
+    let (a, b) = (
+        h["slices"][1]["weights_commitment"].clone(),
+        h["slices"][2]["weights_commitment"].clone(),
+    );
+    h["slices"][1]["weights_commitment"] = b;
+    h["slices"][2]["weights_commitment"] = a;
+    write_key(&d2, &h, &c);
+    let (ok, out, _) = lamina(&[
+        "audit",
+        s(&lenet),
+        "--vk",
+        s(&d2.join("model.vk")),
+        "--json",
+    ]);
+    assert!(!ok);
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["matches"], false);
+    assert_eq!(
+        j["differs"],
+        json!(["slice 1: weights commitment", "slice 2: weights commitment"])
+    );
+    // Another scale's circuits under this key's header: named by slice.
+    let (theirs, their_c) = key_parts(at_scale_16());
+    let (mut h, _) = key_parts(&d2);
+    for i in 0..5 {
+        h["slices"][i]["circuit_digest"] = theirs["slices"][i]["circuit_digest"].clone();
+    }
+    write_key(&d2, &h, &their_c);
+    let (ok, _, err) = lamina(&["audit", s(&lenet), "--vk", s(&d2.join("model.vk"))]);
+    assert!(!ok && err.contains("slice 0: circuit"), "{err}");
+}

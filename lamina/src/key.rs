@@ -481,3 +481,56 @@ pub fn decode_with(
         digest: digest(bytes),
     })
 }
+
+/// What [`audit`] concluded.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    /// Whether `model` compiles, at the key's settings, to exactly the key.
+    pub matches: bool,
+    /// The JSON object `lamina audit --json` prints.
+    pub doc: Value,
+}
+
+/// Checks a verification key against the model it claims: imports `model` (with its
+/// external data) at the key's scale, input range and calibration, compiles the key's
+/// plan with the key's scheme, and compares the key this gives with `key` byte for byte
+/// (compiling is deterministic). What a verifier holding the ONNX runs once to trust a
+/// published key digest; a differing key names the first field or slice that differs.
+pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Result<Audit> {
+    let calibration = crate::model_folder::read_calibration(&key.calibration)?;
+    let m = crate::commands::load_model(model, key.quant, calibration.as_ref())?;
+    let plan: SlicePlan = key.plan.parse()?;
+    let slices = crate::commands::compile_all(&m, &plan, key.scheme, hooks)?;
+    let (_, d) = encode(&m, calibration.as_ref(), &key.plan, &slices)?;
+    let mut differs = Vec::new();
+    if m.digest != key.model_digest {
+        differs.push("model_digest".to_string());
+    }
+    if slices.len() != key.slices.len() {
+        differs.push(format!(
+            "slice count ({} here, {} in the key)",
+            slices.len(),
+            key.slices.len()
+        ));
+    }
+    for (cs, ks) in slices.iter().zip(&key.slices) {
+        if cs.prepared.digest().0 != ks.circuit_digest {
+            differs.push(format!("slice {}: circuit", ks.index));
+        }
+        if cs.weights_commitment() != ks.weights_commitment {
+            differs.push(format!("slice {}: weights commitment", ks.index));
+        }
+    }
+    let matches = d == key.digest;
+    if !matches && differs.is_empty() {
+        differs.push("header (settings or encoding)".into());
+    }
+    let doc = json!({
+        "matches": matches,
+        "vk_digest": io::hex(&key.digest),
+        "recompiled_vk_digest": io::hex(&d),
+        "model_digest": io::hex(&m.digest),
+        "differs": differs,
+    });
+    Ok(Audit { matches, doc })
+}
