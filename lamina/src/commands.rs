@@ -355,8 +355,8 @@ pub fn run(
     check_len(&model, x, source)?;
     let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
     // The key a `compile` at these settings writes: its digest is what the proofs bind.
-    let (_, vk_digest) =
-        crate::key::encode(&model, calibration.as_ref(), &settings.slices, &slices)?;
+    let key = crate::key::encode_digest(&model, calibration.as_ref(), &settings.slices, &slices)?;
+    let vk_digest = key.digest;
     hooks.observer.info(&format!(
         "verification key digest {} ({} commitments)",
         io::hex(&vk_digest),
@@ -365,7 +365,7 @@ pub fn run(
     let (rows, act, mut all_ok) = prove_plan(&model, &slices, &vk_digest, x, hooks)?;
     let whole = if compare_whole {
         let w = compile_all(&model, &SlicePlan::Whole, settings.scheme, hooks)?;
-        let (_, wd) = crate::key::encode(&model, calibration.as_ref(), "whole", &w)?;
+        let wd = crate::key::encode_digest(&model, calibration.as_ref(), "whole", &w)?.digest;
         let (mut wrows, wact, ok) = prove_plan(&model, &w, &wd, x, hooks)?;
         all_ok &= ok;
         if wact != act {
@@ -384,7 +384,7 @@ pub fn run(
         "model": model_path.display().to_string(),
         "calibration": calibration_json(calibration.as_ref()),
         "vk_digest": io::hex(&vk_digest),
-        "commitment": settings.scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
+        "commitment": key.commitment,
         "slices": rows,
         "whole": whole,
     }))

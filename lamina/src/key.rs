@@ -182,13 +182,67 @@ pub fn digest(bytes: &[u8]) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
-/// Encodes the key of a compile; returns its bytes and digest.
+/// A compile's key as [`encode`] or [`encode_digest`] made it.
+pub struct Encoded {
+    /// The key's bytes (empty from [`encode_digest`]).
+    pub bytes: Vec<u8>,
+    /// Its digest.
+    pub digest: [u8; 32],
+    /// The header's `"commitment"` object (scheme, id, security), for reports.
+    pub commitment: Value,
+}
+
+/// Encodes the key of a compile: its bytes, digest and commitment object.
 pub fn encode(
     model: &Model,
     calibration: Option<&Calibration>,
     plan: &str,
     slices: &[CompiledSlice],
-) -> Result<(Vec<u8>, [u8; 32])> {
+) -> Result<Encoded> {
+    let header = header(model, calibration, plan, slices)?;
+    let mut w = Writer::new();
+    write_parts(
+        &mut w,
+        &header,
+        slices.iter().map(|cs| cs.circuit_bytes.as_slice()),
+    );
+    let bytes = w.into_bytes();
+    Ok(Encoded {
+        digest: digest(&bytes),
+        bytes,
+        commitment: header["commitment"].clone(),
+    })
+}
+
+/// [`encode`]'s digest and commitment object without the bytes: the key is hashed as it
+/// is written (what `run` and [`audit`] need; no copy of every circuit).
+pub fn encode_digest(
+    model: &Model,
+    calibration: Option<&Calibration>,
+    plan: &str,
+    slices: &[CompiledSlice],
+) -> Result<Encoded> {
+    let header = header(model, calibration, plan, slices)?;
+    let mut w = Writer::hashing(blake3::Hasher::new_derive_key(DIGEST_CONTEXT));
+    write_parts(
+        &mut w,
+        &header,
+        slices.iter().map(|cs| cs.circuit_bytes.as_slice()),
+    );
+    Ok(Encoded {
+        bytes: Vec::new(),
+        digest: w.finish_hash(),
+        commitment: header["commitment"].clone(),
+    })
+}
+
+/// The key's header for a compile.
+fn header(
+    model: &Model,
+    calibration: Option<&Calibration>,
+    plan: &str,
+    slices: &[CompiledSlice],
+) -> Result<Value> {
     let scheme = slices.first().map_or(Scheme::default(), |s| s.scheme);
     if slices.iter().any(|s| s.scheme != scheme) {
         crate::error::refuse!("a compile's slices must share one commitment scheme");
@@ -212,20 +266,24 @@ pub fn encode(
             "weights_commitment": cs.weights_commitment().map(|c| io::hex(&c)),
         })).collect::<Vec<_>>(),
     });
-    let circuits: Vec<&[u8]> = slices
-        .iter()
-        .map(|cs| cs.circuit_bytes.as_slice())
-        .collect();
-    let bytes = from_parts(&header, &circuits);
-    let d = digest(&bytes);
-    Ok((bytes, d))
+    Ok(header)
 }
 
 /// Encodes a header and circuits as a key, unchecked (for tools and tests that build or
 /// edit keys; [`decode`] checks).
 pub fn from_parts(header: &Value, circuits: &[&[u8]]) -> Vec<u8> {
-    let header = header.to_string().into_bytes();
     let mut w = Writer::new();
+    write_parts(&mut w, header, circuits.iter().copied());
+    w.into_bytes()
+}
+
+/// The encoding, into `w` (a buffer or a hasher).
+fn write_parts<'a>(
+    w: &mut Writer,
+    header: &Value,
+    circuits: impl ExactSizeIterator<Item = &'a [u8]>,
+) {
+    let header = header.to_string().into_bytes();
     w.bytes(&MAGIC);
     w.u32(VERSION);
     w.length(header.len());
@@ -235,7 +293,6 @@ pub fn from_parts(header: &Value, circuits: &[&[u8]]) -> Vec<u8> {
         w.u64(c.len() as u64);
         w.bytes(c);
     }
-    w.into_bytes()
 }
 
 /// Splits a key into its header and circuit bytes, checking only the framing.
@@ -501,7 +558,7 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
     let m = crate::commands::load_model(model, key.quant, calibration.as_ref())?;
     let plan: SlicePlan = key.plan.parse()?;
     let slices = crate::commands::compile_all(&m, &plan, key.scheme, hooks)?;
-    let (_, d) = encode(&m, calibration.as_ref(), &key.plan, &slices)?;
+    let d = encode_digest(&m, calibration.as_ref(), &key.plan, &slices)?.digest;
     let mut differs = Vec::new();
     if m.digest != key.model_digest {
         differs.push("model_digest".to_string());

@@ -46,8 +46,8 @@ pub fn write(
             format!("copying external data {f} into {}", out.display())
         })?;
     }
-    let (key_bytes, vk_digest) = key::encode(model, calibration, plan_text, slices)?;
-    io::write(&out.join(key::FILE), &key_bytes)?;
+    let key = key::encode(model, calibration, plan_text, slices)?;
+    io::write(&out.join(key::FILE), &key.bytes)?;
     let mut tensors = Vec::new();
     let mut meta = Vec::new();
     for cs in slices {
@@ -61,17 +61,14 @@ pub fn write(
     }
     weights::write(&out.join("weights.safetensors"), &tensors)?;
     let cfg = model.quant;
-    let scheme = slices
-        .first()
-        .map_or(engine::Scheme::default(), |s| s.scheme);
     let doc = json!({
         "format": FORMAT,
         "model": "model.onnx",
         "model_digest": io::hex(&model.digest),
         "key": key::FILE,
-        "key_bytes": key_bytes.len(),
-        "vk_digest": io::hex(&vk_digest),
-        "commitment": scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
+        "key_bytes": key.bytes.len(),
+        "vk_digest": io::hex(&key.digest),
+        "commitment": key.commitment,
         "scale_bits": cfg.scale_bits,
         "input_range": [cfg.input_range.0, cfg.input_range.1],
         "slices_plan": plan_text,
