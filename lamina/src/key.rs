@@ -359,7 +359,16 @@ pub fn load_with(
             .into());
         }
     }
-    decode_with(&bytes, wanted).map_err(|e| Error::Context {
+    decode_at(&path, &bytes, wanted)
+}
+
+/// [`decode_with`] of the bytes read from `path`, errors naming the file.
+pub fn decode_at(
+    path: &Path,
+    bytes: &[u8],
+    wanted: impl Fn(usize) -> bool,
+) -> Result<VerificationKey> {
+    decode_with(bytes, wanted).map_err(|e| Error::Context {
         what: path.display().to_string(),
         source: Box::new(e.into()),
     })

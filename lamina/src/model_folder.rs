@@ -207,6 +207,7 @@ pub struct ProverFolder {
     pub commitment: Value,
     /// The commitment scheme.
     pub scheme: engine::Scheme,
+    key_path: std::path::PathBuf,
     key_bytes: Vec<u8>,
     planned: Vec<slice::Slice>,
     store: weights::WeightStore,
@@ -219,11 +220,7 @@ impl ProverFolder {
         let (meta, model) = load_model(dir)?;
         let path = dir.join(key::FILE);
         let key_bytes = io::read_capped(&path, io::cap::CIRCUIT)?;
-        let key =
-            key::decode_with(&key_bytes, |_| false).map_err(|e| crate::error::Error::Context {
-                what: path.display().to_string(),
-                source: Box::new(e.into()),
-            })?;
+        let key = key::decode_at(&path, &key_bytes, |_| false)?;
         let q = model.quant;
         let mismatch = [
             ("model_digest", key.model_digest == model.digest),
@@ -283,6 +280,7 @@ impl ProverFolder {
             scheme: key.scheme,
             model,
             meta: meta.json,
+            key_path: path,
             key_bytes,
             planned,
             store,
@@ -307,7 +305,7 @@ impl ProverFolder {
                 self.count().saturating_sub(1)
             );
         };
-        let key = key::decode_with(&self.key_bytes, |j| j == i)?;
+        let key = key::decode_at(&self.key_path, &self.key_bytes, |j| j == i)?;
         let ks = key
             .slices
             .into_iter()
