@@ -26,6 +26,8 @@ mod eval;
 mod layered;
 mod validate;
 
+pub mod structured;
+
 pub mod codec;
 pub mod compiler;
 pub mod random;
@@ -37,3 +39,4 @@ pub use layered::{
     AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MAX_LOG_WIDTH, MulGate,
     Region, RegionKind,
 };
+pub use structured::{Axis, Conv2dOp, ConvSpec, MatMulOp, StructuredOp, TensorRef, WeightRef};

@@ -1,0 +1,471 @@
+//! Structured operations: a convolution or a matrix product described by its shape, proven
+//! by its own sumcheck instead of one gate per multiply-accumulate.
+//!
+//! This module holds the *description* only: shapes, where the operand and weights sit,
+//! and the geometry every party derives from them (output shape, padded sizes, the 1-D
+//! wiring of a convolution axis). The prover's tables and the verifier's final check live
+//! in `prover` (`gkr::structured`); the plain reference evaluation is
+//! [`Conv2dOp::evaluate`] / [`MatMulOp::evaluate`] on [`Residue`]s.
+//!
+//! # Layout conventions (LSB-first, as every multilinear extension in lamina)
+//!
+//! * A tensor `(c, y, x)` with padded sizes `C', H', W'` (each the next power of two) has
+//!   index `x + W'·(y + H'·c)`; its variables in binding order are x-bits, y-bits, c-bits.
+//! * A weight matrix `(r, k)` with padded `R' × K'` has index `k + K'·r`.
+//! * A convolution's weights are `KH·KW` *slabs*, one per kernel tap `kk = ki·KW + kj`,
+//!   each a `Co' × Ci'` matrix (`co, ci`) at `slabs + kk·Co'·Ci'` (depthwise: a
+//!   `Co'`-vector at `slabs + kk·Co'`). A 3×3 kernel is therefore not padded to 4×4.
+//! * Every padded position (of operands, weights, outputs) is zero.
+//!
+//! Every size helper uses checked arithmetic and returns `None` on overflow or on a shape
+//! with an empty output; validation turns that into a typed error.
+
+use crate::eval::Residue;
+
+/// The next power of two of `n` (`1 ↦ 1`), or `None` past `2^31`.
+pub fn padded(n: u32) -> Option<u32> {
+    n.checked_next_power_of_two()
+}
+
+/// `log2` of [`padded`]`(n)`.
+pub fn padded_log(n: u32) -> Option<u8> {
+    padded(n).map(|p| p.trailing_zeros() as u8)
+}
+
+/// A `(c, h, w)` tensor stored channel-major with each dimension padded to a power of two,
+/// starting at `offset` of its layer (aligned to its padded size).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TensorRef {
+    /// First slot of the padded tensor in its layer.
+    pub offset: u32,
+    /// Logical sizes `[c, h, w]`.
+    pub dims: [u32; 3],
+}
+
+impl TensorRef {
+    /// Padded sizes `[C', H', W']`.
+    pub fn padded(&self) -> Option<[u32; 3]> {
+        Some([
+            padded(self.dims[0])?,
+            padded(self.dims[1])?,
+            padded(self.dims[2])?,
+        ])
+    }
+
+    /// `log2` of the padded size: the tensor's number of variables.
+    pub fn log_len(&self) -> Option<u8> {
+        let p = self.padded()?;
+        Some(p.iter().map(|d| d.trailing_zeros() as u8).sum())
+    }
+
+    /// Index of `(c, y, x)` relative to `offset`.
+    pub fn index(&self, c: u32, y: u32, x: u32) -> Option<u64> {
+        let [_, ph, pw] = self.padded()?;
+        Some(u64::from(x) + u64::from(pw) * (u64::from(y) + u64::from(ph) * u64::from(c)))
+    }
+}
+
+/// A matrix `rows × cols` in the weights region (offset relative to the region), padded to
+/// `R' × K'`, element `(r, k)` at `offset + r·K' + k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WeightRef {
+    /// Region-relative offset, aligned to `R'·K'`.
+    pub offset: u32,
+    /// Logical rows (output features).
+    pub rows: u32,
+    /// Logical columns (input features).
+    pub cols: u32,
+}
+
+impl WeightRef {
+    /// `log2(R'·K')`.
+    pub fn log_len(&self) -> Option<u8> {
+        Some(padded_log(self.rows)? + padded_log(self.cols)?)
+    }
+}
+
+/// One spatial axis of a convolution: the input size, the output size, and how output
+/// position `o` and kernel tap `t` select input position `o·stride + t·dilation − pad`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Axis {
+    /// Input size (unpadded).
+    pub input: u32,
+    /// Output size (unpadded), from the ONNX formula.
+    pub output: u32,
+    /// Kernel size.
+    pub kernel: u32,
+    /// Stride.
+    pub stride: u32,
+    /// Dilation.
+    pub dilation: u32,
+    /// Leading pad (top or left). The trailing pad enters only through `output`.
+    pub pad: u32,
+}
+
+impl Axis {
+    /// The axis of an input of size `input`, or `None` if a size is zero, the output would
+    /// be empty, or a value overflows. `pads` = (leading, trailing).
+    pub fn new(
+        input: u32,
+        kernel: u32,
+        stride: u32,
+        dilation: u32,
+        pads: (u32, u32),
+    ) -> Option<Axis> {
+        if input == 0 || kernel == 0 || stride == 0 || dilation == 0 {
+            return None;
+        }
+        let span = u64::from(input) + u64::from(pads.0) + u64::from(pads.1);
+        let reach = u64::from(dilation) * u64::from(kernel - 1) + 1;
+        let output = span.checked_sub(reach)? / u64::from(stride) + 1;
+        Some(Axis {
+            input,
+            output: u32::try_from(output).ok()?,
+            kernel,
+            stride,
+            dilation,
+            pad: pads.0,
+        })
+    }
+
+    /// The output positions `o` for which tap `t` reads inside the input: the half-open
+    /// interval `lo..hi` (empty if none).
+    pub fn taps(&self, t: u32) -> std::ops::Range<u32> {
+        let (s, d, p) = (
+            i64::from(self.stride),
+            i64::from(self.dilation),
+            i64::from(self.pad),
+        );
+        let shift = i64::from(t) * d - p; // source = o·s + shift
+        // o·s + shift >= 0  ⇔  o >= ceil(−shift / s)
+        let lo = if shift >= 0 { 0 } else { (-shift + s - 1) / s };
+        // o·s + shift <= input − 1  ⇔  o <= floor((input − 1 − shift) / s)
+        let top = i64::from(self.input) - 1 - shift;
+        let hi = if top < 0 {
+            0
+        } else {
+            (top / s + 1).min(i64::from(self.output))
+        };
+        let lo = lo.min(hi);
+        lo as u32..hi as u32
+    }
+
+    /// The input position output `o` reads through tap `t`; only meaningful for
+    /// `o ∈ taps(t)`.
+    pub fn source(&self, o: u32, t: u32) -> u32 {
+        (i64::from(o) * i64::from(self.stride) + i64::from(t) * i64::from(self.dilation)
+            - i64::from(self.pad)) as u32
+    }
+}
+
+/// Convolution hyper-parameters, ONNX order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConvSpec {
+    /// Kernel `[KH, KW]`.
+    pub kernel: [u32; 2],
+    /// Strides `[sh, sw]`.
+    pub stride: [u32; 2],
+    /// Dilations `[dh, dw]`.
+    pub dilation: [u32; 2],
+    /// Pads `[top, left, bottom, right]`.
+    pub pads: [u32; 4],
+    /// Depthwise (`groups = cin = cout`): each slab is a `Co'`-vector.
+    pub depthwise: bool,
+}
+
+/// `Y[co][oy][ox] = Σ_{ci,ki,kj} W_{ki·KW+kj}[co][ci]·A[ci][oy·sh+ki·dh−pt][ox·sw+kj·dw−pl] + b[co]`
+/// (zero outside the input), depthwise: only `ci = co`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Conv2dOp {
+    /// The input activation `A`, `(cin, h, w)`, in the previous layer.
+    pub input: TensorRef,
+    /// Output channels.
+    pub cout: u32,
+    /// Geometry.
+    pub spec: ConvSpec,
+    /// Weights-region offset of slab 0.
+    pub slabs: u32,
+    /// Weights-region offset of the bias, a `Co'`-vector.
+    pub bias: Option<u32>,
+}
+
+impl Conv2dOp {
+    /// The height and width axes, or `None` for an invalid geometry.
+    pub fn axes(&self) -> Option<(Axis, Axis)> {
+        let s = &self.spec;
+        let y = Axis::new(
+            self.input.dims[1],
+            s.kernel[0],
+            s.stride[0],
+            s.dilation[0],
+            (s.pads[0], s.pads[2]),
+        )?;
+        let x = Axis::new(
+            self.input.dims[2],
+            s.kernel[1],
+            s.stride[1],
+            s.dilation[1],
+            (s.pads[1], s.pads[3]),
+        )?;
+        Some((y, x))
+    }
+
+    /// Output sizes `[cout, OH, OW]`.
+    pub fn out_dims(&self) -> Option<[u32; 3]> {
+        let (y, x) = self.axes()?;
+        Some([self.cout, y.output, x.output])
+    }
+
+    /// Number of kernel taps `KH·KW`.
+    pub fn taps(&self) -> Option<u32> {
+        self.spec.kernel[0].checked_mul(self.spec.kernel[1])
+    }
+
+    /// Size of one slab: `Co'·Ci'` (depthwise `Co'`).
+    pub fn slab_len(&self) -> Option<u32> {
+        let co = padded(self.cout)?;
+        if self.spec.depthwise {
+            Some(co)
+        } else {
+            co.checked_mul(padded(self.input.dims[0])?)
+        }
+    }
+
+    /// Region-relative offset of tap `kk`'s slab.
+    pub fn slab_offset(&self, kk: u32) -> Option<u32> {
+        self.slabs.checked_add(kk.checked_mul(self.slab_len()?)?)
+    }
+
+    /// Multiply-accumulates of one evaluation (unpadded).
+    pub fn macs(&self) -> Option<u64> {
+        let [co, oh, ow] = self.out_dims()?;
+        let per = if self.spec.depthwise {
+            1
+        } else {
+            u64::from(self.input.dims[0])
+        };
+        Some(u64::from(co) * u64::from(oh) * u64::from(ow) * per * u64::from(self.taps()?))
+    }
+
+    /// What the verifier's final check costs, in 1-D wiring terms: `KH·OH + KW·OW` plus
+    /// the padded axis sizes its eq tables cover.
+    pub fn wiring_cost(&self) -> Option<u64> {
+        let (y, x) = self.axes()?;
+        let sizes = [y.input, x.input, y.output, x.output];
+        let mut cost =
+            u64::from(y.kernel) * u64::from(y.output) + u64::from(x.kernel) * u64::from(x.output);
+        for s in sizes {
+            cost += u64::from(padded(s)?);
+        }
+        Some(cost)
+    }
+
+    /// Plain evaluation on residues, the reference the prover is tested against:
+    /// `input` is the padded operand tensor, `weights` the whole weights region,
+    /// the result the padded output tensor. `None` if a slice is too short.
+    pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
+        let (ay, ax) = self.axes()?;
+        let out = TensorRef {
+            offset: 0,
+            dims: self.out_dims()?,
+        };
+        let out_len = out
+            .padded()?
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d as usize))?;
+        let mut y = vec![Residue::ZERO; out_len];
+        let cin = self.input.dims[0];
+        let ci_pad = padded(cin)?;
+        let slab = self.slab_len()? as usize;
+        for co in 0..self.cout {
+            let bias = match self.bias {
+                Some(b) => *weights.get(b as usize + co as usize)?,
+                None => Residue::ZERO,
+            };
+            for oy in 0..ay.output {
+                for ox in 0..ax.output {
+                    let mut acc = bias;
+                    for ki in 0..ay.kernel {
+                        if !ay.taps(ki).contains(&oy) {
+                            continue;
+                        }
+                        let iy = ay.source(oy, ki);
+                        for kj in 0..ax.kernel {
+                            if !ax.taps(kj).contains(&ox) {
+                                continue;
+                            }
+                            let ix = ax.source(ox, kj);
+                            let base = self.slabs as usize + (ki * ax.kernel + kj) as usize * slab;
+                            let channels = if self.spec.depthwise {
+                                co..co + 1
+                            } else {
+                                0..cin
+                            };
+                            for ci in channels {
+                                let w = if self.spec.depthwise {
+                                    *weights.get(base + co as usize)?
+                                } else {
+                                    *weights.get(base + (co * ci_pad + ci) as usize)?
+                                };
+                                let a = *input.get(self.input.index(ci, iy, ix)? as usize)?;
+                                acc = acc + w * a;
+                            }
+                        }
+                    }
+                    y[out.index(co, oy, ox)? as usize] = acc;
+                }
+            }
+        }
+        Some(y)
+    }
+}
+
+/// `Y[i][j] = Σ_k W[i][k]·X[k][j] + b[i]`: `X` is the operand `(K, 1, J)`, `W` an `I × K`
+/// matrix in the weights region, `Y` is `(I, 1, J)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MatMulOp {
+    /// The operand `X`, dims `[K, 1, J]` (`J = 1` for a batch-1 Gemm).
+    pub input: TensorRef,
+    /// The weight matrix, `rows = I`, `cols = K`.
+    pub weight: WeightRef,
+    /// Weights-region offset of the bias, an `I'`-vector.
+    pub bias: Option<u32>,
+}
+
+impl MatMulOp {
+    /// Output sizes `[I, 1, J]`.
+    pub fn out_dims(&self) -> [u32; 3] {
+        [self.weight.rows, 1, self.input.dims[2]]
+    }
+
+    /// Multiply-accumulates of one evaluation (unpadded).
+    pub fn macs(&self) -> u64 {
+        u64::from(self.weight.rows) * u64::from(self.weight.cols) * u64::from(self.input.dims[2])
+    }
+
+    /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]).
+    pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
+        let out = TensorRef {
+            offset: 0,
+            dims: self.out_dims(),
+        };
+        let out_len = out
+            .padded()?
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d as usize))?;
+        let k_pad = padded(self.weight.cols)?;
+        let mut y = vec![Residue::ZERO; out_len];
+        for i in 0..self.weight.rows {
+            let bias = match self.bias {
+                Some(b) => *weights.get(b as usize + i as usize)?,
+                None => Residue::ZERO,
+            };
+            for j in 0..self.input.dims[2] {
+                let mut acc = bias;
+                for k in 0..self.weight.cols {
+                    let w = *weights.get(self.weight.offset as usize + (i * k_pad + k) as usize)?;
+                    let x = *input.get(self.input.index(k, 0, j)? as usize)?;
+                    acc = acc + w * x;
+                }
+                y[out.index(i, 0, j)? as usize] = acc;
+            }
+        }
+        Some(y)
+    }
+}
+
+/// A structured operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StructuredOp {
+    /// A 2-D convolution (encoding tag 1).
+    Conv2d(Conv2dOp),
+    /// A matrix product (encoding tag 2).
+    MatMul(MatMulOp),
+}
+
+impl StructuredOp {
+    /// Output sizes.
+    pub fn out_dims(&self) -> Option<[u32; 3]> {
+        match self {
+            StructuredOp::Conv2d(c) => c.out_dims(),
+            StructuredOp::MatMul(m) => Some(m.out_dims()),
+        }
+    }
+
+    /// `log2` of the padded output size.
+    pub fn out_log_len(&self) -> Option<u8> {
+        TensorRef {
+            offset: 0,
+            dims: self.out_dims()?,
+        }
+        .log_len()
+    }
+
+    /// The operand tensor in the previous layer.
+    pub fn operand(&self) -> &TensorRef {
+        match self {
+            StructuredOp::Conv2d(c) => &c.input,
+            StructuredOp::MatMul(m) => &m.input,
+        }
+    }
+
+    /// Multiply-accumulates of one evaluation.
+    pub fn macs(&self) -> Option<u64> {
+        match self {
+            StructuredOp::Conv2d(c) => c.macs(),
+            StructuredOp::MatMul(m) => Some(m.macs()),
+        }
+    }
+
+    /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]).
+    pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
+        match self {
+            StructuredOp::Conv2d(c) => c.evaluate(input, weights),
+            StructuredOp::MatMul(m) => m.evaluate(input, weights),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `taps` agrees with the definition on every small axis.
+    #[test]
+    fn taps_match_brute_force() {
+        for input in 1..9u32 {
+            for kernel in 1..4 {
+                for stride in 1..4 {
+                    for dilation in 1..3 {
+                        for pads in [(0, 0), (1, 1), (2, 0), (0, 2)] {
+                            let Some(a) = Axis::new(input, kernel, stride, dilation, pads) else {
+                                continue;
+                            };
+                            for t in 0..kernel {
+                                let want: Vec<u32> = (0..a.output)
+                                    .filter(|&o| {
+                                        let s = i64::from(o * stride + t * dilation)
+                                            - i64::from(pads.0);
+                                        (0..i64::from(input)).contains(&s)
+                                    })
+                                    .collect();
+                                let got: Vec<u32> = a.taps(t).collect();
+                                assert_eq!(got, want, "{a:?} tap {t}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn output_size_follows_onnx() {
+        // 32×32, 3×3, pad 1, stride 1 → 32; stride 2 → 16; 5×5 no pad → 28.
+        assert_eq!(Axis::new(32, 3, 1, 1, (1, 1)).unwrap().output, 32);
+        assert_eq!(Axis::new(32, 3, 2, 1, (1, 1)).unwrap().output, 16);
+        assert_eq!(Axis::new(32, 5, 1, 1, (0, 0)).unwrap().output, 28);
+        assert_eq!(Axis::new(2, 5, 1, 1, (0, 0)), None);
+        assert_eq!(Axis::new(4, 0, 1, 1, (0, 0)), None);
+    }
+}
