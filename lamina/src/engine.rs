@@ -113,7 +113,8 @@ pub struct CommittedWeights {
 }
 
 impl CommittedWeights {
-    /// Commits `circuit`'s weights region holding the quantized `weights` with `scheme`.
+    /// Commits `circuit`'s weights region holding the quantized `weights` with `scheme`;
+    /// `weights` are as the region holds them ([`Program::layout_weights`]).
     pub fn commit(scheme: Scheme, circuit: &Circuit, weights: &[i64]) -> Result<Self> {
         Ok(match scheme {
             Scheme::Transparent => CommittedWeights {
@@ -194,8 +195,12 @@ pub fn compile_slice(
                     source,
                 })?;
         let weights = pipeline::weights(model, slice);
-        let committed = CommittedWeights::commit(scheme, &compiled.circuit, &weights)
-            .context_with(|| format!("slice {}: committing the weights", slice.index))?;
+        let committed = CommittedWeights::commit(
+            scheme,
+            &compiled.circuit,
+            &sp.program.layout_weights(&weights),
+        )
+        .context_with(|| format!("slice {}: committing the weights", slice.index))?;
         // One validation and one encoding; the digest is the hash of these bytes.
         let (prepared, circuit_bytes) =
             PreparedCircuit::with_bytes(compiled.circuit).map_err(|e| {

@@ -316,7 +316,8 @@ impl ProverFolder {
         };
         let sp = blueprints::pipeline::build(&self.model, s)?;
         let weights = self.store.get(&format!("slice_{i}"))?;
-        let committed = CommittedWeights::commit(self.scheme, prepared.circuit(), &weights)
+        let laid_out = sp.program.layout_weights(&weights);
+        let committed = CommittedWeights::commit(self.scheme, prepared.circuit(), &laid_out)
             .context_with(|| format!("slice {i}: committing the weights"))?;
         if committed.digest != ks.weights_commitment {
             refuse!(

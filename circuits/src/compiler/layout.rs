@@ -55,6 +55,40 @@ pub enum CompileError {
         /// The check's label.
         label: Label,
     },
+    /// A tensor's element count does not match its shape, or the shape is empty or
+    /// too large.
+    #[error("tensor of {stack} × {dims:?} needs that many elements, got {got}")]
+    TensorShape {
+        /// Requested dims of one subcube.
+        dims: [u32; 3],
+        /// Requested stack.
+        stack: u32,
+        /// Elements given.
+        got: usize,
+    },
+    /// A weight is grouped into a second tensor, or with values of another region:
+    /// weights stay in the weights region and are never copied.
+    #[error(
+        "weight {weight} cannot be grouped into this tensor (already grouped, or mixed with other values)"
+    )]
+    WeightsRegrouped {
+        /// Weight index in declaration order.
+        weight: u32,
+    },
+    /// A tensor element copied into the private region depends on a challenge.
+    #[error("tensor element copy {hint} depends on a challenge")]
+    CopyOfChallenge {
+        /// Private index of the copy.
+        hint: u32,
+    },
+    /// A structured operation's tensors do not fit it.
+    #[error("{what}: {reason}")]
+    Operation {
+        /// The operation.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A layer would exceed the maximum width.
     #[error("layer {layer} needs {slots} slots, more than 2^{max}")]
     TooWide {
@@ -141,7 +175,7 @@ fn log2_ceil(n: usize) -> u8 {
 fn atoms(node: &Node) -> impl Iterator<Item = u32> + '_ {
     let e = match node {
         Node::Expr(e) => Some(e),
-        Node::Input { .. } => None,
+        Node::Input { .. } | Node::Structured { .. } => None,
     };
     e.into_iter().flat_map(|e| {
         e.quad
@@ -159,6 +193,14 @@ impl Program {
         let n = nodes.len();
         if b.constraints.is_empty() && b.outputs.is_empty() {
             return Err(CompileError::NothingToProve);
+        }
+        if !b.ops.is_empty() {
+            // Block layout lands with the circuit IR's blocks; until then refuse rather
+            // than lay the outputs out as unconstrained slots.
+            return Err(CompileError::Operation {
+                what: "compile",
+                reason: "structured operations are not laid out yet".into(),
+            });
         }
 
         // Liveness from constraints and outputs; every private input must be reached.
@@ -367,26 +409,43 @@ impl Program {
             }
         }
 
-        // Input layer: regions by decreasing size, each aligned to its span.
+        // Copies into tensors must be integers (the solver computes them).
+        for (i, &d) in b.private_derived.iter().enumerate() {
+            if let Some(&super::Derived::Copy { of }) = b.derived.get(d as usize)
+                && ext[of as usize]
+            {
+                return Err(CompileError::CopyOfChallenge { hint: i as u32 });
+            }
+        }
+
+        // Input layer: regions by decreasing span, each aligned to its span; inside a
+        // region, inputs sit where the placement puts them (declaration order without
+        // tensors).
+        let placement = &self.placement;
         let lens = [
             b.counts[0] as usize,
             b.counts[1] as usize,
             b.counts[2] as usize,
         ];
+        let spans = placement.spans.map(|s| s as usize);
         let kinds = [RegionKind::Public, RegionKind::Weights, RegionKind::Private];
         let mut order: Vec<usize> = (0..3).filter(|&r| lens[r] > 0).collect();
-        order.sort_by_key(|&r| std::cmp::Reverse(lens[r].next_power_of_two()));
+        order.sort_by_key(|&r| std::cmp::Reverse(spans[r].next_power_of_two()));
         let mut regions = Vec::new();
         let mut offsets = [0u32; 3];
         let mut at = 0usize;
         for &r in &order {
-            let log_len = if lens[r] <= 1 { 0 } else { log2_ceil(lens[r]) };
+            let log_len = if spans[r] <= 1 {
+                0
+            } else {
+                log2_ceil(spans[r])
+            };
             offsets[r] = at as u32;
             regions.push(Region {
                 kind: kinds[r],
                 offset: at as u32,
                 log_len,
-                len: lens[r] as u32,
+                len: placement.lens[r],
             });
             at += 1usize << log_len;
         }
@@ -399,8 +458,11 @@ impl Program {
             });
         }
         let input_slot = |v: usize| match nodes[v] {
-            Node::Input { region, index } => offsets[super::region_slot(region)] + index,
-            Node::Expr(_) => NONE,
+            Node::Input { region, index } => {
+                let r = super::region_slot(region);
+                offsets[r] + placement.slots[r][index as usize]
+            }
+            Node::Expr(_) | Node::Structured { .. } => NONE,
         };
         let slot_at = |a: u32, k: u32| -> u32 {
             let a = a as usize;

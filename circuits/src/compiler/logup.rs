@@ -51,6 +51,7 @@ pub(crate) fn finish_bits(mut b: Builder) -> Result<Program, CompileError> {
         b.assert_zero(recomposed, rc.label);
     }
     Ok(Program {
+        placement: super::tensor::place(&b),
         b,
         chunk_bits: 1,
         queries: 0,
@@ -91,6 +92,7 @@ pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
     let checks = take_checks(&mut b)?;
     if checks.is_empty() {
         return Ok(Program {
+            placement: super::tensor::place(&b),
             b,
             chunk_bits: 0,
             queries: 0,
@@ -188,6 +190,7 @@ pub(crate) fn finish(mut b: Builder) -> Result<Program, CompileError> {
     b.assert_zero(root, Label::new("logup", 0, 0));
     let query_nodes = queries.iter().map(|&(v, t)| (v.0, t)).collect();
     Ok(Program {
+        placement: super::tensor::place(&b),
         b,
         chunk_bits: c,
         queries: queries.len(),

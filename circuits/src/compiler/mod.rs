@@ -30,10 +30,13 @@
 mod expr;
 mod layout;
 mod logup;
+mod ops;
 mod solve;
+mod tensor;
 
 pub use layout::{CompileError, Compiled, Stats};
 pub use solve::{SolveError, SolvedWitness};
+pub use tensor::Tensor;
 
 use crate::{Coeff, RegionKind};
 use expr::Expr;
@@ -81,6 +84,8 @@ pub(crate) enum Derived {
     Digit { of: u32, shift: u32, bits: u32 },
     /// How many queries equal `t`.
     Multiplicity(u32),
+    /// The value of node `of` (a tensor element copied into the private region).
+    Copy { of: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +94,8 @@ pub(crate) enum Node {
     Input { region: RegionKind, index: u32 },
     /// A degree-≤2 expression over earlier nodes.
     Expr(Expr),
+    /// Output `index` (unpadded order) of structured operation `op`.
+    Structured { op: u32, index: u32 },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -125,8 +132,14 @@ pub struct Builder {
     layer: Vec<u32>,
     /// Whether a node is already referenced as an atom (it will get a slot anyway).
     atom_ref: Vec<bool>,
+    /// Whether a node is an element of a tensor.
+    grouped: Vec<bool>,
     pub(crate) counts: [u32; 3],
     pub(crate) derived: Vec<Derived>,
+    /// Per private index: the derived hint it holds, or `u32::MAX` for a given hint.
+    pub(crate) private_derived: Vec<u32>,
+    pub(crate) tensors: Vec<Tensor>,
+    pub(crate) ops: Vec<ops::OpDecl>,
     pub(crate) user_challenges: u32,
     pub(crate) constraints: Vec<(u32, Label)>,
     pub(crate) range_checks: Vec<RangeCheck>,
@@ -150,6 +163,8 @@ impl Builder {
     fn push(&mut self, node: Node) -> Var {
         let layer = match &node {
             Node::Input { .. } => 0,
+            // Every tensor element is an input, so an operation reads layer 0.
+            Node::Structured { .. } => 1,
             Node::Expr(e) => {
                 let l = e
                     .quad
@@ -174,6 +189,7 @@ impl Builder {
         self.nodes.push(node);
         self.layer.push(layer);
         self.atom_ref.push(false);
+        self.grouped.push(false);
         Var(self.nodes.len() as u32 - 1)
     }
 
@@ -185,6 +201,7 @@ impl Builder {
     }
 
     pub(crate) fn derived_hint(&mut self, d: Derived) -> Var {
+        self.private_derived.push(self.derived.len() as u32);
         self.derived.push(d);
         self.input(RegionKind::Private)
     }
@@ -212,6 +229,7 @@ impl Builder {
     /// A private hint: a value the witness supplies, in declaration order. Every hint must
     /// end up constrained, or compilation fails.
     pub fn hint(&mut self) -> Var {
+        self.private_derived.push(u32::MAX);
         self.input(RegionKind::Private)
     }
 
@@ -237,7 +255,7 @@ impl Builder {
     pub(crate) fn expr_of(&self, v: Var) -> Option<&Expr> {
         match &self.nodes[v.0 as usize] {
             Node::Expr(e) => Some(e),
-            Node::Input { .. } => None,
+            Node::Input { .. } | Node::Structured { .. } => None,
         }
     }
 
@@ -463,6 +481,8 @@ pub struct Program {
     pub(crate) query_nodes: Vec<(u32, u32)>,
     /// The LogUp table rows `(tag, value)`, in multiplicity order.
     pub(crate) table: Vec<logup::Row>,
+    /// Where every input sits in its region.
+    pub(crate) placement: tensor::Placement,
 }
 
 impl Program {
@@ -474,6 +494,17 @@ impl Program {
             c[1] as usize,
             c[2] as usize - self.b.derived.len(),
         )
+    }
+
+    /// The weights (declaration order) laid out as the weights region holds them: what
+    /// the weights commitment covers. Identity for a program without weight tensors.
+    pub fn layout_weights(&self, weights: &[i64]) -> Vec<i64> {
+        self.placement.lay_out(RegionKind::Weights, weights)
+    }
+
+    /// The region-relative offset of a tensor.
+    pub fn tensor_offset(&self, t: &Tensor) -> u32 {
+        self.placement.offsets[t.id as usize]
     }
 
     /// LogUp chunk bits chosen for this program (0 without range checks).

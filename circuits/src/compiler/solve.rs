@@ -28,6 +28,13 @@ pub enum SolveError {
         /// The offending value (signed).
         value: i64,
     },
+    /// A structured operation read a value the solver does not know (an internal error:
+    /// tensors hold inputs, which are always known).
+    #[error("structured operation {op} could not be evaluated")]
+    Operation {
+        /// Operation index.
+        op: usize,
+    },
     /// A range-checked value is out of range.
     #[error("range check {label} fails: {value} is not in [0, 2^{bits})")]
     Range {
@@ -45,9 +52,9 @@ pub enum SolveError {
 pub struct SolvedWitness {
     /// Public input values.
     pub public: Vec<Residue>,
-    /// Weights.
+    /// Weights, as the weights region holds them (tensors placed, padding zero).
     pub weights: Vec<Residue>,
-    /// Private values: given hints, then derived hints.
+    /// Private values (given and derived hints) as the private region holds them.
     pub private: Vec<Residue>,
     /// Public outputs, in output order.
     pub outputs: Vec<Residue>,
@@ -78,12 +85,16 @@ impl Program {
         check("weights", nw, weights.len())?;
         check("hints", nh, hints.len())?;
         let b = &self.b;
-        let mut private: Vec<Residue> = hints.iter().map(|&h| Residue::from_i64(h)).collect();
-        private.reserve(b.derived.len());
+        // Private values in declaration order: given hints and derived hints interleave
+        // (tensor copies are derived while a blueprint emits), so walk them by index.
+        let mut private: Vec<Residue> = Vec::with_capacity(b.private_derived.len());
+        let mut given = hints.iter();
         // Values; `None` for values that depend on a challenge (known only to the prover).
         let mut val: Vec<Option<Residue>> = Vec::with_capacity(b.nodes.len());
         let mut checked = false;
         let mut histogram: Vec<u64> = Vec::new();
+        // Structured operations' outputs, computed once on first use.
+        let mut outputs: Vec<Option<Vec<Residue>>> = vec![None; b.ops.len()];
         for node in &b.nodes {
             let v = match node {
                 Node::Input {
@@ -99,8 +110,13 @@ impl Program {
                     index,
                 } => {
                     let i = *index as usize;
-                    if i >= nh {
-                        let r = match b.derived[i - nh] {
+                    let derived = b.private_derived.get(i).copied().unwrap_or(u32::MAX);
+                    if derived == u32::MAX {
+                        let h = given.next().copied().unwrap_or(0);
+                        private.push(Residue::from_i64(h));
+                    } else {
+                        let r = match b.derived[derived as usize] {
+                            Derived::Copy { of } => val[of as usize].unwrap_or(Residue::ZERO),
                             Derived::Digit { of, shift, bits } => {
                                 if !checked {
                                     self.check_ranges(&val)?;
@@ -133,6 +149,19 @@ impl Program {
                         private.push(r);
                     }
                     Some(private[i])
+                }
+                Node::Structured { op, index } => {
+                    let op = *op as usize;
+                    if outputs[op].is_none() {
+                        let tensors = &b.tensors;
+                        let computed = b.ops[op]
+                            .evaluate(tensors, |v| val.get(v.0 as usize).copied().flatten())
+                            .ok_or(SolveError::Operation { op })?;
+                        outputs[op] = Some(computed);
+                    }
+                    outputs[op]
+                        .as_ref()
+                        .and_then(|y| y.get(*index as usize).copied())
                 }
                 Node::Expr(e) => (|| {
                     let lower = |c: Coeff| match c {
@@ -167,10 +196,11 @@ impl Program {
                 });
             }
         }
+        let weights: Vec<Residue> = weights.iter().map(|&x| Residue::from_i64(x)).collect();
         Ok(SolvedWitness {
             public: public.iter().map(|&x| Residue::from_i64(x)).collect(),
-            weights: weights.iter().map(|&x| Residue::from_i64(x)).collect(),
-            private,
+            weights: self.placement.lay_out(RegionKind::Weights, &weights),
+            private: self.placement.lay_out(RegionKind::Private, &private),
             outputs: b
                 .outputs
                 .iter()

@@ -1,0 +1,447 @@
+//! Tensors in the compiler: grouped inputs land padded, aligned and channel-major in their
+//! region, copies stand in for what cannot be placed, and the placed programs still solve,
+//! prove and verify.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use circuits::compiler::{Builder, CompileError, Label, Program, SolvedWitness, Var};
+use circuits::random::Rng;
+use circuits::{Circuit, RegionKind, Residue};
+use prover::{Field, Goldilocks, Statement, Witness};
+
+type F = Goldilocks;
+
+fn f(v: &[Residue]) -> Vec<F> {
+    v.iter().map(|r| F::from_u64(r.value())).collect()
+}
+
+fn prove_and_verify(c: &Circuit, w: &SolvedWitness) -> Result<Vec<F>, String> {
+    let (public, weights, private) = (f(&w.public), f(&w.weights), f(&w.private));
+    let (proof, outputs) = prover::prove_transparent(
+        c,
+        &Witness {
+            public: &public,
+            weights: &weights,
+            private: &private,
+        },
+        b"",
+    )
+    .map_err(|e| e.to_string())?;
+    let commitment = prover::transparent_weights_commitment(c, &weights);
+    prover::verify_transparent(
+        c,
+        &Statement {
+            public: &public,
+            outputs: &outputs,
+            context: b"",
+            weights_commitment: commitment.as_ref(),
+        },
+        &proof,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(outputs)
+}
+
+const L: Label = Label::new("test", 0, 0);
+
+/// `(c, y, x)` of element `k` of a `dims` tensor and its padded index.
+fn padded_index(dims: [u32; 3], k: usize) -> usize {
+    let [_, h, w] = dims.map(|d| d.next_power_of_two() as usize);
+    let (hh, ww) = (dims[1] as usize, dims[2] as usize);
+    let (c, y, x) = (k / (hh * ww), (k / ww) % hh, k % ww);
+    (c * h + y) * w + x
+}
+
+struct Fixture {
+    program: Program,
+    hints: Vec<i64>,
+    weights: Vec<i64>,
+    public: Vec<i64>,
+    act: circuits::compiler::Tensor,
+    slabs: circuits::compiler::Tensor,
+}
+
+/// Hints interleaved with scalar hints, a 3×3×5 activation tensor, a stack of two
+/// 3×2×1 weight slabs, and constraints that use all of them.
+fn fixture(seed: u64) -> Fixture {
+    let mut rng = Rng::new(seed);
+    let mut b = Builder::new();
+    let pi = b.public_input();
+    let before = b.hints(3);
+    let act_vars: Vec<Var> = b.hints(45);
+    let after = b.hints(2);
+    let w: Vec<Var> = b.weights(12);
+    let scalar_w = b.weight();
+    let act = b.tensor(&act_vars, [3, 3, 5]).unwrap();
+    let slabs = b.stacked_tensor(&w, 2, [3, 2, 1]).unwrap();
+    for (i, &h) in before.iter().chain(&act_vars).chain(&after).enumerate() {
+        b.range_check(h, 8, Label::new("test", 1, i as u32));
+    }
+    let d = b.dot(&act_vars[..12], &w);
+    let d = b.add(d, scalar_w);
+    b.assert_equal(d, pi, L);
+    b.output(d);
+    let program = b.finish().unwrap();
+    let hints: Vec<i64> = (0..50).map(|_| rng.below(256) as i64).collect();
+    let weights: Vec<i64> = (0..13).map(|_| rng.below(100) as i64 - 50).collect();
+    let acc: i64 = (0..12).map(|k| hints[3 + k] * weights[k]).sum::<i64>() + weights[12];
+    Fixture {
+        program,
+        hints,
+        weights,
+        public: vec![acc],
+        act,
+        slabs,
+    }
+}
+
+#[test]
+fn tensors_are_placed_padded_aligned_and_channel_major() {
+    for seed in 0..4 {
+        let fx = fixture(seed);
+        let p = &fx.program;
+        let c = p.compile().unwrap();
+        let w = p.solve(&fx.public, &fx.weights, &fx.hints).unwrap();
+
+        // Activation: 3×3×5 padded to 4×4×8 = 128, placed first (largest unit) at 0.
+        let off = p.tensor_offset(&fx.act) as usize;
+        assert_eq!(off % 128, 0);
+        for k in 0..45 {
+            let at = off + padded_index([3, 3, 5], k);
+            assert_eq!(
+                w.private[at],
+                Residue::from_i64(fx.hints[3 + k]),
+                "element {k}"
+            );
+        }
+        let used: Vec<usize> = (0..45).map(|k| off + padded_index([3, 3, 5], k)).collect();
+        for at in off..off + 128 {
+            if !used.contains(&at) {
+                assert_eq!(w.private[at], Residue::ZERO, "padding {at}");
+            }
+        }
+        // Slabs: two 4×2×1 subcubes of 8, consecutive and aligned.
+        let off = p.tensor_offset(&fx.slabs) as usize;
+        assert_eq!(off % 8, 0);
+        for s in 0..2 {
+            for k in 0..6 {
+                let at = off + 8 * s + padded_index([3, 2, 1], k);
+                assert_eq!(w.weights[at], Residue::from_i64(fx.weights[6 * s + k]));
+            }
+        }
+        assert_eq!(
+            p.layout_weights(&fx.weights)
+                .iter()
+                .map(|&x| Residue::from_i64(x))
+                .collect::<Vec<_>>(),
+            w.weights,
+            "the committed layout is the solver's"
+        );
+        // The weights region's length covers the padding and the scalar after it.
+        let r = c.circuit.input.region(RegionKind::Weights).unwrap();
+        assert_eq!(r.len as usize, w.weights.len());
+        assert_eq!(w.weights.len(), 17);
+
+        let out = prove_and_verify(&c.circuit, &w).unwrap();
+        assert_eq!(out, vec![F::from_i64(fx.public[0])]);
+    }
+}
+
+#[test]
+fn moving_a_placed_value_breaks_the_proof() {
+    let fx = fixture(7);
+    let c = fx.program.compile().unwrap();
+    let w = fx
+        .program
+        .solve(&fx.public, &fx.weights, &fx.hints)
+        .unwrap();
+    // Swap the first activation with a padding slot: the circuit reads the placed slot.
+    let off = fx.program.tensor_offset(&fx.act) as usize;
+    let mut bad = w.clone();
+    bad.private.swap(off, off + 5);
+    assert!(prove_and_verify(&c.circuit, &bad).is_err());
+}
+
+#[test]
+fn expressions_and_unpadded_public_inputs_are_copied_and_constrained() {
+    let mut b = Builder::new();
+    // 2×3×3 public input: 3 is not a power of two, so the declaration order is not the
+    // padded layout and the tensor becomes a private copy.
+    let xs = b.public_inputs(18);
+    let t = b.tensor(&xs, [2, 3, 3]).unwrap();
+    assert_eq!(t.region, RegionKind::Private);
+    // Expressions are copied too.
+    let sums: Vec<Var> = xs.chunks(2).map(|p| b.add(p[0], p[1])).collect();
+    let u = b.tensor(&sums, [1, 3, 3]).unwrap();
+    assert_eq!(u.region, RegionKind::Private);
+    let s = b.dot(t.vars(), &xs);
+    let s2 = b.dot(u.vars(), &sums);
+    b.output(s);
+    b.output(s2);
+    let p = b.finish().unwrap();
+    let c = p.compile().unwrap();
+    let public: Vec<i64> = (0..18).map(|i| i * 3 - 20).collect();
+    let w = p.solve(&public, &[], &[]).unwrap();
+    let off = p.tensor_offset(&t) as usize;
+    for (k, &v) in public.iter().enumerate() {
+        assert_eq!(
+            w.private[off + padded_index([2, 3, 3], k)],
+            Residue::from_i64(v)
+        );
+    }
+    let out = prove_and_verify(&c.circuit, &w).unwrap();
+    let want: i64 = public.iter().map(|x| x * x).sum();
+    assert_eq!(out[0], F::from_i64(want));
+
+    // A wrong copy is caught by its equality constraint.
+    let mut bad = w.clone();
+    let at = off + padded_index([2, 3, 3], 4);
+    bad.private[at] = Residue::from_i64(public[4] + 1);
+    assert!(prove_and_verify(&c.circuit, &bad).is_err());
+}
+
+#[test]
+fn padded_public_inputs_are_used_in_place() {
+    let mut b = Builder::new();
+    let xs = b.public_inputs(3 * 4 * 4);
+    let t = b.tensor(&xs, [3, 4, 4]).unwrap();
+    assert_eq!(t.region, RegionKind::Public);
+    let again = b.tensor(&xs, [3, 4, 4]).unwrap();
+    assert_eq!(again, t, "grouping again returns the same tensor");
+    let s = b.dot(&xs, &xs);
+    b.output(s);
+    let p = b.finish().unwrap();
+    assert_eq!(p.tensor_offset(&t), 0);
+    assert_eq!(p.input_counts(), (48, 0, 0), "no copies");
+    let c = p.compile().unwrap();
+    // The region's span covers the padded tensor (64 slots) although it holds 48 inputs.
+    let r = c.circuit.input.region(RegionKind::Public).unwrap();
+    assert_eq!((r.len, r.log_len), (48, 6));
+    let public: Vec<i64> = (0..48).collect();
+    let w = p.solve(&public, &[], &[]).unwrap();
+    prove_and_verify(&c.circuit, &w).unwrap();
+}
+
+#[test]
+fn bad_tensors_are_refused() {
+    let mut b = Builder::new();
+    let w = b.weights(6);
+    let h = b.hints(6);
+    assert_eq!(
+        b.tensor(&w, [2, 2, 2]),
+        Err(CompileError::TensorShape {
+            dims: [2, 2, 2],
+            stack: 1,
+            got: 6
+        })
+    );
+    assert!(matches!(
+        b.tensor(&h, [0, 6, 1]),
+        Err(CompileError::TensorShape { .. })
+    ));
+    b.tensor(&w, [1, 2, 3]).unwrap();
+    // The same weights in another shape would need a copy: refused.
+    assert!(matches!(
+        b.tensor(&w, [2, 3, 1]),
+        Err(CompileError::WeightsRegrouped { .. })
+    ));
+    // Weights mixed with hints: refused.
+    let mixed = [w[0], h[0]];
+    assert!(matches!(
+        b.tensor(&mixed, [1, 1, 2]),
+        Err(CompileError::WeightsRegrouped { .. })
+    ));
+}
+
+#[test]
+fn programs_without_tensors_keep_declaration_order() {
+    let mut b = Builder::new();
+    let w = b.weights(5);
+    let h = b.hints(5);
+    let d = b.dot(&w, &h);
+    b.output(d);
+    let p = b.finish().unwrap();
+    let weights = [5, -4, 3, -2, 1];
+    assert_eq!(p.layout_weights(&weights), weights.to_vec());
+    let sol = p.solve(&[], &weights, &[1, 2, 3, 4, 5]).unwrap();
+    assert_eq!(
+        sol.private,
+        (1..=5).map(Residue::from_i64).collect::<Vec<_>>()
+    );
+}
+
+// ---- structured operations: the solver computes their outputs directly ----
+
+use circuits::ConvSpec;
+
+/// Plain conv in i64 over ONNX-ordered weights `[co][ci][ki][kj]`.
+#[allow(clippy::too_many_arguments)]
+fn naive_conv(
+    x: &[i64],
+    [c, h, w]: [usize; 3],
+    wt: &[i64],
+    bias: &[i64],
+    cout: usize,
+    k: [usize; 2],
+    s: [usize; 2],
+    d: [usize; 2],
+    p: [usize; 4],
+    depthwise: bool,
+) -> Vec<i64> {
+    let oh = (h + p[0] + p[2] - d[0] * (k[0] - 1) - 1) / s[0] + 1;
+    let ow = (w + p[1] + p[3] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
+    let cpg = if depthwise { 1 } else { c };
+    let mut y = Vec::new();
+    for co in 0..cout {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let mut acc = bias[co];
+                for cl in 0..cpg {
+                    let ci = if depthwise { co } else { cl };
+                    for ki in 0..k[0] {
+                        for kj in 0..k[1] {
+                            let iy = (oy * s[0] + ki * d[0]) as i64 - p[0] as i64;
+                            let ix = (ox * s[1] + kj * d[1]) as i64 - p[1] as i64;
+                            if iy < 0 || ix < 0 || iy >= h as i64 || ix >= w as i64 {
+                                continue;
+                            }
+                            let xv = x[(ci * h + iy as usize) * w + ix as usize];
+                            acc += xv * wt[((co * cpg + cl) * k[0] + ki) * k[1] + kj];
+                        }
+                    }
+                }
+                y.push(acc);
+            }
+        }
+    }
+    y
+}
+
+#[test]
+fn solver_computes_conv_and_matmul_outputs() {
+    let mut rng = Rng::new(11);
+    for case in 0..24 {
+        let depthwise = case % 4 == 3;
+        let c = 1 + rng.below(3) as usize;
+        let cout = if depthwise {
+            c
+        } else {
+            1 + rng.below(3) as usize
+        };
+        let (h, w) = (2 + rng.below(5) as usize, 2 + rng.below(5) as usize);
+        let k = [1 + rng.below(3) as usize, 1 + rng.below(2) as usize];
+        let s = [1 + rng.below(2) as usize, 1 + rng.below(2) as usize];
+        let d = [1 + rng.below(2) as usize, 1];
+        let p = [
+            rng.below(2) as usize,
+            rng.below(2) as usize,
+            rng.below(2) as usize,
+            0,
+        ];
+        if h + p[0] + p[2] < d[0] * (k[0] - 1) + 1 || w + p[1] + p[3] < k[1] {
+            continue;
+        }
+        let cpg = if depthwise { 1 } else { c };
+        let x: Vec<i64> = (0..c * h * w).map(|_| rng.below(19) as i64 - 9).collect();
+        let wt: Vec<i64> = (0..cout * cpg * k[0] * k[1])
+            .map(|_| rng.below(15) as i64 - 7)
+            .collect();
+        let bias: Vec<i64> = (0..cout).map(|_| rng.below(99) as i64 - 49).collect();
+        let want = naive_conv(&x, [c, h, w], &wt, &bias, cout, k, s, d, p, depthwise);
+
+        let dims = |a: [usize; 3]| a.map(|v| v as u32);
+        let spec = ConvSpec {
+            kernel: [k[0] as u32, k[1] as u32],
+            stride: [s[0] as u32, s[1] as u32],
+            dilation: [d[0] as u32, d[1] as u32],
+            pads: p.map(|v| v as u32),
+            depthwise,
+        };
+        let weights: Vec<i64> = wt.iter().chain(&bias).copied().collect();
+        // Slab order: tap-major, then (co, ci) — the ONNX weights regrouped by variable.
+        let mut b2 = Builder::new();
+        let xs = b2.hints(x.len());
+        let ws = b2.weights(wt.len());
+        let bs = b2.weights(cout);
+        let slab_vars: Vec<Var> = {
+            let mut v = Vec::new();
+            for ki in 0..k[0] {
+                for kj in 0..k[1] {
+                    for co in 0..cout {
+                        for cl in 0..cpg {
+                            v.push(ws[((co * cpg + cl) * k[0] + ki) * k[1] + kj]);
+                        }
+                    }
+                }
+            }
+            v
+        };
+        let xt = b2.tensor(&xs, dims([c, h, w])).unwrap();
+        let slabs = b2
+            .stacked_tensor(&slab_vars, (k[0] * k[1]) as u32, dims([cout, cpg, 1]))
+            .unwrap();
+        let bt = b2.tensor(&bs, dims([cout, 1, 1])).unwrap();
+        let ys = b2
+            .conv2d(&xt, &slabs, Some(&bt), cout as u32, spec)
+            .unwrap();
+        for &y in &ys {
+            b2.output(y);
+        }
+        let prog = b2.finish().unwrap();
+        let sol = prog.solve(&[], &weights, &x).unwrap();
+        let got: Vec<i64> = sol.outputs.iter().map(|r| r.to_i64()).collect();
+        assert_eq!(got, want, "case {case}");
+        // The operation refuses weights that are not its slab stack (one flat tensor
+        // where there are several taps).
+        if k[0] * k[1] == 1 {
+            continue;
+        }
+        let mut b3 = Builder::new();
+        let xs = b3.hints(x.len());
+        let ws = b3.weights(wt.len());
+        let xt = b3.tensor(&xs, dims([c, h, w])).unwrap();
+        let flat = b3.tensor(&ws, [wt.len() as u32, 1, 1]).unwrap();
+        assert!(matches!(
+            b3.conv2d(&xt, &flat, None, cout as u32, spec),
+            Err(CompileError::Operation { .. })
+        ));
+    }
+
+    // Matmul: Y = W·X + b with X [K, 1, J].
+    for case in 0..8 {
+        let (i_n, k_n, j_n) = (
+            1 + rng.below(5) as usize,
+            1 + rng.below(6) as usize,
+            1 + rng.below(3) as usize,
+        );
+        let x: Vec<i64> = (0..k_n * j_n).map(|_| rng.below(21) as i64 - 10).collect();
+        let wt: Vec<i64> = (0..i_n * k_n).map(|_| rng.below(21) as i64 - 10).collect();
+        let bias: Vec<i64> = (0..i_n).map(|_| rng.below(21) as i64 - 10).collect();
+        let mut b = Builder::new();
+        let xs = b.hints(x.len());
+        let ws = b.weights(wt.len());
+        let bs = b.weights(i_n);
+        let xt = b.tensor(&xs, [k_n as u32, 1, j_n as u32]).unwrap();
+        let wtn = b.tensor(&ws, [i_n as u32, k_n as u32, 1]).unwrap();
+        let bt = b.tensor(&bs, [i_n as u32, 1, 1]).unwrap();
+        let ys = b.matmul(&xt, &wtn, Some(&bt)).unwrap();
+        for &y in &ys {
+            b.output(y);
+        }
+        let prog = b.finish().unwrap();
+        let weights: Vec<i64> = wt.iter().chain(&bias).copied().collect();
+        let sol = prog.solve(&[], &weights, &x).unwrap();
+        let got: Vec<i64> = sol.outputs.iter().map(|r| r.to_i64()).collect();
+        let want: Vec<i64> = (0..i_n)
+            .flat_map(|i| {
+                let (x, wt, bias) = (&x, &wt, &bias);
+                (0..j_n).map(move |j| {
+                    bias[i]
+                        + (0..k_n)
+                            .map(|k| wt[i * k_n + k] * x[k * j_n + j])
+                            .sum::<i64>()
+                })
+            })
+            .collect();
+        assert_eq!(got, want, "matmul case {case}");
+    }
+}
