@@ -196,6 +196,7 @@ fn weights_free_case() -> Case {
                     len: 1,
                 },
             ],
+            gate_log_width: None,
         },
         layers: vec![l1],
         num_public: 1,
