@@ -117,7 +117,13 @@ fn put_block(w: &mut Writer, b: &Block) {
             put_tensor(w, &c.input);
             w.u32(c.cout);
             let s = &c.spec;
-            for v in s.kernel.iter().chain(&s.stride).chain(&s.dilation).chain(&s.pads) {
+            for v in s
+                .kernel
+                .iter()
+                .chain(&s.stride)
+                .chain(&s.dilation)
+                .chain(&s.pads)
+            {
                 w.u32(*v);
             }
             w.u8(u8::from(s.depthwise));
@@ -161,7 +167,10 @@ fn get_bias(r: &mut Reader<'_>) -> Result<Option<u32>, DecodeError> {
     })
 }
 
-fn get_u32s<const N: usize>(r: &mut Reader<'_>, what: &'static str) -> Result<[u32; N], DecodeError> {
+fn get_u32s<const N: usize>(
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<[u32; N], DecodeError> {
     let mut a = [0u32; N];
     for v in &mut a {
         *v = r.u32(what)?;

@@ -219,7 +219,9 @@ pub enum CircuitError {
         reason: &'static str,
     },
     /// A layer-1 gate reads at or above the gate span.
-    #[error("layer 1: {kind} gate {gate} reads slot {slot}, outside the gate span 2^{gate_log_width}")]
+    #[error(
+        "layer 1: {kind} gate {gate} reads slot {slot}, outside the gate span 2^{gate_log_width}"
+    )]
     GateSpanRead {
         /// "mul" or "add".
         kind: &'static str,

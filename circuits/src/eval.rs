@@ -179,7 +179,9 @@ impl Circuit {
         };
         // Blocks at any layer read the weights where the input layer holds them.
         let weights = match self.input.region(RegionKind::Weights) {
-            Some(r) => input[r.offset as usize..(r.offset as usize + (1usize << r.log_len))].to_vec(),
+            Some(r) => {
+                input[r.offset as usize..(r.offset as usize + (1usize << r.log_len))].to_vec()
+            }
             None => Vec::new(),
         };
         let mut values = vec![input];
@@ -213,10 +215,7 @@ impl Circuit {
                 let operand = prev
                     .get(start..start + (1usize << log))
                     .ok_or(failed.clone())?;
-                let y = block
-                    .op
-                    .evaluate(operand, &weights)
-                    .ok_or(failed.clone())?;
+                let y = block.op.evaluate(operand, &weights).ok_or(failed.clone())?;
                 let dst = block.out_offset as usize;
                 out.get_mut(dst..dst + y.len())
                     .ok_or(failed)?

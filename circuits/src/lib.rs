@@ -45,4 +45,6 @@ pub use layered::{
     AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MAX_LOG_WIDTH, MulGate,
     Region, RegionKind,
 };
-pub use structured::{Axis, Block, Conv2dOp, ConvSpec, MatMulOp, StructuredOp, TensorRef, WeightRef};
+pub use structured::{
+    Axis, Block, Conv2dOp, ConvSpec, MatMulOp, StructuredOp, TensorRef, WeightRef,
+};

@@ -478,7 +478,14 @@ impl StructuredOp {
             }
             StructuredOp::MatMul(m) => {
                 let log = m.weight.log_len()?;
-                (m.weight.offset, 0, 1, log, m.bias, padded_log(m.weight.rows)?)
+                (
+                    m.weight.offset,
+                    0,
+                    1,
+                    log,
+                    m.bias,
+                    padded_log(m.weight.rows)?,
+                )
             }
         };
         let main = (0..count).map(move |kk| (first + kk * step, log));
