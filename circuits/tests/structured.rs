@@ -163,6 +163,9 @@ fn fixtures_are_valid() {
 // Validation: one test per variant, each asserting the exact error
 // ---------------------------------------------------------------------------------------
 
+/// An edit of an op, for tables of invalid shapes.
+type Edit<T> = fn(&mut T);
+
 fn shape(reason: &'static str) -> Result<(), CircuitError> {
     Err(CircuitError::BlockShape {
         layer: 1,
@@ -173,7 +176,7 @@ fn shape(reason: &'static str) -> Result<(), CircuitError> {
 
 #[test]
 fn block_shape_conv() {
-    let cases: Vec<(fn(&mut Conv2dOp), &str)> = vec![
+    let cases: Vec<(Edit<Conv2dOp>, &str)> = vec![
         (|c| c.input.dims[1] = 0, "has an empty operand dimension"),
         (|c| c.cout = 0, "has no output channels"),
         (
@@ -235,7 +238,7 @@ fn block_shape_conv() {
 
 #[test]
 fn block_shape_matmul() {
-    let cases: Vec<(fn(&mut MatMulOp), &str)> = vec![
+    let cases: Vec<(Edit<MatMulOp>, &str)> = vec![
         (|m| m.weight.rows = 0, "has an empty weight matrix"),
         (
             |m| m.input.dims[1] = 2,
@@ -987,7 +990,7 @@ fn conv_by_hand() {
         ..op
     };
     let c = single_block(StructuredOp::Conv2d(op), 4, 4);
-    let mut w = vec![-1; 16];
+    let mut w = [-1; 16];
     w[4] = 2;
     let out = run(&c, &private, &w[..9]);
     let y: Vec<i64> = out[1][..4].iter().map(|v| v.to_i64()).collect();
