@@ -22,6 +22,8 @@ pub fn engine_spec() -> Spec {
         alternate_add_only: false,
         num_challenges: 0,
         zero_outputs: 0,
+        blocks: Vec::new(),
+        gate_span: false,
     }
 }
 

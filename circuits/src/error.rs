@@ -134,6 +134,104 @@ pub enum CircuitError {
         /// Declared challenges.
         count: u32,
     },
+    /// A block's shape is invalid: a zero size, kernel, stride or dilation, a pad of
+    /// `2^16` or more, an empty output, a depthwise convolution with `cin ≠ cout`, a
+    /// matrix product whose operand is not `[K, 1, J]` with `K` the weight's columns, or
+    /// a padded size beyond [`crate::MAX_LOG_WIDTH`] bits.
+    #[error("layer {layer}, block {block}: shape {reason}")]
+    BlockShape {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A block's output span is misaligned, outside its layer, or overlaps another block.
+    #[error("layer {layer}, block {block}: output {reason}")]
+    BlockOutput {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A gate writes inside a block's output span: the span belongs to the block alone
+    /// (the prover splits a layer's claim between blocks and gates by span).
+    #[error("layer {layer}: {kind} gate {gate} writes slot {slot}, inside block {block}")]
+    GateInBlock {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// "mul", "add" or "const".
+        kind: &'static str,
+        /// Gate index within its list.
+        gate: usize,
+        /// The slot.
+        slot: u32,
+    },
+    /// A block's operand is misaligned, outside the previous layer, or (at layer 1)
+    /// not inside one public or private region.
+    #[error("layer {layer}, block {block}: operand {reason}")]
+    BlockOperand {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A block's weights are misplaced: no weights region, or a slab, matrix or bias span
+    /// misaligned or outside the region's span.
+    #[error("layer {layer}, block {block}: weights {reason}")]
+    BlockWeights {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The blocks' verifier cost, summed up to this block, exceeds what the circuit's
+    /// size allows: a few bytes of circuit must not declare unbounded verifier work.
+    #[error(
+        "layer {layer}, block {block}: blocks' verifier cost reaches {cost}, beyond {limit} for a circuit of this size"
+    )]
+    BlockBudget {
+        /// Layer index (1-based).
+        layer: usize,
+        /// Block index within the layer.
+        block: usize,
+        /// Cost summed over the blocks up to this one.
+        cost: u64,
+        /// The limit (a multiple of the encoded size).
+        limit: u64,
+    },
+    /// The gate span `gate_log_width` is malformed (zero, wider than the input layer) or
+    /// the weights region starts below it.
+    #[error("gate span 2^{gate_log_width}: {reason}")]
+    GateSpan {
+        /// The declared `gate_log_width`.
+        gate_log_width: u8,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A layer-1 gate reads at or above the gate span.
+    #[error(
+        "layer 1: {kind} gate {gate} reads slot {slot}, outside the gate span 2^{gate_log_width}"
+    )]
+    GateSpanRead {
+        /// "mul" or "add".
+        kind: &'static str,
+        /// Gate index within its list.
+        gate: usize,
+        /// The slot.
+        slot: u32,
+        /// The declared `gate_log_width`.
+        gate_log_width: u8,
+    },
     /// A vector handed to evaluation has the wrong length.
     #[error("{what}: expected {expected} values, got {got}")]
     Length {
@@ -190,8 +288,9 @@ pub enum DecodeError {
         /// Where.
         offset: usize,
     },
-    /// A field element is not in canonical form (`>= p`).
-    #[error("non-canonical field element at byte {offset}")]
+    /// A value is not in its canonical encoding: a field element `>= p`, or a circuit
+    /// without structure encoded in version 2 (its canonical version is 1).
+    #[error("non-canonical encoding at byte {offset}")]
     NonCanonical {
         /// Where.
         offset: usize,

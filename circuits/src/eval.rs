@@ -141,7 +141,9 @@ impl Circuit {
 
     /// Evaluates every layer; returns all layers' values, input first. Challenges are
     /// taken as residues here (the prover draws them from the extension field; this
-    /// reference is for circuits whose challenges are fixed by a test).
+    /// reference is for circuits whose challenges are fixed by a test). Blocks are
+    /// evaluated directly ([`crate::StructuredOp::evaluate`]) on their operand subcube
+    /// of the previous layer and the input layer's weights region.
     pub fn evaluate(
         &self,
         public: &[Residue],
@@ -175,8 +177,15 @@ impl Circuit {
             Coeff::Challenge(i) => challenges[i as usize],
             Coeff::ChallengeTimes(i, f) => challenges[i as usize] * Residue::from_i64(f),
         };
+        // Blocks at any layer read the weights where the input layer holds them.
+        let weights = match self.input.region(RegionKind::Weights) {
+            Some(r) => {
+                input[r.offset as usize..(r.offset as usize + (1usize << r.log_len))].to_vec()
+            }
+            None => Vec::new(),
+        };
         let mut values = vec![input];
-        for layer in &self.layers {
+        for (idx, layer) in self.layers.iter().enumerate() {
             let prev = &values[values.len() - 1];
             let mut out = vec![Residue::ZERO; layer.width()];
             for g in &layer.mul {
@@ -192,6 +201,25 @@ impl Circuit {
                     ConstSource::Public(i) => public[i as usize],
                 };
                 out[g.out as usize] = out[g.out as usize] + lower(g.coeff) * s;
+            }
+            for (b, block) in layer.blocks.iter().enumerate() {
+                // Validation bounds every span below, so `None` cannot occur; it is mapped
+                // to an error rather than trusted.
+                let failed = CircuitError::BlockShape {
+                    layer: idx + 1,
+                    block: b,
+                    reason: "does not evaluate on the layer's values",
+                };
+                let t = block.op.operand();
+                let (start, log) = (t.offset as usize, t.log_len().ok_or(failed.clone())?);
+                let operand = prev
+                    .get(start..start + (1usize << log))
+                    .ok_or(failed.clone())?;
+                let y = block.op.evaluate(operand, &weights).ok_or(failed.clone())?;
+                let dst = block.out_offset as usize;
+                out.get_mut(dst..dst + y.len())
+                    .ok_or(failed)?
+                    .copy_from_slice(&y);
             }
             values.push(out);
         }

@@ -1,5 +1,7 @@
 //! The circuit data types.
 
+use crate::structured::Block;
+
 /// Largest supported `log_width` of any layer: 2^30 slots is far beyond any slice we
 /// prove, and bounding it keeps every index in a `u32` and every shift defined.
 pub const MAX_LOG_WIDTH: u8 = 30;
@@ -75,7 +77,7 @@ pub struct ConstGate {
     pub source: ConstSource,
 }
 
-/// One layer: its output width and its gates.
+/// One layer: its output width, its gates and its structured blocks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Layer {
     /// The layer has `2^log_width` output slots.
@@ -86,6 +88,9 @@ pub struct Layer {
     pub add: Vec<AddGate>,
     /// Constant gates.
     pub constant: Vec<ConstGate>,
+    /// Structured blocks, each writing its own aligned span that no gate writes into.
+    /// They read the previous layer (the operand) and the input layer's weights region.
+    pub blocks: Vec<Block>,
 }
 
 impl Layer {
@@ -102,7 +107,7 @@ impl Layer {
         1usize << self.log_width
     }
 
-    /// Total gate count.
+    /// Total gate count (blocks are not gates).
     pub fn num_gates(&self) -> usize {
         self.mul.len() + self.add.len() + self.constant.len()
     }
@@ -165,6 +170,10 @@ pub struct InputLayout {
     pub log_width: u8,
     /// Regions, in any order.
     pub regions: Vec<Region>,
+    /// `Some(g)`: layer 1's gates read only slots `< 2^g`, and the weights region lies at
+    /// or above `2^g`, so layer 1's gate sumcheck runs over `g` variables and the weights
+    /// are reached only by blocks. `None`: the gates may read the whole input layer.
+    pub gate_log_width: Option<u8>,
 }
 
 impl InputLayout {
@@ -213,6 +222,17 @@ impl Circuit {
     /// Gates over all layers.
     pub fn num_gates(&self) -> usize {
         self.layers.iter().map(Layer::num_gates).sum()
+    }
+
+    /// Structured blocks over all layers.
+    pub fn num_blocks(&self) -> usize {
+        self.layers.iter().map(|l| l.blocks.len()).sum()
+    }
+
+    /// Whether the circuit uses anything beyond plain gates: a block or a gate span.
+    /// Such a circuit is encoded in format version 2; one without, in version 1.
+    pub fn has_structure(&self) -> bool {
+        self.input.gate_log_width.is_some() || self.layers.iter().any(|l| !l.blocks.is_empty())
     }
 
     /// `log_width` of the output layer.

@@ -18,6 +18,9 @@
 //! * The expected output is fixed by the circuit: slots listed in
 //!   [`Circuit::public_outputs`] carry the claimed public outputs, every other slot must be
 //!   zero (constraint slots and padding).
+//! * A layer may also hold structured [`Block`]s (a convolution or a matrix product) that
+//!   write aligned spans of it from an operand tensor of the previous layer and the input
+//!   layer's weights region (see [`structured`]).
 #![forbid(unsafe_code)]
 
 mod encoding;
@@ -25,6 +28,7 @@ mod error;
 mod eval;
 mod layered;
 mod validate;
+mod validate_blocks;
 
 pub mod structured;
 
@@ -32,11 +36,15 @@ pub mod codec;
 pub mod compiler;
 pub mod random;
 
-pub use encoding::{CIRCUIT_FORMAT_VERSION, CIRCUIT_MAGIC, CircuitDigest};
+pub use encoding::{
+    CIRCUIT_FORMAT_VERSION, CIRCUIT_FORMAT_VERSION_STRUCTURED, CIRCUIT_MAGIC, CircuitDigest,
+};
 pub use error::{CircuitError, DecodeError};
 pub use eval::{GOLDILOCKS_P, Residue};
 pub use layered::{
     AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MAX_LOG_WIDTH, MulGate,
     Region, RegionKind,
 };
-pub use structured::{Axis, Conv2dOp, ConvSpec, MatMulOp, StructuredOp, TensorRef, WeightRef};
+pub use structured::{
+    Axis, Block, Conv2dOp, ConvSpec, MatMulOp, StructuredOp, TensorRef, WeightRef,
+};

@@ -2,6 +2,8 @@
 //!
 //! Deterministic (SplitMix64), so a failing case is reproducible from its seed.
 
+mod blocks;
+
 use crate::{
     AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MulGate, Region,
     RegionKind,
@@ -55,6 +57,35 @@ pub struct Spec {
     pub num_challenges: u32,
     /// Output slots kept out of the public outputs; they receive no gates (so are zero).
     pub zero_outputs: u32,
+    /// Structured blocks, each of a random shape (empty: a gate-only circuit, drawn
+    /// exactly as before blocks existed). Widths grow as the blocks need.
+    pub blocks: Vec<BlockSpec>,
+    /// Declare a gate span: layer 1's gates read only the lower half of the input layer
+    /// (the private region), below the weights region.
+    pub gate_span: bool,
+}
+
+/// Which structured operation a [`BlockSpec`] asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A convolution: random channels, size, kernel, stride, pads, dilation, depthwise
+    /// and bias.
+    Conv2d,
+    /// A matrix product: random `I, K, J` and bias.
+    MatMul,
+}
+
+/// One block of a random circuit. Its operand is placed in the private region at layer
+/// 1, or above the blocks of layer `layer − 1` (whose gates leave the operand's padding
+/// zero); its weights in the weights region; its output at the bottom of its layer, and
+/// the next layer gets an add gate reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockSpec {
+    /// The operation.
+    pub kind: BlockKind,
+    /// The layer (1-based) it writes, clamped to the circuit's depth. With challenges
+    /// the last layer holds only constraint slots, so blocks go at most one below it.
+    pub layer: usize,
 }
 
 impl Default for Spec {
@@ -68,6 +99,8 @@ impl Default for Spec {
             alternate_add_only: false,
             num_challenges: 0,
             zero_outputs: 0,
+            blocks: Vec::new(),
+            gate_span: false,
         }
     }
 }
@@ -93,7 +126,9 @@ fn coeff(rng: &mut Rng, challenges: u32) -> Coeff {
 /// (the lower half), a weights region (a quarter) and, with public inputs, a public region.
 pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
     let mut rng = Rng::new(seed);
-    let in_log = spec.log_widths[0].max(2);
+    let plan = blocks::Plan::new(spec, seed);
+    let log_widths = &plan.log_widths;
+    let in_log = log_widths[0];
     let half = in_log - 1;
     let quarter = in_log - 2;
     let mut regions = vec![
@@ -110,6 +145,8 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
             len: 1 + rng.below((1 << quarter) - 1) as u32,
         },
     ];
+    // The blocks' weights are values, not padding (the plan made the region hold them).
+    regions[1].len = regions[1].len.max(plan.weights_used as u32);
     if spec.num_public > 0 {
         let log_len = quarter.min(32 - spec.num_public.leading_zeros() as u8);
         let len = spec.num_public.min(1 << log_len);
@@ -125,21 +162,30 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
     for k in 1..=depth {
         let prev = 1u64
             << if k == 1 {
-                in_log
+                if spec.gate_span { half } else { in_log }
             } else {
-                spec.log_widths[k - 1]
+                log_widths[k - 1]
             };
-        let mut layer = Layer::new(spec.log_widths[k]);
+        let mut layer = Layer::new(log_widths[k]);
+        layer.blocks = plan.blocks[k].clone();
         let width = layer.width() as u32;
+        // Gates write above the blocks (the plan leaves at least one slot there).
+        let bottom = plan.block_end[k] as u32;
         let last = k == depth;
         let zero_slots = if last {
-            spec.zero_outputs.min(width - 1)
+            bottom + spec.zero_outputs.min(width - bottom - 1)
         } else {
-            0
+            bottom
         };
+        // Slots of the previous layer's blocks: the gates read some explicitly.
+        let block_reads: Vec<(u32, u32)> = plan.blocks[k - 1]
+            .iter()
+            .filter_map(|b| b.out_span())
+            .map(|(o, l)| (o, 1u32 << l))
+            .collect();
         if last && spec.num_challenges > 0 {
             // Constraint slots `v − v`: zero whatever the values, extension or not.
-            for o in 0..width {
+            for o in bottom..width {
                 let i = rng.below(prev) as u32;
                 layer.add.push(AddGate {
                     out: o,
@@ -156,23 +202,38 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
             // (validation requires it), and the slots stay zero.
             for j in 0..spec.num_challenges {
                 let i = rng.below(prev) as u32;
+                let out = bottom + j % (width - bottom);
                 layer.add.push(AddGate {
-                    out: j % width,
+                    out,
                     input: i,
                     coeff: Coeff::Challenge(j),
                 });
                 layer.add.push(AddGate {
-                    out: j % width,
+                    out,
                     input: i,
                     coeff: Coeff::ChallengeTimes(j, -1),
                 });
+            }
+            for &(start, len) in &block_reads {
+                let out = bottom + rng.below(u64::from(width - bottom)) as u32;
+                let input = start + rng.below(u64::from(len)) as u32;
+                for coeff in [Coeff::ONE, Coeff::Int(-1)] {
+                    layer.add.push(AddGate { out, input, coeff });
+                }
             }
             layers.push(layer);
             continue;
         }
         let add_only = spec.alternate_add_only && k % 2 == 0;
         let challenges = spec.num_challenges;
+        let mut written = Vec::new();
         for o in zero_slots..width {
+            if plan.is_padding(k, o) {
+                continue;
+            }
+            if !block_reads.is_empty() {
+                written.push(o);
+            }
             let fan = 1 + rng.below(u64::from(2 * spec.fan_in.max(1) - 1)) as u32;
             for _ in 0..fan {
                 if !add_only && rng.chance(spec.mul_percent) {
@@ -204,18 +265,32 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
                 });
             }
         }
+        for &(start, len) in &block_reads {
+            if written.is_empty() {
+                break;
+            }
+            layer.add.push(AddGate {
+                out: written[rng.below(written.len() as u64) as usize],
+                input: start + rng.below(u64::from(len)) as u32,
+                coeff: coeff(&mut rng, challenges),
+            });
+        }
         layers.push(layer);
     }
-    let out_width = 1u32 << spec.log_widths[depth];
+    let out_width = 1u32 << log_widths[depth];
+    let bottom = plan.block_end[depth] as u32;
     let public_outputs = if spec.num_challenges > 0 {
         Vec::new()
     } else {
-        (spec.zero_outputs.min(out_width - 1)..out_width).collect()
+        // The blocks' outputs, then the gate slots above the zero ones.
+        let zero = spec.zero_outputs.min(out_width - bottom - 1);
+        (0..bottom).chain(bottom + zero..out_width).collect()
     };
     Circuit {
         input: InputLayout {
             log_width: in_log,
             regions,
+            gate_log_width: spec.gate_span.then_some(half),
         },
         layers,
         num_public: spec.num_public,

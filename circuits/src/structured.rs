@@ -343,6 +343,14 @@ impl MatMulOp {
         u64::from(self.weight.rows) * u64::from(self.weight.cols) * u64::from(self.input.dims[2])
     }
 
+    /// What the verifier's final check costs: Thaler's check is a product of a few
+    /// multilinear evaluations, so only the variable count (`log I' + log K' + log J'`)
+    /// plus one.
+    pub fn wiring_cost(&self) -> Option<u64> {
+        let vars = u64::from(self.weight.log_len()?) + u64::from(padded_log(self.input.dims[2])?);
+        Some(vars + 1)
+    }
+
     /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]).
     pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
         let out = TensorRef {
@@ -371,6 +379,24 @@ impl MatMulOp {
             }
         }
         Some(y)
+    }
+}
+
+/// A structured part of a layer: an operation proven by its own sumcheck, writing the
+/// aligned subcube `out_offset .. out_offset + 2^out_log_len` of its layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Block {
+    /// First output slot, aligned to the padded output size.
+    pub out_offset: u32,
+    /// The operation.
+    pub op: StructuredOp,
+}
+
+impl Block {
+    /// The output span `offset .. offset + 2^log_len` as `(offset, log_len)`, or `None`
+    /// for an invalid shape.
+    pub fn out_span(&self) -> Option<(u32, u8)> {
+        Some((self.out_offset, self.op.out_log_len()?))
     }
 }
 
@@ -415,6 +441,55 @@ impl StructuredOp {
             StructuredOp::Conv2d(c) => c.macs(),
             StructuredOp::MatMul(m) => Some(m.macs()),
         }
+    }
+
+    /// The verifier's wiring work ([`Conv2dOp::wiring_cost`], [`MatMulOp::wiring_cost`]).
+    pub fn wiring_cost(&self) -> Option<u64> {
+        match self {
+            StructuredOp::Conv2d(c) => c.wiring_cost(),
+            StructuredOp::MatMul(m) => m.wiring_cost(),
+        }
+    }
+
+    /// The verifier's whole work for the block, the figure the validation budget sums:
+    /// the wiring plus one deferred claim per weight span (a convolution's `KH·KW` slabs
+    /// are not in its wiring cost, yet each is a claim the verifier checks).
+    pub fn verifier_cost(&self) -> Option<u64> {
+        let spans = match self {
+            StructuredOp::Conv2d(c) => u64::from(c.taps()?),
+            StructuredOp::MatMul(_) => 1,
+        };
+        self.wiring_cost()?.checked_add(spans + 1)
+    }
+
+    /// The weights the op reads, as region-relative `(offset, log_len)` spans: a
+    /// convolution's slabs in tap order then its bias, a matrix product's matrix then its
+    /// bias. `None` if a size overflows (validation refuses such ops). The spans are
+    /// computed lazily: a validated op has at most as many as its verifier cost.
+    pub fn weight_spans(&self) -> Option<impl Iterator<Item = (u32, u8)> + use<>> {
+        let (first, step, count, log, bias, bias_log) = match self {
+            StructuredOp::Conv2d(c) => {
+                let slab = c.slab_len()?;
+                let taps = c.taps()?;
+                // The last slab's end must be a u32, so every offset below is one too.
+                u32::try_from(u64::from(c.slabs) + u64::from(taps) * u64::from(slab)).ok()?;
+                let log = slab.trailing_zeros() as u8;
+                (c.slabs, slab, taps, log, c.bias, padded_log(c.cout)?)
+            }
+            StructuredOp::MatMul(m) => {
+                let log = m.weight.log_len()?;
+                (
+                    m.weight.offset,
+                    0,
+                    1,
+                    log,
+                    m.bias,
+                    padded_log(m.weight.rows)?,
+                )
+            }
+        };
+        let main = (0..count).map(move |kk| (first + kk * step, log));
+        Some(main.chain(bias.map(|b| (b, bias_log))))
     }
 
     /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]).

@@ -106,7 +106,10 @@ impl Circuit {
             });
         }
         drop(sorted);
-        self.validate_backing()
+        self.validate_blocks()?;
+        self.validate_gate_span()?;
+        self.validate_backing()?;
+        self.validate_budget()
     }
 
     /// The widths and the challenge count are backed by what the circuit holds, so the
@@ -196,9 +199,11 @@ impl Circuit {
         self.num_challenges = next;
     }
 
-    /// The highest used slot of each layer (0 = input): written by the layer's gates,
-    /// read by the next layer's, spanned by an input region, or named as a public output;
-    /// and the number of gates whose coefficient references a challenge.
+    /// The highest used slot of each layer (0 = input): written by the layer's gates or
+    /// spanned by its blocks' outputs, read by the next layer's gates or spanned by its
+    /// blocks' operands, spanned by an input region, or named as a public output; and the
+    /// number of gates whose coefficient references a challenge. A block whose shape does
+    /// not compute counts nothing (validation refuses it before backing is checked).
     fn highest_used_slots(&self) -> (Vec<Option<u64>>, usize) {
         let d = self.layers.len();
         let mut highest: Vec<Option<u64>> = vec![None; d + 1];
@@ -224,6 +229,16 @@ impl Circuit {
             for c in &layer.constant {
                 bump(k, c.out.into());
                 referencing_gates += usize::from(c.coeff.challenge().is_some());
+            }
+            for b in &layer.blocks {
+                let last = |offset: u32, log: u8| u64::from(offset) + (1u64 << log.min(63)) - 1;
+                if let Some((offset, log)) = b.out_span() {
+                    bump(k, last(offset, log));
+                }
+                let t = b.op.operand();
+                if let Some(log) = t.log_len() {
+                    bump(k - 1, last(t.offset, log));
+                }
             }
         }
         for &slot in &self.public_outputs {

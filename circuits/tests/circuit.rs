@@ -42,6 +42,7 @@ fn small() -> Circuit {
                     len: 1,
                 },
             ],
+            gate_log_width: None,
         },
         layers: vec![l1],
         num_public: 1,

@@ -51,6 +51,7 @@ fn circuit(weights: bool, inputs: u32) -> Vec<u8> {
         input: InputLayout {
             log_width: 3,
             regions,
+            gate_log_width: None,
         },
         layers: vec![layer],
         public_outputs: vec![0],

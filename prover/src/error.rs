@@ -78,6 +78,12 @@ pub enum ProveError {
     /// Stored committed weights do not decode.
     #[error("malformed committed weights: {0}")]
     Decode(#[from] DecodeError),
+    /// The circuit uses a feature this prover does not prove yet.
+    #[error("unsupported circuit: {what}")]
+    Unsupported {
+        /// What the circuit uses.
+        what: &'static str,
+    },
 }
 
 /// Why a proof was rejected. Every variant says where.
@@ -186,6 +192,12 @@ pub enum VerifyError {
         region: RegionKind,
         /// The slot read.
         slot: u32,
+    },
+    /// The circuit uses a feature this verifier does not verify yet.
+    #[error("unsupported circuit: {what}")]
+    Unsupported {
+        /// What the circuit uses.
+        what: &'static str,
     },
     /// The input layer does not evaluate to the claim GKR ended on.
     #[error("input layer evaluation {claim} does not match the final claim")]

@@ -20,7 +20,11 @@
 //! layer.mul.push(MulGate { out: 0, in0: 0, in1: 1, coeff: Coeff::ONE });
 //! layer.add.push(AddGate { out: 0, input: 0, coeff: Coeff::Int(3) });
 //! let circuit = Circuit {
-//!     input: InputLayout { log_width: 1, regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 }] },
+//!     input: InputLayout {
+//!         log_width: 1,
+//!         regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 }],
+//!         gate_log_width: None,
+//!     },
 //!     layers: vec![layer],
 //!     public_outputs: vec![0],
 //!     ..Circuit::default()
@@ -62,6 +66,7 @@
 //!             Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 },
 //!             Region { kind: RegionKind::Weights, offset: 2, log_len: 1, len: 2 },
 //!         ],
+//!         gate_log_width: None,
 //!     },
 //!     layers: vec![layer],
 //!     public_outputs: vec![0],

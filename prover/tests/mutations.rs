@@ -118,6 +118,8 @@ fn random_cases() -> Vec<Case> {
         alternate_add_only: true,
         num_challenges: 0,
         zero_outputs: 1,
+        blocks: Vec::new(),
+        gate_span: false,
     };
     let challenges = Spec {
         log_widths: vec![4, 4, 3, 2],
@@ -196,6 +198,7 @@ fn weights_free_case() -> Case {
                     len: 1,
                 },
             ],
+            gate_log_width: None,
         },
         layers: vec![l1],
         num_public: 1,

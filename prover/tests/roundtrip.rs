@@ -153,6 +153,8 @@ fn many_random_shapes() {
                 0
             },
             zero_outputs: rng.below(3) as u32,
+            blocks: Vec::new(),
+            gate_span: false,
         };
         check(&spec, 1000 + seed);
     }

@@ -132,6 +132,7 @@ fn sparse_circuit(log_width: u8) -> Circuit {
                 log_len: 1,
                 len: 2,
             }],
+            gate_log_width: None,
         },
         layers: vec![l1, l2],
         public_outputs: vec![0, 1],

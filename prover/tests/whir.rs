@@ -1011,6 +1011,7 @@ fn lenet_shaped(log_private: u8) -> Circuit {
         input: InputLayout {
             log_width: log_private + 1,
             regions: vec![private, weights],
+            gate_log_width: None,
         },
         layers,
         num_public: 0,
@@ -1600,6 +1601,7 @@ fn weights_padding_circuit() -> Circuit {
                     len: 3,
                 },
             ],
+            gate_log_width: None,
         },
         layers: vec![layer],
         public_outputs: vec![0, 1],

@@ -90,6 +90,8 @@ fn case() -> Case {
             alternate_add_only: true,
             num_challenges: 0,
             zero_outputs: 1,
+            blocks: Vec::new(),
+            gate_span: false,
         },
         17,
     )

@@ -576,6 +576,7 @@ impl Program {
             input: InputLayout {
                 log_width: input_log,
                 regions,
+                gate_log_width: None,
             },
             layers,
             num_public: b.counts[0],

@@ -21,6 +21,7 @@ fn base() -> &'static Vec<u8> {
                     Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 },
                     Region { kind: RegionKind::Weights, offset: 2, log_len: 1, len: 2 },
                 ],
+                gate_log_width: None,
             },
             layers: vec![layer],
             public_outputs: vec![0],

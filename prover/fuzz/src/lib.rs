@@ -106,6 +106,8 @@ impl Shape {
                 0
             },
             zero_outputs: u32::from(self.zero_outputs % 3),
+            blocks: Vec::new(),
+            gate_span: false,
         }
     }
 }

@@ -86,6 +86,20 @@ impl<'a> PreparedCircuit<'a> {
     }
 }
 
+/// Why `circuit` cannot be proven or verified by this build, if it cannot. Structured
+/// blocks and the gate span are in the circuit format, but GKR does not handle them yet:
+/// proving such a circuit layer by layer over its gates alone would prove a different
+/// function (the blocks' outputs unconstrained), so both sides refuse it.
+pub(crate) fn unsupported(circuit: &Circuit) -> Option<&'static str> {
+    if circuit.num_blocks() > 0 {
+        Some("structured blocks are not yet proven by GKR")
+    } else if circuit.input.gate_log_width.is_some() {
+        Some("a gate span (gate_log_width) is not yet proven by GKR")
+    } else {
+        None
+    }
+}
+
 /// The committed regions of a circuit's input layer, in commitment order.
 pub fn committed_regions(circuit: &Circuit) -> Vec<circuits::Region> {
     [RegionKind::Weights, RegionKind::Private]

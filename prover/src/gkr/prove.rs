@@ -331,6 +331,9 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
+    if let Some(what) = super::unsupported(circuit) {
+        return Err(ProveError::Unsupported { what });
+    }
     if !C::ZERO_PADDING
         && let Some((region, slot)) = super::committed_padding_read(circuit)
     {

@@ -65,7 +65,9 @@ fn eval_layer<V: Field>(
 }
 
 /// Evaluates every layer of a validated circuit from its input layer; returns all layers,
-/// input first. `public` and `challenges` must have the circuit's lengths.
+/// input first. `public` and `challenges` must have the circuit's lengths. Gates only:
+/// structured blocks are not evaluated here yet (the prover refuses circuits with blocks;
+/// `circuits::Circuit::evaluate` is their reference).
 pub fn evaluate<F: Field, E: ExtensionField<F>>(
     circuit: &Circuit,
     public: &[F],

@@ -121,6 +121,9 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
+    if let Some(what) = super::unsupported(circuit) {
+        return Err(VerifyError::Unsupported { what });
+    }
     let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(

@@ -90,5 +90,7 @@ pub fn rich_spec() -> Spec {
         alternate_add_only: true,
         num_challenges: 0,
         zero_outputs: 2,
+        blocks: Vec::new(),
+        gate_span: false,
     }
 }
