@@ -8,6 +8,7 @@
 
 use super::expr::{add_mod, is_zero, mul_mod};
 use super::{Label, Node, Program};
+use crate::structured::{Block, Conv2dOp, MatMulOp, StructuredOp, TensorRef, WeightRef};
 use crate::{
     AddGate, Circuit, Coeff, ConstGate, ConstSource, InputLayout, Layer, MAX_LOG_WIDTH, MulGate,
     Region, RegionKind,
@@ -132,6 +133,10 @@ pub struct Stats {
     pub inputs: [usize; 3],
     /// Used slots per layer, input first.
     pub layer_slots: Vec<usize>,
+    /// Structured blocks (convolutions and matrix products proven by their own sumchecks).
+    pub blocks: usize,
+    /// Multiply-accumulates inside blocks (not gates).
+    pub structured_macs: u64,
 }
 
 impl Stats {
@@ -194,14 +199,7 @@ impl Program {
         if b.constraints.is_empty() && b.outputs.is_empty() {
             return Err(CompileError::NothingToProve);
         }
-        if !b.ops.is_empty() {
-            // Block layout lands with the circuit IR's blocks; until then refuse rather
-            // than lay the outputs out as unconstrained slots.
-            return Err(CompileError::Operation {
-                what: "compile",
-                reason: "structured operations are not laid out yet".into(),
-            });
-        }
+
 
         // Liveness from constraints and outputs; every private input must be reached.
         let mut live = vec![false; n];
@@ -211,9 +209,18 @@ impl Program {
             .map(|c| c.0)
             .chain(b.outputs.iter().copied())
             .collect();
+        let mut op_live = vec![false; b.ops.len()];
         while let Some(v) = stack.pop() {
             if !std::mem::replace(&mut live[v as usize], true) {
                 stack.extend(atoms(&nodes[v as usize]));
+                if let Node::Structured { op, .. } = nodes[v as usize]
+                    && !std::mem::replace(&mut op_live[op as usize], true)
+                {
+                    let o = &b.ops[op as usize];
+                    for t in [Some(o.input), Some(o.weights), o.bias].into_iter().flatten() {
+                        stack.extend(b.tensors[t as usize].vars.iter().map(|v| v.0));
+                    }
+                }
             }
         }
         for (v, node) in nodes.iter().enumerate() {
@@ -258,6 +265,9 @@ impl Program {
         let mut layer = vec![0u32; n];
         let mut ext = vec![false; n];
         for v in 0..n {
+            if matches!(nodes[v], Node::Structured { .. }) && live[v] {
+                layer[v] = 1;
+            }
             if let Node::Expr(e) = &nodes[v]
                 && live[v]
             {
@@ -351,7 +361,7 @@ impl Program {
             .chain(std::iter::once(buckets.len().saturating_sub(1) as u32))
             .max()
             .unwrap_or(1)
-            .max(1);
+            .max(if op_live.contains(&true) { 2 } else { 1 });
         for &o in &b.outputs {
             need[o as usize] = depth;
         }
@@ -361,12 +371,49 @@ impl Program {
         // values at their layer, then relays.
         let d = depth as usize;
         let mut next = vec![0u32; d + 1];
-        if has_acc {
-            for k in acc_lo as usize..=d {
-                next[k] = 1;
+        let mut own = vec![NONE; n];
+        // Blocks at layer 1 from slot 0, by decreasing span (each lands aligned); every
+        // output node sits at its padded position in its block.
+        let mut block_at: Vec<(usize, u32)> = Vec::new();
+        {
+            let mut order: Vec<usize> = (0..b.ops.len()).filter(|&o| op_live[o]).collect();
+            let span = |o: usize| b.ops[o].op.out_log_len().map_or(0, |l| 1u64 << l);
+            order.sort_by_key(|&o| std::cmp::Reverse(span(o)));
+            let mut at = 0u64;
+            for o in order {
+                at = at.next_multiple_of(span(o).max(1));
+                if at + span(o) > 1u64 << MAX_LOG_WIDTH {
+                    return Err(CompileError::TooWide {
+                        layer: 1,
+                        slots: (at + span(o)) as usize,
+                        max: MAX_LOG_WIDTH,
+                    });
+                }
+                block_at.push((o, at as u32));
+                at += span(o);
+            }
+            next[1] = at as u32;
+            for v in 0..n {
+                if let Node::Structured { op, index } = nodes[v]
+                    && let Some(&(_, base)) = block_at.iter().find(|x| x.0 == op as usize)
+                {
+                    let dims = b.ops[op as usize].op.out_dims().unwrap_or([0; 3]);
+                    let (hw, w) = (dims[1] * dims[2], dims[2]);
+                    let out = crate::structured::TensorRef { offset: 0, dims };
+                    let slot = out
+                        .index(index / hw.max(1), (index % hw.max(1)) / w.max(1), index % w.max(1))
+                        .unwrap_or(0);
+                    own[v] = base + slot as u32;
+                }
             }
         }
-        let mut own = vec![NONE; n];
+        // The accumulator: the first slot after the blocks.
+        let acc_slot: Vec<u32> = next.clone();
+        if has_acc {
+            for k in acc_lo as usize..=d {
+                next[k] += 1;
+            }
+        }
         let mut relay_base = vec![NONE; n];
         let mut relay_slots: Vec<u32> = Vec::new();
         let relay_range = |a: usize| (layer[a] + 1)..=need[a];
@@ -485,6 +532,37 @@ impl Program {
             }
             layers.push(Layer::new(log2_ceil(next[k] as usize)));
         }
+        // Blocks, with their tensors' placed offsets: the operand's slot in V_0, the
+        // weights' and bias' offsets inside the weights region.
+        for &(o, out_offset) in &block_at {
+            let decl = &b.ops[o];
+            let tensor_at = |t: u32| placement.offsets[t as usize];
+            let x = &b.tensors[decl.input as usize];
+            let operand = offsets[super::region_slot(x.region)] + tensor_at(decl.input);
+            let op = match decl.op {
+                StructuredOp::Conv2d(c) => StructuredOp::Conv2d(Conv2dOp {
+                    input: TensorRef {
+                        offset: operand,
+                        ..c.input
+                    },
+                    slabs: tensor_at(decl.weights),
+                    bias: decl.bias.map(tensor_at),
+                    ..c
+                }),
+                StructuredOp::MatMul(m) => StructuredOp::MatMul(MatMulOp {
+                    input: TensorRef {
+                        offset: operand,
+                        ..m.input
+                    },
+                    weight: WeightRef {
+                        offset: tensor_at(decl.weights),
+                        ..m.weight
+                    },
+                    bias: decl.bias.map(tensor_at),
+                }),
+            };
+            layers[0].blocks.push(Block { out_offset, op });
+        }
         for v in 0..n {
             let Node::Expr(e) = &nodes[v] else { continue };
             if !materialized(v) {
@@ -533,10 +611,11 @@ impl Program {
         if has_acc {
             for k in acc_lo as usize..=d {
                 let l = &mut layers[k - 1];
+                let acc = acc_slot[k];
                 if k > acc_lo as usize {
                     l.add.push(AddGate {
-                        out: 0,
-                        input: 0,
+                        out: acc,
+                        input: acc_slot[k - 1],
                         coeff: Coeff::ONE,
                     });
                     relay_gates += 1;
@@ -546,19 +625,19 @@ impl Program {
                         Term::Mul(c, a, bb) => {
                             let (x, y) = (slot_at(a, k as u32 - 1), slot_at(bb, k as u32 - 1));
                             l.mul.push(MulGate {
-                                out: 0,
+                                out: acc,
                                 in0: x.min(y),
                                 in1: x.max(y),
                                 coeff: c,
                             });
                         }
                         Term::Add(c, a) => l.add.push(AddGate {
-                            out: 0,
+                            out: acc,
                             input: slot_at(a, k as u32 - 1),
                             coeff: c,
                         }),
                         Term::Const(c) => l.constant.push(ConstGate {
-                            out: 0,
+                            out: acc,
                             coeff: c,
                             source: ConstSource::One,
                         }),
@@ -603,6 +682,8 @@ impl Program {
             .chain(next[1..].iter().map(|&x| x as usize))
             .collect();
         for (k, l) in circuit.layers.iter().enumerate() {
+            stats.blocks += l.blocks.len();
+            stats.structured_macs += l.blocks.iter().filter_map(|b| b.op.macs()).sum::<u64>();
             stats.mul_gates += l.mul.len();
             stats.add_gates += l.add.len();
             stats.const_gates += l.constant.len();
