@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use circuits::random::Rng;
-use circuits::{ConvSpec, Conv2dOp, MatMulOp, TensorRef, WeightRef};
+use circuits::{Conv2dOp, ConvSpec, MatMulOp, TensorRef, WeightRef};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prover::gkr::structured::{self, BlockProof, Claim, Structured, labels};
 use prover::transcript::Transcript;
@@ -17,7 +17,9 @@ type F = Goldilocks;
 type E = GoldilocksExt3;
 
 fn rand_e(rng: &mut Rng) -> E {
-    let b: Vec<u8> = (0..E::UNIFORM_BYTES).map(|_| rng.next_u64() as u8).collect();
+    let b: Vec<u8> = (0..E::UNIFORM_BYTES)
+        .map(|_| rng.next_u64() as u8)
+        .collect();
     E::from_uniform_bytes(&b)
 }
 
@@ -94,7 +96,13 @@ fn prove<S: Structured>(op: &S, d: &Data) -> BlockProof<E> {
         .0
 }
 
-fn bench_block<S: Structured>(c: &mut Criterion, name: &str, op: &S, weights_len: usize, macs: u64) {
+fn bench_block<S: Structured>(
+    c: &mut Criterion,
+    name: &str,
+    op: &S,
+    weights_len: usize,
+    macs: u64,
+) {
     let d = data(op, weights_len);
     let geo = op.geometry().unwrap();
     let proof = prove(op, &d);
@@ -102,7 +110,10 @@ fn bench_block<S: Structured>(c: &mut Criterion, name: &str, op: &S, weights_len
     g.sample_size(10);
     g.throughput(Throughput::Elements(macs));
     g.bench_function("witness", |b| {
-        b.iter(|| op.evaluate_field(&geo, black_box(&d.operand), &d.weights).unwrap())
+        b.iter(|| {
+            op.evaluate_field(&geo, black_box(&d.operand), &d.weights)
+                .unwrap()
+        })
     });
     g.bench_function("prove", |b| b.iter(|| prove(op, black_box(&d))));
     g.bench_function("verify", |b| {
@@ -163,7 +174,9 @@ fn aggregation(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(1 << n));
     g.bench_function("prove", |b| {
-        b.iter(|| structured::prove_aggregate(black_box(&y), &claims, &mut transcript(&claims)).unwrap())
+        b.iter(|| {
+            structured::prove_aggregate(black_box(&y), &claims, &mut transcript(&claims)).unwrap()
+        })
     });
     g.bench_function("verify", |b| {
         b.iter(|| {

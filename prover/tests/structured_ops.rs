@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::Rng;
-use circuits::{ConvSpec, Conv2dOp, MatMulOp, Residue, TensorRef, WeightRef};
+use circuits::{Conv2dOp, ConvSpec, MatMulOp, Residue, TensorRef, WeightRef};
 use prover::gkr::structured::{
     self, BlockClaims, BlockProof, Claim, Stage, Structured, StructuredError, labels,
 };
@@ -16,7 +16,9 @@ use prover::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3};
 type F = Goldilocks;
 
 fn rand_e<E: Field>(rng: &mut Rng) -> E {
-    let b: Vec<u8> = (0..E::UNIFORM_BYTES).map(|_| rng.next_u64() as u8).collect();
+    let b: Vec<u8> = (0..E::UNIFORM_BYTES)
+        .map(|_| rng.next_u64() as u8)
+        .collect();
     E::from_uniform_bytes(&b)
 }
 
@@ -225,7 +227,10 @@ fn prove_and_verify<S: Structured, E: ExtensionField<F>>(
 
 /// Every claim a block leaves equals the true MLE of the padded arrays.
 fn assert_true_claims<E: ExtensionField<F>>(c: &BlockClaims<E>, operand: &[F], weights: &[F]) {
-    assert_eq!(c.operand.value, mle::evaluate_base(operand, &c.operand.point));
+    assert_eq!(
+        c.operand.value,
+        mle::evaluate_base(operand, &c.operand.point)
+    );
     for w in &c.weights {
         let start = w.slot.offset as usize;
         let slot = &weights[start..start + (1usize << w.slot.log_len)];
@@ -245,7 +250,10 @@ fn honest_case<S: Structured + Reference, E: ExtensionField<F>>(rng: &mut Rng, c
         let (proof, ours, theirs) = prove_and_verify(&case.op, &claims, &y, &operand, &weights);
         let theirs = theirs.unwrap();
         assert_eq!(ours, theirs);
-        assert_eq!(ours.weights.len(), geo.slabs.len() + usize::from(geo.bias.is_some()));
+        assert_eq!(
+            ours.weights.len(),
+            geo.slabs.len() + usize::from(geo.bias.is_some())
+        );
         assert_true_claims(&ours, &operand, &weights);
         assert_eq!(BlockProof::from_bytes(&proof.to_bytes()).unwrap(), proof);
     }
@@ -253,10 +261,26 @@ fn honest_case<S: Structured + Reference, E: ExtensionField<F>>(rng: &mut Rng, c
 
 fn run_honest<E: ExtensionField<F>>(seed: u64) {
     let mut rng = Rng::new(seed);
+    // How many cases exercise each feature: depthwise, bias, stride > 1, dilation > 1,
+    // padding, no op rounds.
+    let mut seen = [0usize; 6];
     for _ in 0..120 {
         let case = random_conv(&mut rng);
+        let s = &case.op.spec;
+        let flags = [
+            s.depthwise,
+            case.op.bias.is_some(),
+            s.stride.iter().any(|&v| v > 1),
+            s.dilation.iter().any(|&v| v > 1),
+            s.pads.iter().any(|&v| v > 0),
+            case.op.geometry().unwrap().rounds == 0,
+        ];
+        for (n, f) in seen.iter_mut().zip(flags) {
+            *n += usize::from(f);
+        }
         honest_case::<_, E>(&mut rng, &case);
     }
+    assert!(seen[..5].iter().all(|&n| n >= 10), "coverage {seen:?}");
     for _ in 0..80 {
         let case = random_matmul(&mut rng);
         honest_case::<_, E>(&mut rng, &case);
@@ -308,7 +332,12 @@ fn tables_case<S: Structured + Reference, E: ExtensionField<F>>(rng: &mut Rng, c
         let v = &weights[slot.offset as usize..][..1 << slot.log_len];
         assert_eq!(w, mle::evaluate_base(v, &point), "slab value");
     }
-    assert_eq!(case.op.final_factor(&geo, &rho, &e, &omega), g_at, "G~(e) {:?}", geo);
+    assert_eq!(
+        case.op.final_factor(&geo, &rho, &e, &omega),
+        g_at,
+        "G~(e) {:?}",
+        geo
+    );
     let a_point = case.op.operand_point(&geo, &rho, &e);
     assert_eq!(
         mle::evaluate_ext(&f, &e),
@@ -346,7 +375,10 @@ fn wiring_predicate_matches_explicit_table() {
         let (ay, ax) = op.axes().unwrap();
         let rho = rand_point::<E>(&mut rng, geo.out_vars);
         let e = rand_point::<E>(&mut rng, geo.rounds);
-        let (ki, kj) = (rng.below(u64::from(ay.kernel)) as u32, rng.below(u64::from(ax.kernel)) as u32);
+        let (ki, kj) = (
+            rng.below(u64::from(ay.kernel)) as u32,
+            rng.below(u64::from(ax.kernel)) as u32,
+        );
         let mut omega = vec![E::ZERO; geo.slabs.len()];
         omega[(ki * ax.kernel + kj) as usize] = E::ONE;
         // Explicit tables T[oy][y] over the padded axes, evaluated as MLEs.
@@ -374,6 +406,37 @@ fn wiring_predicate_matches_explicit_table() {
     }
 }
 
+/// A depthwise slab point with a zero denominator is a typed error, not a wrong value.
+#[test]
+fn degenerate_depthwise_point_is_refused() {
+    type E = GoldilocksExt2;
+    let op = Conv2dOp {
+        input: TensorRef {
+            offset: 0,
+            dims: [2, 2, 2],
+        },
+        cout: 2,
+        spec: ConvSpec {
+            kernel: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pads: [0; 4],
+            depthwise: true,
+        },
+        slabs: 0,
+        bias: None,
+    };
+    let geo = op.geometry().unwrap();
+    // e = 2, ρ = 1/3: eρ + (1 − e)(1 − ρ) = 2/3 − 2/3 = 0.
+    let third = E::from_u64(3).inverse().unwrap();
+    let rho = [E::ZERO, E::ZERO, third];
+    let e = [E::ZERO, E::ZERO, E::from_u64(2)];
+    assert_eq!(
+        op.slab_point(&geo, &rho, &e),
+        Err(StructuredError::DegeneratePoint)
+    );
+}
+
 /// The aggregation sumcheck alone, at several claim counts: verifies, and its end claim
 /// is the true MLE.
 #[test]
@@ -390,7 +453,10 @@ fn aggregation_ends_in_true_claim() {
             assert_eq!(at.value, mle::evaluate_base(&y, &at.point));
             let mut tv = Transcript::new(b"agg");
             absorb_claims(&mut tv, &claims);
-            assert_eq!(structured::verify_aggregate(n, &claims, &proof, &mut tv), Ok(at));
+            assert_eq!(
+                structured::verify_aggregate(n, &claims, &proof, &mut tv),
+                Ok(at)
+            );
         }
     }
 }
@@ -583,7 +649,11 @@ fn tamper_operand_value() {
 fn tamper_slab_value() {
     for kk in [0, 4, 8] {
         let r = tampered(2, |p| p.op.slabs[kk] += ONE);
-        assert_eq!(r, Err(StructuredError::Final { stage: Stage::Op }), "slab {kk}");
+        assert_eq!(
+            r,
+            Err(StructuredError::Final { stage: Stage::Op }),
+            "slab {kk}"
+        );
     }
     let r = tampered(2, |p| p.op.slabs.swap(0, 1));
     assert_eq!(r, Err(StructuredError::Final { stage: Stage::Op }));
@@ -603,13 +673,25 @@ fn tamper_dropped_or_extra_slab() {
         })
     );
     let r = tampered(2, |p| p.op.slabs.push(ONE));
-    assert!(matches!(r, Err(StructuredError::Shape { what: "slab values", .. })));
+    assert!(matches!(
+        r,
+        Err(StructuredError::Shape {
+            what: "slab values",
+            ..
+        })
+    ));
 }
 
 #[test]
 fn tamper_bias_presence_and_aggregation_presence() {
     let r = tampered(2, |p| p.op.bias = None);
-    assert!(matches!(r, Err(StructuredError::Shape { what: "bias value", .. })));
+    assert!(matches!(
+        r,
+        Err(StructuredError::Shape {
+            what: "bias value",
+            ..
+        })
+    ));
     let r = tampered(2, |p| p.aggregate = None);
     assert!(matches!(
         r,
@@ -676,7 +758,11 @@ fn false_statement_cannot_be_proven() {
         let mut rng = Rng::new(61 + c as u64);
         let claims = claims_on::<GoldilocksExt2>(&mut rng, &y, geo.out_vars, c);
         let (_, _, r) = prove_and_verify(&fx.op, &claims, &y, &fx.operand, &fx.weights);
-        assert_eq!(r, Err(op_sumcheck(SumcheckError::Sum { round: 0 })), "C = {c}");
+        assert_eq!(
+            r,
+            Err(op_sumcheck(SumcheckError::Sum { round: 0 })),
+            "C = {c}"
+        );
     }
 }
 
@@ -724,7 +810,10 @@ fn byte_mutations_are_rejected_without_panics() {
             let mut b = bytes.clone();
             b[i] ^= flip;
             if let Ok(p) = BlockProof::from_bytes(&b) {
-                assert!(verify_with(&fx, &fx.claims, &p).is_err(), "byte {i} flip {flip}");
+                assert!(
+                    verify_with(&fx, &fx.claims, &p).is_err(),
+                    "byte {i} flip {flip}"
+                );
             }
         }
     }
@@ -748,7 +837,10 @@ fn invalid_ops_and_inputs_are_typed_errors() {
     let geo = fx.op.geometry().unwrap();
     assert!(matches!(
         fx.op.evaluate_field(&geo, &fx.operand[1..], &fx.weights),
-        Err(StructuredError::Length { what: "operand", .. })
+        Err(StructuredError::Length {
+            what: "operand",
+            ..
+        })
     ));
     assert!(matches!(
         fx.op.evaluate_field(&geo, &fx.operand, &fx.weights[..100]),

@@ -67,7 +67,10 @@ pub fn prove_aggregate<F: Field, E: ExtensionField<F>>(
     let (rounds, point) = sumcheck::prove(&mut inst, t);
     let y_at = inst.final_f();
     t.absorb_field(labels::BLOCK_Y_AT, &[y_at]);
-    Ok((AggregateProof { rounds, y_at }, Claim { point, value: y_at }))
+    Ok((
+        AggregateProof { rounds, y_at },
+        Claim { point, value: y_at },
+    ))
 }
 
 /// Verifier: checks the aggregation of `claims` (each on `n_vars` variables, values

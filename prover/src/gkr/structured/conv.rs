@@ -176,7 +176,10 @@ impl Structured for Conv2dOp {
         };
         let [cin, cout] = d.channels.map(|c| c as usize);
         let ci_pad = 1usize << d.in_logs[0];
-        let (wp, plane) = (1usize << d.in_logs[2], 1usize << (d.in_logs[1] + d.in_logs[2]));
+        let (wp, plane) = (
+            1usize << d.in_logs[2],
+            1usize << (d.in_logs[1] + d.in_logs[2]),
+        );
         let owp = 1usize << d.out_logs[2];
         let chan = 1usize << (d.out_logs[1] + d.out_logs[2]);
         let (oh, ow) = (d.y.output as usize, d.x.output as usize);
@@ -374,7 +377,12 @@ impl Structured for Conv2dOp {
         }
     }
 
-    fn operand_point<E: Field>(&self, _geo: &Geometry<ConvDetail>, _rho: &[E], end: &[E]) -> Vec<E> {
+    fn operand_point<E: Field>(
+        &self,
+        _geo: &Geometry<ConvDetail>,
+        _rho: &[E],
+        end: &[E],
+    ) -> Vec<E> {
         end.to_vec()
     }
 

@@ -175,7 +175,12 @@ impl Structured for MatMulOp {
         slabs.first().copied().unwrap_or(E::ZERO)
     }
 
-    fn operand_point<E: Field>(&self, geo: &Geometry<MatMulDetail>, rho: &[E], end: &[E]) -> Vec<E> {
+    fn operand_point<E: Field>(
+        &self,
+        geo: &Geometry<MatMulDetail>,
+        rho: &[E],
+        end: &[E],
+    ) -> Vec<E> {
         let [_, _, lj] = geo.detail.logs;
         [&rho[..lj], end].concat()
     }
