@@ -14,6 +14,7 @@
 
 mod prove;
 mod security;
+pub mod structured;
 mod values;
 mod verify;
 mod wiring;
