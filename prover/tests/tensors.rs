@@ -445,3 +445,139 @@ fn solver_computes_conv_and_matmul_outputs() {
         assert_eq!(got, want, "matmul case {case}");
     }
 }
+
+/// A conv and a matmul as blocks at layer 1, read by rescale-like constraints and a
+/// ReLU-like product: the compiled circuit validates, keeps its MACs out of the gates, and
+/// its reference evaluation is satisfied exactly when the witness is.
+#[test]
+fn operations_compile_to_blocks_and_evaluate() {
+    let mut rng = Rng::new(5);
+    let (c, h, w, cout) = (3usize, 5usize, 6usize, 4usize);
+    let mut b = Builder::new();
+    let xs = b.hints(c * h * w);
+    let ws = b.weights(cout * c * 9);
+    let bs = b.weights(cout);
+    let xt = b.tensor(&xs, [c as u32, h as u32, w as u32]).unwrap();
+    let mut slab_vars = Vec::new();
+    for kk in 0..9 {
+        for co in 0..cout {
+            for ci in 0..c {
+                slab_vars.push(ws[(co * c + ci) * 9 + kk]);
+            }
+        }
+    }
+    let slabs = b
+        .stacked_tensor(&slab_vars, 9, [cout as u32, c as u32, 1])
+        .unwrap();
+    let bt = b.tensor(&bs, [cout as u32, 1, 1]).unwrap();
+    let spec = ConvSpec {
+        kernel: [3, 3],
+        stride: [1, 1],
+        dilation: [1, 1],
+        pads: [1, 1, 1, 1],
+        depthwise: false,
+    };
+    let ys = b.conv2d(&xt, &slabs, Some(&bt), cout as u32, spec).unwrap();
+    // y = 2·q + r with q a hint and r in [0, 2): a rescale by 2.
+    let qs = b.hints(ys.len());
+    let rs = b.hints(ys.len());
+    for (e, ((&y, &q), &r)) in ys.iter().zip(&qs).zip(&rs).enumerate() {
+        let d = b.lin(&[(1, y), (-2, q), (-1, r)], 0);
+        b.assert_zero(d, Label::new("rescale", 0, e as u32));
+        b.assert_bool(r, Label::new("rbit", 0, e as u32));
+    }
+    // A matmul on the first 8 quotients, as a second block.
+    let fc_w = b.weights(3 * 8);
+    let qt = b.tensor(&qs[..8], [8, 1, 1]).unwrap();
+    let fw = b.tensor(&fc_w, [3, 8, 1]).unwrap();
+    let zs = b.matmul(&qt, &fw, None).unwrap();
+    for &z in &zs {
+        b.output(z);
+    }
+    let p = b.finish().unwrap();
+    let compiled = p.compile().unwrap();
+    let circuit = &compiled.circuit;
+    circuit.validate().unwrap();
+    assert!(circuit.has_structure());
+    assert_eq!(compiled.stats.blocks, 2);
+    let macs = (cout * 5 * 6 * c * 9) as u64; // upper bound incl. padding taps
+    assert!(compiled.stats.structured_macs <= macs + 24);
+    assert!(
+        compiled.stats.mul_gates < ys.len() * 4,
+        "no MAC is a gate: {} mul gates",
+        compiled.stats.mul_gates
+    );
+
+    // Witness.
+    let x: Vec<i64> = (0..c * h * w).map(|_| rng.below(9) as i64 - 4).collect();
+    let wt: Vec<i64> = (0..cout * c * 9).map(|_| rng.below(7) as i64 - 3).collect();
+    let bias: Vec<i64> = (0..cout).map(|_| rng.below(9) as i64 - 4).collect();
+    let fcw: Vec<i64> = (0..24).map(|_| rng.below(7) as i64 - 3).collect();
+    let y = naive_conv(
+        &x,
+        [c, h, w],
+        &wt,
+        &bias,
+        cout,
+        [3, 3],
+        [1, 1],
+        [1, 1],
+        [1, 1, 1, 1],
+        false,
+    );
+    let q: Vec<i64> = y.iter().map(|v| v.div_euclid(2)).collect();
+    let r: Vec<i64> = y.iter().map(|v| v.rem_euclid(2)).collect();
+    let hints: Vec<i64> = x.iter().chain(&q).chain(&r).copied().collect();
+    let weights: Vec<i64> = wt.iter().chain(&bias).chain(&fcw).copied().collect();
+    let sol = p.solve(&[], &weights, &hints).unwrap();
+    let want: Vec<i64> = (0..3)
+        .map(|i| (0..8).map(|k| fcw[i * 8 + k] * q[k]).sum())
+        .collect();
+    assert_eq!(
+        sol.outputs.iter().map(|r| r.to_i64()).collect::<Vec<_>>(),
+        want
+    );
+
+    let satisfied = |private: &[Residue]| {
+        let input = circuit
+            .input_layer(&sol.public, &sol.weights, private)
+            .unwrap();
+        let ch: Vec<Residue> = (0..circuit.num_challenges)
+            .map(|i| Residue::new(1_000_003 + 7919 * u64::from(i)))
+            .collect();
+        let values = circuit.evaluate(&sol.public, input, &ch).unwrap();
+        let out = values.last().unwrap();
+        circuit
+            .public_outputs
+            .iter()
+            .zip(&sol.outputs)
+            .all(|(&s, v)| out[s as usize] == *v)
+            && out
+                .iter()
+                .enumerate()
+                .all(|(s, v)| circuit.public_outputs.contains(&(s as u32)) || *v == Residue::ZERO)
+    };
+    assert!(
+        satisfied(&sol.private),
+        "the honest witness satisfies the circuit"
+    );
+    // A wrong activation changes the conv outputs, so the rescale constraints fail.
+    let off = p.tensor_offset(&xt) as usize;
+    let mut bad = sol.private.clone();
+    bad[off] = bad[off] + Residue::new(1);
+    assert!(!satisfied(&bad), "a wrong operand breaks the circuit");
+
+    // The prover refuses structure until the GKR layer loop proves blocks.
+    let f = |v: &[Residue]| v.iter().map(|r| F::from_u64(r.value())).collect::<Vec<_>>();
+    let (pu, we, pr) = (f(&sol.public), f(&sol.weights), f(&sol.private));
+    let r = prover::prove_transparent(
+        circuit,
+        &Witness {
+            public: &pu,
+            weights: &we,
+            private: &pr,
+        },
+        b"",
+    );
+    assert!(matches!(r, Err(prover::ProveError::Unsupported { .. })));
+}

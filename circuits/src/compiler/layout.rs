@@ -200,7 +200,6 @@ impl Program {
             return Err(CompileError::NothingToProve);
         }
 
-
         // Liveness from constraints and outputs; every private input must be reached.
         let mut live = vec![false; n];
         let mut stack: Vec<u32> = b
@@ -217,7 +216,10 @@ impl Program {
                     && !std::mem::replace(&mut op_live[op as usize], true)
                 {
                     let o = &b.ops[op as usize];
-                    for t in [Some(o.input), Some(o.weights), o.bias].into_iter().flatten() {
+                    for t in [Some(o.input), Some(o.weights), o.bias]
+                        .into_iter()
+                        .flatten()
+                    {
                         stack.extend(b.tensors[t as usize].vars.iter().map(|v| v.0));
                     }
                 }
@@ -401,7 +403,11 @@ impl Program {
                     let (hw, w) = (dims[1] * dims[2], dims[2]);
                     let out = crate::structured::TensorRef { offset: 0, dims };
                     let slot = out
-                        .index(index / hw.max(1), (index % hw.max(1)) / w.max(1), index % w.max(1))
+                        .index(
+                            index / hw.max(1),
+                            (index % hw.max(1)) / w.max(1),
+                            index % w.max(1),
+                        )
                         .unwrap_or(0);
                     own[v] = base + slot as u32;
                 }
