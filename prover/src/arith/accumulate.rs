@@ -1,5 +1,5 @@
-//! Sums of extension products with the modular reduction deferred to the end, and an
-//! always-inlined extension multiply: the arithmetic under the sumcheck kernels.
+//! Sums of extension products with the modular reduction deferred to the end: the
+//! arithmetic under the sumcheck kernels and [`crate::mle::evaluate_base`].
 //!
 //! A Goldilocks product is a 128-bit integer; a sum of many of them fits in 192 bits
 //! (a `u128` and a carry count). Summing the schoolbook convolution coefficients of
@@ -60,13 +60,6 @@ impl Wide {
     #[inline(always)]
     fn reduce(self) -> Goldilocks {
         reduce128(self.lo) - reduce128(u128::from(self.hi) << 32)
-    }
-
-    /// [`Wide::reduce`] for a sum of at most a few products (`hi < 2^32`, so `hi·2^32`
-    /// is already below `p`).
-    #[inline(always)]
-    fn reduce_short(self) -> Goldilocks {
-        reduce128(self.lo) - Goldilocks::new(self.hi << 32)
     }
 }
 
@@ -139,34 +132,6 @@ impl Accumulate<Goldilocks> for GoldilocksExt3 {
     }
 }
 
-/// `a·b` in [`GoldilocksExt3`], inline: nine 64×64 products summed in 128 bits, three
-/// reductions (p3's `trinomial_cubic_mul` computes the same, out of line).
-#[inline(always)]
-pub(super) fn mul3(a: GoldilocksExt3, b: GoldilocksExt3) -> GoldilocksExt3 {
-    {
-        let [a0, a1, a2] = coords::<3, _>(&a);
-        let [b0, b1, b2] = coords::<3, _>(&b);
-        // c0 = a0b0 + t, c1 = a0b1 + a1b0 + t + a2b2, c2 = a0b2 + a1b1 + a2b0 + a2b2,
-        // with t = a1b2 + a2b1 (the X^3 term folded by X^3 = X + 1).
-        let mut t = Wide::default();
-        t.add(wide(a1, b2));
-        t.add(wide(a2, b1));
-        let a2b2 = wide(a2, b2);
-        let mut c0 = t;
-        c0.add(wide(a0, b0));
-        let mut c1 = t;
-        c1.add(wide(a0, b1));
-        c1.add(wide(a1, b0));
-        c1.add(a2b2);
-        let mut c2 = Wide::default();
-        c2.add(wide(a0, b2));
-        c2.add(wide(a1, b1));
-        c2.add(wide(a2, b0));
-        c2.add(a2b2);
-        GoldilocksExt3::new([c0.reduce_short(), c1.reduce_short(), c2.reduce_short()])
-    }
-}
-
 /// `X^2 = 7` in [`GoldilocksExt2`].
 const W2: u64 = 7;
 
@@ -201,24 +166,6 @@ impl Accumulate<Goldilocks> for GoldilocksExt2 {
     fn reduce(acc: Self::Acc) -> Self {
         let [c0, c1, c2] = acc.map(Wide::reduce);
         GoldilocksExt2::new([c0 + c2 * Goldilocks::new(W2), c1])
-    }
-}
-
-/// `a·b` in [`GoldilocksExt2`], inline (`X^2 = 7`).
-#[inline(always)]
-pub(super) fn mul2(a: GoldilocksExt2, b: GoldilocksExt2) -> GoldilocksExt2 {
-    {
-        let [a0, a1] = coords::<2, _>(&a);
-        let [b0, b1] = coords::<2, _>(&b);
-        // a1·b1·7 < 2^131: fold the 7 into a base coordinate first (one reduction).
-        let b1w = (Goldilocks::new(b1) * Goldilocks::new(W2)).as_canonical_u64();
-        let mut c0 = Wide::default();
-        c0.add(wide(a0, b0));
-        c0.add(wide(a1, b1w));
-        let mut c1 = Wide::default();
-        c1.add(wide(a0, b1));
-        c1.add(wide(a1, b0));
-        GoldilocksExt2::new([c0.reduce_short(), c1.reduce_short()])
     }
 }
 

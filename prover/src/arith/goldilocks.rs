@@ -73,11 +73,6 @@ impl Field for GoldilocksExt2 {
     const UNIFORM_BYTES: usize = 32;
     const ID: &'static str = "goldilocks-ext2(x^2-7)";
 
-    #[inline(always)]
-    fn mul_inline(self, rhs: Self) -> Self {
-        super::accumulate::mul2(self, rhs)
-    }
-
     #[inline]
     fn from_u64(v: u64) -> Self {
         GoldilocksExt2::from(Goldilocks::from_int(v))
@@ -117,11 +112,6 @@ impl Field for GoldilocksExt3 {
     const ENCODED_BYTES: usize = 24;
     const UNIFORM_BYTES: usize = 48;
     const ID: &'static str = "goldilocks-ext3(x^3-x-1)";
-
-    #[inline(always)]
-    fn mul_inline(self, rhs: Self) -> Self {
-        super::accumulate::mul3(self, rhs)
-    }
 
     #[inline]
     fn from_u64(v: u64) -> Self {
