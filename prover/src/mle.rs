@@ -21,33 +21,35 @@ pub fn eq_table_scaled<E: Field>(point: &[E], scale: E) -> Vec<E> {
         // (x, 1 − r) and (x + half, r).
         table.extend_from_within(..);
         let (lo, hi) = table.split_at_mut(half);
-        for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
-            *h = *l * r;
-            *l -= *h;
-        }
+        split_level(lo, hi, r);
     }
     table
 }
 
+/// One level of the eq table: `hi = lo·r`, then `lo = lo − hi`, in one pass.
+#[inline(always)]
+fn split_level<E: Field>(lo: &mut [E], hi: &mut [E], r: E) {
+    for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
+        *h = l.mul_inline(r);
+        *l -= *h;
+    }
+}
+
 /// [`eq_table_scaled`] with the halves filled in parallel (prover only).
 pub fn eq_table_scaled_par<E: Field>(point: &[E], scale: E) -> Vec<E> {
-    let mut table = Vec::with_capacity(1 << point.len());
-    table.push(scale);
-    for &r in point {
-        let half = table.len();
-        table.resize(2 * half, E::ZERO);
-        let (lo, hi) = table.split_at_mut(half);
-        par::fill_chunks(hi, par::chunk_for(half), |start, out| {
-            for (k, o) in out.iter_mut().enumerate() {
-                *o = lo[start + k] * r;
-            }
-        });
-        let hi = &*hi;
-        par::fill_chunks(lo, par::chunk_for(half), |start, out| {
-            for (k, o) in out.iter_mut().enumerate() {
-                *o -= hi[start + k];
-            }
-        });
+    let mut table = vec![E::ZERO; 1 << point.len()];
+    table[0] = scale;
+    for (i, &r) in point.iter().enumerate() {
+        let half = 1usize << i;
+        let (lo, hi) = table[..2 * half].split_at_mut(half);
+        par::fill2_reduce(
+            lo,
+            hi,
+            par::chunk_for(half),
+            (),
+            |_, lo, hi| split_level(lo, hi, r),
+            |(), ()| (),
+        );
     }
     table
 }
@@ -78,7 +80,7 @@ impl<E: Field> SplitEq<E> {
     /// `scale·eq(r, index)`.
     #[inline(always)]
     pub fn get(&self, index: usize) -> E {
-        self.lo[index & self.mask] * self.hi[index >> self.bits]
+        self.lo[index & self.mask].mul_inline(self.hi[index >> self.bits])
     }
 }
 
@@ -104,74 +106,197 @@ pub fn eq_at_index<E: Field>(point: &[E], index: usize) -> E {
         .fold(E::ONE, |p, t| p * t)
 }
 
+/// Variables handled by the dense eq table in [`evaluate_base`] / [`evaluate_ext`]:
+/// `2^10` entries (24 KiB in the cubic extension) stay in L1/L2 cache.
+const EVAL_LOW_BITS: usize = 10;
+
 /// The multilinear extension of base-field values at an extension point. `values` may be
 /// shorter than `2^{point.len()}`: missing entries are zero (entries past `2^{point.len()}`
-/// are ignored). Serial; used by the verifier. Streams the values through a binary-counter
-/// fold: `O(len)` time and `O(point.len())` memory, nothing proportional to the values.
+/// are ignored). Serial; used by the verifier.
+///
+/// Blocks of `2^k` values (`k ≤ 10`) are dotted with `eq(r_low, ·)` with the reduction
+/// deferred to the end of the block ([`Accumulate`]); the block sums are then folded by
+/// [`fold_stream`]. `O(len)` time and `O(2^k + point.len())` memory, nothing
+/// proportional to the values.
 pub fn evaluate_base<F: Field, E: ExtensionField<F>>(values: &[F], point: &[E]) -> E {
-    let n = point.len();
-    let Some(&r0) = point.first() else {
-        return values.first().map_or(E::ZERO, |&v| E::from(v));
+    evaluate_blocks(values, point, E::mul_base_acc)
+}
+
+/// The multilinear extension of extension-field values at a point (zero-padded; entries
+/// past `2^{point.len()}` are ignored): level-by-level folds (independent products, so
+/// throughput- rather than latency-bound), the first reading `values` directly and the
+/// rest in place.
+pub fn evaluate_ext<E: Field>(values: &[E], point: &[E]) -> E {
+    let Some((&r0, rest)) = point.split_first() else {
+        return values.first().copied().unwrap_or(E::ZERO);
     };
+    let values = match 1usize.checked_shl(point.len() as u32) {
+        Some(full) => &values[..values.len().min(full)],
+        None => values,
+    };
+    let fold = |a: E, b: E, r: E| a + r.mul_inline(b - a);
+    let (pairs, tail) = values.split_at(values.len() & !1);
+    let mut t: Vec<E> = pairs
+        .chunks_exact(2)
+        .map(|p| fold(p[0], p[1], r0))
+        .chain(tail.iter().map(|&a| a - r0.mul_inline(a)))
+        .collect();
+    for &r in rest {
+        let next = t.len().div_ceil(2);
+        for j in 0..t.len() / 2 {
+            t[j] = fold(t[2 * j], t[2 * j + 1], r);
+        }
+        if t.len() % 2 == 1 {
+            let a = t[t.len() - 1];
+            t[next - 1] = a - r.mul_inline(a);
+        }
+        t.truncate(next);
+    }
+    t.first().copied().unwrap_or(E::ZERO)
+}
+
+fn evaluate_blocks<V: Copy, F: Field, E: ExtensionField<F>>(
+    values: &[V],
+    point: &[E],
+    mul_acc: impl Fn(&mut E::Acc, E, V),
+) -> E {
+    let n = point.len();
     let values = match 1usize.checked_shl(n as u32) {
         Some(full) => &values[..values.len().min(full)],
         None => values,
     };
-    // `pending[l]`: the finished left subtree at level `l` (2^l values) awaiting its right
-    // sibling; level `l` is occupied exactly when bit `l − 1` of the pair count is set.
+    if values.is_empty() {
+        return E::ZERO;
+    }
+    let needed = values.len().next_power_of_two().trailing_zeros() as usize;
+    let k = EVAL_LOW_BITS.min(n).min(needed);
+    let (low, high) = point.split_at(k);
+    let eq_low = eq_table(low);
+    let leaves = values.chunks(1 << k).map(|block| {
+        let mut acc = E::Acc::default();
+        for (&v, &e) in block.iter().zip(&eq_low) {
+            mul_acc(&mut acc, e, v);
+        }
+        E::reduce(acc)
+    });
+    fold_stream(leaves, high)
+}
+
+/// The multilinear extension at `point` of the table whose entries `leaves` yields in
+/// order (at most `2^{point.len()}` of them; missing ones are zero), streamed through a
+/// binary-counter fold in `O(point.len())` memory.
+pub fn fold_stream<E: Field>(leaves: impl Iterator<Item = E>, point: &[E]) -> E {
+    let n = point.len();
+    // `pending[l]`: the finished left subtree at level `l` (2^l leaves) awaiting its
+    // right sibling; level `l` is occupied exactly when bit `l` of the count is set.
     let mut pending = vec![E::ZERO; n + 1];
-    let pairs = values.len().div_ceil(2);
-    for (m, pair) in values.chunks(2).enumerate() {
-        // The first fold lifts into the extension (a base difference, one mixed product).
-        let a = pair[0];
-        let b = pair.get(1).copied().unwrap_or(F::ZERO);
-        let mut node = E::from(a) + r0 * (b - a);
-        let (mut level, mut carry) = (1, m);
-        while carry & 1 == 1 {
+    let mut count = 0usize;
+    for leaf in leaves {
+        let (mut node, mut level, mut carry) = (leaf, 0, count);
+        while carry & 1 == 1 && level < n {
             let left = pending[level];
-            node = left + point[level] * (node - left);
+            node = left + point[level].mul_inline(node - left);
             level += 1;
             carry >>= 1;
         }
         pending[level] = node;
+        count += 1;
     }
-    let bit = |x: usize, i: usize| x.checked_shr(i as u32).map_or(0, |v| v & 1);
-    if bit(pairs, n - 1) == 1 {
+    if count == 0 {
+        return E::ZERO;
+    }
+    if count.checked_shr(n as u32) == Some(1) {
         return pending[n];
     }
-    // Close the zero tail: walk up from the first absent pair, folding with the pending
-    // left sibling where there is one and with zero otherwise.
+    // Close the zero tail: walk up, folding with the pending left sibling where there is
+    // one and with zero otherwise.
+    let bit = |x: usize, i: usize| x.checked_shr(i as u32).map_or(0, |v| v & 1);
     let mut cur: Option<E> = None;
-    for level in 1..n {
-        let r = point[level];
-        cur = if bit(pairs, level - 1) == 1 {
+    for (level, &r) in point.iter().enumerate() {
+        cur = if bit(count, level) == 1 {
             let left = pending[level];
             Some(match cur {
-                Some(c) => left + r * (c - left),
-                None => left - r * left,
+                Some(c) => left + r.mul_inline(c - left),
+                None => left - r.mul_inline(left),
             })
         } else {
-            cur.map(|c| c - r * c)
+            cur.map(|c| c - r.mul_inline(c))
         };
     }
     cur.unwrap_or(E::ZERO)
 }
 
-/// The multilinear extension of extension-field values at a point (zero-padded).
-pub fn evaluate_ext<E: Field>(values: &[E], point: &[E]) -> E {
-    fold_all(values.to_vec(), point)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
 
-/// Folds `t[j] = t[2j] + r·(t[2j+1] − t[2j])` for each coordinate (LSB first).
-fn fold_all<E: Field>(mut t: Vec<E>, point: &[E]) -> E {
-    for &r in point {
-        let next = t.len().div_ceil(2);
-        for j in 0..next {
-            let a = t[2 * j];
-            let b = t.get(2 * j + 1).copied().unwrap_or(E::ZERO);
-            t[j] = a + r * (b - a);
-        }
-        t.truncate(next);
+    fn rand<T: Field>(seed: &mut u64) -> T {
+        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
+            .map(|_| {
+                *seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (*seed >> 56) as u8
+            })
+            .collect();
+        T::from_uniform_bytes(&bytes)
     }
-    t.first().copied().unwrap_or(E::ZERO)
+
+    /// `Σ_x eq(r, x)·v[x]` from the full eq table, with p3's own arithmetic.
+    fn brute<V: Copy, E: Field + std::ops::Mul<V, Output = E>>(v: &[V], r: &[E]) -> E {
+        let eq = eq_table(r);
+        v.iter().zip(&eq).map(|(&a, &e)| e * a).sum()
+    }
+
+    fn blocks_and_tails<E: ExtensionField<Goldilocks>>(seed: u64) {
+        let mut s = seed;
+        for n in [10usize, 11, 13] {
+            let r: Vec<E> = (0..n).map(|_| rand(&mut s)).collect();
+            let all: Vec<Goldilocks> = (0..(1 << n) + 5).map(|_| rand(&mut s)).collect();
+            let alle: Vec<E> = all.iter().map(|&a| E::from(a) + r[0] * a).collect();
+            for len in [
+                0,
+                1,
+                1023,
+                1024,
+                1025,
+                3000,
+                (1 << n) - 1,
+                1 << n,
+                (1 << n) + 5,
+            ] {
+                let len = len.min(all.len());
+                let want = brute(&all[..len.min(1 << n)], &r);
+                assert_eq!(evaluate_base(&all[..len], &r), want, "n={n} len={len}");
+                let want = brute(&alle[..len.min(1 << n)], &r);
+                assert_eq!(evaluate_ext(&alle[..len], &r), want, "n={n} len={len}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocked_evaluation_matches_brute_force() {
+        blocks_and_tails::<GoldilocksExt3>(1);
+        blocks_and_tails::<GoldilocksExt2>(2);
+    }
+
+    #[test]
+    fn eq_tables_agree_in_both_fields() {
+        let mut s = 9;
+        let r3: Vec<GoldilocksExt3> = (0..14).map(|_| rand(&mut s)).collect();
+        let k3: GoldilocksExt3 = rand(&mut s);
+        assert_eq!(eq_table_scaled(&r3, k3), eq_table_scaled_par(&r3, k3));
+        let t = eq_table_scaled(&r3[..5], k3);
+        for (x, &v) in t.iter().enumerate() {
+            assert_eq!(v, eq_at_index(&r3[..5], x) * k3);
+        }
+        let r2: Vec<GoldilocksExt2> = (0..13).map(|_| rand(&mut s)).collect();
+        assert_eq!(eq_table(&r2), eq_table_scaled_par(&r2, GoldilocksExt2::ONE));
+        let split = SplitEq::new(&r3, k3);
+        let full = eq_table_scaled(&r3, k3);
+        for x in [0, 1, 77, 4095, (1 << 14) - 1] {
+            assert_eq!(split.get(x), full[x]);
+        }
+    }
 }

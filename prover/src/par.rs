@@ -50,6 +50,42 @@ where
         .for_each(|(c, s)| fill(c * chunk, s));
 }
 
+/// Fills `a` and `b` (equal lengths) by matching chunks and reduces what each chunk
+/// returns, in chunk order: `fill(start, a_chunk, b_chunk)` writes
+/// `a[start..start + a_chunk.len()]` and the same range of `b`.
+pub fn fill2_reduce<A, B, R, W, Red>(
+    a: &mut [A],
+    b: &mut [B],
+    chunk: usize,
+    identity: R,
+    fill: W,
+    reduce: Red,
+) -> R
+where
+    A: Send,
+    B: Send,
+    R: Send + Sync + Clone,
+    W: Fn(usize, &mut [A], &mut [B]) -> R + Sync + Send,
+    Red: Fn(R, R) -> R + Sync + Send,
+{
+    let chunk = chunk.max(1);
+    #[cfg(feature = "parallel")]
+    if a.len() >= MIN_PARALLEL && a.len() > chunk {
+        use rayon::prelude::*;
+        return a
+            .par_chunks_mut(chunk)
+            .zip(b.par_chunks_mut(chunk))
+            .enumerate()
+            .map(|(c, (x, y))| fill(c * chunk, x, y))
+            .reduce(|| identity.clone(), reduce);
+    }
+    a.chunks_mut(chunk)
+        .zip(b.chunks_mut(chunk))
+        .enumerate()
+        .map(|(c, (x, y))| fill(c * chunk, x, y))
+        .fold(identity, reduce)
+}
+
 /// How many pieces to cut work into: the thread count when parallel, else 1.
 pub fn pieces() -> usize {
     #[cfg(feature = "parallel")]

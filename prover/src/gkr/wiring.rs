@@ -29,8 +29,10 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
     pub fn times(&self, c: Coeff, x: E) -> E {
         match c {
             Coeff::Int(v) => x * F::from_i64(v),
-            Coeff::Challenge(i) => x * self.challenges[i as usize],
-            Coeff::ChallengeTimes(i, f) => x * self.challenges[i as usize] * F::from_i64(f),
+            Coeff::Challenge(i) => x.mul_inline(self.challenges[i as usize]),
+            Coeff::ChallengeTimes(i, f) => {
+                x.mul_inline(self.challenges[i as usize]) * F::from_i64(f)
+            }
         }
     }
 
@@ -39,8 +41,10 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
     pub fn times_base(&self, c: Coeff, b: F, x: E) -> E {
         match c {
             Coeff::Int(v) => x * (F::from_i64(v) * b),
-            Coeff::Challenge(i) => x * self.challenges[i as usize] * b,
-            Coeff::ChallengeTimes(i, f) => x * self.challenges[i as usize] * (F::from_i64(f) * b),
+            Coeff::Challenge(i) => x.mul_inline(self.challenges[i as usize]) * b,
+            Coeff::ChallengeTimes(i, f) => {
+                x.mul_inline(self.challenges[i as usize]) * (F::from_i64(f) * b)
+            }
         }
     }
 }
@@ -103,7 +107,11 @@ pub(crate) fn add<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
     layer
         .add
         .iter()
-        .map(|g| lower.times(g.coeff, e.at(g.out)) * eq_rx.get(g.input as usize))
+        .map(|g| {
+            lower
+                .times(g.coeff, e.at(g.out))
+                .mul_inline(eq_rx.get(g.input as usize))
+        })
         .sum()
 }
 
@@ -119,9 +127,10 @@ pub(crate) fn mul<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
         .mul
         .iter()
         .map(|g| {
-            lower.times(g.coeff, e.at(g.out))
-                * eq_rx.get(g.in0 as usize)
-                * eq_ry.get(g.in1 as usize)
+            lower
+                .times(g.coeff, e.at(g.out))
+                .mul_inline(eq_rx.get(g.in0 as usize))
+                .mul_inline(eq_ry.get(g.in1 as usize))
         })
         .sum()
 }

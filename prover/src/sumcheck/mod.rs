@@ -5,6 +5,8 @@
 //! are bound LSB-first (see [`crate::mle`]).
 
 mod product;
+#[cfg(test)]
+mod reference;
 
 pub use product::{ProductSumcheck, Table};
 

@@ -2,14 +2,20 @@
 //! both GKR phases.
 //!
 //! `f` may start in the base field (a layer's values) and moves to the extension after
-//! the first bind; `h` is always in the extension. Each round costs three products per
-//! pair to evaluate and two to fold, chunked over threads.
+//! the first bind; `h` is always in the extension.
+//!
+//! **Fused round and fold.** [`RoundProver::bind`] folds both tables with `r` and, in the
+//! same pass over memory, sums the *next* round's message over the freshly folded pairs,
+//! so each round reads the tables once instead of twice. Only the first message is a
+//! separate pass. Sums are kept unreduced ([`crate::arith::Accumulate`]) and reduced once per chunk;
+//! folds write into buffers recycled from earlier rounds (two allocations per instance).
+//! Field arithmetic is exact, so messages and folded tables equal the plain two-pass
+//! computation (`sumcheck::reference`, the tests' portable twin) element for element.
 
 use super::RoundProver;
 use crate::arith::{ExtensionField, Field};
 use crate::par;
 use std::borrow::Cow;
-use std::ops::{Add, Mul, Sub};
 
 /// The `f` table: borrowed base-field values before the first bind, owned extension
 /// values after.
@@ -35,6 +41,10 @@ impl<F: Field, E: ExtensionField<F>> Table<'_, F, E> {
 pub struct ProductSumcheck<'a, F: Field, E: Field> {
     f: Table<'a, F, E>,
     h: Vec<E>,
+    /// Tables of earlier rounds, recycled as fold targets (`f`'s, `h`'s).
+    spare: [Vec<E>; 2],
+    /// The current round's message, when the last bind computed it.
+    next: Option<[E; 3]>,
     rounds: usize,
 }
 
@@ -44,7 +54,13 @@ impl<'a, F: Field, E: ExtensionField<F>> ProductSumcheck<'a, F, E> {
         debug_assert_eq!(f.len(), h.len());
         debug_assert!(h.len().is_power_of_two());
         let rounds = h.len().trailing_zeros() as usize;
-        ProductSumcheck { f, h, rounds }
+        ProductSumcheck {
+            f,
+            h,
+            spare: [Vec::new(), Vec::new()],
+            next: None,
+            rounds,
+        }
     }
 
     /// `f` at the bound point, once every round is done.
@@ -61,48 +77,120 @@ impl<'a, F: Field, E: ExtensionField<F>> ProductSumcheck<'a, F, E> {
     }
 }
 
-/// `(Σ f0·h0, Σ f1·h1, Σ (2f1 − f0)(2h1 − h0))` over the pairs of `f` and `h`.
-fn round_sums<V, E>(f: &[V], h: &[E]) -> [E; 3]
+/// Chunks of pairs for the parallel split: even, so a chunk of folded entries holds
+/// whole pairs of the next round.
+fn chunk_for(n: usize) -> usize {
+    par::chunk_for(n).next_multiple_of(2)
+}
+
+/// `(Σ f0·h0, Σ f1·h1, Σ (2f1 − f0)(2h1 − h0))` over the pairs of `f` and `h`, with
+/// `acc(s, h, f)` adding `h·f` to an unreduced sum.
+fn round_sums<V, F, E>(
+    f: &[V],
+    h: &[E],
+    chunk: usize,
+    acc: impl Fn(&mut E::Acc, E, V) + Sync + Send,
+) -> [E; 3]
 where
-    V: Copy + Send + Sync + Add<Output = V> + Sub<Output = V>,
-    E: Field + Mul<V, Output = E>,
+    V: Field,
+    F: Field,
+    E: ExtensionField<F>,
 {
     let pairs = h.len() / 2;
-    par::map_reduce(
+    let sums = par::map_reduce(
         pairs,
-        par::chunk_for(pairs),
-        [E::ZERO; 3],
+        chunk,
+        [E::Acc::default(); 3],
         |range| {
-            let mut s = [E::ZERO; 3];
-            for j in range {
-                let (f0, f1) = (f[2 * j], f[2 * j + 1]);
-                let (h0, h1) = (h[2 * j], h[2 * j + 1]);
-                s[0] += h0 * f0;
-                s[1] += h1 * f1;
-                s[2] += (h1.double() - h0) * (f1 + f1 - f0);
+            let mut s = [E::Acc::default(); 3];
+            let (f, h) = (
+                &f[2 * range.start..2 * range.end],
+                &h[2 * range.start..2 * range.end],
+            );
+            for (f, h) in f.chunks_exact(2).zip(h.chunks_exact(2)) {
+                let (f0, f1, h0, h1) = (f[0], f[1], h[0], h[1]);
+                acc(&mut s[0], h0, f0);
+                acc(&mut s[1], h1, f1);
+                acc(&mut s[2], h1.double() - h0, f1.double() - f0);
             }
             s
         },
-        |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]],
-    )
+        merge3::<F, E>,
+    );
+    sums.map(E::reduce)
 }
 
-/// `out[j] = t[2j] + r·(t[2j+1] − t[2j])`.
-fn fold<V, E>(t: &[V], r: E) -> Vec<E>
+fn merge3<F: Field, E: ExtensionField<F>>(a: [E::Acc; 3], b: [E::Acc; 3]) -> [E::Acc; 3] {
+    [
+        E::merge(a[0], b[0]),
+        E::merge(a[1], b[1]),
+        E::merge(a[2], b[2]),
+    ]
+}
+
+/// Folds `f` and `h` with `fold_f` and `t0 + r·(t1 − t0)` into `out_f`, `out_h` (half
+/// the length) and returns the next round's sums over the folded pairs (`None` when
+/// one entry is left).
+fn fold_and_sum<V, F, E>(
+    f: &[V],
+    h: &[E],
+    r: E,
+    out: (&mut [E], &mut [E]),
+    chunk: usize,
+    fold_f: impl Fn(V, V) -> E + Sync + Send,
+) -> Option<[E; 3]>
 where
-    V: Copy + Send + Sync + Sub<Output = V>,
-    E: Field + From<V> + Mul<V, Output = E>,
+    V: Field,
+    F: Field,
+    E: ExtensionField<F>,
 {
-    let half = t.len() / 2;
-    let mut out = vec![E::ZERO; half];
-    par::fill_chunks(&mut out, par::chunk_for(half), |start, o| {
-        for (k, slot) in o.iter_mut().enumerate() {
-            let j = start + k;
-            let (a, b) = (t[2 * j], t[2 * j + 1]);
-            *slot = E::from(a) + r * (b - a);
+    let (out_f, out_h) = out;
+    let fold_h = |a: E, b: E| a + r.mul_inline(b - a);
+    if out_h.len() < 2 {
+        // Last round: nothing to sum.
+        for (j, (of, oh)) in out_f.iter_mut().zip(out_h.iter_mut()).enumerate() {
+            *of = fold_f(f[2 * j], f[2 * j + 1]);
+            *oh = fold_h(h[2 * j], h[2 * j + 1]);
         }
-    });
-    out
+        return None;
+    }
+    let sums = par::fill2_reduce(
+        out_f,
+        out_h,
+        chunk,
+        [E::Acc::default(); 3],
+        |start, of, oh| {
+            let mut s = [E::Acc::default(); 3];
+            let end = start + of.len();
+            let (f, h) = (&f[2 * start..2 * end], &h[2 * start..2 * end]);
+            let inputs = f.chunks_exact(4).zip(h.chunks_exact(4));
+            let outputs = of.chunks_exact_mut(2).zip(oh.chunks_exact_mut(2));
+            for ((f, h), (of, oh)) in inputs.zip(outputs) {
+                let f0 = fold_f(f[0], f[1]);
+                let f1 = fold_f(f[2], f[3]);
+                let h0 = fold_h(h[0], h[1]);
+                let h1 = fold_h(h[2], h[3]);
+                (of[0], of[1], oh[0], oh[1]) = (f0, f1, h0, h1);
+                E::mul_acc(&mut s[0], h0, f0);
+                E::mul_acc(&mut s[1], h1, f1);
+                E::mul_acc(&mut s[2], h1.double() - h0, f1.double() - f0);
+            }
+            s
+        },
+        merge3::<F, E>,
+    );
+    Some(sums.map(E::reduce))
+}
+
+/// A recycled buffer of `len` entries (contents arbitrary), or a fresh one.
+fn buffer<E: Field>(spare: &mut Vec<E>, len: usize) -> Vec<E> {
+    let mut v = std::mem::take(spare);
+    if v.len() >= len {
+        v.truncate(len);
+        v
+    } else {
+        vec![E::ZERO; len]
+    }
 }
 
 impl<F: Field, E: ExtensionField<F>> RoundProver<E> for ProductSumcheck<'_, F, E> {
@@ -115,17 +203,151 @@ impl<F: Field, E: ExtensionField<F>> RoundProver<E> for ProductSumcheck<'_, F, E
     }
 
     fn round_evals(&self) -> Vec<E> {
-        match &self.f {
-            Table::Base(f) => round_sums(f, &self.h).to_vec(),
-            Table::Ext(f) => round_sums(f, &self.h).to_vec(),
+        if let Some(s) = self.next {
+            return s.to_vec();
         }
+        let chunk = chunk_for(self.h.len() / 2);
+        match &self.f {
+            Table::Base(f) => round_sums(f, &self.h, chunk, E::mul_base_acc),
+            Table::Ext(f) => round_sums(f, &self.h, chunk, E::mul_acc),
+        }
+        .to_vec()
     }
 
     fn bind(&mut self, r: E) {
-        self.f = Table::Ext(Cow::Owned(match &self.f {
-            Table::Base(f) => fold(f, r),
-            Table::Ext(f) => fold(f, r),
-        }));
-        self.h = fold(&self.h, r);
+        let half = self.h.len() / 2;
+        let mut out_f = buffer(&mut self.spare[0], half);
+        let mut out_h = buffer(&mut self.spare[1], half);
+        let out = (out_f.as_mut_slice(), out_h.as_mut_slice());
+        let chunk = chunk_for(half);
+        self.next = match &self.f {
+            Table::Base(f) => {
+                fold_and_sum(f, &self.h, r, out, chunk, |a, b| E::from(a) + r * (b - a))
+            }
+            Table::Ext(f) => fold_and_sum(f, &self.h, r, out, chunk, |a: E, b: E| {
+                a + r.mul_inline(b - a)
+            }),
+        };
+        self.spare[1] = std::mem::replace(&mut self.h, out_h);
+        let old = std::mem::replace(&mut self.f, Table::Ext(Cow::Owned(out_f)));
+        if let Table::Ext(Cow::Owned(v)) = old {
+            self.spare[0] = v;
+        }
+    }
+}
+
+#[cfg(test)]
+impl<F: Field, E: ExtensionField<F>> ProductSumcheck<'_, F, E> {
+    /// `(f, h)` as they stand.
+    fn tables(&self) -> (Vec<E>, Vec<E>) {
+        let f = match &self.f {
+            Table::Base(v) => v.iter().map(|&x| E::from(x)).collect(),
+            Table::Ext(v) => v.to_vec(),
+        };
+        (f, self.h.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arith::{Accumulate, Goldilocks, GoldilocksExt2, GoldilocksExt3};
+    use crate::sumcheck::reference;
+
+    fn rand<T: Field>(seed: &mut u64) -> T {
+        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
+            .map(|_| {
+                *seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (*seed >> 56) as u8
+            })
+            .collect();
+        T::from_uniform_bytes(&bytes)
+    }
+
+    /// Runs both kernels with the same challenges and compares every message and table.
+    fn differential<E: ExtensionField<Goldilocks>>(log_n: usize, base: bool, seed: u64) {
+        let mut s = seed;
+        let n = 1usize << log_n;
+        let fb: Vec<Goldilocks> = (0..n).map(|_| rand(&mut s)).collect();
+        let fe: Vec<E> = (0..n).map(|_| rand(&mut s)).collect();
+        let h: Vec<E> = (0..n).map(|_| rand(&mut s)).collect();
+        let table = || {
+            if base {
+                Table::Base(fb.as_slice())
+            } else {
+                Table::Ext(Cow::Borrowed(fe.as_slice()))
+            }
+        };
+        let mut fast = ProductSumcheck::<Goldilocks, E>::new(table(), h.clone());
+        let mut slow = reference::ProductSumcheck::<Goldilocks, E>::new(table(), h.clone());
+        assert_eq!(fast.num_rounds(), log_n);
+        for round in 0..log_n {
+            let m = fast.round_evals();
+            assert_eq!(m, slow.round_evals(), "2^{log_n} base={base} round {round}");
+            // Asking twice gives the same message.
+            assert_eq!(m, fast.round_evals());
+            let r: E = rand(&mut s);
+            fast.bind(r);
+            slow.bind(r);
+            assert_eq!(
+                fast.tables(),
+                slow.tables(),
+                "2^{log_n} round {round} tables"
+            );
+        }
+        assert_eq!(fast.final_f(), slow.f()[0]);
+        assert_eq!(fast.final_h(), slow.h()[0]);
+    }
+
+    #[test]
+    fn fused_kernel_matches_reference() {
+        for log_n in 0..=12 {
+            for base in [true, false] {
+                differential::<GoldilocksExt3>(log_n, base, 17 + log_n as u64);
+                differential::<GoldilocksExt2>(log_n, base, 91 + log_n as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn fused_kernel_matches_reference_parallel_sizes() {
+        // Above `par::MIN_PARALLEL`: the threaded split and the accumulator merges.
+        differential::<GoldilocksExt3>(15, true, 5);
+        differential::<GoldilocksExt2>(14, false, 6);
+    }
+
+    #[test]
+    fn small_chunks_merge_exactly() {
+        let mut s = 3;
+        let n = 64;
+        let f: Vec<GoldilocksExt3> = (0..n).map(|_| rand(&mut s)).collect();
+        let h: Vec<GoldilocksExt3> = (0..n).map(|_| rand(&mut s)).collect();
+        let r: GoldilocksExt3 = rand(&mut s);
+        let whole = round_sums::<_, Goldilocks, _>(&f, &h, n, GoldilocksExt3::mul_acc);
+        for chunk in [1, 2, 4, 8] {
+            let parts = round_sums::<_, Goldilocks, _>(&f, &h, chunk, GoldilocksExt3::mul_acc);
+            assert_eq!(parts, whole);
+        }
+        let run = |chunk: usize| {
+            let (mut of, mut oh) = (
+                vec![GoldilocksExt3::ZERO; n / 2],
+                vec![GoldilocksExt3::ZERO; n / 2],
+            );
+            let s = fold_and_sum::<_, Goldilocks, _>(
+                &f,
+                &h,
+                r,
+                (&mut of, &mut oh),
+                chunk,
+                |a: GoldilocksExt3, b| a + r * (b - a),
+            );
+            (s, of, oh)
+        };
+        let whole = run(n);
+        for chunk in [2, 4, 8] {
+            assert_eq!(run(chunk), whole);
+        }
     }
 }
