@@ -15,7 +15,14 @@
 //! * A convolution's weights are `KH·KW` *slabs*, one per kernel tap `kk = ki·KW + kj`,
 //!   each a `Co' × Ci'` matrix (`co, ci`) at `slabs + kk·Co'·Ci'` (depthwise: a
 //!   `Co'`-vector at `slabs + kk·Co'`). A 3×3 kernel is therefore not padded to 4×4.
-//! * Every padded position (of operands, weights, outputs) is zero.
+//! * Padding is *not* assumed zero. An op's meaning is the formula its sumcheck proves
+//!   over the padded index ranges ([`Conv2dOp`], [`MatMulOp`]: "the meaning of a block"),
+//!   which reads the operand's and the weights' padding slots; [`Conv2dOp::evaluate`] and
+//!   [`MatMulOp::evaluate`] compute exactly that, for every padded output slot. The
+//!   compiler makes the padding irrelevant to the outputs gates read: it constrains a
+//!   private operand's padding to zero, and the public region holds zeros past its inputs;
+//!   with the operand's padding zero, every valid output is the plain operation on the
+//!   unpadded values whatever the weights' padding holds.
 //!
 //! Every size helper uses checked arithmetic and returns `None` on overflow or on a shape
 //! with an empty output; validation turns that into a typed error.
@@ -175,6 +182,20 @@ pub struct ConvSpec {
 
 /// `Y[co][oy][ox] = Σ_{ci,ki,kj} W_{ki·KW+kj}[co][ci]·A[ci][oy·sh+ki·dh−pt][ox·sw+kj·dw−pl] + b[co]`
 /// (zero outside the input), depthwise: only `ci = co`.
+///
+/// **The meaning of a block** (what an accepting verifier binds, for any weights region
+/// and any operand, padding slots included). For every padded output slot `co < Co'`,
+/// `oy < OH'`, `ox < OW'`: `Y[co][oy][ox] = 0` if `oy ≥ OH` or `ox ≥ OW`; otherwise
+/// `Y[co][oy][ox] = b[co] + Σ_{(ki,kj)} Σ_{ci < Ci'} W_{ki·KW+kj}[co][ci]·A[ci][iy][ix]`,
+/// the taps restricted to those whose source `(iy, ix) = (oy·sh + ki·dh − pt,
+/// ox·sw + kj·dw − pl)` lies in the unpadded `[0, H) × [0, W)` (so `A`'s spatial padding is
+/// never read), `b` the bias slot's `Co'` values (zero without a bias). Both channel
+/// indices run over their padded ranges: the operand's padded channels `ci ≥ cin` meet the
+/// slabs' padded columns, and the padded output channels `co ≥ cout` are the slabs' padded
+/// rows and bias slots applied to the operand. Depthwise: the inner sum is the single term
+/// `w_kk[co]·A[co][iy][ix]`, for every `co < Co'`. Hence, when the operand's padded
+/// channels are zero, every valid output (`co < cout`, `oy < OH`, `ox < OW`) is the plain
+/// convolution above and reads no padding slot of the weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Conv2dOp {
     /// The input activation `A`, `(cin, h, w)`, in the previous layer.
@@ -262,22 +283,23 @@ impl Conv2dOp {
 
     /// Plain evaluation on residues, the reference the prover is tested against:
     /// `input` is the padded operand tensor, `weights` the whole weights region,
-    /// the result the padded output tensor. `None` if a slice is too short.
+    /// the result the padded output tensor, every slot as the block's meaning (type doc)
+    /// defines it. `None` if a slice is too short.
     pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
         let (ay, ax) = self.axes()?;
         let out = TensorRef {
             offset: 0,
             dims: self.out_dims()?,
         };
+        let [co_pad, _, _] = out.padded()?;
         let out_len = out
             .padded()?
             .iter()
             .try_fold(1usize, |a, &d| a.checked_mul(d as usize))?;
         let mut y = vec![Residue::ZERO; out_len];
-        let cin = self.input.dims[0];
-        let ci_pad = padded(cin)?;
+        let ci_pad = padded(self.input.dims[0])?;
         let slab = self.slab_len()? as usize;
-        for co in 0..self.cout {
+        for co in 0..co_pad {
             let bias = match self.bias {
                 Some(b) => *weights.get(b as usize + co as usize)?,
                 None => Residue::ZERO,
@@ -299,13 +321,14 @@ impl Conv2dOp {
                             let channels = if self.spec.depthwise {
                                 co..co + 1
                             } else {
-                                0..cin
+                                0..ci_pad
                             };
                             for ci in channels {
                                 let w = if self.spec.depthwise {
                                     *weights.get(base + co as usize)?
                                 } else {
-                                    *weights.get(base + (co * ci_pad + ci) as usize)?
+                                    *weights
+                                        .get(base + co as usize * ci_pad as usize + ci as usize)?
                                 };
                                 let a = *input.get(self.input.index(ci, iy, ix)? as usize)?;
                                 acc = acc + w * a;
@@ -322,6 +345,16 @@ impl Conv2dOp {
 
 /// `Y[i][j] = Σ_k W[i][k]·X[k][j] + b[i]`: `X` is the operand `(K, 1, J)`, `W` an `I × K`
 /// matrix in the weights region, `Y` is `(I, 1, J)`.
+///
+/// **The meaning of a block** (what an accepting verifier binds, for any weights region
+/// and any operand, padding slots included). For every padded output slot `i < I'`,
+/// `j < J'`: `Y[i][j] = Σ_{k < K'} W[i][k]·X[k][j] + [j < J]·b[i]`, with `W` the whole
+/// padded `I' × K'` matrix slot, `X` the whole padded `K' × J'` operand and `b` the bias
+/// slot's `I'` values (zero without a bias): the padded inner index `k ≥ K` meets the
+/// matrix's padded columns, the padded rows `i ≥ I` are the matrix's padded rows and bias
+/// slots, and the padded columns `j ≥ J` carry no bias. Hence, when the operand's padding
+/// is zero, every valid output (`i < I`, `j < J`) is the plain product above and reads no
+/// padding slot of the weights, and the padded columns are zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MatMulOp {
     /// The operand `X`, dims `[K, 1, J]` (`J = 1` for a batch-1 Gemm).
@@ -351,28 +384,32 @@ impl MatMulOp {
         Some(vars + 1)
     }
 
-    /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]).
+    /// Plain evaluation on residues (see [`Conv2dOp::evaluate`]): every padded output slot
+    /// as the block's meaning (type doc) defines it.
     pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
         let out = TensorRef {
             offset: 0,
             dims: self.out_dims(),
         };
-        let out_len = out
-            .padded()?
-            .iter()
-            .try_fold(1usize, |a, &d| a.checked_mul(d as usize))?;
-        let k_pad = padded(self.weight.cols)?;
+        let [i_pad, _, j_pad] = out.padded()?;
+        let out_len = (i_pad as usize).checked_mul(j_pad as usize)?;
+        let k_pad = padded(self.weight.cols)? as usize;
         let mut y = vec![Residue::ZERO; out_len];
-        for i in 0..self.weight.rows {
+        for i in 0..i_pad {
             let bias = match self.bias {
                 Some(b) => *weights.get(b as usize + i as usize)?,
                 None => Residue::ZERO,
             };
-            for j in 0..self.input.dims[2] {
-                let mut acc = bias;
-                for k in 0..self.weight.cols {
-                    let w = *weights.get(self.weight.offset as usize + (i * k_pad + k) as usize)?;
-                    let x = *input.get(self.input.index(k, 0, j)? as usize)?;
+            let row = self.weight.offset as usize + i as usize * k_pad;
+            for j in 0..j_pad {
+                let mut acc = if j < self.input.dims[2] {
+                    bias
+                } else {
+                    Residue::ZERO
+                };
+                for k in 0..k_pad {
+                    let w = *weights.get(row + k)?;
+                    let x = *input.get(self.input.index(k as u32, 0, j)? as usize)?;
                     acc = acc + w * x;
                 }
                 y[out.index(i, 0, j)? as usize] = acc;

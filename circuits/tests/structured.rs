@@ -1050,15 +1050,26 @@ fn single_block(op: StructuredOp, in_log: u8, w_log: u8) -> Circuit {
 }
 
 /// Independent reference: ONNX convolution as im2col then a matrix product, over
-/// residues, from a 4-D weight tensor `w[co][ci or 0][ki][kj]` and the operand's logical
-/// values `a[ci][y][x]`. Reads the operand and the weights only through the documented
-/// layout (channel-major padded tensors; slab `kk = ki·KW + kj` at `slabs + kk·Co'·Ci'`,
-/// element `(co, ci)` at `co·Ci' + ci`; depthwise `slabs + kk·Co' + co`).
-fn conv_im2col(op: &Conv2dOp, operand: &[Residue], region: &[Residue]) -> Vec<Residue> {
+/// residues, from a 4-D weight tensor `w[co][ci or 0][ki][kj]` and the operand's values
+/// `a[ci][y][x]`. Reads the operand and the weights only through the documented layout
+/// (channel-major padded tensors; slab `kk = ki·KW + kj` at `slabs + kk·Co'·Ci'`, element
+/// `(co, ci)` at `co·Ci' + ci`; depthwise `slabs + kk·Co' + co`).
+///
+/// `padded`: the block's meaning (`Conv2dOp` doc): both channel indices over their padded
+/// ranges, so the operand's padded channels and the slabs' padding take part. Otherwise
+/// the plain ONNX convolution on the logical channels, zero in every padded output slot
+/// (the meaning before it was aligned with the sumcheck).
+fn conv_im2col(
+    op: &Conv2dOp,
+    operand: &[Residue],
+    region: &[Residue],
+    padded: bool,
+) -> Vec<Residue> {
     let [cin, h, w] = op.input.dims.map(|d| d as usize);
     let [pc, ph, pw] = op.input.dims.map(|d| d.next_power_of_two() as usize);
     let cout = op.cout as usize;
     let pco = cout.next_power_of_two();
+    let (rows_c, rows_co) = if padded { (pc, pco) } else { (cin, cout) };
     let [kh, kw] = op.spec.kernel.map(|d| d as usize);
     let [sh, sw] = op.spec.stride.map(|d| d as i64);
     let [dh, dw] = op.spec.dilation.map(|d| d as i64);
@@ -1076,7 +1087,7 @@ fn conv_im2col(op: &Conv2dOp, operand: &[Residue], region: &[Residue]) -> Vec<Re
         region[at]
     };
     // Columns: output positions; rows: (ci, ki, kj).
-    let rows: Vec<(usize, usize, usize)> = (0..cin)
+    let rows: Vec<(usize, usize, usize)> = (0..rows_c)
         .flat_map(|ci| (0..kh).flat_map(move |ki| (0..kw).map(move |kj| (ci, ki, kj))))
         .collect();
     let mut cols = vec![vec![Residue::ZERO; oh * ow]; rows.len()];
@@ -1094,7 +1105,7 @@ fn conv_im2col(op: &Conv2dOp, operand: &[Residue], region: &[Residue]) -> Vec<Re
     let poh = oh.next_power_of_two();
     let pow = ow.next_power_of_two();
     let mut out = vec![Residue::ZERO; pco * poh * pow];
-    for co in 0..cout {
+    for co in 0..rows_co {
         let b = op.bias.map_or(Residue::ZERO, |b| region[b as usize + co]);
         for p in 0..oh * ow {
             let mut acc = b;
@@ -1111,8 +1122,15 @@ fn conv_im2col(op: &Conv2dOp, operand: &[Residue], region: &[Residue]) -> Vec<Re
     out
 }
 
-/// Independent reference for `Y = W·X + b`.
-fn matmul_naive(op: &MatMulOp, operand: &[Residue], region: &[Residue]) -> Vec<Residue> {
+/// Independent reference for `Y = W·X + b`; `padded` as in [`conv_im2col`]: the block's
+/// meaning `Y[i][j] = Σ_{k<K'} W[i][k]·X[k][j] + [j < J]·b[i]` on every `i < I'`, `j < J'`,
+/// or the plain product on the logical ranges with zeros elsewhere.
+fn matmul_naive(
+    op: &MatMulOp,
+    operand: &[Residue],
+    region: &[Residue],
+    padded: bool,
+) -> Vec<Residue> {
     let (i_n, k_n, j_n) = (
         op.weight.rows as usize,
         op.weight.cols as usize,
@@ -1123,17 +1141,38 @@ fn matmul_naive(op: &MatMulOp, operand: &[Residue], region: &[Residue]) -> Vec<R
         k_n.next_power_of_two(),
         j_n.next_power_of_two(),
     );
+    let (ri, rk, rj) = if padded {
+        (pi, pk, pj)
+    } else {
+        (i_n, k_n, j_n)
+    };
     let mut out = vec![Residue::ZERO; pi * pj];
-    for i in 0..i_n {
-        for j in 0..j_n {
-            let mut acc = op.bias.map_or(Residue::ZERO, |b| region[b as usize + i]);
-            for k in 0..k_n {
+    for i in 0..ri {
+        for j in 0..rj {
+            let mut acc = match op.bias {
+                Some(b) if j < j_n => region[b as usize + i],
+                _ => Residue::ZERO,
+            };
+            for k in 0..rk {
                 acc = acc + region[op.weight.offset as usize + i * pk + k] * operand[k * pj + j];
             }
             out[i * pj + j] = acc;
         }
     }
     out
+}
+
+/// Both references of a block's op (`padded` as in [`conv_im2col`]).
+fn reference(
+    op: &StructuredOp,
+    operand: &[Residue],
+    region: &[Residue],
+    padded: bool,
+) -> Vec<Residue> {
+    match op {
+        StructuredOp::Conv2d(op) => conv_im2col(op, operand, region, padded),
+        StructuredOp::MatMul(op) => matmul_naive(op, operand, region, padded),
+    }
 }
 
 /// Evaluates `c` on seeded values and checks every block's output span against the
@@ -1153,10 +1192,7 @@ fn check_blocks_against_im2col(c: &Circuit, seed: u64) {
             let t = block.op.operand();
             let start = t.offset as usize;
             let operand = &values[idx][start..start + (1 << t.log_len().unwrap())];
-            let want = match &block.op {
-                StructuredOp::Conv2d(op) => conv_im2col(op, operand, region_values),
-                StructuredOp::MatMul(op) => matmul_naive(op, operand, region_values),
-            };
+            let want = reference(&block.op, operand, region_values, true);
             let o = block.out_offset as usize;
             assert_eq!(&values[idx + 1][o..o + want.len()], &want[..], "{block:?}");
         }
@@ -1231,4 +1267,128 @@ fn blocks_above_layer_one_match_im2col() {
             }
         }
     }
+}
+
+/// A one-block circuit at layer 1 of a random shape (seeded), its operand in the private
+/// region (which starts at slot 0).
+fn one_block(seed: u64) -> Circuit {
+    let kind = if seed.is_multiple_of(3) {
+        BlockKind::MatMul
+    } else {
+        BlockKind::Conv2d
+    };
+    let spec = Spec {
+        log_widths: vec![2, 1],
+        blocks: vec![BlockSpec { kind, layer: 1 }],
+        ..Spec::default()
+    };
+    let c = random::circuit(&spec, seed);
+    c.validate().unwrap();
+    assert_eq!(c.input.region(RegionKind::Private).unwrap().offset, 0);
+    c
+}
+
+/// Whether `(c, y, x)` of slot `s` of a padded `dims` tensor is a padding position.
+fn padding_slot(dims: [u32; 3], s: usize) -> bool {
+    let [_, ph, pw] = dims.map(|d| d.next_power_of_two() as usize);
+    let (c, y, x) = (s / (ph * pw), s / pw % ph, s % pw);
+    c >= dims[0] as usize || y >= dims[1] as usize || x >= dims[2] as usize
+}
+
+/// The block's meaning reads the padding: with junk in every padding slot of the operand
+/// and the weights, `Circuit::evaluate` equals the padded im2col reference on every output
+/// slot, and for most shapes with padding differs from the plain operation on the logical
+/// values (zero in the padded output slots), so the agreement checks above can fail.
+#[test]
+fn junk_padding_enters_the_reference() {
+    let (mut with_padding, mut differs) = (0, 0);
+    for seed in 0..300u64 {
+        let c = one_block(seed);
+        let block = &c.layers[0].blocks[0];
+        let t = *block.op.operand();
+        let mut rng = Rng::new(seed ^ 0x2222);
+        let mut junk = |n: usize| -> Vec<i64> {
+            (0..n)
+                .map(|_| rng.below(1 << 40) as i64 - (1 << 39))
+                .collect()
+        };
+        let private = junk(c.input.len_of(RegionKind::Private));
+        let weights = junk(c.input.len_of(RegionKind::Weights));
+        let values = run(&c, &private, &weights);
+        let region = c.input.region(RegionKind::Weights).unwrap();
+        let w0 = region.offset as usize;
+        let region_values = &values[0][w0..w0 + (1 << region.log_len)];
+        let operand = &values[0][t.offset as usize..][..1 << t.log_len().unwrap()];
+        let want = reference(&block.op, operand, region_values, true);
+        let o = block.out_offset as usize;
+        assert_eq!(&values[1][o..o + want.len()], &want[..], "{block:?}");
+        let plain = reference(&block.op, operand, region_values, false);
+        // Padding the meaning reads: a padded channel (conv; spatial padding is never
+        // read), or any padded matmul dimension.
+        let pow2 = |v: u32| v.is_power_of_two();
+        let read = match &block.op {
+            StructuredOp::Conv2d(op) => !pow2(op.input.dims[0]) || !pow2(op.cout),
+            StructuredOp::MatMul(op) => {
+                !pow2(op.weight.rows) || !pow2(op.weight.cols) || !pow2(op.input.dims[2])
+            }
+        };
+        with_padding += usize::from(read);
+        differs += usize::from(plain != want);
+    }
+    assert!(with_padding >= 150, "{with_padding} shapes with padding");
+    assert!(
+        differs * 10 >= with_padding * 9,
+        "{differs} of {with_padding} differ"
+    );
+}
+
+/// The compiler's rule (`tensor.rs`, "Padding of an operand"): once the operand's padding
+/// is zero, every valid output is the plain operation on the logical values whatever the
+/// weights' padding holds; the padded output slots follow the weights' padding (padded
+/// output channels and matrix rows), and a matmul's padded columns are zero.
+#[test]
+fn zero_operand_padding_makes_weights_padding_irrelevant_to_valid_outputs() {
+    let mut padded_outputs_move = 0;
+    for seed in 0..300u64 {
+        let c = one_block(seed);
+        let block = &c.layers[0].blocks[0];
+        let t = *block.op.operand();
+        let mut rng = Rng::new(seed ^ 0x3333);
+        let mut junk = |n: usize| -> Vec<i64> {
+            (0..n)
+                .map(|_| rng.below(1 << 40) as i64 - (1 << 39))
+                .collect()
+        };
+        let mut private = junk(c.input.len_of(RegionKind::Private));
+        for s in 0..1usize << t.log_len().unwrap() {
+            if padding_slot(t.dims, s)
+                && let Some(v) = private.get_mut(t.offset as usize + s)
+            {
+                *v = 0;
+            }
+        }
+        let weights = junk(c.input.len_of(RegionKind::Weights));
+        let values = run(&c, &private, &weights);
+        let region = c.input.region(RegionKind::Weights).unwrap();
+        let w0 = region.offset as usize;
+        let region_values = &values[0][w0..w0 + (1 << region.log_len)];
+        let operand = &values[0][t.offset as usize..][..1 << t.log_len().unwrap()];
+        let want = reference(&block.op, operand, region_values, true);
+        let plain = reference(&block.op, operand, region_values, false);
+        let o = block.out_offset as usize;
+        let got = &values[1][o..o + want.len()];
+        assert_eq!(got, &want[..], "{block:?}");
+        let dims = block.op.out_dims().unwrap();
+        for (s, (&g, &p)) in got.iter().zip(&plain).enumerate() {
+            if !padding_slot(dims, s) {
+                assert_eq!(g, p, "valid output {s} of {block:?}");
+            } else if let StructuredOp::MatMul(m) = &block.op
+                && s % (m.input.dims[2].next_power_of_two() as usize) >= m.input.dims[2] as usize
+            {
+                assert_eq!(g, Residue::ZERO, "padded column {s} of {block:?}");
+            }
+        }
+        padded_outputs_move += usize::from(got != &plain[..]);
+    }
+    assert!(padded_outputs_move >= 50, "{padded_outputs_move}");
 }

@@ -1,6 +1,12 @@
 //! The structured sumchecks (matmul, fused convolution, aggregation) against brute force on
 //! small random shapes, in both challenge fields, and a tamper catalogue in which every
 //! test asserts its specific error.
+//!
+//! The meaning of a block is what its sumcheck proves over the padded index ranges
+//! (`circuits::Conv2dOp` / `circuits::MatMulOp` docs): the shapes are drawn with zero
+//! padding and, separately, with junk in every padding slot of the operand and the
+//! weights, where the reference, `evaluate_field` and the proof must still agree and the
+//! zero-padded meaning must be rejected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::Rng;
@@ -30,10 +36,19 @@ fn lift(v: &[Residue]) -> Vec<F> {
     v.iter().map(|r| F::from_u64(r.value())).collect()
 }
 
-/// A random padded tensor: random residues at valid positions, zero in the padding.
-fn tensor(rng: &mut Rng, t: &TensorRef) -> Vec<Residue> {
+/// A random padded tensor: random residues at valid positions, zero in the padding, or
+/// random there too with `junk`.
+fn tensor(rng: &mut Rng, t: &TensorRef, junk: bool) -> Vec<Residue> {
     let [pc, ph, pw] = t.padded().unwrap();
-    let mut v = vec![Residue::ZERO; (pc * ph * pw) as usize];
+    let mut v: Vec<Residue> = (0..pc * ph * pw)
+        .map(|_| {
+            if junk {
+                Residue::new(rng.next_u64())
+            } else {
+                Residue::ZERO
+            }
+        })
+        .collect();
     for c in 0..t.dims[0] {
         for y in 0..t.dims[1] {
             for x in 0..t.dims[2] {
@@ -45,13 +60,18 @@ fn tensor(rng: &mut Rng, t: &TensorRef) -> Vec<Residue> {
 }
 
 /// A weights region of junk with `slots` (offset, rows, cols, padded rows, padded cols)
-/// holding random matrices, zero-padded.
-fn region(rng: &mut Rng, len: usize, slots: &[(usize, u32, u32, u32, u32)]) -> Vec<Residue> {
+/// holding random matrices, zero-padded (random in the padding too with `junk`).
+fn region(
+    rng: &mut Rng,
+    len: usize,
+    slots: &[(usize, u32, u32, u32, u32)],
+    junk: bool,
+) -> Vec<Residue> {
     let mut w: Vec<Residue> = (0..len).map(|_| Residue::new(rng.next_u64())).collect();
     for &(off, rows, cols, prow, pcol) in slots {
         for r in 0..prow {
             for c in 0..pcol {
-                let v = if r < rows && c < cols {
+                let v = if junk || (r < rows && c < cols) {
                     Residue::new(rng.next_u64())
                 } else {
                     Residue::ZERO
@@ -70,7 +90,7 @@ struct Case<S> {
     weights: Vec<Residue>,
 }
 
-fn random_conv(rng: &mut Rng) -> Case<Conv2dOp> {
+fn random_conv(rng: &mut Rng, junk: bool) -> Case<Conv2dOp> {
     loop {
         let b = |rng: &mut Rng, lo: u32, n: u64| lo + rng.below(n) as u32;
         let cin = b(rng, 1, 4);
@@ -118,8 +138,8 @@ fn random_conv(rng: &mut Rng) -> Case<Conv2dOp> {
             len += co_pad as usize;
         }
         let tail = b(rng, 0, 4) as usize;
-        let weights = region(rng, len + tail, &slots);
-        let operand = tensor(rng, &input);
+        let weights = region(rng, len + tail, &slots, junk);
+        let operand = tensor(rng, &input, junk);
         return Case {
             op,
             operand,
@@ -128,7 +148,7 @@ fn random_conv(rng: &mut Rng) -> Case<Conv2dOp> {
     }
 }
 
-fn random_matmul(rng: &mut Rng) -> Case<MatMulOp> {
+fn random_matmul(rng: &mut Rng, junk: bool) -> Case<MatMulOp> {
     let b = |rng: &mut Rng, lo: u32, n: u64| lo + rng.below(n) as u32;
     let (i, k, j) = (b(rng, 1, 9), b(rng, 1, 9), b(rng, 1, 4));
     let j = if rng.chance(50) { 1 } else { j };
@@ -159,23 +179,98 @@ fn random_matmul(rng: &mut Rng) -> Case<MatMulOp> {
     let tail = b(rng, 0, 4) as usize;
     Case {
         op,
-        operand: tensor(rng, &input),
-        weights: region(rng, len + tail, &slots),
+        operand: tensor(rng, &input, junk),
+        weights: region(rng, len + tail, &slots, junk),
     }
 }
 
-/// The reference output of a case, lifted to the field.
+/// The reference output of a case, and the meaning blocks had before it was aligned with
+/// the sumcheck: the plain operation on the logical index ranges, zero in every padded
+/// output slot (what a prover could otherwise have claimed against junk padding).
 trait Reference {
     fn reference(&self, operand: &[Residue], weights: &[Residue]) -> Vec<Residue>;
+    fn zero_padded_meaning(&self, operand: &[Residue], weights: &[Residue]) -> Vec<Residue>;
+    /// Logical output sizes `[c, h, w]`.
+    fn out(&self) -> [u32; 3];
 }
 impl Reference for Conv2dOp {
     fn reference(&self, operand: &[Residue], weights: &[Residue]) -> Vec<Residue> {
         self.evaluate(operand, weights).unwrap()
     }
+    fn zero_padded_meaning(&self, a: &[Residue], w: &[Residue]) -> Vec<Residue> {
+        let (ay, ax) = self.axes().unwrap();
+        let out = TensorRef {
+            offset: 0,
+            dims: self.out(),
+        };
+        let [pco, poh, pow] = out.padded().unwrap();
+        let ci_pad = self.input.padded().unwrap()[0] as usize;
+        let [cin, h, wd] = self.input.dims.map(i64::from);
+        let mut y = vec![Residue::ZERO; (pco * poh * pow) as usize];
+        for co in 0..self.cout {
+            for oy in 0..ay.output {
+                for ox in 0..ax.output {
+                    let mut acc = self.bias.map_or(Residue::ZERO, |b| w[(b + co) as usize]);
+                    for ki in 0..ay.kernel {
+                        for kj in 0..ax.kernel {
+                            let iy =
+                                i64::from(oy * ay.stride + ki * ay.dilation) - i64::from(ay.pad);
+                            let ix =
+                                i64::from(ox * ax.stride + kj * ax.dilation) - i64::from(ax.pad);
+                            if !(0..h).contains(&iy) || !(0..wd).contains(&ix) {
+                                continue;
+                            }
+                            let base = self.slab_offset(ki * ax.kernel + kj).unwrap() as usize;
+                            for ci in 0..cin as u32 {
+                                if self.spec.depthwise && ci != co {
+                                    continue;
+                                }
+                                let wv = if self.spec.depthwise {
+                                    w[base + co as usize]
+                                } else {
+                                    w[base + co as usize * ci_pad + ci as usize]
+                                };
+                                let at = self.input.index(ci, iy as u32, ix as u32).unwrap();
+                                acc = acc + wv * a[at as usize];
+                            }
+                        }
+                    }
+                    y[out.index(co, oy, ox).unwrap() as usize] = acc;
+                }
+            }
+        }
+        y
+    }
+    fn out(&self) -> [u32; 3] {
+        self.out_dims().unwrap()
+    }
 }
 impl Reference for MatMulOp {
     fn reference(&self, operand: &[Residue], weights: &[Residue]) -> Vec<Residue> {
         self.evaluate(operand, weights).unwrap()
+    }
+    fn zero_padded_meaning(&self, x: &[Residue], w: &[Residue]) -> Vec<Residue> {
+        let out = TensorRef {
+            offset: 0,
+            dims: self.out(),
+        };
+        let [pi, _, pj] = out.padded().unwrap();
+        let kp = self.weight.cols.next_power_of_two();
+        let mut y = vec![Residue::ZERO; (pi * pj) as usize];
+        for i in 0..self.weight.rows {
+            for j in 0..self.input.dims[2] {
+                let mut acc = self.bias.map_or(Residue::ZERO, |b| w[(b + i) as usize]);
+                for k in 0..self.weight.cols {
+                    let wv = w[(self.weight.offset + i * kp + k) as usize];
+                    acc = acc + wv * x[self.input.index(k, 0, j).unwrap() as usize];
+                }
+                y[out.index(i, 0, j).unwrap() as usize] = acc;
+            }
+        }
+        y
+    }
+    fn out(&self) -> [u32; 3] {
+        self.out_dims()
     }
 }
 
@@ -259,13 +354,13 @@ fn honest_case<S: Structured + Reference, E: ExtensionField<F>>(rng: &mut Rng, c
     }
 }
 
-fn run_honest<E: ExtensionField<F>>(seed: u64) {
+fn run_honest<E: ExtensionField<F>>(seed: u64, junk: bool) {
     let mut rng = Rng::new(seed);
     // How many cases exercise each feature: depthwise, bias, stride > 1, dilation > 1,
     // padding, no op rounds.
     let mut seen = [0usize; 6];
     for _ in 0..120 {
-        let case = random_conv(&mut rng);
+        let case = random_conv(&mut rng, junk);
         let s = &case.op.spec;
         let flags = [
             s.depthwise,
@@ -282,19 +377,117 @@ fn run_honest<E: ExtensionField<F>>(seed: u64) {
     }
     assert!(seen[..5].iter().all(|&n| n >= 10), "coverage {seen:?}");
     for _ in 0..80 {
-        let case = random_matmul(&mut rng);
+        let case = random_matmul(&mut rng, junk);
         honest_case::<_, E>(&mut rng, &case);
     }
 }
 
 #[test]
 fn honest_blocks_verify_with_true_claims_ext2() {
-    run_honest::<GoldilocksExt2>(11);
+    run_honest::<GoldilocksExt2>(11, false);
 }
 
 #[test]
 fn honest_blocks_verify_with_true_claims_ext3() {
-    run_honest::<GoldilocksExt3>(12);
+    run_honest::<GoldilocksExt3>(12, false);
+}
+
+/// Junk in every padding slot of the operand and the weights: the reference and
+/// `evaluate_field` agree on every padded output slot, and the block proves and verifies
+/// claims at random points on that `Y`, every claim it leaves true.
+#[test]
+fn junk_padding_blocks_verify_with_true_claims_ext2() {
+    run_honest::<GoldilocksExt2>(13, true);
+}
+
+#[test]
+fn junk_padding_blocks_verify_with_true_claims_ext3() {
+    run_honest::<GoldilocksExt3>(14, true);
+}
+
+/// Whether output slot `slot` of a padded `dims` output is a padding slot.
+fn is_padding(dims: [u32; 3], slot: usize) -> bool {
+    let [_, ph, pw] = dims.map(|d| d.next_power_of_two() as usize);
+    let (c, y, x) = (slot / (ph * pw), slot / pw % ph, slot % pw);
+    c >= dims[0] as usize || y >= dims[1] as usize || x >= dims[2] as usize
+}
+
+/// With junk padding, the zero-padded meaning differs from the block's: a `Y` equal to the
+/// true one except in one slot, where it holds the zero-padded meaning's value (a padded
+/// output slot whenever one differs), is rejected, and so is the whole zero-padded `Y`, at
+/// `C = 1` and `C = 2`. Returns whether the case had a differing slot, and whether the one
+/// replaced was a padded output slot.
+fn zero_padded_meaning_rejected<S: Structured + Reference, E: ExtensionField<F>>(
+    rng: &mut Rng,
+    case: &Case<S>,
+) -> (bool, bool) {
+    let geo = case.op.geometry().unwrap();
+    let operand = lift(&case.operand);
+    let weights = lift(&case.weights);
+    let y = case.op.evaluate_field(&geo, &operand, &weights).unwrap();
+    assert_eq!(y, lift(&case.op.reference(&case.operand, &case.weights)));
+    let old = lift(&case.op.zero_padded_meaning(&case.operand, &case.weights));
+    let diffs: Vec<usize> = (0..y.len()).filter(|&i| y[i] != old[i]).collect();
+    if diffs.is_empty() {
+        return (false, false);
+    }
+    let padded: Vec<usize> = diffs
+        .iter()
+        .copied()
+        .filter(|&i| is_padding(case.op.out(), i))
+        .collect();
+    let pick = if padded.is_empty() { &diffs } else { &padded };
+    let slot = pick[rng.below(pick.len() as u64) as usize];
+    let mut one = y.clone();
+    one[slot] = old[slot];
+    for bad in [&one, &old] {
+        for c in [1, 2] {
+            let claims = claims_on::<E>(rng, bad, geo.out_vars, c);
+            let (_, _, r) = prove_and_verify(&case.op, &claims, bad, &operand, &weights);
+            assert!(
+                matches!(
+                    r,
+                    Err(StructuredError::Sumcheck {
+                        stage: Stage::Op,
+                        ..
+                    } | StructuredError::Final { stage: Stage::Op })
+                ),
+                "C = {c}: {r:?}"
+            );
+        }
+    }
+    (true, !padded.is_empty())
+}
+
+#[test]
+fn zero_padded_meaning_is_rejected_with_junk_padding() {
+    let mut rng = Rng::new(81);
+    // [differing, with a padded output slot] for conv, then matmul.
+    let mut seen = [[0usize; 2]; 2];
+    for i in 0..240 {
+        let r = if i % 2 == 0 {
+            let case = random_conv(&mut rng, true);
+            (
+                0,
+                zero_padded_meaning_rejected::<_, GoldilocksExt2>(&mut rng, &case),
+            )
+        } else {
+            let case = random_matmul(&mut rng, true);
+            (
+                1,
+                zero_padded_meaning_rejected::<_, GoldilocksExt3>(&mut rng, &case),
+            )
+        };
+        let (k, (differs, padded)) = r;
+        seen[k][0] += usize::from(differs);
+        seen[k][1] += usize::from(padded);
+    }
+    // Conv channels are 1..=4, so about 7 shapes in 16 have a padded channel.
+    let [conv, matmul] = seen;
+    assert!(
+        conv[0] >= 35 && conv[1] >= 15 && matmul[0] >= 60 && matmul[1] >= 45,
+        "coverage {seen:?}"
+    );
 }
 
 /// The op identity `Ỹ(ρ) − b̃(ρ_co)·M(ρ) = Σ_a f(a)·h(a)` by brute force, the verifier's
@@ -349,13 +542,13 @@ fn tables_case<S: Structured + Reference, E: ExtensionField<F>>(rng: &mut Rng, c
 #[test]
 fn final_factor_equals_mle_of_prover_tables() {
     let mut rng = Rng::new(21);
-    for _ in 0..200 {
-        let case = random_conv(&mut rng);
+    for i in 0..200 {
+        let case = random_conv(&mut rng, i % 2 == 1);
         tables_case::<_, GoldilocksExt2>(&mut rng, &case);
         tables_case::<_, GoldilocksExt3>(&mut rng, &case);
     }
-    for _ in 0..100 {
-        let case = random_matmul(&mut rng);
+    for i in 0..100 {
+        let case = random_matmul(&mut rng, i % 2 == 1);
         tables_case::<_, GoldilocksExt2>(&mut rng, &case);
         tables_case::<_, GoldilocksExt3>(&mut rng, &case);
     }
@@ -369,7 +562,7 @@ fn wiring_predicate_matches_explicit_table() {
     type E = GoldilocksExt2;
     let mut rng = Rng::new(31);
     for _ in 0..150 {
-        let case = random_conv(&mut rng);
+        let case = random_conv(&mut rng, false);
         let op = case.op;
         let geo = op.geometry().unwrap();
         let (ay, ax) = op.axes().unwrap();
@@ -497,8 +690,8 @@ fn fixture(c: usize) -> Fixture {
         .map(|kk| (kk * 32, 5, 3, 8, 4))
         .chain([(9 * 32, 1, 5, 1, 8)])
         .collect();
-    let weights = lift(&region(&mut rng, 9 * 32 + 8, &slots));
-    let operand = lift(&tensor(&mut rng, &input));
+    let weights = lift(&region(&mut rng, 9 * 32 + 8, &slots, false));
+    let operand = lift(&tensor(&mut rng, &input, false));
     let geo = op.geometry().unwrap();
     let y = op.evaluate_field(&geo, &operand, &weights).unwrap();
     let claims = claims_on(&mut rng, &y, geo.out_vars, c);
@@ -772,7 +965,7 @@ fn matmul_tampers() {
     type E = GoldilocksExt3;
     let mut rng = Rng::new(71);
     let case = loop {
-        let c = random_matmul(&mut rng);
+        let c = random_matmul(&mut rng, false);
         if c.op.bias.is_some() && c.op.weight.cols > 2 {
             break c;
         }

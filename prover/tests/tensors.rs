@@ -581,3 +581,189 @@ fn operations_compile_to_blocks_and_evaluate() {
     );
     assert!(matches!(r, Err(prover::ProveError::Unsupported { .. })));
 }
+
+/// Reference evaluation of a compiled circuit: whether the public outputs are `outputs`
+/// and every other output slot (the constraint accumulator) is zero, and the values.
+fn reference_run(
+    circuit: &Circuit,
+    sol: &SolvedWitness,
+    private: &[Residue],
+) -> (bool, Vec<Vec<Residue>>) {
+    let input = circuit
+        .input_layer(&sol.public, &sol.weights, private)
+        .unwrap();
+    let ch: Vec<Residue> = (0..circuit.num_challenges)
+        .map(|i| Residue::new(1_000_003 + 7919 * u64::from(i)))
+        .collect();
+    let values = circuit.evaluate(&sol.public, input, &ch).unwrap();
+    let out = values.last().unwrap();
+    let ok = circuit
+        .public_outputs
+        .iter()
+        .zip(&sol.outputs)
+        .all(|(&s, v)| out[s as usize] == *v)
+        && out
+            .iter()
+            .enumerate()
+            .all(|(s, v)| circuit.public_outputs.contains(&(s as u32)) || *v == Residue::ZERO);
+    (ok, values)
+}
+
+/// Region-relative slots of a tensor's padding positions.
+fn padding_slots(p: &Program, t: &circuits::compiler::Tensor) -> Vec<usize> {
+    let off = p.tensor_offset(t) as usize;
+    let [c, h, w] = t.dims;
+    let [pc, ph, pw] = t.dims.map(|d| d.next_power_of_two());
+    let mut v = Vec::new();
+    for ci in 0..pc {
+        for y in 0..ph {
+            for x in 0..pw {
+                if ci >= c || y >= h || x >= w {
+                    v.push(off + ((ci * ph + y) * pw + x) as usize);
+                }
+            }
+        }
+    }
+    v
+}
+
+/// A block reads its operand's whole padded subcube, so the compiler constrains every
+/// padding slot of a private operand (here copies: public inputs not in padded order for
+/// a conv, expressions for a matmul) to zero. A witness with a nonzero padding slot leaves
+/// every valid block output unchanged (the weights' padding is zero) and every public
+/// output right, yet the circuit's reference evaluation is unsatisfied: the
+/// `tensor-padding` constraint fires.
+#[test]
+fn private_operand_padding_is_constrained_to_zero() {
+    let mut rng = Rng::new(17);
+    let (c, h, w, cout) = (3u32, 5u32, 6u32, 3u32);
+    let n = (c * h * w) as usize;
+    let mut b = Builder::new();
+    let xs = b.public_inputs(n);
+    let xt = b.tensor(&xs, [c, h, w]).unwrap();
+    assert_eq!(xt.region, RegionKind::Private, "a copy");
+    let ws = b.weights((cout * c * 4) as usize);
+    let bs = b.weights(cout as usize);
+    let slabs = b.stacked_tensor(&ws, 4, [cout, c, 1]).unwrap();
+    let bt = b.tensor(&bs, [cout, 1, 1]).unwrap();
+    let spec = ConvSpec {
+        kernel: [2, 2],
+        stride: [1, 1],
+        dilation: [1, 1],
+        pads: [0, 1, 1, 0],
+        depthwise: false,
+    };
+    let ys = b.conv2d(&xt, &slabs, Some(&bt), cout, spec).unwrap();
+    // The same operand read twice: its padding is constrained once.
+    let ys2 = b.conv2d(&xt, &slabs, None, cout, spec).unwrap();
+    // A matmul on five sums (expressions: copied into a [5, 1, 1] private tensor).
+    let sums: Vec<Var> = (0..5).map(|i| b.add(xs[2 * i], xs[2 * i + 1])).collect();
+    let st = b.tensor(&sums, [5, 1, 1]).unwrap();
+    assert_eq!(st.region, RegionKind::Private, "a copy");
+    let fw = b.weights(3 * 5);
+    let ft = b.tensor(&fw, [3, 5, 1]).unwrap();
+    let zs = b.matmul(&st, &ft, None).unwrap();
+    for &v in ys.iter().chain(&ys2).chain(&zs) {
+        b.output(v);
+    }
+    let p = b.finish().unwrap();
+    let compiled = p.compile().unwrap();
+    let circuit = &compiled.circuit;
+    circuit.validate().unwrap();
+    assert_eq!(compiled.stats.blocks, 3);
+
+    let public: Vec<i64> = (0..n).map(|_| rng.below(41) as i64 - 20).collect();
+    let nw = (cout * c * 4 + cout + 15) as usize;
+    let weights: Vec<i64> = (0..nw).map(|_| rng.below(15) as i64 - 7).collect();
+    let sol = p.solve(&public, &weights, &[]).unwrap();
+    let (ok, honest) = reference_run(circuit, &sol, &sol.private);
+    assert!(ok, "the honest witness satisfies the circuit");
+
+    let pads_x = padding_slots(&p, &xt);
+    let pads_s = padding_slots(&p, &st);
+    // 3×5×6 padded to 4×8×8; 5×1×1 padded to 8×1×1.
+    assert_eq!((pads_x.len(), pads_s.len()), (256 - 90, 3));
+    for &s in pads_x.iter().chain(&pads_s) {
+        assert_eq!(sol.private[s], Residue::ZERO, "the solver writes zeros");
+    }
+    // The block spans of layer 1: every valid output is the same with the junk.
+    let valid: Vec<usize> = circuit.layers[0]
+        .blocks
+        .iter()
+        .flat_map(|blk| {
+            let dims = blk.op.out_dims().unwrap();
+            let t = circuits::TensorRef { offset: 0, dims };
+            let mut v = Vec::new();
+            for ci in 0..dims[0] {
+                for y in 0..dims[1] {
+                    for x in 0..dims[2] {
+                        v.push(blk.out_offset as usize + t.index(ci, y, x).unwrap() as usize);
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    // A padded channel (read by the conv through the slabs' zero padding), a spatial pad
+    // (never read), and the matmul's padded inner index.
+    let picks = [pads_x[0], *pads_x.last().unwrap(), pads_s[1]];
+    let private_at = circuit.input.region(RegionKind::Private).unwrap().offset as usize;
+    for &s in &picks {
+        let mut bad = sol.private.clone();
+        bad[s] = Residue::from_i64(5);
+        let (ok, values) = reference_run(circuit, &sol, &bad);
+        assert_eq!(values[0][private_at + s], Residue::from_i64(5));
+        for &v in &valid {
+            assert_eq!(values[1][v], honest[1][v], "valid block output {v}");
+        }
+        let out = values.last().unwrap();
+        assert!(
+            circuit
+                .public_outputs
+                .iter()
+                .zip(&sol.outputs)
+                .all(|(&o, v)| out[o as usize] == *v),
+            "the outputs are right"
+        );
+        assert!(!ok, "padding slot {s}: the zero constraint fires");
+    }
+}
+
+/// A public operand reads the statement's zero padding past its elements; a public input
+/// declared after them would land in that padding, so compilation refuses it.
+#[test]
+fn public_operand_padding_must_be_past_the_public_inputs() {
+    let build = |later: bool| {
+        let mut b = Builder::new();
+        let xs = b.public_inputs(3 * 4 * 4);
+        let t = b.tensor(&xs, [3, 4, 4]).unwrap();
+        assert_eq!(t.region, RegionKind::Public);
+        let ws = b.weights(2 * 3);
+        let slabs = b.stacked_tensor(&ws, 1, [2, 3, 1]).unwrap();
+        let spec = ConvSpec {
+            kernel: [1, 1],
+            stride: [1, 1],
+            dilation: [1, 1],
+            pads: [0; 4],
+            depthwise: false,
+        };
+        let ys = b.conv2d(&t, &slabs, None, 2, spec).unwrap();
+        if later {
+            let extra = b.public_input();
+            b.output(extra);
+        }
+        for &y in &ys {
+            b.output(y);
+        }
+        b.finish().unwrap()
+    };
+    let p = build(false);
+    let compiled = p.compile().unwrap();
+    // The public region spans the padded tensor; its slots past the inputs are zero.
+    let r = compiled.circuit.input.region(RegionKind::Public).unwrap();
+    assert_eq!((r.len, r.log_len), (48, 6));
+    assert!(matches!(
+        build(true).compile(),
+        Err(CompileError::Operation { what: "conv2d", .. })
+    ));
+}

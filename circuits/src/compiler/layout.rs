@@ -236,6 +236,30 @@ impl Program {
             }
         }
 
+        // A public operand's padding must read the statement's zero padding: refuse one
+        // whose padding holds a public input declared after its elements (a private
+        // operand's padding is constrained to zero when the op is recorded).
+        for (o, decl) in b.ops.iter().enumerate() {
+            let x = &b.tensors[decl.input as usize];
+            if !op_live[o] || x.region != RegionKind::Public {
+                continue;
+            }
+            let end = u64::from(self.placement.offsets[x.id as usize]) + x.vars.len() as u64;
+            let pad_end = u64::from(self.placement.offsets[x.id as usize]) + u64::from(x.unit());
+            if u64::from(b.counts[0]) > end && end < pad_end {
+                return Err(CompileError::Operation {
+                    what: match decl.op {
+                        StructuredOp::Conv2d(_) => "conv2d",
+                        StructuredOp::MatMul(_) => "matmul",
+                    },
+                    reason: format!(
+                        "public operand's padding (public slots {end}..{pad_end}) holds \
+                         public inputs declared after it; it must read zeros"
+                    ),
+                });
+            }
+        }
+
         // Absorption, consumers first: a live value used only linearly (integer
         // coefficients) by absorbed values or constraints needs no slot.
         let mut blocked = vec![false; n];

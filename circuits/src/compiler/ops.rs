@@ -24,6 +24,10 @@ pub(crate) struct OpDecl {
     pub bias: Option<u32>,
     /// Number of outputs.
     pub outputs: u32,
+    /// The operand's padding slots, when this op is the first to read a private operand
+    /// tensor: `(slot relative to the tensor, hint)`, each hint constrained to zero
+    /// ([`Builder::zero_padding`]). Empty otherwise.
+    pub pads: Vec<(u32, Var)>,
 }
 
 impl OpDecl {
@@ -216,6 +220,19 @@ impl Builder {
             .map(|d| d.iter().map(|&v| u64::from(v)).product::<u64>())
             .filter(|&n| n > 0 && n < 1 << 30)
             .ok_or_else(|| op_err(what, "output size out of range".into()))?;
+        // The block reads the operand's whole padded subcube (its meaning, see
+        // `crate::structured`): a private operand's padding is prover-chosen, so it is
+        // constrained to zero, once per tensor. A public operand's padding is zero by the
+        // statement (checked at compile time).
+        let first_read = !self
+            .ops
+            .iter()
+            .any(|o| o.input == x.id && !o.pads.is_empty());
+        let pads = if x.region == RegionKind::Private && first_read {
+            self.zero_padding(x)
+        } else {
+            Vec::new()
+        };
         let id = self.ops.len() as u32;
         let outs: Vec<Var> = (0..n as u32)
             .map(|index| self.push(Node::Structured { op: id, index }))
@@ -226,6 +243,7 @@ impl Builder {
             weights: w.id,
             bias: bias.map(|b| b.id),
             outputs: n as u32,
+            pads,
         });
         Ok(outs)
     }

@@ -13,6 +13,25 @@
 //! declaration order, so public inputs form a tensor only when that order already is the
 //! padded layout; otherwise the tensor is a private copy, each element constrained equal
 //! to its source.
+//!
+//! # Padding of an operand
+//!
+//! A structured operation reads its operand's *whole* padded subcube (the meaning of a
+//! block, [`crate::structured`]), so the function a compiled circuit computes must not
+//! depend on what the padding slots hold:
+//!
+//! * **Private operands** (hint tensors and copies): the prover chooses every private
+//!   slot, so the first operation reading a private tensor gives each of its padding slots
+//!   a hint placed there and constrained to zero ([`Builder::zero_padding`], label
+//!   `tensor-padding`, layer = tensor id, element = slot relative to the tensor).
+//! * **Public operands**: the public layout is the identity on the statement's values,
+//!   and the public region holds zeros past its last input (the verifier evaluates it from
+//!   the statement, zero-padded to its span). A public tensor's padding lies past its
+//!   elements, so it reads those zeros, unless a public input declared later lands in it:
+//!   compilation refuses that ([`CompileError::Operation`]).
+//! * **Weights**: laid out zero-padded ([`Placement::lay_out`]) and committed as laid out;
+//!   with the operand's padding zero, no valid output reads a weights padding slot
+//!   whatever it holds (only padded output slots do, and no gate reads those).
 
 use super::{Builder, CompileError, Derived, Label, Node, Var, region_slot};
 use crate::RegionKind;
@@ -126,6 +145,18 @@ pub(crate) fn place(b: &Builder) -> Placement {
             }
             at += t.stack * t.unit();
         }
+        // Operands' padding hints, inside their tensors' padded subcubes.
+        for o in &b.ops {
+            let t = &b.tensors[o.input as usize];
+            if t.region != region {
+                continue;
+            }
+            for &(local, v) in &o.pads {
+                if let Some(i) = input_index(b, v) {
+                    slots[i as usize] = p.offsets[t.id as usize] + local;
+                }
+            }
+        }
         for s in slots.iter_mut().filter(|s| **s == u32::MAX) {
             *s = at;
             at += 1;
@@ -149,6 +180,35 @@ fn first_index(b: &Builder, t: &Tensor) -> u32 {
 }
 
 impl Builder {
+    /// One private hint per padding slot of `t` (one subcube), each computed as zero by
+    /// the solver and constrained to zero: `(slot relative to the tensor, hint)`, in slot
+    /// order. [`place`] puts each hint at its slot, so the padded subcube holds zeros in
+    /// every accepted witness.
+    pub(crate) fn zero_padding(&mut self, t: &Tensor) -> Vec<(u32, Var)> {
+        let [c, h, w] = t.dims;
+        let [pc, ph, pw] = t.dims.map(|d| padded(d).unwrap_or(0));
+        if [pc, ph, pw] == t.dims {
+            return Vec::new();
+        }
+        let zero = self.constant(0);
+        let mut pads = Vec::new();
+        for ci in 0..pc {
+            for y in 0..ph {
+                for x in 0..pw {
+                    if ci < c && y < h && x < w {
+                        continue;
+                    }
+                    let local = t.local(0, ci, y, x);
+                    let z = self.derived_hint(Derived::Copy { of: zero.0 });
+                    self.grouped[z.0 as usize] = true;
+                    self.assert_zero(z, Label::new("tensor-padding", t.id, local));
+                    pads.push((local, z));
+                }
+            }
+        }
+        pads
+    }
+
     /// Groups `vars` (in `(c, y, x)` order) into a tensor of `dims`, placed as one padded,
     /// aligned subcube. See [`Builder::stacked_tensor`].
     pub fn tensor(&mut self, vars: &[Var], dims: [u32; 3]) -> Result<Tensor, CompileError> {

@@ -174,7 +174,6 @@ impl Structured for Conv2dOp {
             Some(s) => Some(s.slice(weights)?),
             None => None,
         };
-        let [cin, cout] = d.channels.map(|c| c as usize);
         let ci_pad = 1usize << d.in_logs[0];
         let (wp, plane) = (
             1usize << d.in_logs[2],
@@ -186,18 +185,17 @@ impl Structured for Conv2dOp {
         let (ay, ax) = (d.y, d.x);
         let kw = ax.kernel;
         let mut y = vec![F::ZERO; 1usize << geo.out_vars];
-        // One chunk per output channel: channels are independent, so any schedule gives
-        // the same values.
+        // The block's meaning (`circuits::Conv2dOp`): every padded channel, input and
+        // output, takes part; only the spatial padding of the output stays zero. One chunk
+        // per output channel: channels are independent, so any schedule gives the same
+        // values. Zero weights (the padding of honestly laid-out slabs) are skipped.
         par::fill_chunks(&mut y, chan, |start, out| {
             let co = start / chan;
-            if co >= cout {
-                return;
-            }
             let b = bias.map_or(F::ZERO, |b| b[co]);
             for row in out.chunks_mut(owp).take(oh) {
                 row[..ow].fill(b);
             }
-            let channels = if d.depthwise { co..co + 1 } else { 0..cin };
+            let channels = if d.depthwise { co..co + 1 } else { 0..ci_pad };
             for ki in 0..ay.kernel {
                 let ys = ay.taps(ki);
                 for kj in 0..kw {

@@ -74,7 +74,7 @@ impl Structured for MatMulOp {
         weights: &[F],
     ) -> Result<Vec<F>, StructuredError> {
         geo.check_inputs(operand, weights)?;
-        let [ni, nk, nj] = geo.detail.dims.map(|d| d as usize);
+        let nj = geo.detail.dims[2] as usize;
         let [_, lk, lj] = geo.detail.logs;
         let (kp, jp) = (1usize << lk, 1usize << lj);
         let w = geo.slabs[0].slice(weights)?;
@@ -83,20 +83,21 @@ impl Structured for MatMulOp {
             None => None,
         };
         let mut y = vec![F::ZERO; 1usize << geo.out_vars];
-        // One chunk per output row i (= output channel): rows are independent.
+        // The block's meaning (`circuits::MatMulOp`): every padded row i, inner index k
+        // and column j; the bias only on the columns j < J. One chunk per output row i
+        // (= output channel): rows are independent. Zero weights (the padding of an
+        // honestly laid-out matrix) are skipped.
         par::fill_chunks(&mut y, jp, |start, out| {
             let i = start / jp;
-            if i >= ni {
-                return;
-            }
-            let row = &w[i * kp..i * kp + nk];
+            let row = &w[i * kp..(i + 1) * kp];
             let b = bias.map_or(F::ZERO, |b| b[i]);
-            for o in &mut out[..nj] {
-                *o = b;
-            }
+            out[..nj].fill(b);
             for (k, &wk) in row.iter().enumerate() {
-                let x = &operand[k * jp..k * jp + nj];
-                for (o, &xv) in out[..nj].iter_mut().zip(x) {
+                if wk == F::ZERO {
+                    continue;
+                }
+                let x = &operand[k * jp..(k + 1) * jp];
+                for (o, &xv) in out.iter_mut().zip(x) {
                     *o += wk * xv;
                 }
             }

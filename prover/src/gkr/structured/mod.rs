@@ -208,8 +208,10 @@ pub trait Structured {
     /// Validates the op and derives every count.
     fn geometry(&self) -> Result<Geometry<Self::Detail>, StructuredError>;
 
-    /// `Y` in the field, padded (padded positions zero), from the padded operand and the
-    /// whole weights region. Parallel over output channels, deterministic.
+    /// `Y` in the field, every padded slot as the op's sumcheck defines it (the block's
+    /// meaning, documented on [`circuits::Conv2dOp`] and [`circuits::MatMulOp`]; padding of
+    /// the operand and the weights included), from the padded operand and the whole
+    /// weights region. Parallel over output channels, deterministic.
     fn evaluate_field<F: Field>(
         &self,
         geo: &Geometry<Self::Detail>,
