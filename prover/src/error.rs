@@ -2,6 +2,7 @@
 //! rejected proof.
 
 use crate::commit::CommitError;
+use crate::gkr::structured::StructuredError;
 use crate::sumcheck::SumcheckError;
 use circuits::{CircuitError, DecodeError, RegionKind};
 use thiserror::Error;
@@ -83,6 +84,25 @@ pub enum ProveError {
     Unsupported {
         /// What the circuit uses.
         what: &'static str,
+    },
+    /// A structured block could not be evaluated or proven.
+    #[error("layer {layer}, block {block}: {source}")]
+    Block {
+        /// The block's layer (1 = first above the input).
+        layer: usize,
+        /// The block's index in its layer.
+        block: usize,
+        /// What the block reported.
+        source: StructuredError,
+    },
+    /// A block's operand holds values outside the base field (its layer depends on
+    /// in-circuit challenges); blocks are proven on base-field operands only.
+    #[error("layer {layer}, block {block}: the operand depends on in-circuit challenges")]
+    BlockOperandNotBase {
+        /// The block's layer.
+        layer: usize,
+        /// The block's index in its layer.
+        block: usize,
     },
 }
 
@@ -202,7 +222,50 @@ pub enum VerifyError {
     /// The input layer does not evaluate to the claim GKR ended on.
     #[error("input layer evaluation {claim} does not match the final claim")]
     InputClaim {
-        /// 0 for `rx`, 1 for `ry`.
+        /// 0 for `rx`, 1 for `ry`, then one per block operand on the input layer.
         claim: usize,
+    },
+    /// A layer proof has a different number of block parts than the layer has blocks.
+    #[error("layer {layer}: expected {expected} block parts, got {got}")]
+    BlockCount {
+        /// The layer.
+        layer: usize,
+        /// Blocks in the circuit's layer.
+        expected: usize,
+        /// Parts in the proof.
+        got: usize,
+    },
+    /// A block part does not carry one output value per incoming claim.
+    #[error("layer {layer}, block {block}: expected {expected} output values, got {got}")]
+    BlockOutputs {
+        /// The layer.
+        layer: usize,
+        /// The block.
+        block: usize,
+        /// Incoming claims on the layer.
+        expected: usize,
+        /// Values in the proof.
+        got: usize,
+    },
+    /// A block's aggregation or op sumcheck, or its shape, is rejected.
+    #[error("layer {layer}, block {block}: {source}")]
+    Block {
+        /// The layer.
+        layer: usize,
+        /// The block.
+        block: usize,
+        /// The block verifier's reason.
+        source: StructuredError,
+    },
+    /// A block's claim on the weights region (a slab or a bias) does not match the
+    /// weights opening.
+    #[error("weights claim {index} (layer {layer}, block {block}) does not match the opening")]
+    WeightsClaim {
+        /// Index among all deferred weights claims, in proof order.
+        index: usize,
+        /// The block's layer.
+        layer: usize,
+        /// The block.
+        block: usize,
     },
 }

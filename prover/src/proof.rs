@@ -5,20 +5,28 @@
 //! openings (u32 count, each the scheme's encoding)`. A round is a `u32` count of
 //! extension elements and the elements. Layers are listed from the output down.
 //!
+//! Version 2 (written only when some layer has structured blocks; a proof without blocks
+//! is always version 1, byte for byte as before) appends to each layer its blocks: `u32
+//! count; each: y (u32 count, elements), then [`BlockProof::encode`]`. A version-2 proof
+//! whose layers have no block at all is refused as non-canonical.
+//!
 //! The decoder rejects truncation, trailing bytes, non-canonical field elements, unknown
 //! flags and lengths the remaining bytes cannot hold. It does not know the circuit: the
 //! verifier checks every count against the circuit and names the mismatch.
 
 use crate::arith::Field;
 use crate::commit::{Digest, Opening};
+use crate::gkr::structured::BlockProof;
 use crate::sumcheck::RoundPoly;
 use circuits::DecodeError;
 use circuits::codec::{Reader, Writer};
 
 /// Magic bytes opening an encoded proof.
 pub const PROOF_MAGIC: [u8; 4] = *b"LAMP";
-/// Version of the proof encoding.
+/// Version of the proof encoding without structured blocks.
 pub const PROOF_FORMAT_VERSION: u32 = 1;
+/// Version of the proof encoding with structured blocks (per-layer block parts).
+pub const PROOF_FORMAT_VERSION_STRUCTURED: u32 = 2;
 
 /// The second sumcheck phase of a layer with mul gates.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +46,18 @@ pub struct LayerProof<E> {
     pub vx: E,
     /// Present exactly when the layer has mul gates.
     pub phase2: Option<Phase2Proof<E>>,
+    /// One part per structured block of the layer, in circuit order (empty for a layer
+    /// of gates only).
+    pub blocks: Vec<BlockPart<E>>,
+}
+
+/// A structured block's part of its layer's proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockPart<E> {
+    /// `Ỹ(r_c|lo)`: the block's output at every incoming claim's low coordinates.
+    pub y: Vec<E>,
+    /// The aggregation (iff more than one claim) and the op sumcheck.
+    pub proof: BlockProof<E>,
 }
 
 /// A GKR proof for one circuit and statement.
@@ -77,8 +97,13 @@ impl<E: Field, O: Opening> Proof<E, O> {
     /// The encoded proof.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
+        let structured = self.layers.iter().any(|l| !l.blocks.is_empty());
         w.bytes(&PROOF_MAGIC);
-        w.u32(PROOF_FORMAT_VERSION);
+        w.u32(if structured {
+            PROOF_FORMAT_VERSION_STRUCTURED
+        } else {
+            PROOF_FORMAT_VERSION
+        });
         w.length(self.commitments.len());
         for c in &self.commitments {
             w.bytes(c);
@@ -93,6 +118,16 @@ impl<E: Field, O: Opening> Proof<E, O> {
                     w.u8(1);
                     put_rounds(&mut w, &p2.rounds);
                     p2.vy.encode(&mut w);
+                }
+            }
+            if structured {
+                w.length(l.blocks.len());
+                for b in &l.blocks {
+                    w.length(b.y.len());
+                    for v in &b.y {
+                        v.encode(&mut w);
+                    }
+                    b.proof.encode(&mut w);
                 }
             }
         }
@@ -111,14 +146,19 @@ impl<E: Field, O: Opening> Proof<E, O> {
                 expected: PROOF_MAGIC,
             });
         }
+        let version_at = r.offset();
         let version = r.u32("version")?;
-        if version != PROOF_FORMAT_VERSION {
-            return Err(DecodeError::Version {
-                what: "proof",
-                got: version,
-                supported: PROOF_FORMAT_VERSION,
-            });
-        }
+        let structured = match version {
+            PROOF_FORMAT_VERSION => false,
+            PROOF_FORMAT_VERSION_STRUCTURED => true,
+            _ => {
+                return Err(DecodeError::Version {
+                    what: "proof",
+                    got: version,
+                    supported: PROOF_FORMAT_VERSION_STRUCTURED,
+                });
+            }
+        };
         let n = r.length(32, "commitments")?;
         let commitments = (0..n)
             .map(|_| r.digest("commitment"))
@@ -146,7 +186,33 @@ impl<E: Field, O: Opening> Proof<E, O> {
                     });
                 }
             };
-            layers.push(LayerProof { phase1, vx, phase2 });
+            let mut blocks = Vec::new();
+            if structured {
+                // A block part is at least a y count, a flag, a flag, a round count, a*
+                // and a slab count.
+                let n = r.length(4 + 1 + 1 + 4 + E::ENCODED_BYTES + 4, "blocks")?;
+                blocks.reserve_exact(n);
+                for _ in 0..n {
+                    let m = r.length(E::ENCODED_BYTES, "block output values")?;
+                    let y = (0..m)
+                        .map(|_| E::decode(&mut r))
+                        .collect::<Result<_, _>>()?;
+                    blocks.push(BlockPart {
+                        y,
+                        proof: BlockProof::decode(&mut r)?,
+                    });
+                }
+            }
+            layers.push(LayerProof {
+                phase1,
+                vx,
+                phase2,
+                blocks,
+            });
+        }
+        if structured && layers.iter().all(|l| l.blocks.is_empty()) {
+            // Its canonical encoding is version 1.
+            return Err(DecodeError::NonCanonical { offset: version_at });
         }
         let n = r.length(4, "openings")?;
         let openings = (0..n)

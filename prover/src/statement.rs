@@ -9,6 +9,20 @@ use circuits::CircuitDigest;
 pub const PROTOCOL_ID: &[u8] = b"lamina-gkr";
 /// Protocol version; bump with any change to what is absorbed or in what order.
 pub const PROTOCOL_VERSION: u32 = 1;
+/// Protocol version of circuits with structured blocks: layers may have blocks, and a
+/// layer's transcript is the order of `docs/design/structured-layers.md` §3.2 (block
+/// outputs, gate part, each block's aggregation and op sumcheck, then the blocks'
+/// combination coefficients). Gate-only circuits keep [`PROTOCOL_VERSION`].
+pub const PROTOCOL_VERSION_STRUCTURED: u32 = 2;
+
+/// The protocol version a circuit is proven under.
+pub fn protocol_version(circuit: &circuits::Circuit) -> u32 {
+    if circuit.has_structure() {
+        PROTOCOL_VERSION_STRUCTURED
+    } else {
+        PROTOCOL_VERSION
+    }
+}
 
 /// The public statement: for the circuit, these public inputs give these public outputs
 /// (and every other output slot is zero).
@@ -40,8 +54,19 @@ pub fn bind_statement<F: Field, E: ExtensionField<F>>(
     statement: &Statement<'_, F>,
     commitments: &[Digest],
 ) -> Transcript {
+    bind_statement_versioned::<F, E>(PROTOCOL_VERSION, scheme_id, digest, statement, commitments)
+}
+
+/// [`bind_statement`] under an explicit protocol version ([`protocol_version`]).
+pub fn bind_statement_versioned<F: Field, E: ExtensionField<F>>(
+    version: u32,
+    scheme_id: &str,
+    digest: &CircuitDigest,
+    statement: &Statement<'_, F>,
+    commitments: &[Digest],
+) -> Transcript {
     let mut t = Transcript::new(PROTOCOL_ID);
-    t.absorb(labels::VERSION, &PROTOCOL_VERSION.to_le_bytes());
+    t.absorb(labels::VERSION, &version.to_le_bytes());
     t.absorb(labels::FIELDS, format!("{}|{}", F::ID, E::ID).as_bytes());
     t.absorb(labels::SCHEME, scheme_id.as_bytes());
     t.absorb(labels::CIRCUIT, &digest.0);

@@ -129,7 +129,7 @@ fn gkr_layer_identity_matches_brute_force() {
         let mut rng = Rng::new(seed);
         let public: Vec<F> = (0..2).map(|_| rand_f(&mut rng)).collect();
         let input: Vec<F> = (0..16).map(|_| rand_f(&mut rng)).collect();
-        let values = gkr::evaluate::<F, E>(&c, &public, input, &[]);
+        let values = gkr::evaluate::<F, E>(&c, &public, input, &[]).unwrap();
         for k in 1..=c.depth() {
             let layer = &c.layers[k - 1];
             let (LayerValues::Base(prev), LayerValues::Base(cur)) = (&values[k - 1], &values[k])

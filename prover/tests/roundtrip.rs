@@ -186,7 +186,8 @@ fn field_evaluation_matches_reference() {
             .evaluate(&residues(&case.data.public), input.clone(), &[])
             .unwrap();
         let field_input: Vec<F> = input.iter().map(|r| F::from_u64(r.value())).collect();
-        let ours = gkr::evaluate::<F, GoldilocksExt2>(c, &case.data.public, field_input, &[]);
+        let ours =
+            gkr::evaluate::<F, GoldilocksExt2>(c, &case.data.public, field_input, &[]).unwrap();
         for (k, (a, b)) in reference.iter().zip(&ours).enumerate() {
             let LayerValues::Base(b) = b else {
                 panic!("layer {k} lifted without challenges")

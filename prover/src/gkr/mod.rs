@@ -12,6 +12,7 @@
 //! with `vy`, and the verifier checks `vx·vy·mul~(E,rx,ry)`. The next layer's claim is
 //! `vx + α·vy` with `α` drawn after both are absorbed.
 
+mod blocks;
 mod prove;
 mod security;
 pub mod structured;
@@ -23,10 +24,12 @@ pub use prove::{
     CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
     prove_prepared, prove_unchecked, prove_with_weights,
 };
-pub use security::{GkrSoundness, opening_points, whir_proof_security};
+pub use security::{GkrSoundness, opening_points, region_opening_points, whir_proof_security};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
+use crate::arith::Field;
+use crate::error::ProveError;
 use circuits::{Circuit, CircuitDigest, CircuitError, DecodeError, RegionKind};
 use std::borrow::Cow;
 
@@ -87,18 +90,54 @@ impl<'a> PreparedCircuit<'a> {
     }
 }
 
-/// Why `circuit` cannot be proven or verified by this build, if it cannot. Structured
-/// blocks and the gate span are in the circuit format, but GKR does not handle them yet:
-/// proving such a circuit layer by layer over its gates alone would prove a different
-/// function (the blocks' outputs unconstrained), so both sides refuse it.
+/// Why `circuit` cannot be proven or verified by this build, if it cannot. The gate span
+/// is in the circuit format, but GKR does not use it yet; both sides refuse it rather
+/// than give it a meaning it does not have.
 pub(crate) fn unsupported(circuit: &Circuit) -> Option<&'static str> {
-    if circuit.num_blocks() > 0 {
-        Some("structured blocks are not yet proven by GKR")
-    } else if circuit.input.gate_log_width.is_some() {
+    if circuit.input.gate_log_width.is_some() {
         Some("a gate span (gate_log_width) is not yet proven by GKR")
     } else {
         None
     }
+}
+
+/// The input-layer claims a region is opened at: those whose coordinates above the
+/// region select it with a nonzero weight `eq(p|≥log_len, offset bits)`. A block operand's
+/// claim has boolean high coordinates and selects exactly its own region; a gate claim
+/// (random coordinates) selects every region. Prover and verifier compute the same set.
+pub(crate) fn opened_claims<'a, E: Field>(
+    r: &'a circuits::Region,
+    claims: &'a [(Vec<E>, E)],
+) -> impl Iterator<Item = usize> + 'a {
+    (0..claims.len()).filter(move |&c| region_weight(r, &claims[c].0) != E::ZERO)
+}
+
+/// `eq(p|≥log_len, offset >> log_len)`: how much of a claim at `p` falls on region `r`.
+pub(crate) fn region_weight<E: Field>(r: &circuits::Region, p: &[E]) -> E {
+    let high = p.get(r.log_len as usize..).unwrap_or(&[]);
+    crate::mle::eq_at_index(high, (r.offset >> r.log_len) as usize)
+}
+
+/// The blocks' deferred claims' points on region `r` (only the weights region has any).
+pub(crate) fn deferred_points<E: Field>(
+    r: &circuits::Region,
+    deferred: &[blocks::Deferred<E>],
+) -> Result<Vec<Vec<E>>, ProveError> {
+    if r.kind != RegionKind::Weights {
+        return Ok(Vec::new());
+    }
+    deferred
+        .iter()
+        .map(|d| {
+            d.region_point(r.log_len as usize).ok_or(ProveError::Block {
+                layer: d.layer,
+                block: d.block,
+                source: structured::StructuredError::Op {
+                    what: "a weights slot wider than the weights region",
+                },
+            })
+        })
+        .collect()
 }
 
 /// The committed regions of a circuit's input layer, in commitment order.
@@ -129,10 +168,50 @@ pub fn committed_padding_read(circuit: &Circuit) -> Option<(RegionKind, u32)> {
         })
     };
     let layer = circuit.layers.first()?;
-    layer
+    let gates = layer
         .mul
         .iter()
         .flat_map(|m| [m.in0, m.in1])
         .chain(layer.add.iter().map(|a| a.input))
-        .find_map(padding)
+        .find_map(padding);
+    gates.or_else(|| blocks_padding_read(circuit, &regions))
+}
+
+/// The first committed padding slot a block reads: a first-layer operand reaching past
+/// its region's `len`, or a weights slot (of a block at any layer) reaching past the
+/// weights region's `len`.
+fn blocks_padding_read(
+    circuit: &Circuit,
+    regions: &[circuits::Region],
+) -> Option<(RegionKind, u32)> {
+    let past = |r: &circuits::Region, start: u64, len: u64| {
+        let (r0, r_end) = (u64::from(r.offset), u64::from(r.offset) + u64::from(r.len));
+        let inside = (r0..r0 + (1u64 << r.log_len)).contains(&start);
+        (inside && start + len > r_end).then(|| (r.kind, r_end.max(start) as u32))
+    };
+    if let Some(first) = circuit.layers.first() {
+        for block in &first.blocks {
+            let Ok((start, log)) = blocks::operand_span(&block.op) else {
+                continue;
+            };
+            if let Some(hit) = regions
+                .iter()
+                .find_map(|r| past(r, start as u64, 1u64 << log))
+            {
+                return Some(hit);
+            }
+        }
+    }
+    let w = regions.iter().find(|r| r.kind == RegionKind::Weights)?;
+    for layer in &circuit.layers {
+        for block in &layer.blocks {
+            for slot in blocks::weight_slots(&block.op).unwrap_or_default() {
+                let start = u64::from(w.offset) + u64::from(slot.offset);
+                if let Some(hit) = past(w, start, 1u64 << slot.log_len) {
+                    return Some(hit);
+                }
+            }
+        }
+    }
+    None
 }

@@ -1,15 +1,17 @@
 //! The GKR prover.
 
-use super::values::{LayerValues, evaluate};
+use super::blocks::{self, Deferred};
+use super::structured::{self, Claim};
+use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::{PreparedCircuit, committed_regions};
+use super::{PreparedCircuit, committed_regions, deferred_points, opened_claims};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::{CommitmentScheme, Digest};
 use crate::error::ProveError;
 use crate::mle;
 use crate::par;
-use crate::proof::{LayerProof, Phase2Proof, Proof};
-use crate::statement::{Statement, bind_statement};
+use crate::proof::{BlockPart, LayerProof, Phase2Proof, Proof};
+use crate::statement::{Statement, bind_statement_versioned, protocol_version};
 use crate::sumcheck::{self, ProductSumcheck, Table};
 use crate::transcript::{Transcript, labels};
 use circuits::{Circuit, Layer, RegionKind};
@@ -384,16 +386,23 @@ where
     // outputs must not depend on in-circuit challenges: evaluate once with placeholder
     // challenges to learn them, and check after the real draw that they did not move.
     let n_ch = circuit.num_challenges as usize;
-    let (claimed, early, input) = if n_ch == 0 {
-        let values = evaluate::<F, E>(circuit, witness.public, input, &[]);
-        let claimed = outputs(circuit, &values[values.len() - 1], check)?;
-        (claimed, Some(values), Vec::new())
+    let (claimed, early, input, probe_blocks) = if n_ch == 0 {
+        let values = evaluate_all::<F, E>(circuit, witness.public, input, &[], None)?;
+        let claimed = outputs(circuit, &values.0[values.0.len() - 1], check)?;
+        (claimed, Some(values), Vec::new(), None)
     } else {
-        let probe = evaluate::<F, E>(circuit, witness.public, input.clone(), &vec![E::ZERO; n_ch]);
+        let (probe, ys) = evaluate_all::<F, E>(
+            circuit,
+            witness.public,
+            input.clone(),
+            &vec![E::ZERO; n_ch],
+            None,
+        )?;
         (
             outputs(circuit, &probe[probe.len() - 1], false)?,
             None,
             input,
+            Some(ys),
         )
     };
     let weights_commitment = regions
@@ -406,13 +415,20 @@ where
         context,
         weights_commitment,
     };
-    let mut t = bind_statement::<F, E>(&scheme.id(), prepared.digest(), &statement, &commitments);
+    let mut t = bind_statement_versioned::<F, E>(
+        protocol_version(circuit),
+        &scheme.id(),
+        prepared.digest(),
+        &statement,
+        &commitments,
+    );
     let challenges: Vec<E> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, n_ch);
-    let values = match early {
+    let (values, block_ys) = match early {
         Some(v) => v,
         None => {
-            let v = evaluate::<F, E>(circuit, witness.public, input, &challenges);
-            let now = outputs(circuit, &v[v.len() - 1], check)?;
+            let v =
+                evaluate_all::<F, E>(circuit, witness.public, input, &challenges, probe_blocks)?;
+            let now = outputs(circuit, &v.0[v.0.len() - 1], check)?;
             if let Some(index) = (0..now.len()).find(|&i| now[i] != claimed[i]) {
                 let slot = circuit.public_outputs[index] as usize;
                 return Err(ProveError::OutputDependsOnChallenges { index, slot });
@@ -422,27 +438,40 @@ where
     };
 
     let lower = Lower::<F, E>::new(&challenges);
+    let weights_values: &[F] = match &values[0] {
+        LayerValues::Base(v) => &v[blocks::weights_span(circuit, v)],
+        LayerValues::Ext(_) => &[],
+    };
     let rz: Vec<E> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
     let mut claims: Vec<(Vec<E>, E)> = vec![(rz, E::ONE)];
     let mut layers = Vec::with_capacity(circuit.depth());
+    let mut deferred: Vec<Deferred<E>> = Vec::new();
     for k in (1..=circuit.depth()).rev() {
         let (proof, next) = prove_layer(
-            &circuit.layers[k - 1],
-            &values[k - 1],
+            LayerCtx {
+                k,
+                layer: &circuit.layers[k - 1],
+                prev: &values[k - 1],
+                prev_log_width: circuit.log_width(k - 1) as usize,
+                ys: &block_ys[k - 1],
+                weights: weights_values,
+            },
             &claims,
             &lower,
             &mut t,
-        );
+            &mut deferred,
+        )?;
         layers.push(proof);
         claims = next;
     }
 
     let mut openings = Vec::with_capacity(regions.len());
     for (r, data) in regions.iter().zip(prover_data) {
-        let points: Vec<&[E]> = claims
-            .iter()
-            .map(|(p, _)| &p[..r.log_len as usize])
+        let extra = deferred_points(r, &deferred)?;
+        let mut points: Vec<&[E]> = opened_claims(r, &claims)
+            .map(|c| &claims[c].0[..r.log_len as usize])
             .collect();
+        points.extend(extra.iter().map(Vec::as_slice));
         openings.push(scheme.open(data, &points, &mut t)?);
     }
     Ok((
@@ -505,7 +534,110 @@ fn scatter<E: Field>(
     )
 }
 
+/// What proving one layer reads besides the claims.
+struct LayerCtx<'a, F, E> {
+    /// The layer (1 = first above the input).
+    k: usize,
+    layer: &'a Layer,
+    /// `V_{k−1}`.
+    prev: &'a LayerValues<F, E>,
+    prev_log_width: usize,
+    /// The layer's blocks' outputs, in circuit order.
+    ys: &'a [Vec<F>],
+    /// The weights region's padded span of the input layer.
+    weights: &'a [F],
+}
+
+/// One layer: block outputs at the claims, the gate part, each block's aggregation and
+/// op sumcheck, then the claims on `V_{k−1}` (gate claims first, then one per block
+/// operand). Block claims on the weights region are pushed to `deferred`.
 fn prove_layer<F: Field, E: ExtensionField<F>>(
+    ctx: LayerCtx<'_, F, E>,
+    claims: &[(Vec<E>, E)],
+    lower: &Lower<'_, F, E>,
+    t: &mut Transcript,
+    deferred: &mut Vec<Deferred<E>>,
+) -> Result<(LayerProof<E>, Vec<(Vec<E>, E)>), ProveError> {
+    let LayerCtx {
+        k,
+        layer,
+        prev,
+        prev_log_width,
+        ys,
+        weights,
+    } = ctx;
+    let block_err = |block, source| ProveError::Block {
+        layer: k,
+        block,
+        source,
+    };
+
+    // 1. Every block's output at every claim's low coordinates, absorbed before any
+    //    challenge of this layer.
+    let mut block_y: Vec<Vec<E>> = Vec::with_capacity(layer.blocks.len());
+    for (b, (block, y)) in layer.blocks.iter().zip(ys).enumerate() {
+        let n = blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?;
+        block_y.push(
+            claims
+                .iter()
+                .map(|(p, _)| mle::evaluate_base(y, &p[..n]))
+                .collect(),
+        );
+    }
+    if !layer.blocks.is_empty() {
+        let all: Vec<E> = block_y.iter().flatten().copied().collect();
+        t.absorb_field(structured::BLOCK_Y, &all);
+    }
+
+    // 2. The gate part: exactly today's protocol (gates never write block spans).
+    let (mut proof, mut next) = prove_gates(layer, prev, claims, lower, t);
+
+    // 3. Each block's aggregation and op sumcheck.
+    let mut operands = Vec::with_capacity(layer.blocks.len());
+    for (b, ((block, y), values)) in layer.blocks.iter().zip(ys).zip(block_y).enumerate() {
+        let n = blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?;
+        let out: Vec<Claim<E>> = claims
+            .iter()
+            .zip(&values)
+            .map(|((p, _), &value)| Claim {
+                point: p[..n].to_vec(),
+                value,
+            })
+            .collect();
+        let operand = operand_of(prev, &block.op).map_err(|e| match e {
+            super::values::OperandError::NotBase => {
+                ProveError::BlockOperandNotBase { layer: k, block: b }
+            }
+            super::values::OperandError::Op(s) => block_err(b, s),
+        })?;
+        let (bp, bc) =
+            blocks::prove(&block.op, &out, y, &operand, weights, t).map_err(|e| block_err(b, e))?;
+        proof.blocks.push(BlockPart {
+            y: values,
+            proof: bp,
+        });
+        let (offset, log) = blocks::operand_span(&block.op).map_err(|e| block_err(b, e))?;
+        operands.push(blocks::extend_point(
+            &bc.operand.point,
+            offset >> log,
+            prev_log_width - log,
+        ));
+        deferred.extend(bc.weights.into_iter().map(|claim| Deferred {
+            layer: k,
+            block: b,
+            claim,
+        }));
+    }
+
+    // 4. One combination coefficient per block, drawn after every block's values.
+    for point in operands {
+        let alpha: E = t.challenge(labels::COMBINE);
+        next.push((point, alpha));
+    }
+    Ok((proof, next))
+}
+
+fn prove_gates<F: Field, E: ExtensionField<F>>(
     layer: &Layer,
     prev: &LayerValues<F, E>,
     claims: &[(Vec<E>, E)],
@@ -559,6 +691,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
                 phase1,
                 vx,
                 phase2: None,
+                blocks: Vec::new(),
             },
             vec![(rx, E::ONE)],
         );
@@ -584,6 +717,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
             phase1,
             vx,
             phase2: Some(Phase2Proof { rounds, vy }),
+            blocks: Vec::new(),
         },
         vec![(rx, E::ONE), (ry, alpha)],
     )

@@ -22,7 +22,12 @@ const ROUND_DEGREE: u64 = 2;
 ///   vectors agree at a random point with probability ≤ `o/|E|`);
 /// * per layer `k`, `a_k = log_width(k − 1)` variables: phase 1 runs `a_k` rounds of
 ///   degree 2 (`2·a_k/|E|`); with mul gates (`m_k = 1`) phase 2 runs `a_k` more, and the
-///   two claims `vx`, `vy` are merged as `vx + α·vy` (`1/|E|`).
+///   two claims `vx`, `vy` are merged as `vx + α·vy` (`1/|E|`);
+/// * per structured block with `n_b` output variables receiving `C` claims: the
+///   aggregation (when `C > 1`) batches them with powers of `β` (`(C − 1)/|E|`) and runs
+///   `n_b` rounds of degree 2; the op sumcheck runs `rounds_b` rounds of degree 2; its
+///   operand claim is merged with a fresh coefficient (`1/|E|`). Its weights claims are
+///   each checked against the opening on their own (no combination).
 ///
 /// `ε_challenges = D / |E|`, `D` = the largest total degree, in the in-circuit
 /// challenges, of any output slot: inputs have degree 0, a `Challenge`/`ChallengeTimes`
@@ -53,12 +58,27 @@ impl GkrSoundness {
     /// that depend on challenges (a sparse map), never a declared width.
     pub fn new(circuit: &Circuit, field_bits: usize) -> GkrSoundness {
         let mut numerator = u64::from(circuit.output_log_width());
-        for (k, layer) in circuit.layers.iter().enumerate() {
+        // Claims arriving at the output layer, then at each layer below.
+        let mut claims = 1u64;
+        for (k, layer) in circuit.layers.iter().enumerate().rev() {
             let a = u64::from(circuit.log_width(k));
             numerator = numerator.saturating_add(ROUND_DEGREE * a);
             if !layer.mul.is_empty() {
                 numerator = numerator.saturating_add(ROUND_DEGREE * a + 1);
             }
+            for block in &layer.blocks {
+                let n = block.op.out_log_len().map_or(u64::MAX, u64::from);
+                let rounds = super::blocks::costs(&block.op).map_or(u64::MAX, |c| c.0 as u64);
+                if claims > 1 {
+                    numerator = numerator
+                        .saturating_add(claims - 1)
+                        .saturating_add(ROUND_DEGREE.saturating_mul(n));
+                }
+                numerator = numerator
+                    .saturating_add(ROUND_DEGREE.saturating_mul(rounds))
+                    .saturating_add(1);
+            }
+            claims = 1 + u64::from(!layer.mul.is_empty()) + layer.blocks.len() as u64;
         }
         let challenge_degree = challenge_degree(circuit);
         let bits = |n: u64| {
@@ -117,13 +137,45 @@ fn challenge_degree(circuit: &Circuit) -> u64 {
     prev.values().copied().max().unwrap_or(0)
 }
 
-/// How many points GKR leaves on every committed region (and the prover opens each at):
-/// two when the first layer has mul gates (`rx` and `ry`), else one.
+/// How many points the first layer's gate part leaves on every committed region: two
+/// when the first layer has mul gates (`rx` and `ry`), else one. Blocks add their own
+/// ([`region_opening_points`]).
 pub fn opening_points(circuit: &Circuit) -> usize {
     match circuit.layers.first() {
         Some(l) if !l.mul.is_empty() => 2,
         _ => 1,
     }
+}
+
+/// How many points the prover opens region `r` at: the gate part's
+/// ([`opening_points`]), one per first-layer block whose operand lies in `r`, and for the
+/// weights region one per weights claim of every block.
+pub fn region_opening_points(circuit: &Circuit, r: &circuits::Region) -> usize {
+    opening_points(circuit) + region_block_points(circuit, r)
+}
+
+fn region_block_points(circuit: &Circuit, r: &circuits::Region) -> usize {
+    let mut n = 0usize;
+    if let Some(first) = circuit.layers.first() {
+        for block in &first.blocks {
+            let start = u64::from(block.op.operand().offset);
+            let (r0, r1) = (
+                u64::from(r.offset),
+                u64::from(r.offset) + (1u64 << r.log_len),
+            );
+            if (r0..r1).contains(&start) {
+                n += 1;
+            }
+        }
+    }
+    if r.kind == circuits::RegionKind::Weights {
+        for layer in &circuit.layers {
+            for block in &layer.blocks {
+                n += super::blocks::costs(&block.op).map_or(0, |c| c.1);
+            }
+        }
+    }
+    n
 }
 
 /// The soundness of a WHIR proof of `circuit` with `scheme`, in bits, under the Johnson
@@ -150,7 +202,7 @@ pub fn whir_proof_security<E: WhirField>(
     let regions = committed_regions(circuit);
     let openings: Vec<WhirSecurity> = regions
         .iter()
-        .map(|r| scheme.security(r.log_len, points))
+        .map(|r| scheme.security(r.log_len, points + region_block_points(circuit, r)))
         .collect::<Result<_, _>>()?;
     // The commitments fix one candidate list each before anything is drawn; a prover
     // may open any member of each after seeing GKR's and the circuit's challenges, so

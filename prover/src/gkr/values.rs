@@ -1,6 +1,9 @@
 //! Evaluating a circuit in the field: every layer's values, kept for the proof.
 
+use super::blocks;
+use super::structured::StructuredError;
 use crate::arith::{ExtensionField, Field};
+use crate::error::ProveError;
 use circuits::{Circuit, Coeff, ConstSource, Layer};
 
 /// One layer's values: in the base field until a challenge coefficient (or a layer that
@@ -64,21 +67,41 @@ fn eval_layer<V: Field>(
     out
 }
 
+/// Every block's output `Y` (padded, base field), per layer (index `k − 1` for layer
+/// `k`), in circuit order.
+pub type BlockOutputs<F> = Vec<Vec<Vec<F>>>;
+
 /// Evaluates every layer of a validated circuit from its input layer; returns all layers,
-/// input first. `public` and `challenges` must have the circuit's lengths. Gates only:
-/// structured blocks are not evaluated here yet (the prover refuses circuits with blocks;
-/// `circuits::Circuit::evaluate` is their reference).
+/// input first. `public` and `challenges` must have the circuit's lengths. Structured
+/// blocks are evaluated by their op ([`super::structured::Structured::evaluate_field`])
+/// into their output spans.
 pub fn evaluate<F: Field, E: ExtensionField<F>>(
     circuit: &Circuit,
     public: &[F],
     input: Vec<F>,
     challenges: &[E],
-) -> Vec<LayerValues<F, E>> {
+) -> Result<Vec<LayerValues<F, E>>, ProveError> {
+    Ok(evaluate_all(circuit, public, input, challenges, None)?.0)
+}
+
+/// [`evaluate`], also returning the blocks' outputs. A block's `Y` depends only on its
+/// operand and the weights; when `known` holds the outputs of an earlier evaluation (the
+/// prover's probe with placeholder challenges), a block whose operand layer is in the
+/// base field (so free of challenges) reuses its `Y` instead of recomputing it.
+pub(crate) fn evaluate_all<F: Field, E: ExtensionField<F>>(
+    circuit: &Circuit,
+    public: &[F],
+    input: Vec<F>,
+    challenges: &[E],
+    mut known: Option<BlockOutputs<F>>,
+) -> Result<(Vec<LayerValues<F, E>>, BlockOutputs<F>), ProveError> {
+    let weights = blocks::weights_span(circuit, &input);
     let mut values = Vec::with_capacity(circuit.depth() + 1);
+    let mut outputs: BlockOutputs<F> = Vec::with_capacity(circuit.depth());
     values.push(LayerValues::Base(input));
-    for layer in &circuit.layers {
+    for (idx, layer) in circuit.layers.iter().enumerate() {
         let prev = &values[values.len() - 1];
-        let next = match prev {
+        let mut next = match prev {
             LayerValues::Base(p) if !uses_challenges(layer) => LayerValues::Base(eval_layer(
                 layer,
                 |i| p[i],
@@ -99,7 +122,95 @@ pub fn evaluate<F: Field, E: ExtensionField<F>>(
                 |i| E::from(public[i as usize]),
             )),
         };
+        let reuse = matches!(prev, LayerValues::Base(_));
+        let mut ys = Vec::with_capacity(layer.blocks.len());
+        for (b, block) in layer.blocks.iter().enumerate() {
+            let err = |source| ProveError::Block {
+                layer: idx + 1,
+                block: b,
+                source,
+            };
+            let cached = known
+                .as_mut()
+                .filter(|_| reuse)
+                .and_then(|k| k.get_mut(idx))
+                .and_then(|l| l.get_mut(b))
+                .map(std::mem::take)
+                .filter(|y| !y.is_empty());
+            let y = match cached {
+                Some(y) => y,
+                None => {
+                    let operand = operand_of(prev, &block.op).map_err(|e| match e {
+                        OperandError::NotBase => ProveError::BlockOperandNotBase {
+                            layer: idx + 1,
+                            block: b,
+                        },
+                        OperandError::Op(s) => err(s),
+                    })?;
+                    let LayerValues::Base(input) = &values[0] else {
+                        return Err(ProveError::Unsupported {
+                            what: "an input layer outside the base field",
+                        });
+                    };
+                    blocks::evaluate(&block.op, &operand, &input[weights.clone()]).map_err(err)?
+                }
+            };
+            let start = block.out_offset as usize;
+            let end = start + y.len();
+            match &mut next {
+                LayerValues::Base(v) if end <= v.len() => v[start..end].copy_from_slice(&y),
+                LayerValues::Ext(v) if end <= v.len() => {
+                    for (o, &x) in v[start..end].iter_mut().zip(&y) {
+                        *o = E::from(x);
+                    }
+                }
+                _ => {
+                    return Err(err(StructuredError::Length {
+                        what: "block output span",
+                        expected: end,
+                        got: next.len(),
+                    }));
+                }
+            }
+            ys.push(y);
+        }
+        outputs.push(ys);
         values.push(next);
     }
-    values
+    Ok((values, outputs))
+}
+
+/// Why a block's operand cannot be read.
+pub(crate) enum OperandError {
+    NotBase,
+    Op(StructuredError),
+}
+
+/// A block's operand slice of the previous layer, in the base field.
+pub(crate) fn operand_of<'a, F: Field, E: ExtensionField<F>>(
+    prev: &'a LayerValues<F, E>,
+    op: &circuits::StructuredOp,
+) -> Result<std::borrow::Cow<'a, [F]>, OperandError> {
+    let (start, log) = blocks::operand_span(op).map_err(OperandError::Op)?;
+    let end = start + (1usize << log);
+    let short = || {
+        OperandError::Op(StructuredError::Length {
+            what: "operand span",
+            expected: end,
+            got: prev.len(),
+        })
+    };
+    match prev {
+        LayerValues::Base(v) => v
+            .get(start..end)
+            .map(std::borrow::Cow::Borrowed)
+            .ok_or_else(short),
+        LayerValues::Ext(v) => v
+            .get(start..end)
+            .ok_or_else(short)?
+            .iter()
+            .map(|x| x.as_base().ok_or(OperandError::NotBase))
+            .collect::<Result<Vec<F>, _>>()
+            .map(std::borrow::Cow::Owned),
+    }
 }

@@ -9,16 +9,18 @@
 //! that reference challenges, `E` is materialised only for dense layers, and the
 //! commitment openings are evaluated streaming.
 
-use super::wiring::{self, LazyEq, Lower};
-use super::{PreparedCircuit, committed_regions};
+use super::blocks::{self, Deferred};
+use super::structured::{self, Claim};
+use super::wiring::{self, LazyEq, Lower, OutEq};
+use super::{PreparedCircuit, committed_regions, opened_claims, region_weight};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::VerifyError;
 use crate::mle::{self, SplitEq};
-use crate::proof::Proof;
-use crate::statement::{Statement, bind_statement};
+use crate::proof::{LayerProof, Proof};
+use crate::statement::{Statement, bind_statement_versioned, protocol_version};
 use crate::sumcheck;
-use crate::transcript::labels;
+use crate::transcript::{Transcript, labels};
 use circuits::{Circuit, Layer, RegionKind};
 
 /// A layer whose width is at most this many times its gate count has `E` materialised
@@ -41,15 +43,13 @@ impl<E: Field> LayerEq<E> {
         // From L1-resident half tables.
         let lazy = LazyEq {
             first: SplitEq::new(&points[0].0, points[0].1),
-            second: points.get(1).map(|(p, w)| SplitEq::new(p, *w)),
+            more: points[1..]
+                .iter()
+                .map(|(p, w)| SplitEq::new(p, *w))
+                .collect(),
         };
         if width <= DENSE_WIDTH_PER_GATE.saturating_mul(layer.num_gates()) {
-            let e = match &lazy.second {
-                None => (0..width).map(|o| lazy.first.get(o)).collect(),
-                Some(second) => (0..width)
-                    .map(|o| lazy.first.get(o) + second.get(o))
-                    .collect(),
-            };
+            let e = (0..width).map(|o| lazy.at(o as u32)).collect();
             LayerEq::Dense(e)
         } else {
             LayerEq::Lazy(lazy)
@@ -193,7 +193,8 @@ where
         (None, Some(_)) => return Err(VerifyError::UnexpectedWeightsCommitment),
         (None, None) => {}
     }
-    let mut t = bind_statement::<F, E>(
+    let mut t = bind_statement_versioned::<F, E>(
+        protocol_version(circuit),
         &scheme.id(),
         prepared.digest(),
         statement,
@@ -205,7 +206,7 @@ where
 
     // The verifier fixes the output: claimed public outputs in their slots, zero elsewhere.
     let rz: Vec<E> = t.challenges(labels::OUTPUT_POINT, circuit.output_log_width() as usize);
-    let mut claim: E = circuit
+    let claim: E = circuit
         .public_outputs
         .iter()
         .zip(statement.outputs)
@@ -213,75 +214,49 @@ where
         .sum();
     let mut points: Vec<(Vec<E>, E)> = vec![(rz, E::ONE)];
     let mut values: Vec<E> = vec![claim];
+    let mut deferred: Vec<Deferred<E>> = Vec::new();
 
     for (step, lp) in proof.layers.iter().enumerate() {
         let k = d - step;
-        let layer = &circuit.layers[k - 1];
-        let a = circuit.log_width(k - 1) as usize;
-        let has_mul = !layer.mul.is_empty();
-        expect(
-            lp.phase2.is_some() == has_mul,
-            VerifyError::Phase2Shape {
-                layer: k,
-                expected: has_mul,
-            },
+        (points, values) = verify_layer(
+            circuit,
+            k,
+            lp,
+            &points,
+            &values,
+            statement.public,
+            &lower,
+            &mut t,
+            &mut deferred,
         )?;
-
-        let e = LayerEq::new(layer, &points);
-        claim -= e.constant(layer, statement.public, &lower);
-
-        let sc = sumcheck::verify(claim, a, 2, &lp.phase1, &mut t).map_err(|source| {
-            VerifyError::Sumcheck {
-                layer: k,
-                phase: 1,
-                source,
-            }
-        })?;
-        let (rx, vx) = (sc.point, lp.vx);
-        t.absorb_field(labels::VX, &[vx]);
-        let eq_rx = SplitEq::new(&rx, E::ONE);
-        let after_add = sc.value - vx * e.add(layer, &eq_rx, &lower);
-
-        match &lp.phase2 {
-            None => {
-                expect(
-                    after_add == E::ZERO,
-                    VerifyError::LayerFinal { layer: k, phase: 1 },
-                )?;
-                claim = vx;
-                values = vec![vx];
-                points = vec![(rx, E::ONE)];
-            }
-            Some(p2) => {
-                let sc =
-                    sumcheck::verify(after_add, a, 2, &p2.rounds, &mut t).map_err(|source| {
-                        VerifyError::Sumcheck {
-                            layer: k,
-                            phase: 2,
-                            source,
-                        }
-                    })?;
-                let (ry, vy) = (sc.point, p2.vy);
-                t.absorb_field(labels::VY, &[vy]);
-                let eq_ry = SplitEq::new(&ry, E::ONE);
-                let m = e.mul(layer, &eq_rx, &eq_ry, &lower);
-                expect(
-                    sc.value == vx * vy * m,
-                    VerifyError::LayerFinal { layer: k, phase: 2 },
-                )?;
-                let alpha: E = t.challenge(labels::COMBINE);
-                claim = vx + alpha * vy;
-                values = vec![vx, vy];
-                points = vec![(rx, E::ONE), (ry, alpha)];
-            }
-        }
     }
 
-    // The input layer: public regions evaluated here, committed regions through openings.
-    // A scheme whose openings state their evaluations (WHIR) has them checked against
-    // GKR's final claims first — a wrong opened value is an input-claim mismatch — and
-    // then proved by the opening; otherwise (transparent) the opening yields them.
-    let n_points = points.len();
+    // The input layer: public regions evaluated here, committed regions through openings
+    // at the claims that select them (and, for the weights, at the blocks' deferred
+    // claims). A scheme whose openings state their evaluations (WHIR) has them checked
+    // against GKR's final claims first — a wrong opened value is an input-claim mismatch
+    // — and then proved by the opening; otherwise (transparent) the opening yields them.
+    let mut region_points: Vec<(Vec<usize>, Vec<Vec<E>>)> = Vec::with_capacity(nc);
+    for r in &regions {
+        let opened: Vec<usize> = opened_claims(r, &points).collect();
+        let mut lo: Vec<Vec<E>> = opened
+            .iter()
+            .map(|&c| points[c].0[..r.log_len as usize].to_vec())
+            .collect();
+        if r.kind == RegionKind::Weights {
+            for (index, dc) in deferred.iter().enumerate() {
+                lo.push(
+                    dc.region_point(r.log_len as usize)
+                        .ok_or(VerifyError::WeightsClaim {
+                            index,
+                            layer: dc.layer,
+                            block: dc.block,
+                        })?,
+                );
+            }
+        }
+        region_points.push((opened, lo));
+    }
     let claimed: Option<Vec<Vec<E>>> = proof
         .openings
         .iter()
@@ -289,31 +264,33 @@ where
         .collect();
     if let Some(claimed) = &claimed {
         for (i, evals) in claimed.iter().enumerate() {
+            let n = region_points[i].1.len();
             expect(
-                evals.len() == n_points,
+                evals.len() == n,
                 VerifyError::Opening {
                     region: regions[i].kind,
                     source: crate::commit::CommitError::Shape {
                         what: "opened evaluations",
-                        expected: n_points,
+                        expected: n,
                         got: evals.len(),
                     },
                 },
             )?;
         }
-        let committed: Vec<(circuits::Region, Vec<E>)> = regions
-            .iter()
-            .copied()
-            .zip(claimed.iter().cloned())
-            .collect();
-        check_input(circuit, statement, &points, &values, committed)?;
+        check_input(
+            circuit,
+            statement,
+            &points,
+            &values,
+            &deferred,
+            &regions,
+            &region_points,
+            claimed,
+        )?;
     }
-    let mut region_evals: Vec<(circuits::Region, Vec<E>)> = Vec::new();
+    let mut region_evals: Vec<Vec<E>> = Vec::with_capacity(nc);
     for (i, r) in regions.iter().enumerate() {
-        let lo: Vec<&[E]> = points
-            .iter()
-            .map(|(p, _)| &p[..r.log_len as usize])
-            .collect();
+        let lo: Vec<&[E]> = region_points[i].1.iter().map(Vec::as_slice).collect();
         let evals = scheme
             .verify(
                 &proof.commitments[i],
@@ -330,7 +307,7 @@ where
         if let Some(claimed) = &claimed
             && claimed[i] != evals
         {
-            let index = (0..n_points)
+            let index = (0..lo.len())
                 .find(|&k| claimed[i].get(k) != evals.get(k))
                 .unwrap_or(0);
             return Err(VerifyError::Opening {
@@ -338,47 +315,228 @@ where
                 source: crate::commit::CommitError::Evaluation { index },
             });
         }
-        region_evals.push((*r, evals));
+        region_evals.push(evals);
     }
-    check_input(circuit, statement, &points, &values, region_evals)
+    check_input(
+        circuit,
+        statement,
+        &points,
+        &values,
+        &deferred,
+        &regions,
+        &region_points,
+        &region_evals,
+    )
 }
 
-/// GKR's final claims against the input layer: public regions evaluated here, committed
-/// regions from `region_evals` (one evaluation per point).
+/// One layer: checks the proof's shape against the circuit's layer, then the block
+/// outputs, the gate part and each block; returns the claims on `V_{k−1}` (gate claims
+/// first, then one per block operand) and their values.
+#[allow(clippy::too_many_arguments)]
+fn verify_layer<F, E>(
+    circuit: &Circuit,
+    k: usize,
+    lp: &LayerProof<E>,
+    points: &[(Vec<E>, E)],
+    values: &[E],
+    public: &[F],
+    lower: &Lower<'_, F, E>,
+    t: &mut Transcript,
+    deferred: &mut Vec<Deferred<E>>,
+) -> Result<(Vec<(Vec<E>, E)>, Vec<E>), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+{
+    let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
+    let layer = &circuit.layers[k - 1];
+    let a = circuit.log_width(k - 1) as usize;
+    let has_mul = !layer.mul.is_empty();
+    expect(
+        lp.phase2.is_some() == has_mul,
+        VerifyError::Phase2Shape {
+            layer: k,
+            expected: has_mul,
+        },
+    )?;
+    expect(
+        lp.blocks.len() == layer.blocks.len(),
+        VerifyError::BlockCount {
+            layer: k,
+            expected: layer.blocks.len(),
+            got: lp.blocks.len(),
+        },
+    )?;
+    let block_err = |block, source| VerifyError::Block {
+        layer: k,
+        block,
+        source,
+    };
+    let mut out_logs = Vec::with_capacity(layer.blocks.len());
+    for (b, (block, part)) in layer.blocks.iter().zip(&lp.blocks).enumerate() {
+        expect(
+            part.y.len() == points.len(),
+            VerifyError::BlockOutputs {
+                layer: k,
+                block: b,
+                expected: points.len(),
+                got: part.y.len(),
+            },
+        )?;
+        out_logs.push(blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?);
+    }
+
+    // The incoming claim, less what the blocks' outputs contribute to it.
+    let mut claim: E = points.iter().zip(values).map(|((_, w), &v)| *w * v).sum();
+    if !layer.blocks.is_empty() {
+        let all: Vec<E> = lp.blocks.iter().flat_map(|p| p.y.iter().copied()).collect();
+        t.absorb_field(structured::BLOCK_Y, &all);
+        for ((block, part), &n) in layer.blocks.iter().zip(&lp.blocks).zip(&out_logs) {
+            let index = (block.out_offset as usize) >> n;
+            for ((p, w), &y) in points.iter().zip(&part.y) {
+                claim -= *w * mle::eq_at_index(&p[n..], index) * y;
+            }
+        }
+    }
+
+    // The gate part.
+    let e = LayerEq::new(layer, points);
+    claim -= e.constant(layer, public, lower);
+    let sc =
+        sumcheck::verify(claim, a, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
+            layer: k,
+            phase: 1,
+            source,
+        })?;
+    let (rx, vx) = (sc.point, lp.vx);
+    t.absorb_field(labels::VX, &[vx]);
+    let eq_rx = SplitEq::new(&rx, E::ONE);
+    let after_add = sc.value - vx * e.add(layer, &eq_rx, lower);
+    let (mut next_points, mut next_values) = match &lp.phase2 {
+        None => {
+            expect(
+                after_add == E::ZERO,
+                VerifyError::LayerFinal { layer: k, phase: 1 },
+            )?;
+            (vec![(rx, E::ONE)], vec![vx])
+        }
+        Some(p2) => {
+            let sc = sumcheck::verify(after_add, a, 2, &p2.rounds, t).map_err(|source| {
+                VerifyError::Sumcheck {
+                    layer: k,
+                    phase: 2,
+                    source,
+                }
+            })?;
+            let (ry, vy) = (sc.point, p2.vy);
+            t.absorb_field(labels::VY, &[vy]);
+            let eq_ry = SplitEq::new(&ry, E::ONE);
+            let m = e.mul(layer, &eq_rx, &eq_ry, lower);
+            expect(
+                sc.value == vx * vy * m,
+                VerifyError::LayerFinal { layer: k, phase: 2 },
+            )?;
+            let alpha: E = t.challenge(labels::COMBINE);
+            (vec![(rx, E::ONE), (ry, alpha)], vec![vx, vy])
+        }
+    };
+    drop(e);
+
+    // Each block, on its output claims.
+    let mut operands = Vec::with_capacity(layer.blocks.len());
+    for (b, ((block, part), &n)) in layer
+        .blocks
+        .iter()
+        .zip(&lp.blocks)
+        .zip(&out_logs)
+        .enumerate()
+    {
+        let out: Vec<Claim<E>> = points
+            .iter()
+            .zip(&part.y)
+            .map(|((p, _), &value)| Claim {
+                point: p[..n].to_vec(),
+                value,
+            })
+            .collect();
+        let bc = blocks::verify(&block.op, &out, &part.proof, t).map_err(|e| block_err(b, e))?;
+        let (offset, log) = blocks::operand_span(&block.op).map_err(|e| block_err(b, e))?;
+        if bc.operand.point.len() != log || log > a {
+            return Err(block_err(
+                b,
+                structured::StructuredError::Shape {
+                    what: "operand point",
+                    expected: log,
+                    got: bc.operand.point.len(),
+                },
+            ));
+        }
+        operands.push((
+            blocks::extend_point(&bc.operand.point, offset >> log, a - log),
+            bc.operand.value,
+        ));
+        deferred.extend(bc.weights.into_iter().map(|claim| Deferred {
+            layer: k,
+            block: b,
+            claim,
+        }));
+    }
+    for (point, value) in operands {
+        let alpha: E = t.challenge(labels::COMBINE);
+        next_points.push((point, alpha));
+        next_values.push(value);
+    }
+    Ok((next_points, next_values))
+}
+
+/// GKR's final claims against the input layer, and the blocks' weights claims: public
+/// regions evaluated here, committed regions from `evals` (one evaluation per point of
+/// `region_points`: the opened claims, then for the weights the deferred claims).
+#[allow(clippy::too_many_arguments)]
 fn check_input<F, E>(
     circuit: &Circuit,
     statement: &Statement<'_, F>,
     points: &[(Vec<E>, E)],
     values: &[E],
-    mut region_evals: Vec<(circuits::Region, Vec<E>)>,
+    deferred: &[Deferred<E>],
+    regions: &[circuits::Region],
+    region_points: &[(Vec<usize>, Vec<Vec<E>>)],
+    evals: &[Vec<E>],
 ) -> Result<(), VerifyError>
 where
     F: Field,
     E: ExtensionField<F>,
 {
+    let mut total: Vec<E> = vec![E::ZERO; points.len()];
     if let Some(r) = circuit.input.region(RegionKind::Public) {
-        let evals = points
-            .iter()
-            .map(|(p, _)| {
-                mle::evaluate_base::<F, E>(
-                    &statement.public[..r.len as usize],
-                    &p[..r.log_len as usize],
-                )
-            })
-            .collect();
-        region_evals.push((*r, evals));
-    }
-    for (c, ((p, _), &v)) in points.iter().zip(values).enumerate() {
-        let total: E = region_evals
-            .iter()
-            .map(|(r, evals)| {
-                let high = &p[r.log_len as usize..];
-                mle::eq_at_index(high, (r.offset >> r.log_len) as usize) * evals[c]
-            })
-            .sum();
-        if total != v {
-            return Err(VerifyError::InputClaim { claim: c });
+        for c in opened_claims(r, points) {
+            let p = &points[c].0;
+            let v = mle::evaluate_base::<F, E>(
+                &statement.public[..r.len as usize],
+                &p[..r.log_len as usize],
+            );
+            total[c] += region_weight(r, p) * v;
         }
+    }
+    for ((r, (opened, _)), evals) in regions.iter().zip(region_points).zip(evals) {
+        for (&c, &v) in opened.iter().zip(evals) {
+            total[c] += region_weight(r, &points[c].0) * v;
+        }
+        if r.kind == RegionKind::Weights {
+            let rest = evals.get(opened.len()..).unwrap_or(&[]);
+            for (index, (dc, &v)) in deferred.iter().zip(rest).enumerate() {
+                if v != dc.claim.value {
+                    return Err(VerifyError::WeightsClaim {
+                        index,
+                        layer: dc.layer,
+                        block: dc.block,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(c) = (0..points.len()).find(|&c| total[c] != values[c]) {
+        return Err(VerifyError::InputClaim { claim: c });
     }
     Ok(())
 }

@@ -62,21 +62,23 @@ impl<E: Copy> OutEq<E> for [E] {
     }
 }
 
-/// `E(z) = Σ_c w_c·eq(r_c, z)` from the split eq halves of one or two claim points,
-/// `O(√width)` memory, two half-table products per slot.
+/// `E(z) = Σ_c w_c·eq(r_c, z)` from the split eq halves of the claim points (the gate
+/// part's one or two, then one per block operand), `O(√width)` memory per point, two
+/// half-table products per slot and point.
 pub(crate) struct LazyEq<E> {
     pub first: SplitEq<E>,
-    pub second: Option<SplitEq<E>>,
+    pub more: Vec<SplitEq<E>>,
 }
 
 impl<E: Field> OutEq<E> for LazyEq<E> {
     #[inline(always)]
     fn at(&self, o: u32) -> E {
         let o = o as usize;
-        match &self.second {
-            None => self.first.get(o),
-            Some(s) => self.first.get(o) + s.get(o),
+        let mut e = self.first.get(o);
+        for s in &self.more {
+            e += s.get(o);
         }
+        e
     }
 }
 
