@@ -54,6 +54,8 @@ pub struct Spec {
     /// Challenges referenced by coefficients. With challenges, the last layer is made of
     /// zero (constraint) slots only, each `v − v` (and `ρ_j·v − ρ_j·v` for every challenge
     /// `j`, so each is referenced), since public outputs must not depend on challenges.
+    /// With blocks, gates use challenges only from the layer of the last block on (block
+    /// operands are base-field values).
     pub num_challenges: u32,
     /// Output slots kept out of the public outputs; they receive no gates (so are zero).
     pub zero_outputs: u32,
@@ -158,6 +160,9 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
         });
     }
     let depth = spec.log_widths.len() - 1;
+    let last_block_layer = (plan.blocks.iter())
+        .rposition(|b| !b.is_empty())
+        .unwrap_or(0);
     let mut layers = Vec::with_capacity(depth);
     for k in 1..=depth {
         let prev = 1u64
@@ -225,7 +230,13 @@ pub fn circuit(spec: &Spec, seed: u64) -> Circuit {
             continue;
         }
         let add_only = spec.alternate_add_only && k % 2 == 0;
-        let challenges = spec.num_challenges;
+        // Block operands must be base-field values: challenges enter only from the layer
+        // of the last block on, so no operand depends on them.
+        let challenges = if k >= last_block_layer {
+            spec.num_challenges
+        } else {
+            0
+        };
         let mut written = Vec::new();
         for o in zero_slots..width {
             if plan.is_padding(k, o) {

@@ -567,19 +567,47 @@ fn operations_compile_to_blocks_and_evaluate() {
     bad[off] = bad[off] + Residue::new(1);
     assert!(!satisfied(&bad), "a wrong operand breaks the circuit");
 
-    // The prover refuses structure until the GKR layer loop proves blocks.
-    let f = |v: &[Residue]| v.iter().map(|r| F::from_u64(r.value())).collect::<Vec<_>>();
-    let (pu, we, pr) = (f(&sol.public), f(&sol.weights), f(&sol.private));
-    let r = prover::prove_transparent(
-        circuit,
+    // The layer loop proves the blocks: transparent and WHIR round trips give the
+    // program's outputs, and a witness with a wrong activation does not verify.
+    let out = prove_and_verify(circuit, &sol).unwrap();
+    assert_eq!(out, f(&sol.outputs));
+    let out = prove_and_verify_whir(circuit, &sol).unwrap();
+    assert_eq!(out, f(&sol.outputs));
+    let wrong = SolvedWitness {
+        private: bad,
+        ..sol.clone()
+    };
+    assert!(prove_and_verify(circuit, &wrong).is_err());
+}
+
+fn prove_and_verify_whir(c: &Circuit, w: &SolvedWitness) -> Result<Vec<F>, String> {
+    let (public, weights, private) = (f(&w.public), f(&w.weights), f(&w.private));
+    let (proof, outputs) = prover::prove_whir(
+        c,
+        None,
         &Witness {
-            public: &pu,
-            weights: &we,
-            private: &pr,
+            public: &public,
+            weights: &weights,
+            private: &private,
         },
         b"",
-    );
-    assert!(matches!(r, Err(prover::ProveError::Unsupported { .. })));
+    )
+    .map_err(|e| e.to_string())?;
+    let at = prover::gkr::committed_regions(c)
+        .iter()
+        .position(|r| r.kind == RegionKind::Weights);
+    prover::verify_whir(
+        c,
+        &Statement {
+            public: &public,
+            outputs: &outputs,
+            context: b"",
+            weights_commitment: at.map(|i| &proof.commitments[i]),
+        },
+        &proof,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(outputs)
 }
 
 /// Reference evaluation of a compiled circuit: whether the public outputs are `outputs`
