@@ -557,7 +557,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
     deferred: &mut Vec<Deferred<E>>,
-) -> Result<(LayerProof<E>, Vec<(Vec<E>, E)>), ProveError> {
+) -> Result<(LayerProof<E>, super::Claims<E>), ProveError> {
     let LayerCtx {
         k,
         layer,
@@ -643,7 +643,7 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     claims: &[(Vec<E>, E)],
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
-) -> (LayerProof<E>, Vec<(Vec<E>, E)>) {
+) -> (LayerProof<E>, super::Claims<E>) {
     let e = combined_eq(claims);
     let width = prev.len();
     let (n_mul, n_add) = (layer.mul.len(), layer.add.len());

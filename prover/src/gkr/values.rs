@@ -71,6 +71,9 @@ fn eval_layer<V: Field>(
 /// `k`), in circuit order.
 pub type BlockOutputs<F> = Vec<Vec<Vec<F>>>;
 
+/// Every layer's values and the blocks' outputs.
+pub(crate) type Evaluated<F, E> = (Vec<LayerValues<F, E>>, BlockOutputs<F>);
+
 /// Evaluates every layer of a validated circuit from its input layer; returns all layers,
 /// input first. `public` and `challenges` must have the circuit's lengths. Structured
 /// blocks are evaluated by their op ([`super::structured::Structured::evaluate_field`])
@@ -94,7 +97,7 @@ pub(crate) fn evaluate_all<F: Field, E: ExtensionField<F>>(
     input: Vec<F>,
     challenges: &[E],
     mut known: Option<BlockOutputs<F>>,
-) -> Result<(Vec<LayerValues<F, E>>, BlockOutputs<F>), ProveError> {
+) -> Result<Evaluated<F, E>, ProveError> {
     let weights = blocks::weights_span(circuit, &input);
     let mut values = Vec::with_capacity(circuit.depth() + 1);
     let mut outputs: BlockOutputs<F> = Vec::with_capacity(circuit.depth());

@@ -343,7 +343,7 @@ fn verify_layer<F, E>(
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
     deferred: &mut Vec<Deferred<E>>,
-) -> Result<(Vec<(Vec<E>, E)>, Vec<E>), VerifyError>
+) -> Result<(super::Claims<E>, Vec<E>), VerifyError>
 where
     F: Field,
     E: ExtensionField<F>,
