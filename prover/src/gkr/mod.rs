@@ -28,7 +28,6 @@ pub use security::{GkrSoundness, opening_points, region_opening_points, whir_pro
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_prepared};
 
-
 /// Weighted claims on one layer: `(point, coefficient)` pairs.
 pub(crate) type Claims<E> = Vec<(Vec<E>, E)>;
 use crate::arith::Field;
