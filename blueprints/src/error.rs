@@ -125,6 +125,15 @@ pub enum BlueprintError {
         /// What failed.
         reason: String,
     },
+    /// The compiler refuses a layer's structured operation (a conv or matrix product
+    /// proven by its own sumcheck).
+    #[error("node '{node}': {source}")]
+    Structured {
+        /// The node name.
+        node: String,
+        /// Why.
+        source: circuits::compiler::CompileError,
+    },
     /// The program does not compile.
     #[error("compiling slice {slice}: {source}")]
     Compile {

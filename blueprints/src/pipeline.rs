@@ -42,7 +42,7 @@ pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
                 .iter()
                 .map(|i| vars.get(i).map_or(&[][..], Vec::as_slice))
                 .collect();
-            l.bp.emit(&mut b, &ins, &w, k as u32)
+            l.bp.emit(&mut b, &ins, &w, k as u32)?
         };
         vars.insert(l.output, out);
     }

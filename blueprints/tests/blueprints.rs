@@ -43,7 +43,8 @@ fn check(bytes: &[u8], rng: &mut Rng) -> Vec<&'static str> {
     let public = fw.public.clone();
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
-    let expected = common::expected_weights(&compiled.circuit, &weights);
+    let expected =
+        common::expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
     let st = Statement {
         public: &public,
         outputs: &outputs,

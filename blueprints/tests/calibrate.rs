@@ -108,7 +108,7 @@ fn deep_net_overflows_worst_case_and_proves_calibrated() {
     let public = fw.public.clone();
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
-    let expected = expected_weights(&compiled.circuit, &weights);
+    let expected = expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
     let st = Statement {
         public: &public,
         outputs: &outputs,

@@ -144,7 +144,7 @@ fn forge(cheat: impl Fn(&Model, &[i64]) -> Cheat) -> (Model, Vec<i64>, Result<()
     let (proof, outputs) =
         prover::gkr::prove_unchecked(&prover::Transparent, &compiled.circuit, &fw.witness(), b"")
             .unwrap();
-    let expected = expected_weights(&compiled.circuit, &weights);
+    let expected = expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
     let st = Statement {
         public: &fw.public,
         outputs: &outputs,

@@ -78,7 +78,8 @@ fn prove_chain(plan: SlicePlan) -> Vec<i64> {
         let public = fw.public.clone();
         let (proof, outputs) =
             prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
-        let expected = common::expected_weights(&compiled.circuit, &weights);
+        let expected =
+            common::expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
         let st = Statement {
             public: &public,
             outputs: &outputs,

@@ -78,7 +78,8 @@ fn run(name: &str) -> Vec<&'static str> {
     let public = fw.public.clone();
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
-    let expected = common::expected_weights(&compiled.circuit, &weights);
+    let expected =
+        common::expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
     let st = Statement {
         public: &public,
         outputs: &outputs,
@@ -167,7 +168,8 @@ fn prove_slice(m: &Model, s: &blueprints::Slice, input: &[i64]) -> Vec<i64> {
     assert_eq!(fw.public, lift(input), "slice {}: public input", s.index);
     let (proof, outputs) =
         prover::prove_transparent(&compiled.circuit, &fw.witness(), b"").unwrap();
-    let expected = common::expected_weights(&compiled.circuit, &weights);
+    let expected =
+        common::expected_weights(&compiled.circuit, &sp.program.layout_weights(&weights));
     let st = Statement {
         public: &fw.public,
         outputs: &outputs,

@@ -194,6 +194,39 @@ pub enum VerifyError {
         /// Given.
         got: usize,
     },
+    /// Protocol version 2: the proof's count of opening batches differs from the number
+    /// of committed regions with claims (version 1: any batch at all).
+    #[error("the proof has {got} opening batches, the circuit's claims need {expected}")]
+    BatchCount {
+        /// Regions with claims.
+        expected: usize,
+        /// Batches in the proof.
+        got: usize,
+    },
+    /// A batch states a different number of values than its region has points.
+    #[error("the {region:?} region's batch states {got} values for {expected} points")]
+    BatchValues {
+        /// Which region.
+        region: RegionKind,
+        /// Points on the region.
+        expected: usize,
+        /// Values stated.
+        got: usize,
+    },
+    /// A batch's sumcheck is rejected.
+    #[error("the {region:?} region's batch: {source}")]
+    Batch {
+        /// Which region.
+        region: RegionKind,
+        /// Why.
+        source: SumcheckError,
+    },
+    /// A batch's final claim differs from `e(s)` times the opened value.
+    #[error("the {region:?} region's batch does not end at the opened value")]
+    BatchFinal {
+        /// Which region.
+        region: RegionKind,
+    },
     /// An opening is rejected.
     #[error("opening of the {region:?} region: {source}")]
     Opening {

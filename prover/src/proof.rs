@@ -8,7 +8,10 @@
 //! Version 2 (written only when some layer has structured blocks; a proof without blocks
 //! is always version 1, byte for byte as before) appends to each layer its blocks: `u32
 //! count; each: y (u32 count, elements), then [`BlockProof::encode`]`. A version-2 proof
-//! whose layers have no block at all is refused as non-canonical.
+//! whose layers have no block at all is refused as non-canonical. Version 2 also writes,
+//! before the openings, the opening batches (`u32 count; each: values (u32 count,
+//! elements), rounds`; see [`crate::gkr::RegionBatch`]); a version-2 proof with neither
+//! blocks nor batches is non-canonical.
 //!
 //! The decoder rejects truncation, trailing bytes, non-canonical field elements, unknown
 //! flags and lengths the remaining bytes cannot hold. It does not know the circuit: the
@@ -16,6 +19,7 @@
 
 use crate::arith::Field;
 use crate::commit::{Digest, Opening};
+use crate::gkr::RegionBatch;
 use crate::gkr::structured::BlockProof;
 use crate::sumcheck::RoundPoly;
 use circuits::DecodeError;
@@ -67,6 +71,9 @@ pub struct Proof<E, O> {
     pub commitments: Vec<Digest>,
     /// Layer proofs, output layer first.
     pub layers: Vec<LayerProof<E>>,
+    /// Protocol version 2: one opening batch per committed region with any claim, in
+    /// the order of `commitments` (empty in version 1).
+    pub batches: Vec<RegionBatch<E>>,
     /// One opening per committed region, in the order of `commitments`.
     pub openings: Vec<O>,
 }
@@ -97,7 +104,8 @@ impl<E: Field, O: Opening> Proof<E, O> {
     /// The encoded proof.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        let structured = self.layers.iter().any(|l| !l.blocks.is_empty());
+        let structured =
+            !self.batches.is_empty() || self.layers.iter().any(|l| !l.blocks.is_empty());
         w.bytes(&PROOF_MAGIC);
         w.u32(if structured {
             PROOF_FORMAT_VERSION_STRUCTURED
@@ -129,6 +137,16 @@ impl<E: Field, O: Opening> Proof<E, O> {
                     }
                     b.proof.encode(&mut w);
                 }
+            }
+        }
+        if structured {
+            w.length(self.batches.len());
+            for b in &self.batches {
+                w.length(b.values.len());
+                for v in &b.values {
+                    v.encode(&mut w);
+                }
+                put_rounds(&mut w, &b.rounds);
             }
         }
         w.length(self.openings.len());
@@ -210,7 +228,20 @@ impl<E: Field, O: Opening> Proof<E, O> {
                 blocks,
             });
         }
-        if structured && layers.iter().all(|l| l.blocks.is_empty()) {
+        let mut batches = Vec::new();
+        if structured {
+            let n = r.length(4 + 4, "opening batches")?;
+            batches.reserve_exact(n);
+            for _ in 0..n {
+                let m = r.length(E::ENCODED_BYTES, "batched values")?;
+                let values = (0..m)
+                    .map(|_| E::decode(&mut r))
+                    .collect::<Result<_, _>>()?;
+                let rounds = get_rounds(&mut r)?;
+                batches.push(RegionBatch { values, rounds });
+            }
+        }
+        if structured && batches.is_empty() && layers.iter().all(|l| l.blocks.is_empty()) {
             // Its canonical encoding is version 1.
             return Err(DecodeError::NonCanonical { offset: version_at });
         }
@@ -222,6 +253,7 @@ impl<E: Field, O: Opening> Proof<E, O> {
         Ok(Proof {
             commitments,
             layers,
+            batches,
             openings,
         })
     }

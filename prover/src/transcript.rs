@@ -54,6 +54,10 @@ pub mod labels {
     pub const VY: &[u8] = b"vy";
     /// Claim combination coefficient.
     pub const COMBINE: &[u8] = b"combine";
+    /// The values stated at a committed region's points, before their batch.
+    pub const BATCH_VALUES: &[u8] = b"batch-values";
+    /// The batching coefficient of a committed region's points.
+    pub const BATCH_COEFF: &[u8] = b"batch-coeff";
     /// Seed of a commitment scheme's own Fiat–Shamir challenger (one per opening).
     pub const PCS_SEED: &[u8] = b"pcs-seed";
     /// A commitment opening's canonical encoding, absorbed after the opening is made.

@@ -455,7 +455,8 @@ fn attack_wrong_output_claim() {
     assert!(matches!(e, VerifyError::Sumcheck { .. }), "{e:?}");
 }
 
-/// A version-2 proof with no block part anywhere is not canonical (its encoding is v1).
+/// A version-2 proof with no block part and no opening batch is not canonical (its
+/// encoding is v1).
 #[test]
 fn v2_without_blocks_is_refused() {
     use prover::commit::Opening;
@@ -491,6 +492,7 @@ fn v2_without_blocks_is_refused() {
         }
         w.length(0);
     }
+    w.length(0); // no opening batches either
     w.length(p.openings.len());
     for o in &p.openings {
         o.encode(&mut w);
@@ -531,4 +533,114 @@ fn gate_span_is_refused() {
     assert!(matches!(e, VerifyError::Unsupported { .. }), "{e}");
     let e = prover::prove_transparent(&spanned, &data.witness(), CONTEXT).unwrap_err();
     assert!(matches!(e, ProveError::Unsupported { .. }), "{e}");
+}
+
+// ---- the opening batch (protocol version 2) -------------------------------------------
+
+/// Every committed region with claims has a batch; the weights' batch states one value
+/// per gate point and per deferred weights claim.
+#[test]
+fn batches_cover_every_committed_region() {
+    let case = layered_case();
+    let regions = gkr::committed_regions(&case.circuit);
+    assert_eq!(case.proof.batches.len(), regions.len());
+    for (r, b) in regions.iter().zip(&case.proof.batches) {
+        assert_eq!(b.rounds.len(), r.log_len as usize);
+        assert!(!b.values.is_empty());
+    }
+}
+
+#[test]
+fn attack_batch_stated_value() {
+    let case = layered_case();
+    for i in 0..case.proof.batches.len() {
+        let mut p = case.proof.clone();
+        bump(&mut p.batches[i].values[0]);
+        let e = case.verify(&p).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                VerifyError::InputClaim { .. } | VerifyError::WeightsClaim { .. }
+            ),
+            "batch {i}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn attack_batch_dropped_or_added() {
+    let case = layered_case();
+    let n = case.proof.batches.len();
+    let mut p = case.proof.clone();
+    p.batches.pop();
+    let e = case.verify(&p).unwrap_err();
+    assert!(
+        matches!(e, VerifyError::BatchCount { expected, got } if expected == n && got == n - 1),
+        "{e:?}"
+    );
+    let mut p = case.proof.clone();
+    p.batches.push(p.batches[0].clone());
+    let e = case.verify(&p).unwrap_err();
+    assert!(matches!(e, VerifyError::BatchCount { .. }), "{e:?}");
+}
+
+#[test]
+fn attack_batch_value_count() {
+    let case = layered_case();
+    let mut p = case.proof.clone();
+    let v = p.batches[0].values[0];
+    p.batches[0].values.push(v);
+    let e = case.verify(&p).unwrap_err();
+    assert!(matches!(e, VerifyError::BatchValues { .. }), "{e:?}");
+}
+
+#[test]
+fn attack_batch_round() {
+    let case = layered_case();
+    let mut p = case.proof.clone();
+    bump(&mut p.batches[0].rounds[0].0[0]);
+    let e = case.verify(&p).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VerifyError::Batch {
+                source: prover::sumcheck::SumcheckError::Sum { round: 0 },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // The last round's evaluation at 2 leaves every sum intact and moves the final
+    // claim: the last batch fails its final check; an earlier one changes the transcript,
+    // so the next batch's claim no longer matches its first round.
+    let n = p.batches.len();
+    for i in 0..n {
+        let mut p = case.proof.clone();
+        let last = p.batches[i].rounds.len() - 1;
+        bump(&mut p.batches[i].rounds[last].0[2]);
+        let e = case.verify(&p).unwrap_err();
+        if i + 1 == n {
+            assert!(matches!(e, VerifyError::BatchFinal { .. }), "{e:?}");
+        } else {
+            assert!(
+                matches!(
+                    e,
+                    VerifyError::Batch {
+                        source: prover::sumcheck::SumcheckError::Sum { round: 0 },
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+    }
+}
+
+/// The batches and openings of one proof swapped between regions are refused.
+#[test]
+fn attack_batches_swapped() {
+    let case = layered_case();
+    let mut p = case.proof.clone();
+    p.batches.swap(0, 1);
+    assert!(case.verify(&p).is_err());
 }

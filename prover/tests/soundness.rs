@@ -858,6 +858,7 @@ fn empty_proof() -> TransparentProof {
     TransparentProof {
         commitments: vec![],
         layers: vec![],
+        batches: vec![],
         openings: vec![],
     }
 }

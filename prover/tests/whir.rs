@@ -1528,7 +1528,7 @@ fn decoder_bounds_rounds_and_evaluations() {
     let decode = |bytes: &[u8]| {
         WhirOpening::<E3>::decode(&mut circuits::codec::Reader::new(bytes)).map(|_| ())
     };
-    // MAX_POINTS + 1 evaluations, with the bytes for them present.
+    // Nine evaluations (MAX_POINTS is 8), with the bytes for them present.
     let mut w = circuits::codec::Writer::new();
     w.u8(prover::commit::whir::OPENING_FORMAT_VERSION);
     w.length(prover::commit::whir::MAX_POINTS + 1);

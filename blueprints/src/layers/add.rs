@@ -121,18 +121,20 @@ impl Blueprint for Add {
             })
             .collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], _layer: u32) -> Vec<Var> {
-        let (sx, sy) = self.signs;
-        (0..self.xi.len())
-            .map(|e| {
-                let other = if self.constant.is_some() {
-                    w[e]
-                } else {
-                    x[1][self.yi[e]]
-                };
-                b.lin(&[(sx, x[0][self.xi[e]]), (sy, other)], 0)
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], _layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            let (sx, sy) = self.signs;
+            (0..self.xi.len())
+                .map(|e| {
+                    let other = if self.constant.is_some() {
+                        w[e]
+                    } else {
+                        x[1][self.yi[e]]
+                    };
+                    b.lin(&[(sx, x[0][self.xi[e]]), (sy, other)], 0)
+                })
+                .collect()
+        })
     }
 }
 

@@ -93,22 +93,24 @@ impl Blueprint for AvgPool {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        self.windows
-            .iter()
-            .zip(&self.divisors)
-            .enumerate()
-            .map(|(e, (w, &d))| {
-                let terms: Vec<(i64, Var)> = w.iter().map(|&i| (1, x[0][i])).collect();
-                let s = if let [(1, v)] = terms[..] {
-                    v
-                } else {
-                    b.lin(&terms, 0)
-                };
-                self.div
-                    .emit(b, s, d, Label::new(self.kind, layer, e as u32))
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            self.windows
+                .iter()
+                .zip(&self.divisors)
+                .enumerate()
+                .map(|(e, (w, &d))| {
+                    let terms: Vec<(i64, Var)> = w.iter().map(|&i| (1, x[0][i])).collect();
+                    let s = if let [(1, v)] = terms[..] {
+                        v
+                    } else {
+                        b.lin(&terms, 0)
+                    };
+                    self.div
+                        .emit(b, s, d, Label::new(self.kind, layer, e as u32))
+                })
+                .collect()
+        })
     }
 }
 

@@ -51,28 +51,30 @@ impl Blueprint for Clip {
             })
             .collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        let bits = bits_for(2 * self.out_bound());
-        x[0].iter()
-            .enumerate()
-            .map(|(e, &v)| {
-                let label = Label::new("clip", layer, e as u32);
-                let v = match self.lo {
-                    Some((_, l)) => {
-                        let c = b.constant(l);
-                        choose_emit(b, &[v, c], true, bits, label)
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            let bits = bits_for(2 * self.out_bound());
+            x[0].iter()
+                .enumerate()
+                .map(|(e, &v)| {
+                    let label = Label::new("clip", layer, e as u32);
+                    let v = match self.lo {
+                        Some((_, l)) => {
+                            let c = b.constant(l);
+                            choose_emit(b, &[v, c], true, bits, label)
+                        }
+                        None => v,
+                    };
+                    match self.hi {
+                        Some((_, h)) => {
+                            let c = b.constant(h);
+                            choose_emit(b, &[v, c], false, bits, label)
+                        }
+                        None => v,
                     }
-                    None => v,
-                };
-                match self.hi {
-                    Some((_, h)) => {
-                        let c = b.constant(h);
-                        choose_emit(b, &[v, c], false, bits, label)
-                    }
-                    None => v,
-                }
-            })
-            .collect()
+                })
+                .collect()
+        })
     }
 }
 

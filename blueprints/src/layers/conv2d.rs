@@ -10,6 +10,7 @@
 
 use super::{Blueprint, Built, Cx, LinearParams, Op, batchnorm};
 use crate::{BlueprintError, Result};
+use circuits::ConvSpec;
 use circuits::compiler::{Builder, Label, Var};
 
 /// Shape parameters of a convolution (1-D is height 1).
@@ -104,6 +105,8 @@ pub struct Conv2d {
     pub geom: ConvGeometry,
     lin: LinearParams,
     out_len: usize,
+    /// Whether the accumulators are a structured block (the default) or gates.
+    structured: bool,
 }
 
 impl Conv2d {
@@ -160,6 +163,7 @@ impl Conv2d {
             geom,
             lin,
             out_len: geom.n * geom.cout * oh * ow,
+            structured: true,
         })
     }
 
@@ -213,20 +217,97 @@ impl Blueprint for Conv2d {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        let label = |e: usize| Label::new("conv2d", layer, e as u32);
+        let accs = match self.spec() {
+            Some(spec) if self.structured => self.emit_blocks(b, x[0], w, spec)?,
+            _ => self.emit_gates(b, x[0], w),
+        };
+        Ok(accs
+            .into_iter()
+            .enumerate()
+            .map(|(e, acc)| self.lin.rescale.emit(b, acc, label(e)))
+            .collect())
+    }
+}
+
+impl Conv2d {
+    /// Proves the accumulators with per-MAC gates instead of a structured block.
+    #[must_use]
+    pub fn with_gates(mut self) -> Conv2d {
+        self.structured = false;
+        self
+    }
+
+    /// The block's spec, when the geometry is one a block proves: one group, or
+    /// depthwise (one input and one output channel per group).
+    fn spec(&self) -> Option<ConvSpec> {
+        let g = &self.geom;
+        let depthwise = g.group > 1 && g.group == g.cin && g.group == g.cout;
+        let u = |v: usize| u32::try_from(v).ok();
+        (g.group == 1 || depthwise).then_some(())?;
+        Some(ConvSpec {
+            kernel: [u(g.kh)?, u(g.kw)?],
+            stride: [u(g.stride.0)?, u(g.stride.1)?],
+            dilation: [u(g.dilation.0)?, u(g.dilation.1)?],
+            pads: [u(g.pads[0])?, u(g.pads[1])?, u(g.pads[2])?, u(g.pads[3])?],
+            depthwise,
+        })
+    }
+
+    /// The accumulators `bias + Σ x·w` as one conv block per batch item: the weights
+    /// regrouped into `KH·KW` slabs `[cout, cin/group]` (tap-major, ONNX order within a
+    /// slab) and the bias, both placed by the compiler where the block reads them.
+    fn emit_blocks(
+        &self,
+        b: &mut Builder,
+        x: &[Var],
+        w: &[Var],
+        spec: ConvSpec,
+    ) -> Result<Vec<Var>> {
+        let g = &self.geom;
+        let (cpg, taps) = (g.cin_per_group(), g.kh * g.kw);
+        let err = |source| BlueprintError::Structured {
+            node: self.name.clone(),
+            source,
+        };
+        let slab_vars: Vec<Var> = (0..taps)
+            .flat_map(|t| (0..g.cout).flat_map(move |co| (0..cpg).map(move |ci| (t, co, ci))))
+            .map(|(t, co, ci)| w[(co * cpg + ci) * taps + t])
+            .collect();
+        let nw = self.lin.w_f.len();
+        let dims = |a: usize, b: usize, c: usize| [a, b, c].map(|v| v as u32);
+        let slabs = b
+            .stacked_tensor(&slab_vars, taps as u32, dims(g.cout, cpg, 1))
+            .map_err(err)?;
+        let bias = b
+            .tensor(&w[nw..nw + g.cout], dims(g.cout, 1, 1))
+            .map_err(err)?;
+        let per = g.cin * g.h * g.w;
+        let mut accs = Vec::with_capacity(self.out_len);
+        for bt in 0..g.n {
+            let xt = b
+                .tensor(&x[bt * per..(bt + 1) * per], dims(g.cin, g.h, g.w))
+                .map_err(err)?;
+            let ys = b
+                .conv2d(&xt, &slabs, Some(&bias), g.cout as u32, spec)
+                .map_err(err)?;
+            accs.extend(ys);
+        }
+        Ok(accs)
+    }
+
+    /// The accumulators as degree-2 gate steps, one per output.
+    fn emit_gates(&self, b: &mut Builder, x: &[Var], w: &[Var]) -> Vec<Var> {
         let nw = self.lin.w_f.len();
         self.outputs()
-            .enumerate()
-            .map(|(e, (bt, co, oy, ox))| {
+            .map(|(bt, co, oy, ox)| {
                 let (xs, ws): (Vec<Var>, Vec<Var>) = self
                     .geom
                     .window(bt, co, oy, ox)
-                    .map(|(i, j)| (x[0][i], w[j]))
+                    .map(|(i, j)| (x[i], w[j]))
                     .unzip();
-                let acc = b.quad(&xs, &ws, &[(1, w[nw + co])], 0);
-                self.lin
-                    .rescale
-                    .emit(b, acc, Label::new("conv2d", layer, e as u32))
+                b.quad(&xs, &ws, &[(1, w[nw + co])], 0)
             })
             .collect()
     }

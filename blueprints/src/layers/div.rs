@@ -65,18 +65,20 @@ impl Blueprint for IntDivide {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        (0..self.xi.len())
-            .map(|e| {
-                let q = self.div.emit(
-                    b,
-                    x[0][self.xi[e]],
-                    self.d[e].abs(),
-                    Label::new("div", layer, e as u32),
-                );
-                if self.d[e] < 0 { b.scale(-1, q) } else { q }
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            (0..self.xi.len())
+                .map(|e| {
+                    let q = self.div.emit(
+                        b,
+                        x[0][self.xi[e]],
+                        self.d[e].abs(),
+                        Label::new("div", layer, e as u32),
+                    );
+                    if self.d[e] < 0 { b.scale(-1, q) } else { q }
+                })
+                .collect()
+        })
     }
 }
 
@@ -119,8 +121,8 @@ impl Blueprint for FoldDiv {
             reason: "a folded constant division is not a layer".into(),
         })
     }
-    fn emit(&self, _b: &mut Builder, _x: &[&[Var]], _w: &[Var], _layer: u32) -> Vec<Var> {
-        Vec::new()
+    fn emit(&self, _b: &mut Builder, _x: &[&[Var]], _w: &[Var], _layer: u32) -> Result<Vec<Var>> {
+        Ok(Vec::new())
     }
 }
 

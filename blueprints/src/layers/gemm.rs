@@ -25,6 +25,8 @@ pub struct Gemm {
     bias_index: Vec<usize>,
     kind: &'static str,
     lin: LinearParams,
+    /// Whether the accumulators are a structured block (the default) or gates.
+    structured: bool,
 }
 
 impl Gemm {
@@ -104,6 +106,7 @@ impl Gemm {
             bias_index: spec.bias_index,
             kind: spec.kind,
             lin,
+            structured: true,
         })
     }
 
@@ -161,21 +164,90 @@ impl Blueprint for Gemm {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        let accs = if self.structured {
+            self.emit_block(b, x[0], w)?
+        } else {
+            self.emit_gates(b, x[0], w)
+        };
+        Ok(accs
+            .into_iter()
+            .enumerate()
+            .map(|(e, acc)| {
+                self.lin
+                    .rescale
+                    .emit(b, acc, Label::new(self.kind, layer, e as u32))
+            })
+            .collect())
+    }
+}
+
+impl Gemm {
+    /// Proves the accumulators with per-MAC gates instead of a structured block.
+    #[must_use]
+    pub fn with_gates(mut self) -> Gemm {
+        self.structured = false;
+        self
+    }
+
+    /// Whether output `e` reads bias `e mod n_out` (a bias per output column), so the
+    /// bias goes into the block.
+    fn paired(&self) -> bool {
+        self.lin.b_f.len() == self.n_out
+            && (self.bias_index.iter().enumerate()).all(|(e, &i)| i == e % self.n_out.max(1))
+    }
+
+    /// The accumulators as one matrix-product block `Y = W·X (+ b)`: `X` is the input
+    /// read as `[K, 1, rows]`, `W` the weights `[n_out, K]` in their ONNX order. A bias
+    /// that is not one per output column is added after the block.
+    fn emit_block(&self, b: &mut Builder, x: &[Var], w: &[Var]) -> Result<Vec<Var>> {
+        let err = |source| BlueprintError::Structured {
+            node: self.name.clone(),
+            source,
+        };
+        let (k, rows, nw) = (self.n_in, self.rows, self.n_in * self.n_out);
+        let xs: Vec<Var> = (0..k)
+            .flat_map(|i| (0..rows).map(move |r| (r, i)))
+            .map(|(r, i)| x[self.x_index(r, i)])
+            .collect();
+        let u = |v: usize| v as u32;
+        let xt = b.tensor(&xs, [u(k), 1, u(rows)]).map_err(err)?;
+        let wt = b.tensor(&w[..nw], [u(self.n_out), u(k), 1]).map_err(err)?;
+        let paired = self.paired();
+        let bias = if paired {
+            let t = b.tensor(&w[nw..nw + self.n_out], [u(self.n_out), 1, 1]);
+            Some(t.map_err(err)?)
+        } else {
+            None
+        };
+        let ys = b.matmul(&xt, &wt, bias.as_ref()).map_err(err)?;
+        // The block's outputs are `(o, row)`; ours are `(row, o)`.
+        Ok((0..rows * self.n_out)
+            .map(|e| {
+                let (r, o) = (e / self.n_out, e % self.n_out);
+                let y = ys[o * rows + r];
+                if paired {
+                    y
+                } else {
+                    b.lin(&[(1, y), (1, w[nw + self.bias_index[e]])], 0)
+                }
+            })
+            .collect())
+    }
+
+    /// The accumulators as degree-2 gate steps, one per output.
+    fn emit_gates(&self, b: &mut Builder, x: &[Var], w: &[Var]) -> Vec<Var> {
         let nw = self.n_in * self.n_out;
         (0..self.rows * self.n_out)
             .map(|e| {
                 let (row, o) = (e / self.n_out, e % self.n_out);
-                let xs: Vec<Var> = (0..self.n_in).map(|i| x[0][self.x_index(row, i)]).collect();
-                let acc = b.quad(
+                let xs: Vec<Var> = (0..self.n_in).map(|i| x[self.x_index(row, i)]).collect();
+                b.quad(
                     &xs,
                     &w[o * self.n_in..(o + 1) * self.n_in],
                     &[(1, w[nw + self.bias_index[e]])],
                     0,
-                );
-                self.lin
-                    .rescale
-                    .emit(b, acc, Label::new(self.kind, layer, e as u32))
+                )
             })
             .collect()
     }

@@ -219,9 +219,10 @@ impl super::Blueprint for Dot {
         x: &[&[circuits::compiler::Var]],
         w: &[circuits::compiler::Var],
         layer: u32,
-    ) -> Vec<circuits::compiler::Var> {
+    ) -> Result<Vec<circuits::compiler::Var>> {
         let (l, r) = (self.side(0, x, w), self.side(1, x, w));
-        self.sets
+        Ok(self
+            .sets
             .iter()
             .enumerate()
             .map(|(e, (ia, ib))| {
@@ -234,7 +235,7 @@ impl super::Blueprint for Dot {
                     circuits::compiler::Label::new("matmul", layer, e as u32),
                 )
             })
-            .collect()
+            .collect())
     }
 }
 

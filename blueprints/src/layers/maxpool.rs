@@ -207,36 +207,38 @@ impl Blueprint for MaxPool {
             })
             .collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        let bits = self.gap_bits();
-        self.windows
-            .iter()
-            .enumerate()
-            .map(|(e, win)| {
-                if let [only] = win[..] {
-                    return x[0][only];
-                }
-                let label = Label::new(self.kind, layer, e as u32);
-                let m = b.hint();
-                let mut gaps: Vec<Var> = win
-                    .iter()
-                    .map(|&i| {
-                        let d = b.sub(m, x[0][i]);
-                        b.range_check(d, bits, label);
-                        d
-                    })
-                    .collect();
-                // Product of the gaps, as a balanced tree.
-                while gaps.len() > 1 {
-                    gaps = gaps
-                        .chunks(2)
-                        .map(|p| if let [a, c] = p { b.mul(*a, *c) } else { p[0] })
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            let bits = self.gap_bits();
+            self.windows
+                .iter()
+                .enumerate()
+                .map(|(e, win)| {
+                    if let [only] = win[..] {
+                        return x[0][only];
+                    }
+                    let label = Label::new(self.kind, layer, e as u32);
+                    let m = b.hint();
+                    let mut gaps: Vec<Var> = win
+                        .iter()
+                        .map(|&i| {
+                            let d = b.sub(m, x[0][i]);
+                            b.range_check(d, bits, label);
+                            d
+                        })
                         .collect();
-                }
-                b.assert_zero(gaps[0], label);
-                m
-            })
-            .collect()
+                    // Product of the gaps, as a balanced tree.
+                    while gaps.len() > 1 {
+                        gaps = gaps
+                            .chunks(2)
+                            .map(|p| if let [a, c] = p { b.mul(*a, *c) } else { p[0] })
+                            .collect();
+                    }
+                    b.assert_zero(gaps[0], label);
+                    m
+                })
+                .collect()
+        })
     }
 }
 

@@ -131,23 +131,25 @@ impl Blueprint for Choose {
             })
             .collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        let bits = bits_for(2 * self.bound);
-        let kind = self.kind();
-        self.cands
-            .iter()
-            .enumerate()
-            .map(|(e, c)| {
-                let v: Vec<Var> = c
-                    .iter()
-                    .map(|s| match *s {
-                        Cand::In(k, i) => x[k][i],
-                        Cand::Const(_, q) => b.constant(q),
-                    })
-                    .collect();
-                choose_emit(b, &v, self.max, bits, Label::new(kind, layer, e as u32))
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            let bits = bits_for(2 * self.bound);
+            let kind = self.kind();
+            self.cands
+                .iter()
+                .enumerate()
+                .map(|(e, c)| {
+                    let v: Vec<Var> = c
+                        .iter()
+                        .map(|s| match *s {
+                            Cand::In(k, i) => x[k][i],
+                            Cand::Const(_, q) => b.constant(q),
+                        })
+                        .collect();
+                    choose_emit(b, &v, self.max, bits, Label::new(kind, layer, e as u32))
+                })
+                .collect()
+        })
     }
 }
 

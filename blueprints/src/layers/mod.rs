@@ -76,8 +76,9 @@ pub trait Blueprint: std::fmt::Debug + Send + Sync {
     fn float(&self, x: &[&[f64]]) -> Vec<f64>;
     /// Exact integer semantics; appends the hints `emit` declares, in order.
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>>;
-    /// Emits the circuit: `w` are the weight variables (as many as `weights()`).
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var>;
+    /// Emits the circuit: `w` are the weight variables (as many as `weights()`). Fails
+    /// only when the compiler refuses a structured operation it builds.
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>>;
 }
 
 /// One ONNX op: how a node of this type is imported.

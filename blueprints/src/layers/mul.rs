@@ -105,20 +105,22 @@ impl Blueprint for Affine {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
-        (0..self.xi.len())
-            .map(|e| {
-                let acc = b.quad(
-                    &[x[0][self.xi[e]]],
-                    &[w[self.mi[e]]],
-                    &[(1, w[self.nm + self.ai[e]])],
-                    0,
-                );
-                self.lin
-                    .rescale
-                    .emit(b, acc, Label::new(self.kind, layer, e as u32))
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            (0..self.xi.len())
+                .map(|e| {
+                    let acc = b.quad(
+                        &[x[0][self.xi[e]]],
+                        &[w[self.mi[e]]],
+                        &[(1, w[self.nm + self.ai[e]])],
+                        0,
+                    );
+                    self.lin
+                        .rescale
+                        .emit(b, acc, Label::new(self.kind, layer, e as u32))
+                })
+                .collect()
+        })
     }
 }
 
@@ -158,14 +160,16 @@ impl Blueprint for Product {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Vec<Var> {
-        (0..self.xi.len())
-            .map(|e| {
-                let acc = b.mul(x[0][self.xi[e]], x[1][self.yi[e]]);
-                self.rescale
-                    .emit(b, acc, Label::new("mul", layer, e as u32))
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            (0..self.xi.len())
+                .map(|e| {
+                    let acc = b.mul(x[0][self.xi[e]], x[1][self.yi[e]]);
+                    self.rescale
+                        .emit(b, acc, Label::new("mul", layer, e as u32))
+                })
+                .collect()
+        })
     }
 }
 

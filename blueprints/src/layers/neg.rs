@@ -27,8 +27,8 @@ impl Blueprint for Neg {
     fn int(&self, x: &[&[i64]], _hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         Ok(x[0].iter().map(|v| -v).collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Vec<Var> {
-        x[0].iter().map(|&v| b.scale(-1, v)).collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Result<Vec<Var>> {
+        Ok(x[0].iter().map(|&v| b.scale(-1, v)).collect())
     }
 }
 

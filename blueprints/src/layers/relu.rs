@@ -119,31 +119,33 @@ impl Blueprint for Relu {
             })
             .collect()
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Vec<Var> {
-        let bits = bits_for(self.in_bound);
-        let kind = self.kind();
-        x[0].iter()
-            .enumerate()
-            .map(|(e, &v)| {
-                let label = Label::new(kind, layer, e as u32);
-                let bit = b.hint();
-                let y = b.hint();
-                b.assert_bool(bit, label);
-                let bv = b.mul(bit, v);
-                b.assert_equal(y, bv, label);
-                let t = b.lin(&[(2, y), (-1, v)], 0);
-                b.range_check(t, bits, label);
-                match &self.slope {
-                    Some((_, _, idx, r)) => {
-                        let neg = b.sub(v, y);
-                        let acc = b.mul(neg, w[idx[e]]);
-                        let q = r.emit(b, acc, label);
-                        b.add(y, q)
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            let bits = bits_for(self.in_bound);
+            let kind = self.kind();
+            x[0].iter()
+                .enumerate()
+                .map(|(e, &v)| {
+                    let label = Label::new(kind, layer, e as u32);
+                    let bit = b.hint();
+                    let y = b.hint();
+                    b.assert_bool(bit, label);
+                    let bv = b.mul(bit, v);
+                    b.assert_equal(y, bv, label);
+                    let t = b.lin(&[(2, y), (-1, v)], 0);
+                    b.range_check(t, bits, label);
+                    match &self.slope {
+                        Some((_, _, idx, r)) => {
+                            let neg = b.sub(v, y);
+                            let acc = b.mul(neg, w[idx[e]]);
+                            let q = r.emit(b, acc, label);
+                            b.add(y, q)
+                        }
+                        None => y,
                     }
-                    None => y,
-                }
-            })
-            .collect()
+                })
+                .collect()
+        })
     }
 }
 

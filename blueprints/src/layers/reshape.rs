@@ -43,8 +43,8 @@ impl Blueprint for Reshape {
     fn int(&self, x: &[&[i64]], _hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         Ok(x[0].to_vec())
     }
-    fn emit(&self, _b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Vec<Var> {
-        x[0].to_vec()
+    fn emit(&self, _b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Result<Vec<Var>> {
+        Ok(x[0].to_vec())
     }
 }
 

@@ -79,14 +79,16 @@ impl Blueprint for Wire {
             })
             .collect())
     }
-    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Vec<Var> {
-        self.map
-            .iter()
-            .map(|s| match *s {
-                Src::In(k, i) => x[k][i],
-                Src::Const(_, q) => b.constant(q),
-            })
-            .collect()
+    fn emit(&self, b: &mut Builder, x: &[&[Var]], _w: &[Var], _layer: u32) -> Result<Vec<Var>> {
+        Ok({
+            self.map
+                .iter()
+                .map(|s| match *s {
+                    Src::In(k, i) => x[k][i],
+                    Src::Const(_, q) => b.constant(q),
+                })
+                .collect()
+        })
     }
 }
 

@@ -10,6 +10,7 @@ use prover::{Field, Goldilocks};
 
 /// The transparent commitment of `weights` in `circuit`'s weights region, or `None` for a
 /// circuit without one (what `Statement::weights_commitment` expects).
+/// The weights commitment of `weights` as the region holds them (`Program::layout_weights`).
 pub fn expected_weights(circuit: &Circuit, weights: &[i64]) -> Option<[u8; 32]> {
     let w: Vec<Goldilocks> = weights.iter().map(|&v| Goldilocks::from_i64(v)).collect();
     prover::transparent_weights_commitment(circuit, &w)

@@ -139,11 +139,10 @@ type Data<E> = P3ProverData<Goldilocks, E, WhirMmcs, SuffixProver<Goldilocks, E>
 /// Regions are committed as polynomials of at least this many variables (zero-padded):
 /// WHIR's folding needs a few variables, and tiny regions cost nothing extra this way.
 pub const MIN_VARIABLES: u8 = 8;
-/// The most points one opening accepts: GKR's gate part leaves one or two per region,
-/// each first-layer block one on its operand's region, and every block one per weight
-/// slab and bias on the weights region (a 7×7 convolution: 50). The bound keeps a
-/// proof-supplied count from sizing anything.
-pub const MAX_POINTS: usize = 1024;
+/// The most points one opening accepts: GKR's gate part leaves one or two per region
+/// (protocol version 1), and version 2 batches every region's points into one before the
+/// opening. The bound keeps a proof-supplied count from sizing anything.
+pub const MAX_POINTS: usize = 8;
 /// The largest region WHIR commits here (2^28 values).
 pub const MAX_VARIABLES: u8 = 28;
 /// The least soundness, in bits per opening, the verifier accepts whatever the scheme's

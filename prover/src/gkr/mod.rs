@@ -12,6 +12,7 @@
 //! with `vy`, and the verifier checks `vx·vy·mul~(E,rx,ry)`. The next layer's claim is
 //! `vx + α·vy` with `α` drawn after both are absorbed.
 
+mod batch;
 mod blocks;
 mod prove;
 mod security;
@@ -20,6 +21,7 @@ mod values;
 mod verify;
 mod wiring;
 
+pub use batch::RegionBatch;
 pub use prove::{
     CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
     prove_prepared, prove_unchecked, prove_with_weights,

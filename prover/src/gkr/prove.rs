@@ -4,7 +4,7 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::{PreparedCircuit, committed_regions, deferred_points, opened_claims};
+use super::{PreparedCircuit, batch, committed_regions, deferred_points, opened_claims};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::{CommitmentScheme, Digest};
 use crate::error::ProveError;
@@ -465,19 +465,51 @@ where
         claims = next;
     }
 
-    let mut openings = Vec::with_capacity(regions.len());
-    for (r, data) in regions.iter().zip(prover_data) {
-        let extra = deferred_points(r, &deferred)?;
-        let mut points: Vec<&[E]> = opened_claims(r, &claims)
-            .map(|c| &claims[c].0[..r.log_len as usize])
+    // The committed regions' points: the claims that select them, then (weights) the
+    // blocks' deferred claims. Protocol version 2 batches each region's points into one
+    // (`batch`) before opening; version 1 opens every point.
+    let mut region_points: Vec<Vec<Vec<E>>> = Vec::with_capacity(regions.len());
+    for r in &regions {
+        let mut points: Vec<Vec<E>> = opened_claims(r, &claims)
+            .map(|c| claims[c].0[..r.log_len as usize].to_vec())
             .collect();
-        points.extend(extra.iter().map(Vec::as_slice));
-        openings.push(scheme.open(data, &points, &mut t)?);
+        points.extend(deferred_points(r, &deferred)?);
+        region_points.push(points);
+    }
+    let batching = protocol_version(circuit) >= 2;
+    let mut batches = Vec::new();
+    if batching {
+        for (r, points) in regions.iter().zip(&mut region_points) {
+            if points.is_empty() {
+                continue;
+            }
+            let start = r.offset as usize;
+            let LayerValues::Base(v0) = &values[0] else {
+                return Err(ProveError::Unsupported {
+                    what: "an input layer outside the base field",
+                });
+            };
+            let refs: Vec<&[E]> = points.iter().map(Vec::as_slice).collect();
+            let (batch, s) = batch::prove(
+                &v0[start..start + r.len as usize],
+                r.log_len as usize,
+                &refs,
+                &mut t,
+            );
+            batches.push(batch);
+            *points = vec![s];
+        }
+    }
+    let mut openings = Vec::with_capacity(regions.len());
+    for (points, data) in region_points.iter().zip(prover_data) {
+        let refs: Vec<&[E]> = points.iter().map(Vec::as_slice).collect();
+        openings.push(scheme.open(data, &refs, &mut t)?);
     }
     Ok((
         Proof {
             commitments,
             layers,
+            batches,
             openings,
         },
         claimed,

@@ -27,7 +27,11 @@ const ROUND_DEGREE: u64 = 2;
 ///   aggregation (when `C > 1`) batches them with powers of `β` (`(C − 1)/|E|`) and runs
 ///   `n_b` rounds of degree 2; the op sumcheck runs `rounds_b` rounds of degree 2; its
 ///   operand claim is merged with a fresh coefficient (`1/|E|`). Its weights claims are
-///   each checked against the opening on their own (no combination).
+///   each checked against the stated values on their own (no combination).
+/// * protocol version 2, per committed region with `C` points and `n = log_len`: the
+///   opening batch combines the stated values with powers of `γ` (`(C − 1)/|E|`) and runs
+///   `n` rounds of degree 2 (`2n/|E|`), counted with the gate part's points even where a
+///   gate span leaves a region unselected (an upper bound).
 ///
 /// `ε_challenges = D / |E|`, `D` = the largest total degree, in the in-circuit
 /// challenges, of any output slot: inputs have degree 0, a `Challenge`/`ChallengeTimes`
@@ -79,6 +83,14 @@ impl GkrSoundness {
                     .saturating_add(1);
             }
             claims = 1 + u64::from(!layer.mul.is_empty()) + layer.blocks.len() as u64;
+        }
+        if batches_openings(circuit) {
+            for r in committed_regions(circuit) {
+                let c = region_opening_points(circuit, &r) as u64;
+                numerator = numerator
+                    .saturating_add(c.saturating_sub(1))
+                    .saturating_add(ROUND_DEGREE * u64::from(r.log_len));
+            }
         }
         let challenge_degree = challenge_degree(circuit);
         let bits = |n: u64| {
@@ -154,6 +166,21 @@ pub fn region_opening_points(circuit: &Circuit, r: &circuits::Region) -> usize {
     opening_points(circuit) + region_block_points(circuit, r)
 }
 
+/// Whether the proof batches each region's points into one before opening (protocol
+/// version 2, [`super::batch`]).
+fn batches_openings(circuit: &Circuit) -> bool {
+    crate::statement::protocol_version(circuit) >= 2
+}
+
+/// The points WHIR opens region `r` at: one after the batch (version 2), else all.
+fn whir_points(circuit: &Circuit, r: &circuits::Region) -> usize {
+    if batches_openings(circuit) {
+        1
+    } else {
+        region_opening_points(circuit, r)
+    }
+}
+
 fn region_block_points(circuit: &Circuit, r: &circuits::Region) -> usize {
     let mut n = 0usize;
     if let Some(first) = circuit.layers.first() {
@@ -180,7 +207,8 @@ fn region_block_points(circuit: &Circuit, r: &circuits::Region) -> usize {
 
 /// The soundness of a WHIR proof of `circuit` with `scheme`, in bits, under the Johnson
 /// bound ([`ProofSecurity`] gives the formula): every committed region's opening at the
-/// points the prover opens it at ([`opening_points`]), their union, and GKR's and the
+/// points the prover opens it at ([`opening_points`]; one after the batch of protocol
+/// version 2), their union, and GKR's and the
 /// in-circuit challenges' errors ([`GkrSoundness`], in `E`) charged over the
 /// commitments' candidate lists with p3's `charge_reduction`.
 ///
@@ -198,11 +226,10 @@ pub fn whir_proof_security<E: WhirField>(
     // p3's own convention for the challenge field: a whole-bit lower bound on log2 |E|.
     let field_bits = <E as p3_field::Field>::bits().saturating_sub(1);
     let gkr = GkrSoundness::new(circuit, field_bits);
-    let points = opening_points(circuit);
     let regions = committed_regions(circuit);
     let openings: Vec<WhirSecurity> = regions
         .iter()
-        .map(|r| scheme.security(r.log_len, points + region_block_points(circuit, r)))
+        .map(|r| scheme.security(r.log_len, whir_points(circuit, r)))
         .collect::<Result<_, _>>()?;
     // The commitments fix one candidate list each before anything is drawn; a prover
     // may open any member of each after seeing GKR's and the circuit's challenges, so

@@ -12,7 +12,7 @@
 use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::wiring::{self, LazyEq, Lower, OutEq};
-use super::{PreparedCircuit, committed_regions, opened_claims, region_weight};
+use super::{PreparedCircuit, batch, committed_regions, opened_claims, region_weight};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::VerifyError;
@@ -124,7 +124,6 @@ where
     if let Some(what) = super::unsupported(circuit) {
         return Err(VerifyError::Unsupported { what });
     }
-    let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(
         statement.public.len() == np,
@@ -257,6 +256,29 @@ where
         }
         region_points.push((opened, lo));
     }
+    if protocol_version(circuit) >= 2 {
+        return verify_batched(
+            scheme,
+            circuit,
+            statement,
+            proof,
+            Claims {
+                points: &points,
+                values: &values,
+                deferred: &deferred,
+            },
+            &regions,
+            region_points,
+            &mut t,
+        );
+    }
+    expect(
+        proof.batches.is_empty(),
+        VerifyError::BatchCount {
+            expected: 0,
+            got: proof.batches.len(),
+        },
+    )?;
     let claimed: Option<Vec<Vec<E>>> = proof
         .openings
         .iter()
@@ -291,30 +313,7 @@ where
     let mut region_evals: Vec<Vec<E>> = Vec::with_capacity(nc);
     for (i, r) in regions.iter().enumerate() {
         let lo: Vec<&[E]> = region_points[i].1.iter().map(Vec::as_slice).collect();
-        let evals = scheme
-            .verify(
-                &proof.commitments[i],
-                r.log_len,
-                r.len as usize,
-                &lo,
-                &proof.openings[i],
-                &mut t,
-            )
-            .map_err(|source| VerifyError::Opening {
-                region: r.kind,
-                source,
-            })?;
-        if let Some(claimed) = &claimed
-            && claimed[i] != evals
-        {
-            let index = (0..lo.len())
-                .find(|&k| claimed[i].get(k) != evals.get(k))
-                .unwrap_or(0);
-            return Err(VerifyError::Opening {
-                region: r.kind,
-                source: crate::commit::CommitError::Evaluation { index },
-            });
-        }
+        let evals = open_region(scheme, proof, i, r, &lo, claimed.as_ref(), &mut t)?;
         region_evals.push(evals);
     }
     check_input(
@@ -327,6 +326,183 @@ where
         &region_points,
         &region_evals,
     )
+}
+
+/// `Ok` when `ok`, else `err`.
+fn expect(ok: bool, err: VerifyError) -> Result<(), VerifyError> {
+    if ok { Ok(()) } else { Err(err) }
+}
+
+/// GKR's final claims, passed to the input-layer checks.
+struct Claims<'a, E> {
+    points: &'a [(Vec<E>, E)],
+    values: &'a [E],
+    deferred: &'a [Deferred<E>],
+}
+
+/// Verifies region `i`'s opening at `lo` and returns the evaluations it establishes,
+/// which must equal the ones the opening states (`claimed`), if it states any.
+fn open_region<F, E, C>(
+    scheme: &C,
+    proof: &Proof<E, C::Opening>,
+    i: usize,
+    r: &circuits::Region,
+    lo: &[&[E]],
+    claimed: Option<&Vec<Vec<E>>>,
+    t: &mut Transcript,
+) -> Result<Vec<E>, VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let evals = scheme
+        .verify(
+            &proof.commitments[i],
+            r.log_len,
+            r.len as usize,
+            lo,
+            &proof.openings[i],
+            t,
+        )
+        .map_err(|source| VerifyError::Opening {
+            region: r.kind,
+            source,
+        })?;
+    if let Some(claimed) = claimed
+        && claimed[i] != evals
+    {
+        let index = (0..lo.len())
+            .find(|&k| claimed[i].get(k) != evals.get(k))
+            .unwrap_or(0);
+        return Err(VerifyError::Opening {
+            region: r.kind,
+            source: crate::commit::CommitError::Evaluation { index },
+        });
+    }
+    Ok(evals)
+}
+
+/// Protocol version 2: each committed region with points has a batch stating its values
+/// at every point (checked against GKR's input claims first), whose sumcheck reduces them
+/// to one point; the region is opened there and the batch's final claim checked.
+#[allow(clippy::too_many_arguments)]
+fn verify_batched<F, E, C>(
+    scheme: &C,
+    circuit: &Circuit,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+    claims: Claims<'_, E>,
+    regions: &[circuits::Region],
+    region_points: Vec<(Vec<usize>, Vec<Vec<E>>)>,
+    t: &mut Transcript,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let with_points = region_points.iter().filter(|(_, p)| !p.is_empty()).count();
+    expect(
+        proof.batches.len() == with_points,
+        VerifyError::BatchCount {
+            expected: with_points,
+            got: proof.batches.len(),
+        },
+    )?;
+    let mut stated: Vec<Vec<E>> = Vec::with_capacity(regions.len());
+    let mut batches = proof.batches.iter();
+    for (r, (_, points)) in regions.iter().zip(&region_points) {
+        if points.is_empty() {
+            stated.push(Vec::new());
+            continue;
+        }
+        // Present: the count was checked above.
+        let Some(b) = batches.next() else {
+            return Err(VerifyError::BatchCount {
+                expected: with_points,
+                got: proof.batches.len(),
+            });
+        };
+        expect(
+            b.values.len() == points.len(),
+            VerifyError::BatchValues {
+                region: r.kind,
+                expected: points.len(),
+                got: b.values.len(),
+            },
+        )?;
+        stated.push(b.values.clone());
+    }
+    // A wrong stated value is an input-claim mismatch, found before any sumcheck.
+    check_input(
+        circuit,
+        statement,
+        claims.points,
+        claims.values,
+        claims.deferred,
+        regions,
+        &region_points,
+        &stated,
+    )?;
+    let mut checks = Vec::with_capacity(regions.len());
+    let mut batches = proof.batches.iter();
+    for (r, (_, points)) in regions.iter().zip(&region_points) {
+        if points.is_empty() {
+            checks.push(None);
+            continue;
+        }
+        let Some(b) = batches.next() else {
+            return Err(VerifyError::BatchCount {
+                expected: with_points,
+                got: proof.batches.len(),
+            });
+        };
+        let check = batch::verify(b, r.log_len as usize, points, t).map_err(|source| {
+            VerifyError::Batch {
+                region: r.kind,
+                source,
+            }
+        })?;
+        checks.push(Some(check));
+    }
+    let claimed: Option<Vec<Vec<E>>> = proof
+        .openings
+        .iter()
+        .map(|o| scheme.claimed_evaluations(o))
+        .collect();
+    // Stated openings are checked against the batches before any opening is verified.
+    if let Some(claimed) = &claimed {
+        for ((r, check), evals) in regions.iter().zip(&checks).zip(claimed) {
+            let want = usize::from(check.is_some());
+            expect(
+                evals.len() == want,
+                VerifyError::Opening {
+                    region: r.kind,
+                    source: crate::commit::CommitError::Shape {
+                        what: "opened evaluations",
+                        expected: want,
+                        got: evals.len(),
+                    },
+                },
+            )?;
+            if let (Some(check), Some(&w)) = (check, evals.first()) {
+                expect(check.accepts(w), VerifyError::BatchFinal { region: r.kind })?;
+            }
+        }
+    }
+    for (i, (r, check)) in regions.iter().zip(&checks).enumerate() {
+        let lo: Vec<&[E]> = check.iter().map(|c| c.point.as_slice()).collect();
+        let evals = open_region(scheme, proof, i, r, &lo, claimed.as_ref(), t)?;
+        if let Some(check) = check {
+            let w = evals.first().copied().unwrap_or(E::ZERO);
+            expect(
+                evals.len() == 1 && check.accepts(w),
+                VerifyError::BatchFinal { region: r.kind },
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// One layer: checks the proof's shape against the circuit's layer, then the block
