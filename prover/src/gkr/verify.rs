@@ -12,7 +12,10 @@
 use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::wiring::{self, LazyEq, Lower, OutEq};
-use super::{PreparedCircuit, committed_regions, opened_claims, region_weight};
+use super::{
+    PreparedCircuit, committed_regions, gate_point, gate_vars, opened_claims, points_or_zero,
+    region_weight,
+};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::VerifyError;
@@ -121,9 +124,6 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
-    if let Some(what) = super::unsupported(circuit) {
-        return Err(VerifyError::Unsupported { what });
-    }
     let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(
@@ -255,7 +255,7 @@ where
                 );
             }
         }
-        region_points.push((opened, lo));
+        region_points.push((opened, points_or_zero(r, lo)));
     }
     let claimed: Option<Vec<Vec<E>>> = proof
         .openings
@@ -351,6 +351,8 @@ where
     let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let layer = &circuit.layers[k - 1];
     let a = circuit.log_width(k - 1) as usize;
+    // The gate part's variables: `a`, or the gate span at layer 1 (`super::gate_vars`).
+    let g = gate_vars(circuit, k);
     let has_mul = !layer.mul.is_empty();
     expect(
         lp.phase2.is_some() == has_mul,
@@ -403,7 +405,7 @@ where
     let e = LayerEq::new(layer, points);
     claim -= e.constant(layer, public, lower);
     let sc =
-        sumcheck::verify(claim, a, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
+        sumcheck::verify(claim, g, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
             layer: k,
             phase: 1,
             source,
@@ -418,10 +420,10 @@ where
                 after_add == E::ZERO,
                 VerifyError::LayerFinal { layer: k, phase: 1 },
             )?;
-            (vec![(rx, E::ONE)], vec![vx])
+            (vec![(gate_point(rx, a), E::ONE)], vec![vx])
         }
         Some(p2) => {
-            let sc = sumcheck::verify(after_add, a, 2, &p2.rounds, t).map_err(|source| {
+            let sc = sumcheck::verify(after_add, g, 2, &p2.rounds, t).map_err(|source| {
                 VerifyError::Sumcheck {
                     layer: k,
                     phase: 2,
@@ -437,7 +439,10 @@ where
                 VerifyError::LayerFinal { layer: k, phase: 2 },
             )?;
             let alpha: E = t.challenge(labels::COMBINE);
-            (vec![(rx, E::ONE), (ry, alpha)], vec![vx, vy])
+            (
+                vec![(gate_point(rx, a), E::ONE), (gate_point(ry, a), alpha)],
+                vec![vx, vy],
+            )
         }
     };
     drop(e);
