@@ -216,8 +216,10 @@ fn padded_point_selects_the_span() {
             assert_eq!(brute, full, "{name}, seed {seed}");
             // Regions above the span get weight 0 from the padded point.
             for reg in &c.input.regions {
-                let w =
-                    prover::mle::eq_at_index(&padded[reg.log_len as usize..], (reg.offset >> reg.log_len) as usize);
+                let w = prover::mle::eq_at_index(
+                    &padded[reg.log_len as usize..],
+                    (reg.offset >> reg.log_len) as usize,
+                );
                 if u64::from(reg.offset) >= 1u64 << g {
                     assert_eq!(w, E::ZERO, "{name}: {:?}", reg.kind);
                 } else {
@@ -587,7 +589,12 @@ fn compiled_program_gets_a_span() {
     let w = c.input.region(RegionKind::Weights).unwrap();
     assert!(u64::from(w.offset) >= 1u64 << g, "weights above the span");
     // Last: every other region ends at or below the weights' start, and inside the span.
-    for r in c.input.regions.iter().filter(|r| r.kind != RegionKind::Weights) {
+    for r in c
+        .input
+        .regions
+        .iter()
+        .filter(|r| r.kind != RegionKind::Weights)
+    {
         assert!(u64::from(r.offset) + (1u64 << r.log_len) <= 1u64 << g);
     }
     // The smallest such span: half of it would not hold the other regions.

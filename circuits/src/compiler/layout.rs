@@ -511,9 +511,7 @@ impl Program {
         let spans = placement.spans.map(|s| s as usize);
         let kinds = [RegionKind::Public, RegionKind::Weights, RegionKind::Private];
         const WEIGHTS: usize = 1;
-        let mut order: Vec<usize> = (0..3)
-            .filter(|&r| lens[r] > 0 && r != WEIGHTS)
-            .collect();
+        let mut order: Vec<usize> = (0..3).filter(|&r| lens[r] > 0 && r != WEIGHTS).collect();
         order.sort_by_key(|&r| std::cmp::Reverse(spans[r].next_power_of_two()));
         if lens[WEIGHTS] > 0 {
             order.push(WEIGHTS);

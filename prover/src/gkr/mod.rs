@@ -125,13 +125,18 @@ pub(crate) fn gate_point<E: Field>(mut point: Vec<E>, width: usize) -> Vec<E> {
     point
 }
 
-/// The points a region `r` is opened at, from the claims that select it (`lo`, each the
-/// low `log_len` coordinates of a claim) and the deferred ones: when no claim selects the
-/// region — only possible with a gate span, for a region above it that no block reads —
-/// the region is opened at the all-zero point, whose value nothing checks. It keeps one
-/// opening per committed region (a scheme opens at one point or more), and it is sound:
-/// a region no claim selects contributes `0` to every input claim, whatever it holds.
-pub(crate) fn points_or_zero<E: Field>(r: &circuits::Region, mut points: Vec<Vec<E>>) -> Vec<Vec<E>> {
+/// The points region `r` is opened at: `points` (the low `log_len` coordinates of the
+/// claims that select it, then its deferred claims' points), or, when there are none, the
+/// all-zero point, whose value nothing checks. No point happens for a region above a gate
+/// span that no block reads (and, with negligible probability, for a region every
+/// random claim point gives weight exactly 0). The zero point keeps one opening per
+/// committed region (a scheme opens at one point or more; WHIR refuses none), and it is
+/// sound: a region no claim selects contributes `0` to every input claim whatever it
+/// holds, so its values need no check.
+pub(crate) fn points_or_zero<E: Field>(
+    r: &circuits::Region,
+    mut points: Vec<Vec<E>>,
+) -> Vec<Vec<E>> {
     if points.is_empty() {
         points.push(vec![E::ZERO; r.log_len as usize]);
     }
