@@ -12,7 +12,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Protocol version of circuits with structured blocks: layers may have blocks, and a
 /// layer's transcript is the order of `docs/design/structured-layers.md` §3.2 (block
 /// outputs, gate part, each block's aggregation and op sumcheck, then the blocks'
-/// combination coefficients). Gate-only circuits keep [`PROTOCOL_VERSION`].
+/// combination coefficients), and with a gate span (`InputLayout::gate_log_width = g`)
+/// layer 1's gate part runs over `g` variables, its points on the input layer padded
+/// with zeros. Both kinds of structure make `Circuit::has_structure` true. Gate-only
+/// circuits keep [`PROTOCOL_VERSION`]. (The proof's wire format is chosen by the proof's
+/// content: version 2 only when some layer proof has blocks, so a circuit whose only
+/// structure is a gate span has version-1 proof bytes under protocol version 2.)
 pub const PROTOCOL_VERSION_STRUCTURED: u32 = 2;
 
 /// The protocol version a circuit is proven under.

@@ -507,34 +507,6 @@ fn v2_without_blocks_is_refused() {
     assert_eq!(TransparentProof::from_bytes(&p.to_bytes()).unwrap(), *p);
 }
 
-/// The gate span is still refused by both sides: the same honest proof verifies on the
-/// circuit without the span and is refused with it.
-#[test]
-fn gate_span_is_refused() {
-    let spec = Spec {
-        gate_span: true,
-        ..Spec::default()
-    };
-    let spanned = random::circuit(&spec, 5);
-    assert!(spanned.input.gate_log_width.is_some());
-    let mut plain = spanned.clone();
-    plain.input.gate_log_width = None;
-    let data = Data::random(&plain, 5);
-    let (proof, outputs) = prover::prove_transparent(&plain, &data.witness(), CONTEXT).unwrap();
-    let commitment = prover::transparent_weights_commitment(&plain, &data.weights);
-    let statement = Statement {
-        public: &data.public,
-        outputs: &outputs,
-        context: CONTEXT,
-        weights_commitment: commitment.as_ref(),
-    };
-    prover::verify_transparent(&plain, &statement, &proof).unwrap();
-    let e = prover::verify_transparent(&spanned, &statement, &proof).unwrap_err();
-    assert!(matches!(e, VerifyError::Unsupported { .. }), "{e}");
-    let e = prover::prove_transparent(&spanned, &data.witness(), CONTEXT).unwrap_err();
-    assert!(matches!(e, ProveError::Unsupported { .. }), "{e}");
-}
-
 // ---- the opening batch (protocol version 2) -------------------------------------------
 
 /// Every committed region with claims has a batch; the weights' batch states one value

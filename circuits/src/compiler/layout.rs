@@ -495,9 +495,13 @@ impl Program {
             }
         }
 
-        // Input layer: regions by decreasing span, each aligned to its span; inside a
-        // region, inputs sit where the placement puts them (declaration order without
-        // tensors).
+        // Input layer: the public and private regions by decreasing span, each aligned to
+        // its span, then the weights region last, at the first multiple of its span past
+        // them (design §5.3 step 2: below it, layer 1's gates may run over a gate span
+        // that leaves the weights out). Inside a region, inputs sit where the placement
+        // puts them (declaration order without tensors). The input layer is as wide as
+        // with every region by decreasing span: with `S` the others' total and `W` the
+        // weights' span, `roundup(S, W) + W` never passes the power of two above `S + W`.
         let placement = &self.placement;
         let lens = [
             b.counts[0] as usize,
@@ -506,8 +510,12 @@ impl Program {
         ];
         let spans = placement.spans.map(|s| s as usize);
         let kinds = [RegionKind::Public, RegionKind::Weights, RegionKind::Private];
-        let mut order: Vec<usize> = (0..3).filter(|&r| lens[r] > 0).collect();
+        const WEIGHTS: usize = 1;
+        let mut order: Vec<usize> = (0..3).filter(|&r| lens[r] > 0 && r != WEIGHTS).collect();
         order.sort_by_key(|&r| std::cmp::Reverse(spans[r].next_power_of_two()));
+        if lens[WEIGHTS] > 0 {
+            order.push(WEIGHTS);
+        }
         let mut regions = Vec::new();
         let mut offsets = [0u32; 3];
         let mut at = 0usize;
@@ -517,6 +525,8 @@ impl Program {
             } else {
                 log2_ceil(spans[r])
             };
+            // Aligned: the others come by decreasing span, the weights round up.
+            at = at.next_multiple_of(1usize << log_len);
             offsets[r] = at as u32;
             regions.push(Region {
                 kind: kinds[r],
@@ -695,6 +705,7 @@ impl Program {
         // Dedup can cancel the last use of a slot or a challenge; validation refuses
         // widths and challenge counts the gates do not back.
         circuit.fit_to_backing();
+        circuit.input.gate_log_width = gate_span(&circuit);
         let mut stats = Stats {
             layers: d,
             relay_gates,
@@ -723,6 +734,38 @@ impl Program {
         }
         Ok(Compiled { circuit, stats })
     }
+}
+
+/// The gate span of a compiled circuit (design §5.3 step 2): `None` when it has no
+/// weights region or some layer-1 gate reads a weights slot; otherwise the smallest
+/// `g ≥ 1` with every layer-1 gate read and every other region below `2^g`, if the
+/// weights region starts at or above `2^g` (the rules of `validate_gate_span`). When it
+/// starts below, the weights end at or below `2^g` too (both are aligned, the weights
+/// placed last), so the input layer is `2^g` wide and a span would save nothing.
+fn gate_span(circuit: &Circuit) -> Option<u8> {
+    let regions = &circuit.input.regions;
+    let weights = circuit.input.region(RegionKind::Weights)?;
+    let w_start = u64::from(weights.offset);
+    let w_end = w_start + (1u64 << weights.log_len);
+    let first = circuit.layers.first()?;
+    let reads = first
+        .mul
+        .iter()
+        .flat_map(|m| [m.in0, m.in1])
+        .chain(first.add.iter().map(|a| a.input))
+        .map(u64::from);
+    let mut end = 0u64; // one past the highest slot the span must cover
+    for slot in reads {
+        if (w_start..w_end).contains(&slot) {
+            return None;
+        }
+        end = end.max(slot + 1);
+    }
+    for r in regions.iter().filter(|r| r.kind != RegionKind::Weights) {
+        end = end.max(u64::from(r.offset) + (1u64 << r.log_len));
+    }
+    let g = (u64::BITS - end.saturating_sub(1).leading_zeros()).max(1);
+    (g < u32::from(circuit.input.log_width) && w_start >= 1u64 << g).then_some(g as u8)
 }
 
 /// Gate dedup: gates with equal wiring and coefficient kind merge by adding coefficients

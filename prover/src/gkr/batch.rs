@@ -181,7 +181,7 @@ pub(crate) fn verify<E: Field>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::arith::{Field as _, PrimeField64 as _};
+    use crate::arith::PrimeField64 as _;
     use crate::arith::{Goldilocks, GoldilocksExt2};
 
     type F = Goldilocks;

@@ -94,15 +94,55 @@ impl<'a> PreparedCircuit<'a> {
     }
 }
 
-/// Why `circuit` cannot be proven or verified by this build, if it cannot. The gate span
-/// is in the circuit format, but GKR does not use it yet; both sides refuse it rather
-/// than give it a meaning it does not have.
-pub(crate) fn unsupported(circuit: &Circuit) -> Option<&'static str> {
-    if circuit.input.gate_log_width.is_some() {
-        Some("a gate span (gate_log_width) is not yet proven by GKR")
-    } else {
-        None
+/// How many variables layer `k`'s gate part runs over: `V_{k−1}`'s `log_width`, except
+/// at layer 1 of a circuit with a gate span `g` (`InputLayout::gate_log_width`), where it
+/// is `g`.
+///
+/// Why the span is sound. Validation (`Circuit::validate_gate_span`) guarantees that no
+/// gate of layer 1 reads a slot at or above `2^g`, so the gate part's polynomial
+/// `h(x) = add~(E,x) + Σ_y mul~(E,x,y)·Ṽ_0(y)` vanishes on every hypercube `x` (and `y`)
+/// with a nonzero bit at or above `g`: `Σ_{x ∈ {0,1}^a} Ṽ_0(x)·h(x)` equals the same sum
+/// over `x ∈ {0,1}^g` with `Ṽ_0` replaced by `Ṽ_0^{<g}`, the multilinear extension of
+/// `V_0[..2^g]` over `g` variables, and `add~`/`mul~` by their `g`-variable extensions
+/// (the gates' input slots all fit in `g` bits). The sumcheck over `g` variables thus
+/// proves exactly the full claim and ends at `vx = Ṽ_0^{<g}(rx)` (and `vy`). Since
+/// `Ṽ_0^{<g}(z) = Σ_{x<2^g} eq(z,x)·V_0(x) = Ṽ_0(z ‖ 0^{a−g})` (the full extension with its
+/// high coordinates fixed to 0 selects exactly the low `2^g` slots: `eq(0, b) = 0` for a
+/// bit `b = 1`), the claim left on `V_0` is `Ṽ_0(rx ‖ 0^{a−g}) = vx`, a full-width claim
+/// the input-layer check handles as any other ([`gate_point`]). A region at or above
+/// `2^g` gets weight `eq(p|≥log_len, offset bits) = 0` from such a point (its offset has a
+/// set bit at or above `g`, where the point is 0), so it is not opened at that claim.
+pub(crate) fn gate_vars(circuit: &Circuit, k: usize) -> usize {
+    match circuit.input.gate_log_width {
+        Some(g) if k == 1 => usize::from(g),
+        _ => usize::from(circuit.log_width(k - 1)),
     }
+}
+
+/// A gate-part point over `vars` coordinates as a point on all `width` coordinates of
+/// `V_{k−1}`: the high `width − vars` coordinates are 0 (see [`gate_vars`]). The identity
+/// when the gate part runs over the whole layer.
+pub(crate) fn gate_point<E: Field>(mut point: Vec<E>, width: usize) -> Vec<E> {
+    point.resize(width.max(point.len()), E::ZERO);
+    point
+}
+
+/// The points region `r` is opened at: `points` (the low `log_len` coordinates of the
+/// claims that select it, then its deferred claims' points), or, when there are none, the
+/// all-zero point, whose value nothing checks. No point happens for a region above a gate
+/// span that no block reads (and, with negligible probability, for a region every
+/// random claim point gives weight exactly 0). The zero point keeps one opening per
+/// committed region (a scheme opens at one point or more; WHIR refuses none), and it is
+/// sound: a region no claim selects contributes `0` to every input claim whatever it
+/// holds, so its values need no check.
+pub(crate) fn points_or_zero<E: Field>(
+    r: &circuits::Region,
+    mut points: Vec<Vec<E>>,
+) -> Vec<Vec<E>> {
+    if points.is_empty() {
+        points.push(vec![E::ZERO; r.log_len as usize]);
+    }
+    points
 }
 
 /// The input-layer claims a region is opened at: those whose coordinates above the

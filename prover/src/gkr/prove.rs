@@ -4,7 +4,10 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::{PreparedCircuit, batch, committed_regions, deferred_points, opened_claims};
+use super::{
+    PreparedCircuit, batch, committed_regions, deferred_points, gate_point, gate_vars,
+    opened_claims, points_or_zero,
+};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::{CommitmentScheme, Digest};
 use crate::error::ProveError;
@@ -333,9 +336,6 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
-    if let Some(what) = super::unsupported(circuit) {
-        return Err(ProveError::Unsupported { what });
-    }
     if !C::ZERO_PADDING
         && let Some((region, slot)) = super::committed_padding_read(circuit)
     {
@@ -453,6 +453,7 @@ where
                 layer: &circuit.layers[k - 1],
                 prev: &values[k - 1],
                 prev_log_width: circuit.log_width(k - 1) as usize,
+                gate_vars: gate_vars(circuit, k),
                 ys: &block_ys[k - 1],
                 weights: weights_values,
             },
@@ -501,7 +502,9 @@ where
         }
     }
     let mut openings = Vec::with_capacity(regions.len());
-    for (points, data) in region_points.iter().zip(prover_data) {
+    for ((r, points), data) in regions.iter().zip(region_points).zip(prover_data) {
+        // A region no claim selects is opened at the zero point, its value unused.
+        let points = points_or_zero(r, points);
         let refs: Vec<&[E]> = points.iter().map(Vec::as_slice).collect();
         openings.push(scheme.open(data, &refs, &mut t)?);
     }
@@ -574,6 +577,8 @@ struct LayerCtx<'a, F, E> {
     /// `V_{k−1}`.
     prev: &'a LayerValues<F, E>,
     prev_log_width: usize,
+    /// Variables of the gate part: `prev_log_width`, or the gate span at layer 1.
+    gate_vars: usize,
     /// The layer's blocks' outputs, in circuit order.
     ys: &'a [Vec<F>],
     /// The weights region's padded span of the input layer.
@@ -595,6 +600,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
         layer,
         prev,
         prev_log_width,
+        gate_vars,
         ys,
         weights,
     } = ctx;
@@ -621,8 +627,14 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
         t.absorb_field(structured::BLOCK_Y, &all);
     }
 
-    // 2. The gate part: exactly today's protocol (gates never write block spans).
-    let (mut proof, mut next) = prove_gates(layer, prev, claims, lower, t);
+    // 2. The gate part: exactly today's protocol (gates never write block spans), over
+    //    `gate_vars` variables; its points on `V_{k−1}` are padded with zeros above them
+    //    (`super::gate_vars` says why).
+    let (mut proof, next) = prove_gates(layer, prev, gate_vars, claims, lower, t);
+    let mut next: super::Claims<E> = next
+        .into_iter()
+        .map(|(p, w)| (gate_point(p, prev_log_width), w))
+        .collect();
 
     // 3. Each block's aggregation and op sumcheck.
     let mut operands = Vec::with_capacity(layer.blocks.len());
@@ -669,15 +681,18 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
     Ok((proof, next))
 }
 
+/// The gate part over the first `2^vars` slots of `V_{k−1}` (validation keeps every
+/// gate's inputs there): its sumcheck tables are that prefix and `h` over it.
 fn prove_gates<F: Field, E: ExtensionField<F>>(
     layer: &Layer,
     prev: &LayerValues<F, E>,
+    vars: usize,
     claims: &[(Vec<E>, E)],
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
 ) -> (LayerProof<E>, super::Claims<E>) {
     let e = combined_eq(claims);
-    let width = prev.len();
+    let width = prev.len().min(1usize << vars);
     let (n_mul, n_add) = (layer.mul.len(), layer.add.len());
 
     // Phase 1: h[i] += c·E[o]·V[j] (mul), h[i] += c·E[o] (add).
@@ -708,8 +723,8 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
         }),
     };
     let table = || match prev {
-        LayerValues::Base(v) => Table::Base(v.as_slice()),
-        LayerValues::Ext(v) => Table::Ext(Cow::Borrowed(v.as_slice())),
+        LayerValues::Base(v) => Table::Base(&v[..width]),
+        LayerValues::Ext(v) => Table::Ext(Cow::Borrowed(&v[..width])),
     };
     let mut inst = ProductSumcheck::new(table(), h);
     let (phase1, rx) = sumcheck::prove(&mut inst, t);

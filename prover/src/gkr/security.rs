@@ -20,9 +20,10 @@ const ROUND_DEGREE: u64 = 2;
 ///
 /// * `o`: the output layer's `log_width` (the output point `rz`: two different output
 ///   vectors agree at a random point with probability ≤ `o/|E|`);
-/// * per layer `k`, `a_k = log_width(k − 1)` variables: phase 1 runs `a_k` rounds of
-///   degree 2 (`2·a_k/|E|`); with mul gates (`m_k = 1`) phase 2 runs `a_k` more, and the
-///   two claims `vx`, `vy` are merged as `vx + α·vy` (`1/|E|`);
+/// * per layer `k`, `a_k = log_width(k − 1)` variables (at layer 1 of a circuit with a
+///   gate span, its `gate_log_width`: the gate part runs over that many): phase 1 runs
+///   `a_k` rounds of degree 2 (`2·a_k/|E|`); with mul gates (`m_k = 1`) phase 2 runs
+///   `a_k` more, and the two claims `vx`, `vy` are merged as `vx + α·vy` (`1/|E|`);
 /// * per structured block with `n_b` output variables receiving `C` claims: the
 ///   aggregation (when `C > 1`) batches them with powers of `β` (`(C − 1)/|E|`) and runs
 ///   `n_b` rounds of degree 2; the op sumcheck runs `rounds_b` rounds of degree 2; its
@@ -65,7 +66,7 @@ impl GkrSoundness {
         // Claims arriving at the output layer, then at each layer below.
         let mut claims = 1u64;
         for (k, layer) in circuit.layers.iter().enumerate().rev() {
-            let a = u64::from(circuit.log_width(k));
+            let a = super::gate_vars(circuit, k + 1) as u64;
             numerator = numerator.saturating_add(ROUND_DEGREE * a);
             if !layer.mul.is_empty() {
                 numerator = numerator.saturating_add(ROUND_DEGREE * a + 1);
@@ -150,8 +151,8 @@ fn challenge_degree(circuit: &Circuit) -> u64 {
 }
 
 /// How many points the first layer's gate part leaves on every committed region: two
-/// when the first layer has mul gates (`rx` and `ry`), else one. Blocks add their own
-/// ([`region_opening_points`]).
+/// when the first layer has mul gates (`rx` and `ry`), else one. Blocks add their own,
+/// and a gate span keeps these off the regions above it ([`region_opening_points`]).
 pub fn opening_points(circuit: &Circuit) -> usize {
     match circuit.layers.first() {
         Some(l) if !l.mul.is_empty() => 2,
@@ -160,10 +161,20 @@ pub fn opening_points(circuit: &Circuit) -> usize {
 }
 
 /// How many points the prover opens region `r` at: the gate part's
-/// ([`opening_points`]), one per first-layer block whose operand lies in `r`, and for the
-/// weights region one per weights claim of every block.
+/// ([`opening_points`]) unless `r` lies at or above the gate span (its points, zero in
+/// the high coordinates, give such a region weight 0), one per first-layer block whose
+/// operand lies in `r`, and for the weights region one per weights claim of every
+/// block; at least one (a region nothing selects is opened at the zero point).
 pub fn region_opening_points(circuit: &Circuit, r: &circuits::Region) -> usize {
-    opening_points(circuit) + region_block_points(circuit, r)
+    (region_gate_points(circuit, r) + region_block_points(circuit, r)).max(1)
+}
+
+/// The gate part's points on region `r`: none when `r` starts at or above the gate span.
+fn region_gate_points(circuit: &Circuit, r: &circuits::Region) -> usize {
+    match circuit.input.gate_log_width {
+        Some(g) if u64::from(r.offset) >= 1u64 << g => 0,
+        _ => opening_points(circuit),
+    }
 }
 
 /// Whether the proof batches each region's points into one before opening (protocol
@@ -207,8 +218,8 @@ fn region_block_points(circuit: &Circuit, r: &circuits::Region) -> usize {
 
 /// The soundness of a WHIR proof of `circuit` with `scheme`, in bits, under the Johnson
 /// bound ([`ProofSecurity`] gives the formula): every committed region's opening at the
-/// points the prover opens it at ([`opening_points`]; one after the batch of protocol
-/// version 2), their union, and GKR's and the
+/// points the prover opens it at ([`region_opening_points`]; one after the batch of
+/// protocol version 2), their union, and GKR's and the
 /// in-circuit challenges' errors ([`GkrSoundness`], in `E`) charged over the
 /// commitments' candidate lists with p3's `charge_reduction`.
 ///

@@ -12,7 +12,10 @@
 use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::wiring::{self, LazyEq, Lower, OutEq};
-use super::{PreparedCircuit, batch, committed_regions, opened_claims, region_weight};
+use super::{
+    PreparedCircuit, batch, committed_regions, gate_point, gate_vars, opened_claims,
+    points_or_zero, region_weight,
+};
 use crate::arith::{ExtensionField, Field};
 use crate::commit::CommitmentScheme;
 use crate::error::VerifyError;
@@ -121,9 +124,6 @@ where
     C: CommitmentScheme<F, E>,
 {
     let circuit = prepared.circuit();
-    if let Some(what) = super::unsupported(circuit) {
-        return Err(VerifyError::Unsupported { what });
-    }
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(
         statement.public.len() == np,
@@ -272,6 +272,13 @@ where
             &mut t,
         );
     }
+    // Version 1 opens every point; a region no claim selects at the zero point (its
+    // value unused: `check_input` reads only the selected claims' evaluations).
+    let region_points: Vec<(Vec<usize>, Vec<Vec<E>>)> = region_points
+        .into_iter()
+        .zip(&regions)
+        .map(|((opened, lo), r)| (opened, points_or_zero(r, lo)))
+        .collect();
     expect(
         proof.batches.is_empty(),
         VerifyError::BatchCount {
@@ -474,7 +481,8 @@ where
     // Stated openings are checked against the batches before any opening is verified.
     if let Some(claimed) = &claimed {
         for ((r, check), evals) in regions.iter().zip(&checks).zip(claimed) {
-            let want = usize::from(check.is_some());
+            // One point per region: the batch's, or the zero point (value unused).
+            let want = 1;
             expect(
                 evals.len() == want,
                 VerifyError::Opening {
@@ -492,7 +500,11 @@ where
         }
     }
     for (i, (r, check)) in regions.iter().zip(&checks).enumerate() {
-        let lo: Vec<&[E]> = check.iter().map(|c| c.point.as_slice()).collect();
+        let point = match check {
+            Some(c) => vec![c.point.clone()],
+            None => points_or_zero(r, Vec::new()),
+        };
+        let lo: Vec<&[E]> = point.iter().map(Vec::as_slice).collect();
         let evals = open_region(scheme, proof, i, r, &lo, claimed.as_ref(), t)?;
         if let Some(check) = check {
             let w = evals.first().copied().unwrap_or(E::ZERO);
@@ -527,6 +539,8 @@ where
     let expect = |ok: bool, err: VerifyError| if ok { Ok(()) } else { Err(err) };
     let layer = &circuit.layers[k - 1];
     let a = circuit.log_width(k - 1) as usize;
+    // The gate part's variables: `a`, or the gate span at layer 1 (`super::gate_vars`).
+    let g = gate_vars(circuit, k);
     let has_mul = !layer.mul.is_empty();
     expect(
         lp.phase2.is_some() == has_mul,
@@ -579,7 +593,7 @@ where
     let e = LayerEq::new(layer, points);
     claim -= e.constant(layer, public, lower);
     let sc =
-        sumcheck::verify(claim, a, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
+        sumcheck::verify(claim, g, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
             layer: k,
             phase: 1,
             source,
@@ -594,10 +608,10 @@ where
                 after_add == E::ZERO,
                 VerifyError::LayerFinal { layer: k, phase: 1 },
             )?;
-            (vec![(rx, E::ONE)], vec![vx])
+            (vec![(gate_point(rx, a), E::ONE)], vec![vx])
         }
         Some(p2) => {
-            let sc = sumcheck::verify(after_add, a, 2, &p2.rounds, t).map_err(|source| {
+            let sc = sumcheck::verify(after_add, g, 2, &p2.rounds, t).map_err(|source| {
                 VerifyError::Sumcheck {
                     layer: k,
                     phase: 2,
@@ -613,7 +627,10 @@ where
                 VerifyError::LayerFinal { layer: k, phase: 2 },
             )?;
             let alpha: E = t.challenge(labels::COMBINE);
-            (vec![(rx, E::ONE), (ry, alpha)], vec![vx, vy])
+            (
+                vec![(gate_point(rx, a), E::ONE), (gate_point(ry, a), alpha)],
+                vec![vx, vy],
+            )
         }
     };
     drop(e);
