@@ -65,10 +65,7 @@ fn parity(structured: &dyn Blueprint, gates: &dyn Blueprint, x: &[i64], macs: us
     assert_eq!(want, want_g);
     assert_eq!(hs, hg, "hint order does not depend on the path");
     let w = structured.weights().to_vec();
-    let (ss, sg) = (
-        ps.solve(x, &w, &hs).unwrap(),
-        pg.solve(x, &w, &hg).unwrap(),
-    );
+    let (ss, sg) = (ps.solve(x, &w, &hs).unwrap(), pg.solve(x, &w, &hg).unwrap());
     let outs = |s: &circuits::compiler::SolvedWitness| {
         s.outputs.iter().map(|r| r.to_i64()).collect::<Vec<_>>()
     };
@@ -83,7 +80,12 @@ fn parity(structured: &dyn Blueprint, gates: &dyn Blueprint, x: &[i64], macs: us
         cs.stats.mul_gates,
         cg.stats.mul_gates
     );
-    prove_both(&cs.circuit, &f(&ss.public), &f(&ss.weights), &f(&ss.private));
+    prove_both(
+        &cs.circuit,
+        &f(&ss.public),
+        &f(&ss.weights),
+        &f(&ss.private),
+    );
 
     // A wrong rescale hint (the first quotient) is refused by the solver.
     let mut bad = hs.clone();
@@ -117,8 +119,12 @@ fn conv_structured_matches_gates() {
             group,
         };
         let nw = cout * (cin / group) * k * k;
-        let wf: Vec<f64> = (0..nw).map(|_| rng.below(2001) as f64 / 2000.0 - 0.5).collect();
-        let bf: Vec<f64> = (0..cout).map(|_| rng.below(201) as f64 / 200.0 - 0.5).collect();
+        let wf: Vec<f64> = (0..nw)
+            .map(|_| rng.below(2001) as f64 / 2000.0 - 0.5)
+            .collect();
+        let bf: Vec<f64> = (0..cout)
+            .map(|_| rng.below(201) as f64 / 200.0 - 0.5)
+            .collect();
         let conv = Conv2d::new("c", geom, &wf, &bf, 12, 1 << 12, relu, None).unwrap();
         let x: Vec<i64> = (0..cin * h * w)
             .map(|_| rng.below(1 << 13) as i64 - (1 << 12))
@@ -142,7 +148,9 @@ fn gemm_structured_matches_gates() {
         let wf: Vec<f64> = (0..n_in * n_out)
             .map(|_| rng.below(2001) as f64 / 2000.0 - 0.5)
             .collect();
-        let bf: Vec<f64> = (0..n_out).map(|_| rng.below(201) as f64 / 200.0 - 0.5).collect();
+        let bf: Vec<f64> = (0..n_out)
+            .map(|_| rng.below(201) as f64 / 200.0 - 0.5)
+            .collect();
         let g = Gemm::new("g", (n_in, n_out), &wf, &bf, 12, 1 << 12, relu).unwrap();
         let x: Vec<i64> = (0..n_in)
             .map(|_| rng.below(1 << 13) as i64 - (1 << 12))

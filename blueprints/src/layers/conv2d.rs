@@ -4,9 +4,11 @@
 //! float weights and a following ReLU fused into the rescale.
 //!
 //! Each output is `bias + Σ x·w` over the kernel window, cropped at the borders (zero
-//! padding contributes nothing, so it has no wires). Weights are private inputs at α, the
-//! bias at α², and one degree-2 step computes the accumulator, which the rescale then
-//! brings back to α (fused with ReLU when one follows).
+//! padding contributes nothing). Weights are committed inputs at α, the bias at α². With
+//! one group, or depthwise, the accumulators are one structured conv block per batch
+//! item (`Builder::conv2d`: proven by its own sumcheck, no gate per multiply-accumulate);
+//! other groupings, or [`Conv2d::with_gates`], use one degree-2 gate step per output. The
+//! rescale then brings each accumulator back to α (fused with ReLU when one follows).
 
 use super::{Blueprint, Built, Cx, LinearParams, Op, batchnorm};
 use crate::{BlueprintError, Result};

@@ -1,5 +1,7 @@
 //! Gemm (`Y = alpha·A'·B' + beta·C`, A' = A or Aᵀ, B' = B or Bᵀ, B and C constant) with
-//! its rescale epilogue: one degree-2 step per output, then the rescale (fused with ReLU
+//! its rescale epilogue: the accumulators as one structured matrix-product block
+//! (`Builder::matmul`; [`Gemm::with_gates`] keeps one degree-2 step per output), then the
+//! rescale (fused with ReLU
 //! when one follows, BatchNormalization folded when it is the sole consumer). alpha and
 //! beta are folded into the float weights and bias before quantizing. The same layer
 //! serves MatMul with a constant right operand (see `matmul.rs`).
