@@ -26,6 +26,12 @@ use crate::mle;
 use crate::sumcheck::{self, ProductSumcheck, RoundPoly, Subclaim, SumcheckError, Table};
 use crate::transcript::{Transcript, labels};
 
+/// Whether proofs of `circuit` batch each committed region's points (protocol version 2:
+/// circuits with structure). Prover, verifier and the soundness accounting all ask here.
+pub(crate) fn applies(circuit: &circuits::Circuit) -> bool {
+    crate::statement::protocol_version(circuit) >= 2
+}
+
 /// One region's batch: the stated values at each point, and the sumcheck's rounds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionBatch<E> {

@@ -477,9 +477,8 @@ where
         points.extend(deferred_points(r, &deferred)?);
         region_points.push(points);
     }
-    let batching = protocol_version(circuit) >= 2;
     let mut batches = Vec::new();
-    if batching {
+    if batch::applies(circuit) {
         for (r, points) in regions.iter().zip(&mut region_points) {
             if points.is_empty() {
                 continue;

@@ -85,7 +85,7 @@ impl GkrSoundness {
             }
             claims = 1 + u64::from(!layer.mul.is_empty()) + layer.blocks.len() as u64;
         }
-        if batches_openings(circuit) {
+        if super::batch::applies(circuit) {
             for r in committed_regions(circuit) {
                 let c = region_opening_points(circuit, &r) as u64;
                 numerator = numerator
@@ -177,15 +177,9 @@ fn region_gate_points(circuit: &Circuit, r: &circuits::Region) -> usize {
     }
 }
 
-/// Whether the proof batches each region's points into one before opening (protocol
-/// version 2, [`super::batch`]).
-fn batches_openings(circuit: &Circuit) -> bool {
-    crate::statement::protocol_version(circuit) >= 2
-}
-
 /// The points WHIR opens region `r` at: one after the batch (version 2), else all.
 fn whir_points(circuit: &Circuit, r: &circuits::Region) -> usize {
-    if batches_openings(circuit) {
+    if super::batch::applies(circuit) {
         1
     } else {
         region_opening_points(circuit, r)

@@ -9,6 +9,7 @@
 //! that reference challenges, `E` is materialised only for dense layers, and the
 //! commitment openings are evaluated streaming.
 
+use super::batch::RegionBatch;
 use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::wiring::{self, LazyEq, Lower, OutEq};
@@ -256,17 +257,18 @@ where
         }
         region_points.push((opened, lo));
     }
-    if protocol_version(circuit) >= 2 {
+    let claims = Claims {
+        points: &points,
+        values: &values,
+        deferred: &deferred,
+    };
+    if batch::applies(circuit) {
         return verify_batched(
             scheme,
             circuit,
             statement,
             proof,
-            Claims {
-                points: &points,
-                values: &values,
-                deferred: &deferred,
-            },
+            &claims,
             &regions,
             region_points,
             &mut t,
@@ -309,9 +311,7 @@ where
         check_input(
             circuit,
             statement,
-            &points,
-            &values,
-            &deferred,
+            &claims,
             &regions,
             &region_points,
             claimed,
@@ -326,9 +326,7 @@ where
     check_input(
         circuit,
         statement,
-        &points,
-        &values,
-        &deferred,
+        &claims,
         &regions,
         &region_points,
         &region_evals,
@@ -399,7 +397,7 @@ fn verify_batched<F, E, C>(
     circuit: &Circuit,
     statement: &Statement<'_, F>,
     proof: &Proof<E, C::Opening>,
-    claims: Claims<'_, E>,
+    claims: &Claims<'_, E>,
     regions: &[circuits::Region],
     region_points: Vec<(Vec<usize>, Vec<Vec<E>>)>,
     t: &mut Transcript,
@@ -417,61 +415,40 @@ where
             got: proof.batches.len(),
         },
     )?;
+    // Each region with points takes the next batch (the count was checked above).
+    let mut next = proof.batches.iter();
+    let paired: Vec<Option<&RegionBatch<E>>> = region_points
+        .iter()
+        .map(|(_, points)| if points.is_empty() { None } else { next.next() })
+        .collect();
     let mut stated: Vec<Vec<E>> = Vec::with_capacity(regions.len());
-    let mut batches = proof.batches.iter();
-    for (r, (_, points)) in regions.iter().zip(&region_points) {
-        if points.is_empty() {
-            stated.push(Vec::new());
-            continue;
-        }
-        // Present: the count was checked above.
-        let Some(b) = batches.next() else {
-            return Err(VerifyError::BatchCount {
-                expected: with_points,
-                got: proof.batches.len(),
-            });
-        };
+    for ((r, (_, points)), b) in regions.iter().zip(&region_points).zip(&paired) {
+        let values = b.map_or(&[][..], |b| b.values.as_slice());
         expect(
-            b.values.len() == points.len(),
+            values.len() == points.len(),
             VerifyError::BatchValues {
                 region: r.kind,
                 expected: points.len(),
-                got: b.values.len(),
+                got: values.len(),
             },
         )?;
-        stated.push(b.values.clone());
+        stated.push(values.to_vec());
     }
     // A wrong stated value is an input-claim mismatch, found before any sumcheck.
-    check_input(
-        circuit,
-        statement,
-        claims.points,
-        claims.values,
-        claims.deferred,
-        regions,
-        &region_points,
-        &stated,
-    )?;
+    check_input(circuit, statement, claims, regions, &region_points, &stated)?;
     let mut checks = Vec::with_capacity(regions.len());
-    let mut batches = proof.batches.iter();
-    for (r, (_, points)) in regions.iter().zip(&region_points) {
-        if points.is_empty() {
-            checks.push(None);
-            continue;
-        }
-        let Some(b) = batches.next() else {
-            return Err(VerifyError::BatchCount {
-                expected: with_points,
-                got: proof.batches.len(),
-            });
-        };
-        let check = batch::verify(b, r.log_len as usize, points, t).map_err(|source| {
-            VerifyError::Batch {
-                region: r.kind,
-                source,
-            }
-        })?;
-        checks.push(Some(check));
+    for ((r, (_, points)), b) in regions.iter().zip(&region_points).zip(&paired) {
+        let check =
+            match b {
+                None => None,
+                Some(b) => Some(batch::verify(b, r.log_len as usize, points, t).map_err(
+                    |source| VerifyError::Batch {
+                        region: r.kind,
+                        source,
+                    },
+                )?),
+            };
+        checks.push(check);
     }
     let claimed: Option<Vec<Vec<E>>> = proof
         .openings
@@ -685,13 +662,10 @@ where
 /// GKR's final claims against the input layer, and the blocks' weights claims: public
 /// regions evaluated here, committed regions from `evals` (one evaluation per point of
 /// `region_points`: the opened claims, then for the weights the deferred claims).
-#[allow(clippy::too_many_arguments)]
 fn check_input<F, E>(
     circuit: &Circuit,
     statement: &Statement<'_, F>,
-    points: &[(Vec<E>, E)],
-    values: &[E],
-    deferred: &[Deferred<E>],
+    claims: &Claims<'_, E>,
     regions: &[circuits::Region],
     region_points: &[(Vec<usize>, Vec<Vec<E>>)],
     evals: &[Vec<E>],
@@ -700,6 +674,7 @@ where
     F: Field,
     E: ExtensionField<F>,
 {
+    let (points, values, deferred) = (claims.points, claims.values, claims.deferred);
     let mut total: Vec<E> = vec![E::ZERO; points.len()];
     if let Some(r) = circuit.input.region(RegionKind::Public) {
         for c in opened_claims(r, points) {
