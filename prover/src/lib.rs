@@ -112,6 +112,7 @@ pub mod proof;
 pub mod statement;
 pub mod sumcheck;
 pub mod transcript;
+pub mod zk;
 
 pub use arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, PrimeField64};
 pub use commit::{

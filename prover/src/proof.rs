@@ -78,7 +78,7 @@ pub struct Proof<E, O> {
     pub openings: Vec<O>,
 }
 
-fn put_rounds<E: Field>(w: &mut Writer, rounds: &[RoundPoly<E>]) {
+pub(crate) fn put_rounds<E: Field>(w: &mut Writer, rounds: &[RoundPoly<E>]) {
     w.length(rounds.len());
     for RoundPoly(evals) in rounds {
         w.length(evals.len());
@@ -88,7 +88,7 @@ fn put_rounds<E: Field>(w: &mut Writer, rounds: &[RoundPoly<E>]) {
     }
 }
 
-fn get_rounds<E: Field>(r: &mut Reader<'_>) -> Result<Vec<RoundPoly<E>>, DecodeError> {
+pub(crate) fn get_rounds<E: Field>(r: &mut Reader<'_>) -> Result<Vec<RoundPoly<E>>, DecodeError> {
     let n = r.length(4, "sumcheck rounds")?;
     let mut rounds = Vec::with_capacity(n);
     for _ in 0..n {

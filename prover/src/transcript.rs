@@ -62,6 +62,14 @@ pub mod labels {
     pub const PCS_SEED: &[u8] = b"pcs-seed";
     /// A commitment opening's canonical encoding, absorbed after the opening is made.
     pub const PCS_PROOF: &[u8] = b"pcs-proof";
+    /// The point at which the zero-knowledge inner product evaluates its slack half.
+    pub const ZK_SLACK_POINT: &[u8] = b"zk-slack-point";
+    /// The slack half's value at that point, stated before the batching coefficient.
+    pub const ZK_SIGMA: &[u8] = b"zk-sigma";
+    /// The coefficient batching the deferred claims.
+    pub const ZK_BATCH: &[u8] = b"zk-batch";
+    /// The committed mask table's value at the inner product's final point.
+    pub const ZK_VALUE: &[u8] = b"zk-value";
 }
 
 /// A BLAKE3 Fiat–Shamir transcript.

@@ -104,6 +104,10 @@ impl ExtensionField<Goldilocks> for GoldilocksExt2 {
     fn coeffs(&self) -> Vec<Goldilocks> {
         <Self as BasedVectorSpace<Goldilocks>>::as_basis_coefficients_slice(self).to_vec()
     }
+    fn basis(i: usize) -> Self {
+        <Self as BasedVectorSpace<Goldilocks>>::ith_basis_element(i)
+            .unwrap_or(<Self as Field>::ZERO)
+    }
 }
 
 impl Field for GoldilocksExt3 {
@@ -148,5 +152,9 @@ impl ExtensionField<Goldilocks> for GoldilocksExt3 {
     const DEGREE: usize = 3;
     fn coeffs(&self) -> Vec<Goldilocks> {
         <Self as BasedVectorSpace<Goldilocks>>::as_basis_coefficients_slice(self).to_vec()
+    }
+    fn basis(i: usize) -> Self {
+        <Self as BasedVectorSpace<Goldilocks>>::ith_basis_element(i)
+            .unwrap_or(<Self as Field>::ZERO)
     }
 }

@@ -112,6 +112,9 @@ pub trait ExtensionField<B: Field>:
     const DEGREE: usize;
     /// Coordinates over `B` (power basis).
     fn coeffs(&self) -> Vec<B>;
+    /// The `i`-th power-basis element `X^i` (`i < DEGREE`): an element with coordinates
+    /// `c` equals `Σ_i c_i·basis(i)`.
+    fn basis(i: usize) -> Self;
     /// The element as a base-field element, if it lies in the base field.
     fn as_base(&self) -> Option<B> {
         let c = self.coeffs();

@@ -4,6 +4,7 @@
 //! them: deriving `p(1)` from the claim would make the sum check tautological). Variables
 //! are bound LSB-first (see [`crate::mle`]).
 
+pub mod masked;
 mod product;
 #[cfg(test)]
 mod reference;

@@ -1,0 +1,13 @@
+//! Zero-knowledge building blocks (issue 10): symbolic claims on the committed mask
+//! vector, and the inner product that discharges them.
+//!
+//! A masked sumcheck ([`crate::sumcheck::masked`]) leaves checks the verifier cannot do
+//! in the clear, because they involve mask values it never sees. They are collected as
+//! [`DeferredClaim`]s `⟨u_t, M⟩ = e_t` and proven together, in zero knowledge, by
+//! [`inner_product`]. The design and its arguments: `docs/design/zero-knowledge.md`
+//! §3.2–3.3.
+
+mod claims;
+pub mod inner_product;
+
+pub use claims::{Covector, DeferredClaim, MaskCursor, MaskSlots, Symbolic};
