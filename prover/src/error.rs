@@ -11,6 +11,9 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ProveError {
+    /// The mask table's layout does not fit the circuit.
+    #[error("mask table: {0}")]
+    ZkLayout(#[from] crate::gkr::ZkLayoutError),
     /// The circuit is malformed.
     #[error("invalid circuit: {0}")]
     Circuit(#[from] CircuitError),
@@ -110,6 +113,18 @@ pub enum ProveError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum VerifyError {
+    /// The mask table's layout does not fit the circuit.
+    #[error("mask table: {0}")]
+    ZkLayout(crate::gkr::ZkLayoutError),
+    /// The inner product discharging the masked sumchecks' deferred claims is rejected.
+    #[error("masked sumchecks' inner product: {0}")]
+    ZkInnerProduct(crate::zk::inner_product::InnerProductError),
+    /// The private region's opening at the mask table's point differs from the value the
+    /// inner product states.
+    #[error(
+        "the private region's opening at the mask table's point differs from the inner product's value"
+    )]
+    ZkTableValue,
     /// The proof bytes do not decode.
     #[error("malformed proof: {0}")]
     Decode(#[from] DecodeError),

@@ -20,15 +20,18 @@ pub mod structured;
 mod values;
 mod verify;
 mod wiring;
+mod zk;
 
 pub use batch::RegionBatch;
 pub use prove::{
-    CommittedWeights, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights, prove,
-    prove_prepared, prove_unchecked, prove_with_weights,
+    CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, ZkArgs,
+    commit_weights, prove, prove_masked, prove_masked_unchecked, prove_prepared, prove_unchecked,
+    prove_with_weights,
 };
 pub use security::{GkrSoundness, opening_points, region_opening_points, whir_proof_security};
 pub use values::{LayerValues, evaluate};
-pub use verify::{verify, verify_prepared};
+pub use verify::{verify, verify_masked, verify_prepared};
+pub use zk::{ZK_LAYOUT, ZkLayout, ZkLayoutError};
 
 /// Weighted claims on one layer: `(point, coefficient)` pairs.
 pub(crate) type Claims<E> = Vec<(Vec<E>, E)>;

@@ -4,6 +4,7 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
+use super::zk::{LayerSlots, ZkLayout, ZkProver};
 use super::{
     PreparedCircuit, batch, committed_regions, deferred_points, gate_point, gate_vars,
     opened_claims, points_or_zero,
@@ -15,13 +16,23 @@ use crate::mle;
 use crate::par;
 use crate::proof::{BlockPart, LayerProof, Phase2Proof, Proof};
 use crate::statement::{Statement, bind_statement_versioned, protocol_version};
-use crate::sumcheck::{self, ProductSumcheck, Table};
+use crate::sumcheck::{self, ProductSumcheck, Table, masked};
 use crate::transcript::{Transcript, labels};
+use crate::zk::{Covector, DeferredClaim, inner_product};
 use circuits::{Circuit, Layer, RegionKind};
 use std::borrow::Cow;
 
 /// What proving returns: the proof and the public outputs it proves.
 pub type Proven<F, E, C> = (Proof<E, <C as CommitmentScheme<F, E>>::Opening>, Vec<F>);
+
+type InnerProduct<E> = inner_product::InnerProductProof<E>;
+
+/// The shared prover's result: the inner product only for masked proofs.
+type ProvenInner<F, E, C> = (Proven<F, E, C>, Option<InnerProduct<E>>);
+
+/// What masked proving returns: the proof and outputs, and the inner product that
+/// discharges the masked sumchecks' deferred claims.
+pub type ProvenMasked<F, E, C> = (Proven<F, E, C>, InnerProduct<E>);
 
 /// The prover's private data and the public input.
 #[derive(Clone, Copy, Debug)]
@@ -216,9 +227,11 @@ where
                 weights: &cw.values,
                 ..*witness
             };
-            prove_inner(scheme, prepared, &w, Some(cw), context, true)
+            prove_inner(scheme, prepared, &w, Some(cw), context, true, None).map(|(p, _)| p)
         }
-        (false, None) => prove_inner(scheme, prepared, witness, None, context, true),
+        (false, None) => {
+            prove_inner(scheme, prepared, witness, None, context, true, None).map(|(p, _)| p)
+        }
     }
 }
 
@@ -244,7 +257,9 @@ where
         None,
         context,
         true,
+        None,
     )
+    .map(|(p, _)| p)
 }
 
 /// [`prove`] on a circuit validated and digested beforehand.
@@ -259,7 +274,7 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    prove_inner(scheme, prepared, witness, None, context, true)
+    prove_inner(scheme, prepared, witness, None, context, true, None).map(|(p, _)| p)
 }
 
 /// [`prove`] without the satisfaction check: it proves whatever the witness computes and
@@ -284,7 +299,99 @@ where
         None,
         context,
         false,
+        None,
     )
+    .map(|(p, _)| p)
+}
+
+/// What a masked proof needs beyond a plain one: where the mask table lies, and the
+/// secret seed its masks are drawn from (fresh and secret per proof).
+#[derive(Clone, Copy, Debug)]
+pub struct ZkArgs<'a> {
+    /// The mask table's place in the private region.
+    pub layout: ZkLayout,
+    /// 32 secret bytes; the masks and slack are a PRF of them.
+    pub seed: &'a [u8; 32],
+}
+
+/// [`prove_with_weights`] with every GKR sumcheck masked ([`super::zk`], which says what
+/// is and is not hidden yet). The private witness's slots inside the mask table are
+/// ignored: the prover fills them. Returns the proof, its inner product and the outputs.
+pub fn prove_masked<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&CommittedWeights<F, C::ProverData>>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    zk: ZkArgs<'_>,
+) -> Result<ProvenMasked<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    masked_inner(scheme, prepared, weights, witness, context, zk, true)
+}
+
+/// [`prove_masked`] without the satisfaction check (see [`prove_unchecked`]): only for
+/// soundness tests.
+#[doc(hidden)]
+pub fn prove_masked_unchecked<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&CommittedWeights<F, C::ProverData>>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    zk: ZkArgs<'_>,
+) -> Result<ProvenMasked<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    masked_inner(scheme, prepared, weights, witness, context, zk, false)
+}
+
+fn masked_inner<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&CommittedWeights<F, C::ProverData>>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    zk: ZkArgs<'_>,
+    check: bool,
+) -> Result<ProvenMasked<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let has = prepared
+        .circuit()
+        .input
+        .region(RegionKind::Weights)
+        .is_some();
+    let owned;
+    let witness = match (has, weights) {
+        (true, None) | (false, Some(_)) => return Err(ProveError::NoWeightsRegion),
+        (true, Some(cw)) => {
+            if !witness.weights.is_empty() && witness.weights != cw.values.as_slice() {
+                return Err(ProveError::WeightsMismatch);
+            }
+            owned = Witness {
+                weights: &cw.values,
+                ..*witness
+            };
+            &owned
+        }
+        (false, None) => witness,
+    };
+    let (proven, inner) =
+        prove_inner(scheme, prepared, witness, weights, context, check, Some(zk))?;
+    let inner = inner.ok_or(ProveError::Unsupported {
+        what: "a masked proof without its inner product",
+    })?;
+    Ok((proven, inner))
 }
 
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), ProveError> {
@@ -329,7 +436,8 @@ fn prove_inner<F, E, C>(
     committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
-) -> Result<Proven<F, E, C>, ProveError>
+    zk: Option<ZkArgs<'_>>,
+) -> Result<ProvenInner<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
@@ -367,6 +475,20 @@ where
         };
         input[r.offset as usize..r.offset as usize + src.len()].copy_from_slice(src);
     }
+    // Masked proofs: the masks and slack fill their table before anything is committed.
+    let mut zk_state = match zk {
+        Some(z) => {
+            let (span, slots) = super::zk::check_layout::<F, E>(circuit, z.layout)?;
+            let state =
+                ZkProver::<E>::new(slots, &mut input[span.clone()], z.seed).map_err(|_| {
+                    ProveError::Unsupported {
+                        what: "mask slots outside the mask table",
+                    }
+                })?;
+            Some((z.layout, span, state))
+        }
+        None => None,
+    };
     let regions = committed_regions(circuit);
     let mut commitments = Vec::with_capacity(regions.len());
     let mut prover_data = Vec::with_capacity(regions.len());
@@ -422,6 +544,9 @@ where
         &statement,
         &commitments,
     );
+    if let Some((layout, _, _)) = &zk_state {
+        super::zk::bind_layout(&mut t, *layout);
+    }
     let challenges: Vec<E> = t.challenges_bulk(labels::CIRCUIT_CHALLENGE, n_ch);
     let (values, block_ys) = match early {
         Some(v) => v,
@@ -461,9 +586,39 @@ where
             &lower,
             &mut t,
             &mut deferred,
+            zk_state.as_mut().map(|(_, _, z)| z),
         )?;
         layers.push(proof);
         claims = next;
+    }
+
+    // Masked proofs: every deferred claim on the masks, in one inner product over the
+    // table; its point joins the private region's points.
+    let mut inner = None;
+    let mut table_point = None;
+    if let Some((layout, span, state)) = zk_state {
+        let LayerValues::Base(v0) = &values[0] else {
+            return Err(ProveError::Unsupported {
+                what: "an input layer outside the base field",
+            });
+        };
+        let z = &v0[span];
+        let half = z.len() / 2;
+        let deferred_claims: Vec<DeferredClaim<E>> = state
+            .covectors
+            .into_iter()
+            .map(|covector| {
+                let value = covector.apply(&z[..half]);
+                DeferredClaim { covector, value }
+            })
+            .collect();
+        let (ip, point) = inner_product::prove(z, &deferred_claims, &mut t).map_err(|_| {
+            ProveError::Unsupported {
+                what: "a deferred claim outside the mask table",
+            }
+        })?;
+        inner = Some(ip);
+        table_point = Some((layout, point));
     }
 
     // The committed regions' points: the claims that select them, then (weights) the
@@ -475,6 +630,9 @@ where
             .map(|c| claims[c].0[..r.log_len as usize].to_vec())
             .collect();
         points.extend(deferred_points(r, &deferred)?);
+        if let (RegionKind::Private, Some((layout, point))) = (r.kind, &table_point) {
+            points.push(super::zk::table_point(r, *layout, point));
+        }
         region_points.push(points);
     }
     let mut batches = Vec::new();
@@ -508,13 +666,16 @@ where
         openings.push(scheme.open(data, &refs, &mut t)?);
     }
     Ok((
-        Proof {
-            commitments,
-            layers,
-            batches,
-            openings,
-        },
-        claimed,
+        (
+            Proof {
+                commitments,
+                layers,
+                batches,
+                openings,
+            },
+            claimed,
+        ),
+        inner,
     ))
 }
 
@@ -593,6 +754,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
     deferred: &mut Vec<Deferred<E>>,
+    zk: Option<&mut ZkProver<E>>,
 ) -> Result<(LayerProof<E>, super::Claims<E>), ProveError> {
     let LayerCtx {
         k,
@@ -629,7 +791,20 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
     // 2. The gate part: exactly today's protocol (gates never write block spans), over
     //    `gate_vars` variables; its points on `V_{k−1}` are padded with zeros above them
     //    (`super::gate_vars` says why).
-    let (mut proof, next) = prove_gates(layer, prev, gate_vars, claims, lower, t);
+    let zk = match zk {
+        Some(z) => {
+            let slots = z.slots[k - 1];
+            let masks = &z.masks[k - 1];
+            Some(ZkLayer {
+                slots,
+                phase1: &masks.0,
+                phase2: masks.1.as_ref(),
+                covectors: &mut z.covectors,
+            })
+        }
+        None => None,
+    };
+    let (mut proof, next) = prove_gates(layer, prev, gate_vars, claims, lower, t, zk)?;
     let mut next: super::Claims<E> = next
         .into_iter()
         .map(|(p, w)| (gate_point(p, prev_log_width), w))
@@ -689,7 +864,11 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     claims: &[(Vec<E>, E)],
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
-) -> (LayerProof<E>, super::Claims<E>) {
+    mut zk: Option<ZkLayer<'_, E>>,
+) -> Result<(LayerProof<E>, super::Claims<E>), ProveError> {
+    let mask_err = |_| ProveError::Unsupported {
+        what: "masks of another shape than the layer's sumcheck",
+    };
     let e = combined_eq(claims);
     let width = prev.len().min(1usize << vars);
     let (n_mul, n_add) = (layer.mul.len(), layer.add.len());
@@ -726,13 +905,27 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
         LayerValues::Ext(v) => Table::Ext(Cow::Borrowed(&v[..width])),
     };
     let mut inst = ProductSumcheck::new(table(), h);
-    let (phase1, rx) = sumcheck::prove(&mut inst, t);
+    let (phase1, rx) = match &zk {
+        Some(z) => masked::prove(&mut inst, z.phase1, t).map_err(mask_err)?,
+        None => sumcheck::prove(&mut inst, t),
+    };
     let vx = inst.final_f();
     t.absorb_field(labels::VX, &[vx]);
     drop(inst);
+    // The deferred claims' covectors, built as the verifier builds them.
+    let phase1_final = zk.as_mut().map(|z| {
+        z.covectors.push(masked::round0_covector::<F, E>(
+            &Covector::new(),
+            z.slots.phase1,
+        ));
+        masked::final_covector::<F, E>(z.slots.phase1, &rx)
+    });
 
     if n_mul == 0 {
-        return (
+        if let (Some(z), Some(c)) = (zk, phase1_final) {
+            z.covectors.push(c);
+        }
+        return Ok((
             LayerProof {
                 phase1,
                 vx,
@@ -740,7 +933,7 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
                 blocks: Vec::new(),
             },
             vec![(rx, E::ONE)],
-        );
+        ));
     }
 
     // Phase 2: h[j] += c·vx·E[o]·eq(rx, i).
@@ -754,11 +947,28 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     });
     drop(eq_rx);
     let mut inst = ProductSumcheck::new(table(), h);
-    let (rounds, ry) = sumcheck::prove(&mut inst, t);
+    let (rounds, ry) = match &zk {
+        Some(ZkLayer {
+            phase2: Some(m), ..
+        }) => masked::prove(&mut inst, m, t).map_err(mask_err)?,
+        Some(_) => {
+            return Err(ProveError::Unsupported {
+                what: "a mul layer without phase-2 masks",
+            });
+        }
+        None => sumcheck::prove(&mut inst, t),
+    };
+    if let (Some(z), Some(c1)) = (zk, phase1_final) {
+        let s2 = z.slots.phase2.ok_or(ProveError::Unsupported {
+            what: "a mul layer without phase-2 masks",
+        })?;
+        z.covectors.push(masked::round0_covector::<F, E>(&c1, s2));
+        z.covectors.push(masked::final_covector::<F, E>(s2, &ry));
+    }
     let vy = inst.final_f();
     t.absorb_field(labels::VY, &[vy]);
     let alpha: E = t.challenge(labels::COMBINE);
-    (
+    Ok((
         LayerProof {
             phase1,
             vx,
@@ -766,5 +976,13 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
             blocks: Vec::new(),
         },
         vec![(rx, E::ONE), (ry, alpha)],
-    )
+    ))
+}
+
+/// One layer's masks and the prover's list of deferred covectors.
+struct ZkLayer<'a, E> {
+    slots: LayerSlots,
+    phase1: &'a masked::RoundMasks<E>,
+    phase2: Option<&'a masked::RoundMasks<E>>,
+    covectors: &'a mut Vec<Covector<E>>,
 }

@@ -13,6 +13,7 @@ use super::batch::RegionBatch;
 use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::wiring::{self, LazyEq, Lower, OutEq};
+use super::zk::{LayerSlots, ZkLayout};
 use super::{
     PreparedCircuit, batch, committed_regions, gate_point, gate_vars, opened_claims,
     points_or_zero, region_weight,
@@ -23,8 +24,10 @@ use crate::error::VerifyError;
 use crate::mle::{self, SplitEq};
 use crate::proof::{LayerProof, Proof};
 use crate::statement::{Statement, bind_statement_versioned, protocol_version};
-use crate::sumcheck;
+use crate::sumcheck::{self, masked};
 use crate::transcript::{Transcript, labels};
+use crate::zk::inner_product::{self, InnerProductProof};
+use crate::zk::{DeferredClaim, Symbolic};
 use circuits::{Circuit, Layer, RegionKind};
 
 /// A layer whose width is at most this many times its gate count has `E` materialised
@@ -124,7 +127,49 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
+    verify_inner(scheme, prepared, statement, proof, None)
+}
+
+/// Verifies a proof made by [`super::prove_masked`]: every GKR sumcheck masked, the
+/// deferred claims discharged by `inner`, the mask table at `layout` (the verifier's own
+/// knowledge, like the circuit: never taken from the proof).
+pub fn verify_masked<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+    layout: ZkLayout,
+    inner: &InnerProductProof<E>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    verify_inner(scheme, prepared, statement, proof, Some((layout, inner)))
+}
+
+fn verify_inner<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+    zk: Option<(ZkLayout, &InnerProductProof<E>)>,
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
     let circuit = prepared.circuit();
+    let zk_slots = match zk {
+        Some((layout, _)) => Some(
+            super::zk::check_layout::<F, E>(circuit, layout)
+                .map_err(VerifyError::ZkLayout)?
+                .1,
+        ),
+        None => None,
+    };
     let (np, no) = (circuit.num_public as usize, circuit.public_outputs.len());
     expect(
         statement.public.len() == np,
@@ -200,6 +245,9 @@ where
         statement,
         &proof.commitments,
     );
+    if let Some((layout, _)) = zk {
+        super::zk::bind_layout(&mut t, layout);
+    }
     let challenges: Vec<E> =
         t.challenges_bulk(labels::CIRCUIT_CHALLENGE, circuit.num_challenges as usize);
     let lower = Lower::<F, E>::new(&challenges);
@@ -215,9 +263,14 @@ where
     let mut points: Vec<(Vec<E>, E)> = vec![(rz, E::ONE)];
     let mut values: Vec<E> = vec![claim];
     let mut deferred: Vec<Deferred<E>> = Vec::new();
+    let mut mask_claims: Vec<DeferredClaim<E>> = Vec::new();
 
     for (step, lp) in proof.layers.iter().enumerate() {
         let k = d - step;
+        let zk_layer = zk_slots
+            .as_ref()
+            .and_then(|s| s.get(k - 1))
+            .map(|slots| (*slots, &mut mask_claims));
         (points, values) = verify_layer(
             circuit,
             k,
@@ -228,8 +281,21 @@ where
             &lower,
             &mut t,
             &mut deferred,
+            zk_layer,
         )?;
     }
+
+    // Masked proofs: the deferred claims on the masks, discharged by the inner product,
+    // leave one claim on the table, checked through the private region's opening.
+    let table_claim = match zk {
+        Some((layout, inner)) => {
+            let claim =
+                inner_product::verify(usize::from(layout.log_len), &mask_claims, inner, &mut t)
+                    .map_err(VerifyError::ZkInnerProduct)?;
+            Some((layout, claim))
+        }
+        None => None,
+    };
 
     // The input layer: public regions evaluated here, committed regions through openings
     // at the claims that select them (and, for the weights, at the blocks' deferred
@@ -243,6 +309,9 @@ where
             .iter()
             .map(|&c| points[c].0[..r.log_len as usize].to_vec())
             .collect();
+        if let (RegionKind::Private, Some((layout, claim))) = (r.kind, &table_claim) {
+            lo.push(super::zk::table_point(r, *layout, &claim.point));
+        }
         if r.kind == RegionKind::Weights {
             for (index, dc) in deferred.iter().enumerate() {
                 lo.push(
@@ -261,6 +330,7 @@ where
         points: &points,
         values: &values,
         deferred: &deferred,
+        table_value: table_claim.as_ref().map(|(_, c)| c.value),
     };
     if batch::applies(circuit) {
         return verify_batched(
@@ -338,11 +408,18 @@ fn expect(ok: bool, err: VerifyError) -> Result<(), VerifyError> {
     if ok { Ok(()) } else { Err(err) }
 }
 
+/// A phase's point, its final value (symbolic when masked) and, masked, its round-0
+/// claim on the masks.
+type PhaseEnd<E> = (Vec<E>, Symbolic<E>, Option<DeferredClaim<E>>);
+
 /// GKR's final claims, passed to the input-layer checks.
 struct Claims<'a, E> {
     points: &'a [(Vec<E>, E)],
     values: &'a [E],
     deferred: &'a [Deferred<E>],
+    /// Masked proofs: the mask table's value the private region must open to, at the
+    /// point after its opened claims.
+    table_value: Option<E>,
 }
 
 /// Verifies region `i`'s opening at `lo` and returns the evaluations it establishes,
@@ -508,6 +585,7 @@ fn verify_layer<F, E>(
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
     deferred: &mut Vec<Deferred<E>>,
+    zk: Option<(LayerSlots, &mut Vec<DeferredClaim<E>>)>,
 ) -> Result<(super::Claims<E>, Vec<E>), VerifyError>
 where
     F: Field,
@@ -569,40 +647,90 @@ where
     // The gate part.
     let e = LayerEq::new(layer, points);
     claim -= e.constant(layer, public, lower);
-    let sc =
-        sumcheck::verify(claim, g, 2, &lp.phase1, t).map_err(|source| VerifyError::Sumcheck {
+    let sumcheck_err = |phase| {
+        move |source| VerifyError::Sumcheck {
             layer: k,
-            phase: 1,
+            phase,
             source,
-        })?;
-    let (rx, vx) = (sc.point, lp.vx);
+        }
+    };
+    // Plain: the phase's final value. Masked: its symbolic value, and the phase's round-0
+    // claim on the masks (the masks' shape comes from the verifier's own layout).
+    let run = |claim: Symbolic<E>,
+               slots: Option<crate::zk::MaskSlots>,
+               rounds: &[sumcheck::RoundPoly<E>],
+               phase: u8,
+               t: &mut Transcript|
+     -> Result<PhaseEnd<E>, VerifyError> {
+        match slots {
+            None => {
+                let sc = sumcheck::verify(claim.constant, g, 2, rounds, t)
+                    .map_err(sumcheck_err(phase))?;
+                Ok((sc.point, Symbolic::known(sc.value), None))
+            }
+            Some(s) => {
+                let sc =
+                    masked::verify::<F, E>(claim, s, rounds, t).map_err(sumcheck_err(phase))?;
+                Ok((sc.point, sc.value, sc.deferred))
+            }
+        }
+    };
+    let (slots, mut mask_claims) = match zk {
+        Some((s, c)) => (Some(s), Some(c)),
+        None => (None, None),
+    };
+    let mut defer = |c: Option<DeferredClaim<E>>| {
+        if let (Some(list), Some(c)) = (mask_claims.as_mut(), c) {
+            list.push(c);
+        }
+    };
+    let (rx, value1, d1) = run(
+        Symbolic::known(claim),
+        slots.map(|s| s.phase1),
+        &lp.phase1,
+        1,
+        t,
+    )?;
+    defer(d1);
+    let vx = lp.vx;
     t.absorb_field(labels::VX, &[vx]);
     let eq_rx = SplitEq::new(&rx, E::ONE);
-    let after_add = sc.value - vx * e.add(layer, &eq_rx, lower);
+    let mut after_add = value1;
+    after_add.constant -= vx * e.add(layer, &eq_rx, lower);
     let (mut next_points, mut next_values) = match &lp.phase2 {
         None => {
-            expect(
-                after_add == E::ZERO,
-                VerifyError::LayerFinal { layer: k, phase: 1 },
-            )?;
+            if slots.is_some() {
+                defer(Some(after_add.equals(E::ZERO)));
+            } else {
+                expect(
+                    after_add.constant == E::ZERO,
+                    VerifyError::LayerFinal { layer: k, phase: 1 },
+                )?;
+            }
             (vec![(gate_point(rx, a), E::ONE)], vec![vx])
         }
         Some(p2) => {
-            let sc = sumcheck::verify(after_add, g, 2, &p2.rounds, t).map_err(|source| {
-                VerifyError::Sumcheck {
+            let slots2 = match slots {
+                Some(s) => Some(s.phase2.ok_or(VerifyError::Phase2Shape {
                     layer: k,
-                    phase: 2,
-                    source,
-                }
-            })?;
-            let (ry, vy) = (sc.point, p2.vy);
+                    expected: false,
+                })?),
+                None => None,
+            };
+            let (ry, value2, d2) = run(after_add, slots2, &p2.rounds, 2, t)?;
+            defer(d2);
+            let vy = p2.vy;
             t.absorb_field(labels::VY, &[vy]);
             let eq_ry = SplitEq::new(&ry, E::ONE);
             let m = e.mul(layer, &eq_rx, &eq_ry, lower);
-            expect(
-                sc.value == vx * vy * m,
-                VerifyError::LayerFinal { layer: k, phase: 2 },
-            )?;
+            if slots.is_some() {
+                defer(Some(value2.equals(vx * vy * m)));
+            } else {
+                expect(
+                    value2.constant == vx * vy * m,
+                    VerifyError::LayerFinal { layer: k, phase: 2 },
+                )?;
+            }
             let alpha: E = t.challenge(labels::COMBINE);
             (
                 vec![(gate_point(rx, a), E::ONE), (gate_point(ry, a), alpha)],
@@ -689,6 +817,11 @@ where
     for ((r, (opened, _)), evals) in regions.iter().zip(region_points).zip(evals) {
         for (&c, &v) in opened.iter().zip(evals) {
             total[c] += region_weight(r, &points[c].0) * v;
+        }
+        if let (RegionKind::Private, Some(z)) = (r.kind, claims.table_value)
+            && evals.get(opened.len()) != Some(&z)
+        {
+            return Err(VerifyError::ZkTableValue);
         }
         if r.kind == RegionKind::Weights {
             let rest = evals.get(opened.len()..).unwrap_or(&[]);

@@ -194,12 +194,9 @@ pub fn verify<F: Field, E: ExtensionField<F>>(
     }
     let degree = slots.per_round.saturating_sub(1);
     let nodes = LagrangeNodes::<E>::new(degree);
-    let two = powers_of_two::<E>(a);
     let mut running = E::ZERO;
     let mut point = Vec::with_capacity(a);
     let mut deferred = None;
-    // γ_r, built as the challenges arrive.
-    let mut gamma_r = Covector::new();
     for (i, RoundPoly(evals)) in rounds.iter().enumerate() {
         if evals.len() != degree + 1 {
             return Err(SumcheckError::Degree {
@@ -211,15 +208,8 @@ pub fn verify<F: Field, E: ExtensionField<F>>(
         let sum = evals[0] + evals[1];
         if i == 0 {
             // claim + G = H_0(0) + H_0(1), with G = ⟨γ_G, M⟩.
-            let mut u = claim.covector.clone();
-            for l in 0..a {
-                for j in 0..slots.per_round {
-                    let w = if j == 0 { two[a] } else { two[a - 1] };
-                    u.push_ext::<F>(slots.slot(l, j, E::DEGREE), w);
-                }
-            }
             deferred = Some(DeferredClaim {
-                covector: u,
+                covector: round0_covector::<F, E>(&claim.covector, slots),
                 value: sum - claim.constant,
             });
         } else if sum != running {
@@ -228,21 +218,53 @@ pub fn verify<F: Field, E: ExtensionField<F>>(
         t.absorb_field(labels::ROUND_POLY, evals);
         let r: E = t.challenge(labels::ROUND_CHALLENGE);
         running = nodes.interpolate(evals, r);
+        point.push(r);
+    }
+    let covector = final_covector::<F, E>(slots, &point);
+    Ok(MaskedSubclaim {
+        point,
+        value: Symbolic {
+            constant: running,
+            covector,
+        },
+        deferred,
+    })
+}
+
+/// Round 0's deferred covector for an incoming claim with covector `incoming`:
+/// `incoming + γ_G` (weights `2^a` on each `c_0`, `2^{a−1}` on every other coefficient).
+/// The prover builds its deferred claims with this too, so both sides agree exactly.
+pub fn round0_covector<F: Field, E: ExtensionField<F>>(
+    incoming: &Covector<E>,
+    slots: MaskSlots,
+) -> Covector<E> {
+    let a = slots.rounds;
+    let two = powers_of_two::<E>(a);
+    let mut u = incoming.clone();
+    for l in 0..a {
+        for j in 0..slots.per_round {
+            let w = if j == 0 { two[a] } else { two[a - 1] };
+            u.push_ext::<F>(slots.slot(l, j, E::DEGREE), w);
+        }
+    }
+    u
+}
+
+/// The covector of `f(r)`'s symbolic value at the end: `−γ_r` (weights `−r_l^j` on
+/// `c_{l,j}`).
+pub fn final_covector<F: Field, E: ExtensionField<F>>(
+    slots: MaskSlots,
+    point: &[E],
+) -> Covector<E> {
+    let mut gamma_r = Covector::new();
+    for (i, &r) in point.iter().enumerate().take(slots.rounds) {
         let mut power = E::ONE;
         for j in 0..slots.per_round {
             gamma_r.push_ext::<F>(slots.slot(i, j, E::DEGREE), power);
             power *= r;
         }
-        point.push(r);
     }
-    Ok(MaskedSubclaim {
-        point,
-        value: Symbolic {
-            constant: running,
-            covector: gamma_r.neg(),
-        },
-        deferred,
-    })
+    gamma_r.neg()
 }
 
 #[cfg(test)]

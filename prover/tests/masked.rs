@@ -1,0 +1,498 @@
+//! Masked GKR (issue 10, engine part): round trips on both schemes, agreement with the
+//! plain prover, fresh masks per seed, and named attacks each asserting its rejection.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use circuits::random::{self, Spec};
+use circuits::{Circuit, Region, RegionKind};
+use prover::gkr::{self, PreparedCircuit, ZkArgs, ZkLayout, ZkLayoutError};
+use prover::sumcheck::SumcheckError;
+use prover::zk::inner_product::{InnerProductError, InnerProductProof};
+use prover::{
+    Field, Goldilocks, GoldilocksExt2, Proof, Statement, Transparent, TransparentOpening,
+    VerifyError, Witness,
+};
+
+type F = Goldilocks;
+type E = GoldilocksExt2;
+const CTX: &[u8] = b"masked";
+
+/// A random gate circuit whose private region is widened to hold a mask table of
+/// `2^m` slots in its upper half, unread by any gate (the other regions move up).
+fn zk_circuit(spec: &Spec, seed: u64, m: u8) -> (Circuit, ZkLayout) {
+    let mut c = random::circuit(spec, seed);
+    let p = *c.input.region(RegionKind::Private).unwrap();
+    let lp = p.log_len.max(m) + 1;
+    let shift = (1u32 << lp) - (1u32 << p.log_len);
+    let old_private_end = 1u32 << p.log_len;
+    for r in &mut c.input.regions {
+        if r.kind == RegionKind::Private {
+            *r = Region {
+                kind: RegionKind::Private,
+                offset: 0,
+                log_len: lp,
+                len: 1 << lp,
+            };
+        } else {
+            r.offset += shift;
+        }
+    }
+    c.input.log_width = lp + 1;
+    let moved = |s: &mut u32| {
+        if *s >= old_private_end {
+            *s += shift;
+        }
+    };
+    for g in &mut c.layers[0].mul {
+        moved(&mut g.in0);
+        moved(&mut g.in1);
+    }
+    for g in &mut c.layers[0].add {
+        moved(&mut g.input);
+    }
+    c.validate().unwrap();
+    (
+        c,
+        ZkLayout {
+            offset: 1 << (lp - 1),
+            log_len: lp - 1,
+        },
+    )
+}
+
+struct Data {
+    public: Vec<F>,
+    weights: Vec<F>,
+    private: Vec<F>,
+}
+
+impl Data {
+    fn new(c: &Circuit, seed: u64) -> Data {
+        let conv = |v: Vec<u64>| v.into_iter().map(F::from_u64).collect::<Vec<_>>();
+        Data {
+            public: conv(random::values(c.num_public as usize, seed ^ 1)),
+            weights: conv(random::values(
+                c.input.len_of(RegionKind::Weights),
+                seed ^ 2,
+            )),
+            private: conv(random::values(
+                c.input.len_of(RegionKind::Private),
+                seed ^ 3,
+            )),
+        }
+    }
+    fn witness(&self) -> Witness<'_, F> {
+        Witness {
+            public: &self.public,
+            weights: &self.weights,
+            private: &self.private,
+        }
+    }
+}
+
+type Masked = (Proof<E, TransparentOpening<F>>, InnerProductProof<E>);
+
+struct Run {
+    circuit: Circuit,
+    layout: ZkLayout,
+    data: Data,
+    proof: Masked,
+    outputs: Vec<F>,
+    weights: Option<prover::commit::Digest>,
+}
+
+fn run(spec: &Spec, seed: u64, m: u8, mask_seed: [u8; 32]) -> Run {
+    let (circuit, layout) = zk_circuit(spec, seed, m);
+    let data = Data::new(&circuit, seed);
+    let prepared = PreparedCircuit::new(&circuit).unwrap();
+    let cw =
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
+    let ((proof, outputs), inner) = gkr::prove_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        &data.witness(),
+        CTX,
+        ZkArgs {
+            layout,
+            seed: &mask_seed,
+        },
+    )
+    .unwrap();
+    let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
+    Run {
+        circuit,
+        layout,
+        data,
+        proof: (proof, inner),
+        outputs,
+        weights,
+    }
+}
+
+impl Run {
+    fn verify_with(
+        &self,
+        proof: &Masked,
+        outputs: &[F],
+        layout: ZkLayout,
+    ) -> Result<(), VerifyError> {
+        let prepared = PreparedCircuit::new(&self.circuit).unwrap();
+        let statement = Statement {
+            public: &self.data.public,
+            outputs,
+            context: CTX,
+            weights_commitment: self.weights.as_ref(),
+        };
+        gkr::verify_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            &statement,
+            &proof.0,
+            layout,
+            &proof.1,
+        )
+    }
+    fn verify(&self, proof: &Masked) -> Result<(), VerifyError> {
+        self.verify_with(proof, &self.outputs, self.layout)
+    }
+}
+
+fn specs() -> Vec<Spec> {
+    vec![
+        Spec {
+            log_widths: vec![5, 5, 4, 3],
+            ..Spec::default()
+        },
+        Spec {
+            log_widths: vec![6, 5, 5, 4, 2],
+            mul_percent: 70,
+            num_public: 5,
+            alternate_add_only: true,
+            ..Spec::default()
+        },
+        Spec {
+            log_widths: vec![5, 4, 4],
+            mul_percent: 0,
+            const_percent: 40,
+            ..Spec::default()
+        },
+        Spec {
+            log_widths: vec![5, 5, 4],
+            num_challenges: 2,
+            ..Spec::default()
+        },
+    ]
+}
+
+#[test]
+fn masked_round_trip_and_outputs_agree_with_plain() {
+    for (i, spec) in specs().iter().enumerate() {
+        for seed in 0..3u64 {
+            let r = run(spec, 10 * i as u64 + seed, 10, [seed as u8; 32]);
+            r.verify(&r.proof)
+                .unwrap_or_else(|e| panic!("spec {i} seed {seed}: {e}"));
+            // The plain prover on the same circuit and witness proves the same outputs.
+            let (plain, outputs) =
+                prover::prove_transparent(&r.circuit, &r.data.witness(), CTX).unwrap();
+            assert_eq!(outputs, r.outputs, "spec {i} seed {seed}");
+            // Every masked round message differs from the plain one.
+            let (a, b) = (
+                &plain.layers[0].phase1[0].0,
+                &r.proof.0.layers[0].phase1[0].0,
+            );
+            assert!(a.iter().zip(b).all(|(x, y)| x != y));
+        }
+    }
+}
+
+#[test]
+fn masked_round_trip_whir() {
+    use prover::WhirExt;
+    let spec = Spec {
+        log_widths: vec![6, 5, 4],
+        ..Spec::default()
+    };
+    let (circuit, layout) = zk_circuit(&spec, 5, 10);
+    let data = Data::new(&circuit, 5);
+    let prepared = PreparedCircuit::new(&circuit).unwrap();
+    let scheme = prover::whir_scheme();
+    let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
+    let ((proof, outputs), inner): gkr::ProvenMasked<F, WhirExt, prover::Whir<WhirExt>> =
+        gkr::prove_masked(
+            scheme,
+            &prepared,
+            cw.as_ref(),
+            &data.witness(),
+            CTX,
+            ZkArgs {
+                layout,
+                seed: &[7; 32],
+            },
+        )
+        .unwrap();
+    let digest = cw.as_ref().map(|c| *c.digest());
+    let statement = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CTX,
+        weights_commitment: digest.as_ref(),
+    };
+    gkr::verify_masked(scheme, &prepared, &statement, &proof, layout, &inner).unwrap();
+    let mut bad = inner.clone();
+    bad.z_value += WhirExt::ONE;
+    assert_eq!(
+        gkr::verify_masked(scheme, &prepared, &statement, &proof, layout, &bad),
+        Err(VerifyError::ZkInnerProduct(InnerProductError::Final))
+    );
+}
+
+#[test]
+fn fresh_seeds_give_different_proofs_same_seed_identical_bytes() {
+    let spec = &specs()[0];
+    let a = run(spec, 3, 10, [1; 32]);
+    let b = run(spec, 3, 10, [2; 32]);
+    let c = run(spec, 3, 10, [1; 32]);
+    assert_eq!(a.proof.0.to_bytes(), c.proof.0.to_bytes());
+    assert_eq!(a.proof.1, c.proof.1);
+    assert_ne!(a.proof.0.to_bytes(), b.proof.0.to_bytes());
+    assert_ne!(a.proof.1.sigma, b.proof.1.sigma);
+    for (la, lb) in a.proof.0.layers.iter().zip(&b.proof.0.layers) {
+        assert_ne!(la.phase1, lb.phase1);
+    }
+}
+
+fn base() -> Run {
+    run(&specs()[1], 42, 10, [9; 32])
+}
+
+#[test]
+fn attack_tampered_sigma_rejected_by_the_inner_product() {
+    let r = base();
+    let mut p = r.proof.clone();
+    p.1.sigma += E::ONE;
+    assert_eq!(
+        r.verify(&p),
+        Err(VerifyError::ZkInnerProduct(InnerProductError::Sumcheck(
+            SumcheckError::Sum { round: 0 }
+        )))
+    );
+}
+
+#[test]
+fn attack_tampered_table_value_rejected() {
+    let r = base();
+    let mut p = r.proof.clone();
+    p.1.z_value += E::ONE;
+    assert_eq!(
+        r.verify(&p),
+        Err(VerifyError::ZkInnerProduct(InnerProductError::Final))
+    );
+}
+
+/// A false output, with the honest proof: the statement is in the transcript, so round
+/// 0's challenge moves and round 1's sum (checked in the clear) fails.
+#[test]
+fn attack_false_output_rejected() {
+    let r = base();
+    let mut outputs = r.outputs.clone();
+    outputs[0] += F::ONE;
+    assert_eq!(
+        r.verify_with(&r.proof, &outputs, r.layout),
+        Err(VerifyError::Sumcheck {
+            layer: r.circuit.depth(),
+            phase: 1,
+            source: SumcheckError::Sum { round: 1 }
+        })
+    );
+}
+
+/// A witness that leaves a constrained output slot nonzero, proven anyway: the output
+/// claim is false, round 0's sum is not checked in the clear (it involves the masks), and
+/// the deferred claim it leaves is what fails, in the inner product.
+#[test]
+fn attack_unsatisfied_witness_caught_by_the_deferred_claims() {
+    let spec = &specs()[0];
+    let (mut circuit, layout) = zk_circuit(spec, 77, 10);
+    let data = Data::new(&circuit, 77);
+    // Find an output slot that is nonzero on this witness and stop claiming it: it is
+    // then constrained to zero, which the witness violates.
+    let (_, outputs) = prover::prove_transparent(&circuit, &data.witness(), CTX).unwrap();
+    let i = outputs.iter().position(|v| *v != F::ZERO).unwrap();
+    circuit.public_outputs.remove(i);
+    let prepared = PreparedCircuit::new(&circuit).unwrap();
+    let cw =
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
+    let zk = ZkArgs {
+        layout,
+        seed: &[3; 32],
+    };
+    assert!(matches!(
+        gkr::prove_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            cw.as_ref(),
+            &data.witness(),
+            CTX,
+            zk
+        ),
+        Err(prover::ProveError::Unsatisfied { .. })
+    ));
+    let ((proof, outputs), inner) = gkr::prove_masked_unchecked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        &data.witness(),
+        CTX,
+        zk,
+    )
+    .unwrap();
+    let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
+    let statement = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CTX,
+        weights_commitment: weights.as_ref(),
+    };
+    assert_eq!(
+        gkr::verify_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            &statement,
+            &proof,
+            layout,
+            &inner
+        ),
+        Err(VerifyError::ZkInnerProduct(InnerProductError::Sumcheck(
+            SumcheckError::Sum { round: 0 }
+        )))
+    );
+}
+
+/// Round 0 of the top layer shifted in its sum only (`p(0) += δ`, `p(1) −= δ` keeps the
+/// sum; `p(0) += δ` alone changes it): the first passes round 1 only by chance, the
+/// second breaks a deferred claim.
+#[test]
+fn attack_round0_sum_shift_caught_by_the_deferred_claims() {
+    let r = base();
+    let mut p = r.proof.clone();
+    let d = E::from_u64(5);
+    p.0.layers[0].phase1[0].0[0] += d;
+    match r.verify(&p) {
+        Err(VerifyError::Sumcheck {
+            phase: 1,
+            source: SumcheckError::Sum { round: 1 },
+            ..
+        })
+        | Err(VerifyError::ZkInnerProduct(_)) => {}
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn attack_later_round_rejected_in_the_clear() {
+    let r = base();
+    let mut p = r.proof.clone();
+    let k = r.circuit.depth();
+    p.0.layers[0].phase1[2].0[1] += E::ONE;
+    assert_eq!(
+        r.verify(&p),
+        Err(VerifyError::Sumcheck {
+            layer: k,
+            phase: 1,
+            source: SumcheckError::Sum { round: 2 }
+        })
+    );
+}
+
+#[test]
+fn attack_tampered_vx_rejected() {
+    let r = base();
+    let mut p = r.proof.clone();
+    p.0.layers[1].vx += E::ONE;
+    assert!(r.verify(&p).is_err());
+}
+
+#[test]
+fn plain_verifier_rejects_a_masked_proof_and_vice_versa() {
+    let r = base();
+    let statement = Statement {
+        public: &r.data.public,
+        outputs: &r.outputs,
+        context: CTX,
+        weights_commitment: r.weights.as_ref(),
+    };
+    assert!(prover::verify_transparent(&r.circuit, &statement, &r.proof.0).is_err());
+    let (plain, _) = prover::prove_transparent(&r.circuit, &r.data.witness(), CTX).unwrap();
+    assert!(r.verify(&(plain, r.proof.1.clone())).is_err());
+}
+
+#[test]
+fn layout_is_the_verifiers_and_is_checked() {
+    let r = base();
+    // Another valid layout: the transcript binds the layout, so the proof fails.
+    let other = ZkLayout {
+        offset: r.layout.offset + (1 << (r.layout.log_len - 1)),
+        log_len: r.layout.log_len - 1,
+    };
+    assert!(r.verify_with(&r.proof, &r.outputs, other).is_err());
+    // Misplaced, too small, or over the gates' inputs.
+    let bad = |layout| r.verify_with(&r.proof, &r.outputs, layout);
+    assert!(matches!(
+        bad(ZkLayout {
+            offset: 3,
+            log_len: 4
+        }),
+        Err(VerifyError::ZkLayout(ZkLayoutError::Placement { .. }))
+    ));
+    assert!(matches!(
+        bad(ZkLayout {
+            offset: r.layout.offset,
+            log_len: 3
+        }),
+        Err(VerifyError::ZkLayout(ZkLayoutError::TooSmall { .. }))
+    ));
+    let whole = ZkLayout {
+        offset: 0,
+        log_len: r.layout.log_len + 1,
+    };
+    assert!(matches!(
+        bad(whole),
+        Err(VerifyError::ZkLayout(ZkLayoutError::ReadByGate { .. }))
+    ));
+}
+
+#[test]
+fn circuits_with_blocks_are_refused() {
+    let spec = Spec {
+        log_widths: vec![6, 6, 5],
+        blocks: vec![random::BlockSpec {
+            layer: 1,
+            kind: random::BlockKind::MatMul,
+        }],
+        ..Spec::default()
+    };
+    let c = random::circuit(&spec, 1);
+    let prepared = PreparedCircuit::new(&c).unwrap();
+    let data = Data::new(&c, 1);
+    let err = gkr::prove_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, &c, &data.weights)
+            .unwrap()
+            .as_ref(),
+        &data.witness(),
+        CTX,
+        ZkArgs {
+            layout: ZkLayout {
+                offset: 0,
+                log_len: 2,
+            },
+            seed: &[0; 32],
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        prover::ProveError::ZkLayout(ZkLayoutError::Blocks { layer: 1 })
+    ));
+}
