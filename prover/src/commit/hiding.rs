@@ -119,10 +119,10 @@ type Queries<E> = QueryOpenings<Goldilocks, E, PrunedMerklePaths<u8, 32>>;
 type Shared<E> = SharedProofOpening<E, PrunedMerklePaths<u8, 32>>;
 
 /// Regions are committed as polynomials of at least this many variables (zero-padded).
-/// Measured by `benches/examples/hiding_whir.rs`: the default parameters accept 10
-/// variables and refuse 9 (`RandomnessExceedsSlack`: the first codeword's 3·2^5 spare
-/// rows cannot hold its spot checks' randomness).
-pub const HIDING_MIN_VARIABLES: u8 = 10;
+/// Measured by `benches/examples/hiding_whir.rs`: ρ = 1/4 and fold 4 at 101 bits accept
+/// 12 variables and refuse 11 (`RandomnessExceedsSlack`, at every mask rate: the last
+/// oracle's randomness budget, 256 rows, exceeds its 248 spare rows).
+pub const HIDING_MIN_VARIABLES: u8 = 12;
 /// The most points one opening accepts (as [`super::whir::MAX_POINTS`]). The security
 /// search is run at this count, so every smaller count is covered by the same
 /// configuration.
@@ -178,12 +178,14 @@ pub struct HidingParams {
 
 impl Default for HidingParams {
     /// [`WhirParams::default`] (ρ = 1/4, fold 4, no PoW, 101 bits combined), `ell_zk` 3 and
-    /// mask rate 2^-4 (the smallest opening of the 3..6 sweep, see the module doc).
+    /// mask rate 2^-2: the only mask rate whose figure reaches 101 bits at every size from
+    /// 2^12 to 2^18 (module doc: at 2^-3 and below the base case's shared-challenge term
+    /// falls short from 2^16 on, and is vacuous at 2^-6).
     fn default() -> Self {
         HidingParams {
             whir: WhirParams::default(),
             ell_zk: 3,
-            mask_log_inv_rate: 4,
+            mask_log_inv_rate: 2,
         }
     }
 }
@@ -505,7 +507,20 @@ where
                 .iter()
                 .map(|g| g.query_miss.bits.unwrap_or(0.0)),
         );
-        let base_case_bits = report.round_by_round.proven_bits().unwrap_or(0.0);
+        // Only a proven, non-vacuous round-by-round figure counts; anything else refuses.
+        let rbr = &report.round_by_round;
+        let Some(base_case_bits) = rbr.proven_bits() else {
+            return Err(format!(
+                "p3's base-case report certifies nothing here (round-by-round {:?} bits, {:?}, \
+                 vacuous {}; shared challenge {:?} bits, vacuous {}; queries {:?} bits)",
+                rbr.bits,
+                rbr.classification,
+                rbr.vacuous,
+                report.gamma_round.combined.bits,
+                report.gamma_round.combined.vacuous,
+                report.query_round.before_pow.bits,
+            ));
+        };
         let plain_bits = plain.error().bits();
         Ok(HidingSecurity {
             bits: plain_bits.min(mask_bits).min(base_case_bits).min(128.0),
