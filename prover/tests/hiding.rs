@@ -165,12 +165,18 @@ fn security_figure_and_minimum_size() {
             let s = scheme.security(log_len, k).unwrap();
             assert!(s.bits >= 101.0, "2^{log_len}, {k} points: {s:?}");
             assert!(s.bits <= s.plain_bits && s.bits <= s.mask_bits && s.bits <= s.base_case_bits);
-            assert_eq!(s.num_variables, usize::from(log_len.max(HIDING_MIN_VARIABLES)));
+            assert_eq!(
+                s.num_variables,
+                usize::from(log_len.max(HIDING_MIN_VARIABLES))
+            );
             assert_eq!(s.regime, "JohnsonBound");
         }
     }
     // Beyond 2^18 the base case's shared-challenge term falls short (module doc).
-    assert!(matches!(scheme.security(20, 1), Err(CommitError::Parameters(_))));
+    assert!(matches!(
+        scheme.security(20, 1),
+        Err(CommitError::Parameters(_))
+    ));
     // The minimum is the measured one: accepted there, refused one below by p3's slack rule.
     scheme.check_variables(HIDING_MIN_VARIABLES).unwrap();
     match scheme.check_variables(HIDING_MIN_VARIABLES - 1) {
@@ -332,7 +338,9 @@ fn tamper_wrong_commitment() {
     assert!(matches!(e, CommitError::MerklePath(_)), "{e:?}");
     // Another honest commitment to the same values (other randomness).
     let other = Case::new(12, 4096, 2, 42, seed(43));
-    let e = c.verify_with(&other.digest, &c.points, &c.opening).unwrap_err();
+    let e = c
+        .verify_with(&other.digest, &c.points, &c.opening)
+        .unwrap_err();
     assert!(matches!(e, CommitError::MerklePath(_)), "{e:?}");
     let e = c.verify_with(&[0; 32], &c.points, &c.opening).unwrap_err();
     assert_eq!(e, CommitError::NullCommitment);
@@ -356,13 +364,28 @@ fn tamper_wrong_point() {
     pts[0].pop();
     let e = c.verify_with(&c.digest, &pts, &c.opening).unwrap_err();
     assert!(
-        matches!(e, CommitError::Shape { what: "point coordinates", .. }),
+        matches!(
+            e,
+            CommitError::Shape {
+                what: "point coordinates",
+                ..
+            }
+        ),
         "{e:?}"
     );
     let e = c
         .verify_with(&c.digest, &c.points[..1], &c.opening)
         .unwrap_err();
-    assert!(matches!(e, CommitError::Shape { what: "evaluations", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            CommitError::Shape {
+                what: "evaluations",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -375,7 +398,13 @@ fn tamper_transcript_and_shape() {
         .scheme
         .verify(&c.digest, c.log_len, c.len, &refs, &c.opening, &mut tv)
         .unwrap_err();
-    assert!(matches!(e, CommitError::MerklePath(_) | CommitError::FinalPolynomial(_)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            CommitError::MerklePath(_) | CommitError::FinalPolynomial(_)
+        ),
+        "{e:?}"
+    );
     // In-memory shape changes are refused before p3 sees them.
     let o = c.tampered(|p| {
         p.rounds.pop();
@@ -427,7 +456,10 @@ fn prover_side_refusals() {
     let v = values(40, 1);
     assert!(matches!(
         scheme.commit(&v, 5, seed(1)),
-        Err(CommitError::Length { expected: 32, got: 40 })
+        Err(CommitError::Length {
+            expected: 32,
+            got: 40
+        })
     ));
     let (_, data) = scheme.commit(&v, 6, seed(1)).unwrap();
     let p = vec![E::ONE; 5];

@@ -65,16 +65,46 @@
 //! of terms is not a proven bound on the composed protocol; it needs review by someone
 //! who has read eprint 2026/391's round-by-round analysis (design §12, item 4).
 //!
-//! ## Measured (this 2-core machine, shared; release, `parallel`, medians of 3)
+//! ## Measured (this 2-core machine, shared with another session: load 2–3)
 //!
-//! `cargo run --release -p benches --example hiding_whir`. Ext3, ρ = 1/4, fold 4, no PoW,
-//! 101 bits combined per opening (the figure above), `ell_zk` = 3:
+//! `RATES=2,3,4,5,6 POINTS=1,2,4 STEP=1 REPS=3 MAX_M=19 cargo run --release -p benches
+//! --example hiding_whir` (release, `parallel`, medians of 3; one sweep, so timings carry
+//! ±30 % noise, worst on the first rows). Ext3 ([`GoldilocksExt3`], as [`super::whir`]),
+//! ρ = 1/4, fold 4, no PoW, 101 bits combined per opening (the figure above), `ell_zk` 3,
+//! seeded generator. Default mask rate 2^-2, beside the binding [`super::Whir`] opening of
+//! the same values and points:
 //!
-//! MEASUREMENTS
+//! | m | bits (target) | commit ms | open ms (1 / 2 / 4 pts) | verify ms (1 / 4 pts) | opening B (1 / 2 / 4 pts) | binding B (2 pts) |
+//! |---|---|---|---|---|---|---|
+//! | 10 (padded to 12) | 101.1 (102) | 2.6 | 12.3 / 9.7 / 11.3 | 14.93 / 11.12 | 204,163 / 203,387 / 202,635 | 19,760 |
+//! | 11 (padded to 12) | 101.1 (102) | 5.1 | 7.5 / 12.1 / 11.9 | 7.04 / 11.39 | 203,523 / 203,003 / 201,963 | 40,674 |
+//! | 12 | 101.1 (102) | 2.1 | 10.1 / 7.1 / 5.4 | 10.59 / 8.21 | 203,075 / 203,803 / 204,651 | 44,850 |
+//! | 13 | 101.1 (102) | 2.6 | 9.7 / 9.7 / 6.1 | 4.52 / 4.60 | 195,955 / 191,819 / 193,019 | 48,674 |
+//! | 14 | 101.1 (102) | 1.0 | 7.8 / 11.2 / 10.1 | 4.57 / 4.79 | 189,067 / 189,283 / 190,483 | 54,930 |
+//! | 15 | 102.6 (103) | 1.9 | 14.8 / 15.0 / 16.0 | 6.97 / 6.74 | 287,440 / 286,312 / 288,568 | 73,484 |
+//! | 16 | 102.6 (103) | 3.6 | 24.1 / 20.8 / 21.7 | 6.78 / 6.77 | 291,592 / 288,672 / 292,016 | 80,924 |
+//! | 17 | 102.6 (103) | 8.4 | 42.6 / 45.4 / 48.5 | 6.83 / 7.30 | 293,456 / 295,432 / 294,552 | 86,348 |
+//! | 18 | 102.6 (103) | 23.4 | 85.9 / 90.2 / 94.0 | 7.21 / 7.32 | 302,032 / 299,208 / 302,264 | 92,892 |
 //!
-//! Refused sizes (`RandomnessExceedsSlack`): SLACK
+//! * **Overhead ≈ 140–210 KB per opening** over the binding one (design estimate ≈ 130),
+//!   nearly independent of the size and of the point count; the step at m = 15 is the
+//!   schedule gaining a code-switching round (two more mask groups). Verify is 2–7 ms
+//!   (binding ≈ 0.8), open ≈ 2× the binding opening.
+//! * **Other mask rates** (same parameters, 1 point): 2^-3 is ≈ 15 % smaller (m 10–14:
+//!   170–185 KB, 2^15: 254 KB, verify ≈ 3.5 ms) and 2^-4 ≈ 20 % (152–168 KB), but lamina's
+//!   figure refuses 2^-3 from m = 16 (base case 99.2 bits at every target up to 125) and
+//!   2^-4 from m = 15 (63.8); 2^-5 reaches 101 nowhere (99.0 at m 13–14, p3 refuses
+//!   m ≤ 12); 2^-6 is vacuous everywhere. The binding term in each case is p3's
+//!   base-case *shared-challenge* coordinate (MCA plus the product of every paired list
+//!   over |E| ≈ 2^192): lower-rate mask codes have larger Johnson lists. p3 itself would
+//!   accept all of these (its report is diagnostic only).
+//! * **Sizes.** Smallest accepted polynomial: 12 variables at every mask rate
+//!   ([`HIDING_MIN_VARIABLES`]); largest at the default: 18 (2^19 gives 83.5 bits), so
+//!   a region above 2^18 is refused with [`CommitError::Parameters`].
 
-use super::whir::{MAX_POINTS, MAX_VARIABLES, MIN_VERIFIER_BITS, WhirChallenger, WhirField, WhirMmcs, WhirParams};
+use super::whir::{
+    MAX_POINTS, MAX_VARIABLES, MIN_VERIFIER_BITS, WhirChallenger, WhirField, WhirMmcs, WhirParams,
+};
 use super::{CommitError, Digest, Opening};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt3};
 use crate::transcript::{Transcript, labels};
@@ -689,7 +719,11 @@ fn check_shape<E: WhirField>(
     let cap = |c: &Cap| shape("Merkle cap roots", 1, c.roots().len());
     // Rows a query phase opens: every position of a saturated phase, else one per draw.
     let rows = |draws: usize, index_bits: usize| {
-        if draws == 0 { 1usize << index_bits } else { draws }
+        if draws == 0 {
+            1usize << index_bits
+        } else {
+            draws
+        }
     };
     let shared = |o: &Shared<E>, n: usize, width: usize| {
         shape("queried rows", n, o.rows.len())?;
@@ -728,14 +762,19 @@ fn check_shape<E: WhirField>(
     };
 
     shape("evaluations", num_points, proof.evals.len())?;
-    shape("masked sumcheck batches", n_rounds + 1, proof.sumchecks.len())?;
+    shape(
+        "masked sumcheck batches",
+        n_rounds + 1,
+        proof.sumchecks.len(),
+    )?;
     shape(
         "sumcheck mask commitments",
         n_rounds + 1,
         proof.sumcheck_mask_commitments.len(),
     )?;
     proof.sumcheck_mask_commitments.iter().try_for_each(cap)?;
-    let batches = std::iter::once(fixed.initial_sumcheck).chain(fixed.rounds.iter().map(|r| r.sumcheck));
+    let batches =
+        std::iter::once(fixed.initial_sumcheck).chain(fixed.rounds.iter().map(|r| r.sumcheck));
     for (d, s) in proof.sumchecks.iter().zip(batches) {
         sumcheck(d, s.rounds, s.pow_bits)?;
     }
@@ -743,7 +782,11 @@ fn check_shape<E: WhirField>(
     for (i, (r, fx)) in proof.rounds.iter().zip(&fixed.rounds).enumerate() {
         cap(&r.commitment)?;
         cap(&r.mask_commitment)?;
-        shape("round out-of-domain answers", fx.ood_samples, r.ood_answers.len())?;
+        shape(
+            "round out-of-domain answers",
+            fx.ood_samples,
+            r.ood_answers.len(),
+        )?;
         queries(
             &r.openings,
             i == 0,
@@ -754,9 +797,17 @@ fn check_shape<E: WhirField>(
     let bc = &fixed.base_case;
     let b = &proof.base_case;
     cap(&b.fresh_main_commitment)?;
-    shape("fresh mask commitments", bc.groups.len(), b.fresh_mask_commitments.len())?;
+    shape(
+        "fresh mask commitments",
+        bc.groups.len(),
+        b.fresh_mask_commitments.len(),
+    )?;
     b.fresh_mask_commitments.iter().try_for_each(cap)?;
-    shape("blinded message", bc.source_message_len, b.blinded_message.len())?;
+    shape(
+        "blinded message",
+        bc.source_message_len,
+        b.blinded_message.len(),
+    )?;
     shape(
         "blinded randomness",
         bc.source_randomness_len,
@@ -948,8 +999,13 @@ where
         let mut ch = Self::challenger(t);
         // P3: no `observe_commitment` here — p3's `verify` observes the root it is given
         // (ours, never one from the proof).
-        pcs.verify(&Cap::new(vec![*commitment]), &opening.proof, &mut ch, p3_points)
-            .map_err(map_verifier_error)?;
+        pcs.verify(
+            &Cap::new(vec![*commitment]),
+            &opening.proof,
+            &mut ch,
+            p3_points,
+        )
+        .map_err(map_verifier_error)?;
         t.absorb(labels::PCS_PROOF, &opening.to_bytes());
         Ok(opening.evaluations())
     }
@@ -1184,7 +1240,12 @@ impl<E: WhirField> Opening for HidingOpening<E> {
                 offset,
             });
         }
-        let n = bounded_length(r, E::ENCODED_BYTES, HIDING_MAX_POINTS, "opening evaluations")?;
+        let n = bounded_length(
+            r,
+            E::ENCODED_BYTES,
+            HIDING_MAX_POINTS,
+            "opening evaluations",
+        )?;
         let evals = (0..n)
             .map(|_| <E as Field>::decode(r))
             .collect::<Result<_, _>>()?;
@@ -1195,9 +1256,7 @@ impl<E: WhirField> Opening for HidingOpening<E> {
             MAX_VARIABLES as usize + 1,
             "masked sumcheck batches",
         )?;
-        let sumchecks = (0..n)
-            .map(|_| get_sumcheck(r))
-            .collect::<Result<_, _>>()?;
+        let sumchecks = (0..n).map(|_| get_sumcheck(r)).collect::<Result<_, _>>()?;
         let sumcheck_mask_commitments = get_caps(r, "sumcheck mask commitments")?;
         // A round is at least two roots, an OOD count, a PoW witness, a tag, a row count
         // and a digest count.

@@ -23,12 +23,12 @@ pub mod hiding;
 mod transparent;
 pub mod whir;
 
-pub(crate) use transparent::transparent_hash;
-pub use transparent::{Transparent, TransparentOpening};
 pub use hiding::{
     HIDING_MIN_VARIABLES, HidingData, HidingOpening, HidingParams, HidingScheme, HidingSecurity,
     HidingWhir, ZkRng,
 };
+pub(crate) use transparent::transparent_hash;
+pub use transparent::{Transparent, TransparentOpening};
 pub use whir::{ProofSecurity, Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
 
 use crate::arith::{ExtensionField, Field};
