@@ -19,9 +19,14 @@
 //! up front reports them through [`CommitmentScheme::claimed_evaluations`], so the
 //! verifier can compare them with GKR's final claim before spending time on the opening.
 
+pub mod hiding;
 mod transparent;
 pub mod whir;
 
+pub use hiding::{
+    HIDING_MIN_VARIABLES, HidingData, HidingOpening, HidingParams, HidingScheme, HidingSecurity,
+    HidingWhir, ZkRng,
+};
 pub(crate) use transparent::transparent_hash;
 pub use transparent::{Transparent, TransparentOpening};
 pub use whir::{ProofSecurity, Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
