@@ -35,6 +35,7 @@ pub mod structured;
 pub mod codec;
 pub mod compiler;
 pub mod random;
+pub mod zk;
 
 pub use encoding::{
     CIRCUIT_FORMAT_VERSION, CIRCUIT_FORMAT_VERSION_STRUCTURED, CIRCUIT_MAGIC, CircuitDigest,

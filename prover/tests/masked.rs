@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::{self, Spec};
-use circuits::{Circuit, Region, RegionKind};
+use circuits::{Circuit, RegionKind};
 use prover::gkr::{self, PreparedCircuit, ZkArgs, ZkLayout, ZkLayoutError};
 use prover::sumcheck::SumcheckError;
 use prover::zk::inner_product::{InnerProductError, InnerProductProof};
@@ -16,47 +16,17 @@ type F = Goldilocks;
 type E = GoldilocksExt2;
 const CTX: &[u8] = b"masked";
 
-/// A random gate circuit whose private region is widened to hold a mask table of
-/// `2^m` slots in its upper half, unread by any gate (the other regions move up).
-fn zk_circuit(spec: &Spec, seed: u64, m: u8) -> (Circuit, ZkLayout) {
-    let mut c = random::circuit(spec, seed);
-    let p = *c.input.region(RegionKind::Private).unwrap();
-    let lp = p.log_len.max(m) + 1;
-    let shift = (1u32 << lp) - (1u32 << p.log_len);
-    let old_private_end = 1u32 << p.log_len;
-    for r in &mut c.input.regions {
-        if r.kind == RegionKind::Private {
-            *r = Region {
-                kind: RegionKind::Private,
-                offset: 0,
-                log_len: lp,
-                len: 1 << lp,
-            };
-        } else {
-            r.offset += shift;
-        }
-    }
-    c.input.log_width = lp + 1;
-    let moved = |s: &mut u32| {
-        if *s >= old_private_end {
-            *s += shift;
-        }
-    };
-    for g in &mut c.layers[0].mul {
-        moved(&mut g.in0);
-        moved(&mut g.in1);
-    }
-    for g in &mut c.layers[0].add {
-        moved(&mut g.input);
-    }
-    c.validate().unwrap();
-    (
-        c,
-        ZkLayout {
-            offset: 1 << (lp - 1),
-            log_len: lp - 1,
-        },
-    )
+/// A random gate circuit, and its zero-knowledge form (noise relays and the mask table)
+/// for extension degree `ext`.
+fn zk_circuit_ext(spec: &Spec, seed: u64, ext: usize) -> (Circuit, Circuit, ZkLayout) {
+    let original = random::circuit(spec, seed);
+    let (c, layout) = circuits::zk::with_noise(&original, ext).unwrap();
+    (original, c, layout)
+}
+
+fn zk_circuit(spec: &Spec, seed: u64) -> (Circuit, ZkLayout) {
+    let (_, c, layout) = zk_circuit_ext(spec, seed, 2);
+    (c, layout)
 }
 
 struct Data {
@@ -100,8 +70,8 @@ struct Run {
     weights: Option<prover::commit::Digest>,
 }
 
-fn run(spec: &Spec, seed: u64, m: u8, mask_seed: [u8; 32]) -> Run {
-    let (circuit, layout) = zk_circuit(spec, seed, m);
+fn run(spec: &Spec, seed: u64, mask_seed: [u8; 32]) -> Run {
+    let (circuit, layout) = zk_circuit(spec, seed);
     let data = Data::new(&circuit, seed);
     let prepared = PreparedCircuit::new(&circuit).unwrap();
     let cw =
@@ -188,10 +158,19 @@ fn specs() -> Vec<Spec> {
 fn masked_round_trip_and_outputs_agree_with_plain() {
     for (i, spec) in specs().iter().enumerate() {
         for seed in 0..3u64 {
-            let r = run(spec, 10 * i as u64 + seed, 10, [seed as u8; 32]);
+            let r = run(spec, 10 * i as u64 + seed, [seed as u8; 32]);
             r.verify(&r.proof)
                 .unwrap_or_else(|e| panic!("spec {i} seed {seed}: {e}"));
-            // The plain prover on the same circuit and witness proves the same outputs.
+            // The original circuit, on the original private values, has the same outputs.
+            let original = random::circuit(spec, 10 * i as u64 + seed);
+            let n = original.input.len_of(RegionKind::Private);
+            let w = Witness {
+                private: &r.data.private[..n],
+                ..r.data.witness()
+            };
+            let (_, outputs) = prover::prove_transparent(&original, &w, CTX).unwrap();
+            assert_eq!(outputs, r.outputs, "spec {i} seed {seed}");
+            // The plain prover on the same circuit and witness.
             let (plain, outputs) =
                 prover::prove_transparent(&r.circuit, &r.data.witness(), CTX).unwrap();
             assert_eq!(outputs, r.outputs, "spec {i} seed {seed}");
@@ -212,7 +191,7 @@ fn masked_round_trip_whir() {
         log_widths: vec![6, 5, 4],
         ..Spec::default()
     };
-    let (circuit, layout) = zk_circuit(&spec, 5, 10);
+    let (_, circuit, layout) = zk_circuit_ext(&spec, 5, 3);
     let data = Data::new(&circuit, 5);
     let prepared = PreparedCircuit::new(&circuit).unwrap();
     let scheme = prover::whir_scheme();
@@ -249,20 +228,25 @@ fn masked_round_trip_whir() {
 #[test]
 fn fresh_seeds_give_different_proofs_same_seed_identical_bytes() {
     let spec = &specs()[0];
-    let a = run(spec, 3, 10, [1; 32]);
-    let b = run(spec, 3, 10, [2; 32]);
-    let c = run(spec, 3, 10, [1; 32]);
+    let a = run(spec, 3, [1; 32]);
+    let b = run(spec, 3, [2; 32]);
+    let c = run(spec, 3, [1; 32]);
     assert_eq!(a.proof.0.to_bytes(), c.proof.0.to_bytes());
     assert_eq!(a.proof.1, c.proof.1);
     assert_ne!(a.proof.0.to_bytes(), b.proof.0.to_bytes());
     assert_ne!(a.proof.1.sigma, b.proof.1.sigma);
+    // The noise reaches every layer below the output: each revealed layer value moves.
     for (la, lb) in a.proof.0.layers.iter().zip(&b.proof.0.layers) {
         assert_ne!(la.phase1, lb.phase1);
+        assert_ne!(la.vx, lb.vx);
+        if let (Some(pa), Some(pb)) = (&la.phase2, &lb.phase2) {
+            assert_ne!(pa.vy, pb.vy);
+        }
     }
 }
 
 fn base() -> Run {
-    run(&specs()[1], 42, 10, [9; 32])
+    run(&specs()[1], 42, [9; 32])
 }
 
 #[test]
@@ -312,7 +296,7 @@ fn attack_false_output_rejected() {
 #[test]
 fn attack_unsatisfied_witness_caught_by_the_deferred_claims() {
     let spec = &specs()[0];
-    let (mut circuit, layout) = zk_circuit(spec, 77, 10);
+    let (mut circuit, layout) = zk_circuit(spec, 77);
     let data = Data::new(&circuit, 77);
     // Find an output slot that is nonzero on this witness and stop claiming it: it is
     // then constrained to zero, which the witness violates.
@@ -429,34 +413,44 @@ fn plain_verifier_rejects_a_masked_proof_and_vice_versa() {
 #[test]
 fn layout_is_the_verifiers_and_is_checked() {
     let r = base();
-    // Another valid layout: the transcript binds the layout, so the proof fails.
+    let l = r.layout;
+    // Another valid layout (the table's lower half): the transcript binds the layout.
     let other = ZkLayout {
-        offset: r.layout.offset + (1 << (r.layout.log_len - 1)),
-        log_len: r.layout.log_len - 1,
+        table_log_len: l.table_log_len - 1,
+        ..l
     };
     assert!(r.verify_with(&r.proof, &r.outputs, other).is_err());
-    // Misplaced, too small, or over the gates' inputs.
+    // Misplaced, too small, noise over the table, or over the gates' inputs.
     let bad = |layout| r.verify_with(&r.proof, &r.outputs, layout);
     assert!(matches!(
         bad(ZkLayout {
-            offset: 3,
-            log_len: 4
+            table_offset: l.table_offset + 1,
+            ..l
         }),
         Err(VerifyError::ZkLayout(ZkLayoutError::Placement { .. }))
     ));
     assert!(matches!(
         bad(ZkLayout {
-            offset: r.layout.offset,
-            log_len: 3
+            noise_len: l.table_offset - l.noise_offset + 1,
+            ..l
+        }),
+        Err(VerifyError::ZkLayout(ZkLayoutError::Placement { .. }))
+    ));
+    assert!(matches!(
+        bad(ZkLayout {
+            table_log_len: 3,
+            ..l
         }),
         Err(VerifyError::ZkLayout(ZkLayoutError::TooSmall { .. }))
     ));
-    let whole = ZkLayout {
-        offset: 0,
-        log_len: r.layout.log_len + 1,
-    };
+    // The noise sources are read by relays: a table over them is refused.
     assert!(matches!(
-        bad(whole),
+        bad(ZkLayout {
+            noise_offset: 0,
+            noise_len: 0,
+            table_offset: 0,
+            table_log_len: l.table_log_len,
+        }),
         Err(VerifyError::ZkLayout(ZkLayoutError::ReadByGate { .. }))
     ));
 }
@@ -484,8 +478,10 @@ fn circuits_with_blocks_are_refused() {
         CTX,
         ZkArgs {
             layout: ZkLayout {
-                offset: 0,
-                log_len: 2,
+                noise_offset: 0,
+                noise_len: 0,
+                table_offset: 0,
+                table_log_len: 2,
             },
             seed: &[0; 32],
         },
@@ -495,4 +491,99 @@ fn circuits_with_blocks_are_refused() {
         err,
         prover::ProveError::ZkLayout(ZkLayoutError::Blocks { layer: 1 })
     ));
+}
+
+/// The zero-knowledge form computes the original function: over many random circuits
+/// (gate spans, challenges, public inputs, padding reads), the masked prover's outputs
+/// on random noise equal the original circuit's outputs, and the masked proof verifies.
+#[test]
+fn zk_form_preserves_outputs_over_random_circuits() {
+    let mut checked = 0;
+    for seed in 0..40u64 {
+        let spec = Spec {
+            log_widths: vec![4 + (seed % 3) as u8, 5, 4, 3 + (seed % 2) as u8],
+            mul_percent: 20 * (seed % 5),
+            num_public: (seed % 3) as u32 * 2,
+            num_challenges: u32::from(seed % 4 == 0),
+            alternate_add_only: seed % 2 == 1,
+            gate_span: seed % 3 == 2,
+            ..Spec::default()
+        };
+        let original = random::circuit(&spec, seed);
+        let data = Data::new(&original, seed);
+        let (_, want) = prover::prove_transparent(&original, &data.witness(), CTX).unwrap();
+        let (zk, layout) = circuits::zk::with_noise(&original, 2).unwrap();
+        let mut private = data.private.clone();
+        private.resize(zk.input.len_of(RegionKind::Private), F::from_u64(seed + 1));
+        let w = Witness {
+            private: &private,
+            ..data.witness()
+        };
+        let prepared = PreparedCircuit::new(&zk).unwrap();
+        let cw =
+            gkr::commit_weights::<F, E, Transparent>(&Transparent, &zk, &data.weights).unwrap();
+        let ((proof, got), inner) = gkr::prove_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            cw.as_ref(),
+            &w,
+            CTX,
+            ZkArgs {
+                layout,
+                seed: &[seed as u8; 32],
+            },
+        )
+        .unwrap();
+        assert_eq!(got, want, "seed {seed}");
+        let weights = prover::transparent_weights_commitment(&zk, &data.weights);
+        let statement = Statement {
+            public: &data.public,
+            outputs: &got,
+            context: CTX,
+            weights_commitment: weights.as_ref(),
+        };
+        gkr::verify_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            &statement,
+            &proof,
+            layout,
+            &inner,
+        )
+        .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        checked += 1;
+    }
+    assert_eq!(checked, 40);
+}
+
+/// A seed reused for another witness still gives fresh masks (they are a PRF of the seed
+/// over the witness), so two proofs never differ by the witnesses' difference alone.
+#[test]
+fn reused_seed_with_another_witness_gives_fresh_masks() {
+    let spec = &specs()[0];
+    let a = run(spec, 3, [5; 32]);
+    let (circuit, layout) = (a.circuit.clone(), a.layout);
+    let mut private = a.data.private.clone();
+    private[0] += F::ONE;
+    let w = Witness {
+        private: &private,
+        ..a.data.witness()
+    };
+    let prepared = PreparedCircuit::new(&circuit).unwrap();
+    let cw =
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &a.data.weights).unwrap();
+    let ((_, _), inner) = gkr::prove_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        &w,
+        CTX,
+        ZkArgs {
+            layout,
+            seed: &[5; 32],
+        },
+    )
+    .unwrap();
+    // σ depends on the slack alone: equal slack would give equal σ.
+    assert_ne!(inner.sigma, a.proof.1.sigma);
 }

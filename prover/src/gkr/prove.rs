@@ -19,6 +19,7 @@ use crate::statement::{Statement, bind_statement_versioned, protocol_version};
 use crate::sumcheck::{self, ProductSumcheck, Table, masked};
 use crate::transcript::{Transcript, labels};
 use crate::zk::{Covector, DeferredClaim, inner_product};
+use circuits::codec::Writer;
 use circuits::{Circuit, Layer, RegionKind};
 use std::borrow::Cow;
 
@@ -478,13 +479,33 @@ where
     // Masked proofs: the masks and slack fill their table before anything is committed.
     let mut zk_state = match zk {
         Some(z) => {
-            let (span, slots) = super::zk::check_layout::<F, E>(circuit, z.layout)?;
-            let state =
-                ZkProver::<E>::new(slots, &mut input[span.clone()], z.seed).map_err(|_| {
-                    ProveError::Unsupported {
-                        what: "mask slots outside the mask table",
-                    }
+            // The masks are a PRF of the seed over the whole witness and the context.
+            let mut w = Writer::hashing(blake3::Hasher::new_derive_key("lamina zk binding v1"));
+            w.bytes(context);
+            for v in &input {
+                v.encode(&mut w);
+            }
+            let binding = w.finish_hash();
+            let spans = super::zk::check_layout::<F, E>(circuit, z.layout)?;
+            let span = spans.table.clone();
+            // The noise precedes the table in the region (the layout check keeps them
+            // apart), so both can be borrowed at once.
+            let (low, high) = input.split_at_mut(span.start);
+            let noise = low
+                .get_mut(spans.noise.clone())
+                .ok_or(ProveError::Unsupported {
+                    what: "noise above the mask table",
                 })?;
+            let state = ZkProver::<E>::new(
+                spans.slots,
+                &mut high[..span.len()],
+                noise,
+                z.seed,
+                &binding,
+            )
+            .map_err(|_| ProveError::Unsupported {
+                what: "mask slots outside the mask table",
+            })?;
             Some((z.layout, span, state))
         }
         None => None,
@@ -914,10 +935,13 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     drop(inst);
     // The deferred claims' covectors, built as the verifier builds them.
     let phase1_final = zk.as_mut().map(|z| {
-        z.covectors.push(masked::round0_covector::<F, E>(
-            &Covector::new(),
-            z.slots.phase1,
-        ));
+        // A sumcheck of no rounds has no round-0 claim (as `masked::verify` says).
+        if !z.slots.phase1.is_empty() {
+            z.covectors.push(masked::round0_covector::<F, E>(
+                &Covector::new(),
+                z.slots.phase1,
+            ));
+        }
         masked::final_covector::<F, E>(z.slots.phase1, &rx)
     });
 
@@ -962,8 +986,13 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
         let s2 = z.slots.phase2.ok_or(ProveError::Unsupported {
             what: "a mul layer without phase-2 masks",
         })?;
-        z.covectors.push(masked::round0_covector::<F, E>(&c1, s2));
-        z.covectors.push(masked::final_covector::<F, E>(s2, &ry));
+        // With no rounds, phase 2's value is its incoming claim, masks and all.
+        if s2.is_empty() {
+            z.covectors.push(c1);
+        } else {
+            z.covectors.push(masked::round0_covector::<F, E>(&c1, s2));
+            z.covectors.push(masked::final_covector::<F, E>(s2, &ry));
+        }
     }
     let vy = inst.final_f();
     t.absorb_field(labels::VY, &[vy]);

@@ -166,7 +166,7 @@ where
         Some((layout, _)) => Some(
             super::zk::check_layout::<F, E>(circuit, layout)
                 .map_err(VerifyError::ZkLayout)?
-                .1,
+                .slots,
         ),
         None => None,
     };
@@ -289,9 +289,13 @@ where
     // leave one claim on the table, checked through the private region's opening.
     let table_claim = match zk {
         Some((layout, inner)) => {
-            let claim =
-                inner_product::verify(usize::from(layout.log_len), &mask_claims, inner, &mut t)
-                    .map_err(VerifyError::ZkInnerProduct)?;
+            let claim = inner_product::verify(
+                usize::from(layout.table_log_len),
+                &mask_claims,
+                inner,
+                &mut t,
+            )
+            .map_err(VerifyError::ZkInnerProduct)?;
             Some((layout, claim))
         }
         None => None,

@@ -33,15 +33,7 @@ use thiserror::Error;
 /// Transcript label of the layout, absorbed right after the statement.
 pub const ZK_LAYOUT: &[u8] = b"zk-layout";
 
-/// Where the mask table `Z` lies: `2^log_len` slots at `offset` within the private
-/// region (aligned to its size and inside the region's values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ZkLayout {
-    /// Offset within the private region.
-    pub offset: u32,
-    /// `m`: the table has `2^m` slots, the lower half masks, the upper half slack.
-    pub log_len: u8,
-}
+pub use circuits::zk::ZkLayout;
 
 /// Why a circuit and layout cannot be proven or verified with masked sumchecks.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -56,9 +48,10 @@ pub enum ZkLayoutError {
         /// The layer.
         layer: usize,
     },
-    /// `Z` is not aligned to its size, has fewer than 2 slots, or leaves the region's values.
+    /// `Z` is not aligned to its size, has fewer than 2 slots, or leaves the region's
+    /// values; or the noise does not lie below `Z`.
     #[error(
-        "mask table at offset {offset} of 2^{log_len} slots does not fit aligned in the private region's {len} values"
+        "mask table at offset {offset} of 2^{log_len} slots, or the noise, does not fit aligned in the private region's {len} values"
     )]
     Placement {
         /// Offset in the region.
@@ -68,8 +61,9 @@ pub enum ZkLayoutError {
         /// The region's values.
         len: u32,
     },
-    /// The masks need more slots than `Z`'s lower half has.
-    #[error("the masks need {needed} slots, the mask half has {have}")]
+    /// The masks need more slots than `Z`'s mask half has, or the slack half is too
+    /// small to hide the inner product's reveals.
+    #[error("the masks (or the slack) need {needed} slots, each half has {have}")]
     TooSmall {
         /// Slots the masks take.
         needed: usize,
@@ -109,11 +103,17 @@ pub(crate) fn layer_slots<E: ExtensionField<F>, F: Field>(
     (out, cursor.used())
 }
 
+/// The smallest half a table of `2^m` slots may have: twice the base coordinates of the
+/// inner product's `2m + 2` revealed extension values.
+pub(crate) fn min_slack(m: u8, ext_degree: usize) -> usize {
+    circuits::zk::min_slack(m, ext_degree)
+}
+
 /// The table's span in the input layer, after checking the layout against the circuit.
 pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
     circuit: &Circuit,
     layout: ZkLayout,
-) -> Result<(std::ops::Range<usize>, Vec<LayerSlots>), ZkLayoutError> {
+) -> Result<ZkSpans, ZkLayoutError> {
     let region = circuit
         .input
         .region(RegionKind::Private)
@@ -122,25 +122,37 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
         return Err(ZkLayoutError::Blocks { layer: k + 1 });
     }
     let size = 1u64
-        .checked_shl(u32::from(layout.log_len))
-        .filter(|_| layout.log_len >= 1 && layout.log_len < 40);
+        .checked_shl(u32::from(layout.table_log_len))
+        .filter(|_| layout.table_log_len >= 1 && layout.table_log_len < 40);
     let placement = ZkLayoutError::Placement {
-        offset: layout.offset,
-        log_len: layout.log_len,
+        offset: layout.table_offset,
+        log_len: layout.table_log_len,
         len: region.len,
     };
     let size = size.ok_or(placement.clone())?;
-    let offset = u64::from(layout.offset);
-    if offset % size != 0 || offset + size > u64::from(region.len) {
+    let offset = u64::from(layout.table_offset);
+    let (n0, n1) = (
+        u64::from(layout.noise_offset),
+        u64::from(layout.noise_offset) + u64::from(layout.noise_len),
+    );
+    if offset % size != 0
+        || offset + size > u64::from(region.len)
+        || n1 > u64::from(region.len)
+        || n1 > offset
+    {
         return Err(placement);
     }
     let (slots, needed) = layer_slots::<E, F>(circuit);
     let have = (size / 2) as usize;
+    // The slack must outnumber the inner product's reveals (about 2m + 2 extension
+    // values) with margin: a table that small is refused even if the masks fit.
+    let needed = needed.max(min_slack(layout.table_log_len, E::DEGREE));
     if needed > have {
         return Err(ZkLayoutError::TooSmall { needed, have });
     }
     let start = region.offset as usize + offset as usize;
     let span = start..start + size as usize;
+    let noise = region.offset as usize + n0 as usize..region.offset as usize + n1 as usize;
     if let Some(layer) = circuit.layers.first() {
         let reads = layer
             .mul
@@ -151,13 +163,26 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
             return Err(ZkLayoutError::ReadByGate { slot });
         }
     }
-    Ok((span, slots))
+    Ok(ZkSpans {
+        table: span,
+        noise,
+        slots,
+    })
+}
+
+/// A checked layout in input-layer coordinates, and the masks' slots per layer.
+pub(crate) struct ZkSpans {
+    pub table: std::ops::Range<usize>,
+    pub noise: std::ops::Range<usize>,
+    pub slots: Vec<LayerSlots>,
 }
 
 /// Absorbs the layout (before any challenge).
 pub(crate) fn bind_layout(t: &mut Transcript, layout: ZkLayout) {
-    let mut bytes = layout.offset.to_le_bytes().to_vec();
-    bytes.push(layout.log_len);
+    let mut bytes = layout.noise_offset.to_le_bytes().to_vec();
+    bytes.extend(layout.noise_len.to_le_bytes());
+    bytes.extend(layout.table_offset.to_le_bytes());
+    bytes.push(layout.table_log_len);
     t.absorb(ZK_LAYOUT, &bytes);
 }
 
@@ -168,9 +193,13 @@ pub(crate) struct MaskStream {
 }
 
 impl MaskStream {
-    pub(crate) fn new(seed: &[u8; 32]) -> Self {
+    /// Keyed by the secret seed, over a digest of everything the proof is about (the
+    /// witness and the context): a seed reused for another witness still gives fresh
+    /// masks, so two proofs' messages never differ by the witnesses' difference alone.
+    pub(crate) fn new(seed: &[u8; 32], binding: &[u8; 32]) -> Self {
         let mut h = blake3::Hasher::new_keyed(seed);
-        h.update(b"lamina zk masks v1");
+        h.update(b"lamina zk masks v2");
+        h.update(binding);
         MaskStream {
             xof: h.finalize_xof(),
         }
@@ -193,35 +222,39 @@ pub(crate) struct ZkProver<E> {
 
 impl<E: Field> ZkProver<E> {
     /// Draws every mask and fills `z` (the table's slots of the input layer): masks in
-    /// the lower half, uniform slack in the upper half.
+    /// the lower half, uniform slack in the upper half; then the noise slots.
     pub(crate) fn new<F: Field>(
         slots: Vec<LayerSlots>,
         z: &mut [F],
+        noise: &mut [F],
         seed: &[u8; 32],
+        binding: &[u8; 32],
     ) -> Result<Self, crate::sumcheck::SumcheckError>
     where
         E: ExtensionField<F>,
     {
-        let mut rng = MaskStream::new(seed);
-        z.fill(F::ZERO);
+        let mut rng = MaskStream::new(seed, binding);
+        let half = z.len() / 2;
+        let mut m = vec![F::ZERO; half];
         let mut masks = Vec::with_capacity(slots.len());
         // Drawn in the protocol's order (layers from the output down).
         for ls in slots.iter().rev() {
             let m1 = RoundMasks::from_fn(ls.phase1, || rng.next::<E>());
-            m1.write(ls.phase1, z)?;
+            m1.write(ls.phase1, &mut m)?;
             let m2 = match ls.phase2 {
                 Some(s) => {
-                    let m = RoundMasks::from_fn(s, || rng.next::<E>());
-                    m.write(s, z)?;
-                    Some(m)
+                    let masks2 = RoundMasks::from_fn(s, || rng.next::<E>());
+                    masks2.write(s, &mut m)?;
+                    Some(masks2)
                 }
                 None => None,
             };
             masks.push((m1, m2));
         }
         masks.reverse();
-        let half = z.len() / 2;
-        for v in &mut z[half..] {
+        let slack: Vec<F> = (0..half).map(|_| rng.next::<F>()).collect();
+        z.copy_from_slice(&crate::zk::inner_product::interleave(&m, &slack));
+        for v in noise.iter_mut() {
             *v = rng.next::<F>();
         }
         Ok(ZkProver {
@@ -239,10 +272,10 @@ pub(crate) fn table_point<E: Field>(
     layout: ZkLayout,
     point: &[E],
 ) -> Vec<E> {
-    let m = usize::from(layout.log_len);
+    let m = usize::from(layout.table_log_len);
     super::blocks::extend_point(
         point,
-        (layout.offset as usize) >> m,
+        (layout.table_offset as usize) >> m,
         usize::from(region.log_len).saturating_sub(m),
     )
 }

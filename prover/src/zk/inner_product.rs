@@ -1,20 +1,24 @@
 //! The zero-knowledge inner product that discharges every [`DeferredClaim`] of a proof.
 //!
 //! **Table.** `Z` is a table of `2^m` base values (`m ≥ 1`) inside the private
-//! commitment: its lower half (top variable 0) is the mask vector `M`, its upper half a
-//! uniform *slack* vector `S` used nowhere else. Every deferred claim's covector lies in
-//! `M`.
+//! commitment, interleaved: `Z[2j] = M_j`, the mask vector, and `Z[2j + 1] = S_j`, a
+//! uniform *slack* vector used nowhere else ([`interleave`]). Every deferred claim's
+//! covector lies in `M`. The selector is variable 0, **bound first**: after round 0 every
+//! table entry is `(1 − r_0)·M_j + r_0·S_j`, so every later message, and the final value,
+//! has a component on `S`. (With the selector bound last, the last round's `p(0)` would
+//! be `M̃(r_low)·Ũ(r_low)`, a value of the masks alone.)
 //!
 //! **Protocol.**
 //! 1. Draw `v ∈ E^{m−1}` ([`labels::ZK_SLACK_POINT`]); the prover states `σ = S̃(v)`
 //!    ([`labels::ZK_SIGMA`]). `σ` is never opened, so it is absorbed **before** `β`.
 //! 2. Draw `β` ([`labels::ZK_BATCH`]); `U = Σ_t β^{t+1}·u_t`, `T = Σ_t β^{t+1}·e_t`
 //!    (powers start at `β^1`).
-//! 3. A plain degree-2 sumcheck of `Σ_x Z(x)·U'(x) = T + σ`, `U' = [U | eq(v, ·)]`, over
-//!    `m` rounds, ends at `r*`; the prover states `Z̃(r*)` ([`labels::ZK_VALUE`]), the
-//!    verifier checks the final value against `Z̃(r*)·Ũ'(r*)` with
-//!    `Ũ'(r*) = (1 − r*_top)·Ũ(r*_low) + r*_top·eq(v, r*_low)`, and hands `(r*, Z̃(r*))`
-//!    to the commitment's opening ([`OpeningClaim`]).
+//! 3. A plain degree-2 sumcheck of `Σ_x Z(x)·U'(x) = T + σ`, `U'[2j] = U_j`,
+//!    `U'[2j + 1] = eq(v, j)`, over `m` rounds, ends at `r* = (r_0, r_high)`; the prover
+//!    states `Z̃(r*)` ([`labels::ZK_VALUE`]), the verifier checks the final value against
+//!    `Z̃(r*)·Ũ'(r*)` with `Ũ'(r*) = (1 − r_0)·Ũ(r_high) + r_0·eq(v, r_high)` (`Ũ(r_high)`
+//!    evaluated sparsely, in time linear in the covectors' entries), and hands
+//!    `(r*, Z̃(r*))` to the commitment's opening ([`OpeningClaim`]).
 //!
 //! **Soundness.** Passing the sumcheck (error `2m/|E|`) with a true opening needs
 //! `Σ_t β^{t+1}·(e_t − ⟨M, u_t⟩) = S̃(v) − σ`. The left side is a polynomial in `β` of
@@ -24,10 +28,12 @@
 //! absorb a false first claim into `σ`. Both have named attack tests below.
 //!
 //! **Zero knowledge.** `σ`, the round polynomials and `Z̃(r*)` are about `2m + 2`
-//! linear functionals of `Z`; each has a component on `S` (evaluations of `S̃` at points
-//! in general position), so for `|S| = 2^{m−1}` well above their number they are
-//! uniform subject to the public checks, except with probability about
-//! (#functionals)²/|E|. In effect this is a Libra mask whose final value is a single point
+//! linear functionals of `Z`. Every combination of them that vanishes on `S` is a public
+//! consistency relation or a multiple of `⟨M, U⟩ = T`, which the claims state anyway
+//! (`tests::revealed_functionals_hide_the_masks` checks this by linear algebra over the
+//! field). So for `|S| = 2^{m−1}` well above their number they are uniform subject to
+//! the public checks, except with probability about (#functionals)²/|E|; the caller keeps
+//! `S` large enough (`gkr::zk`). In effect this is a Libra mask whose final value is a single point
 //! evaluation of the committed table (`docs/design/zero-knowledge.md` §3.3).
 
 use super::DeferredClaim;
@@ -150,6 +156,28 @@ fn batch<E: Field>(
     (v, total, powers)
 }
 
+/// `Z` from the mask vector and the slack vector (of equal length): `Z[2j] = M_j`,
+/// `Z[2j + 1] = S_j`.
+pub fn interleave<F: Copy>(m: &[F], s: &[F]) -> Vec<F> {
+    m.iter().zip(s).flat_map(|(&a, &b)| [a, b]).collect()
+}
+
+/// `Ũ(point) = Σ_t β^{t+1}·Σ_(j,w) w·eq(point, j)`, sparse: linear in the entries.
+fn batched_covector_at<E: Field>(claims: &[DeferredClaim<E>], powers: &[E], point: &[E]) -> E {
+    claims
+        .iter()
+        .zip(powers)
+        .map(|(c, &p)| {
+            p * c
+                .covector
+                .entries()
+                .iter()
+                .map(|&(j, w)| w * mle::eq_at_index(point, j))
+                .sum::<E>()
+        })
+        .sum()
+}
+
 /// `U = Σ_t β^{t+1}·u_t` as a dense table of `half` entries.
 fn batched_covector<E: Field>(half: usize, claims: &[DeferredClaim<E>], powers: &[E]) -> Vec<E> {
     let mut u = vec![E::ZERO; half];
@@ -176,10 +204,10 @@ pub fn prove<F: Field, E: ExtensionField<F>>(
         let mut fork = t.clone();
         fork.challenges(labels::ZK_SLACK_POINT, m - 1)
     };
-    let sigma = mle::evaluate_base(&z[half..], &v_point);
+    let slack: Vec<F> = z.iter().skip(1).step_by(2).copied().collect();
+    let sigma = mle::evaluate_base(&slack, &v_point);
     let (v, _, powers) = batch(m, sigma, claims, t);
-    let mut h = batched_covector(half, claims, &powers);
-    h.extend(mle::eq_table(&v));
+    let h = interleave(&batched_covector(half, claims, &powers), &mle::eq_table(&v));
     let mut inst = ProductSumcheck::new(Table::Base(z), h);
     let (rounds, point) = sumcheck::prove(&mut inst, t);
     let z_value = inst.final_f();
@@ -206,16 +234,13 @@ pub fn verify<E: Field>(
         .checked_shl(m as u32)
         .ok_or(InnerProductError::TableSize { len: usize::MAX })?;
     check_layout(len, claims)?;
-    let half = len / 2;
     let (v, total, powers) = batch(m, proof.sigma, claims, t);
     let sub =
         sumcheck::verify(total, m, 2, &proof.rounds, t).map_err(InnerProductError::Sumcheck)?;
     t.absorb_field(labels::ZK_VALUE, &[proof.z_value]);
-    let (low, top) = sub.point.split_at(m - 1);
-    let top = top[0];
-    let u = batched_covector(half, claims, &powers);
-    let u_low = mle::evaluate_ext(&u, low);
-    let u_prime = (E::ONE - top) * u_low + top * mle::eq_eval(&v, low);
+    let (sel, high) = (sub.point[0], &sub.point[1..]);
+    let u_high = batched_covector_at(claims, &powers, high);
+    let u_prime = (E::ONE - sel) * u_high + sel * mle::eq_eval(&v, high);
     if sub.value != proof.z_value * u_prime {
         return Err(InnerProductError::Final);
     }
@@ -262,11 +287,19 @@ mod tests {
                 for _ in 0..k {
                     u.push(next(&mut s) as usize % half, ext(&mut s));
                 }
-                let value = u.apply(&z[..half]);
+                let value = u.apply(&mask_half(&z));
                 DeferredClaim { covector: u, value }
             })
             .collect();
         (z, claims)
+    }
+
+    fn mask_half(z: &[F]) -> Vec<F> {
+        z.iter().step_by(2).copied().collect()
+    }
+
+    fn slack_half(z: &[F]) -> Vec<F> {
+        z.iter().skip(1).step_by(2).copied().collect()
     }
 
     fn run(
@@ -297,12 +330,11 @@ mod tests {
         let mut t = Transcript::new(b"ip");
         let (proof, _) = prove(&z, &claims, &mut t.clone()).unwrap();
         let (v, total, powers) = batch(m, proof.sigma, &claims, &mut t);
-        let half = z.len() / 2;
-        assert_eq!(proof.sigma, mle::evaluate_base(&z[half..], &v));
+        assert_eq!(proof.sigma, mle::evaluate_base(&slack_half(&z), &v));
         let mut direct = proof.sigma;
         for (c, p) in claims.iter().zip(&powers) {
             for &(j, w) in c.covector.entries() {
-                direct += *p * w * z[j];
+                direct += *p * w * z[2 * j];
             }
         }
         assert_eq!(total, direct);
@@ -388,8 +420,7 @@ mod tests {
         let half = z.len() / 2;
         let mut t = Transcript::new(b"ip");
         let (v, _, powers) = batch(m, sigma, claims, &mut t);
-        let mut h = batched_covector(half, claims, &powers);
-        h.extend(mle::eq_table(&v));
+        let h = interleave(&batched_covector(half, claims, &powers), &mle::eq_table(&v));
         let mut inst = ProductSumcheck::new(Table::Base(z), h);
         let (rounds, _) = sumcheck::prove(&mut inst, &mut t);
         InnerProductProof {
@@ -438,6 +469,127 @@ mod tests {
         let mut r = Reader::new(&bytes);
         assert_eq!(InnerProductProof::<E>::decode(&mut r).unwrap(), proof);
         assert!(r.finish().is_ok());
+    }
+
+    /// Row-reduces `rows` (each `[S part | M part]`) pivoting on the S part only, and
+    /// returns the M parts of the rows whose S part reduced to zero: the M-only
+    /// functionals some combination of the revealed values computes.
+    fn m_only_combinations(mut rows: Vec<(Vec<E>, Vec<E>)>) -> Vec<Vec<E>> {
+        let cols = rows.first().map_or(0, |r| r.0.len());
+        let mut next = 0;
+        for col in 0..cols {
+            let Some(p) = (next..rows.len()).find(|&i| rows[i].0[col] != E::ZERO) else {
+                continue;
+            };
+            rows.swap(next, p);
+            let inv = rows[next].0[col].inverse().unwrap();
+            let pivot = rows[next].clone();
+            for (i, row) in rows.iter_mut().enumerate() {
+                if i != next && row.0[col] != E::ZERO {
+                    let f = row.0[col] * inv;
+                    for (a, b) in row.0.iter_mut().zip(&pivot.0) {
+                        *a -= f * *b;
+                    }
+                    for (a, b) in row.1.iter_mut().zip(&pivot.1) {
+                        *a -= f * *b;
+                    }
+                }
+            }
+            next += 1;
+        }
+        rows.drain(next..).map(|r| r.1).collect()
+    }
+
+    /// The zero-knowledge property of the view, by linear algebra over the field: with the
+    /// honest run's challenges fixed, every revealed value (σ, each round's three
+    /// evaluations, `Z̃(r*)`) is a linear functional of `Z`. Every combination of them that
+    /// vanishes on the slack `S` must be a multiple of `⟨M, U⟩` (which the claims state
+    /// anyway) or zero, so the view says nothing else about the masks. With the selector
+    /// bound last, the last round's `p(0)` is `M̃(r_low)·Ũ(r_low)` and this fails. So
+    /// does a table whose slack is smaller than the reveals (the twin below, and why
+    /// `gkr::zk` refuses such tables).
+    #[test]
+    fn revealed_functionals_hide_the_masks() {
+        for (m, n, seed) in [(5, 4, 3), (6, 5, 4), (7, 3, 5)] {
+            assert!(
+                !leaks(m, n, seed),
+                "m={m}: a revealed combination is a functional of the masks alone"
+            );
+        }
+        // 2^{m−1} = 4 slack values against 3m + 2 = 11 reveals less m + 1 public relations.
+        assert!(leaks(3, 2, 1));
+    }
+
+    /// Whether some combination of the revealed values is a functional of `M` alone,
+    /// other than a multiple of `⟨M, U⟩`.
+    fn leaks(m: usize, n: usize, seed: u64) -> bool {
+        {
+            let (z, claims) = setup(m, n, 3, seed);
+            let half = z.len() / 2;
+            let (proof, point) = prove(&z, &claims, &mut Transcript::new(b"ip")).unwrap();
+            let mut t = Transcript::new(b"ip");
+            let (v, _, powers) = batch(m, proof.sigma, &claims, &mut t);
+            let u = batched_covector(half, &claims, &powers);
+            let h = interleave(&u, &mle::eq_table(&v));
+            // Functional of the value Σ_{x>i} Z̃(r_<i, k, x)·H̃(r_<i, k, x), entry by entry.
+            let round = |i: usize, k: u64| -> Vec<E> {
+                (0..z.len())
+                    .map(|y| {
+                        let mut total = E::ZERO;
+                        for rest in 0..1usize << (m - 1 - i) {
+                            let mut pt = point[..i].to_vec();
+                            pt.push(E::from_u64(k));
+                            pt.extend(
+                                (0..m - 1 - i).map(|b| E::from_u64(((rest >> b) & 1) as u64)),
+                            );
+                            total += mle::eq_at_index(&pt, y) * mle::evaluate_ext(&h, &pt);
+                        }
+                        total
+                    })
+                    .collect()
+            };
+            let mut functionals: Vec<Vec<E>> = Vec::new();
+            // σ = S̃(v): entry 2j + 1 carries eq(v, j).
+            let eq_v = mle::eq_table(&v);
+            functionals.push(
+                (0..z.len())
+                    .map(|y| if y % 2 == 1 { eq_v[y / 2] } else { E::ZERO })
+                    .collect(),
+            );
+            for i in 0..m {
+                for k in 0..3 {
+                    functionals.push(round(i, k));
+                }
+            }
+            functionals.push((0..z.len()).map(|y| mle::eq_at_index(&point, y)).collect());
+            // Sanity: the functionals give the revealed values on the real table.
+            let apply = |f: &[E]| f.iter().zip(&z).map(|(&a, &b)| a * b).sum::<E>();
+            assert_eq!(apply(&functionals[0]), proof.sigma);
+            assert_eq!(apply(&functionals[1]), proof.rounds[0].0[0]);
+            assert_eq!(apply(functionals.last().unwrap()), proof.z_value);
+            let rows = functionals
+                .iter()
+                .map(|f| {
+                    let s: Vec<E> = f.iter().skip(1).step_by(2).copied().collect();
+                    let mm: Vec<E> = f.iter().step_by(2).copied().collect();
+                    (s, mm)
+                })
+                .collect();
+            for c in m_only_combinations(rows) {
+                // Zero, or parallel to U.
+                let Some(j) = c.iter().position(|x| *x != E::ZERO) else {
+                    continue;
+                };
+                let Some(inv) = u[j].inverse() else {
+                    return true;
+                };
+                let f = c[j] * inv;
+                if !c.iter().zip(&u).all(|(&a, &b)| a == f * b) {
+                    return true;
+                }
+            }
+            false
+        }
     }
 
     #[test]
