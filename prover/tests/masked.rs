@@ -587,3 +587,65 @@ fn reused_seed_with_another_witness_gives_fresh_masks() {
     // σ depends on the slack alone: equal slack would give equal σ.
     assert_ne!(inner.sigma, a.proof.1.sigma);
 }
+
+/// On a gate-span circuit (protocol version 2, openings batched), the table's value is
+/// stated in the private region's batch: changing it is refused by name.
+#[test]
+fn attack_batched_table_value_rejected() {
+    let spec = Spec {
+        log_widths: vec![6, 5, 4],
+        gate_span: true,
+        ..Spec::default()
+    };
+    let (circuit, layout) = zk_circuit(&spec, 11);
+    let data = Data::new(&circuit, 11);
+    let prepared = PreparedCircuit::new(&circuit).unwrap();
+    let cw =
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
+    let ((proof, outputs), inner) = gkr::prove_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        &data.witness(),
+        CTX,
+        ZkArgs {
+            layout,
+            seed: &[1; 32],
+        },
+    )
+    .unwrap();
+    assert!(
+        !proof.batches.is_empty(),
+        "a gate span makes openings batched"
+    );
+    let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
+    let statement = Statement {
+        public: &data.public,
+        outputs: &outputs,
+        context: CTX,
+        weights_commitment: weights.as_ref(),
+    };
+    let check = |p: &Proof<E, TransparentOpening<F>>| {
+        gkr::verify_masked::<F, E, Transparent>(
+            &Transparent,
+            &prepared,
+            &statement,
+            p,
+            layout,
+            &inner,
+        )
+    };
+    check(&proof).unwrap();
+    let mut table_value_refused = false;
+    for b in 0..proof.batches.len() {
+        let mut p = proof.clone();
+        let last = p.batches[b].values.len() - 1;
+        p.batches[b].values[last] += E::ONE;
+        match check(&p) {
+            Err(VerifyError::ZkTableValue) => table_value_refused = true,
+            Err(_) => {}
+            Ok(()) => panic!("batch {b}: a changed stated value verified"),
+        }
+    }
+    assert!(table_value_refused);
+}
