@@ -102,8 +102,11 @@
 //!   ([`HIDING_MIN_VARIABLES`]); largest at the default: 18 (2^19 gives 83.5 bits), so
 //!   a region above 2^18 is refused with [`CommitError::Parameters`].
 
+// The encoding helpers and the Merkle tree are the binding scheme's: one wire format
+// for field vectors and paths, one tree.
 use super::whir::{
     MAX_POINTS, MAX_VARIABLES, MIN_VERIFIER_BITS, WhirChallenger, WhirField, WhirMmcs, WhirParams,
+    get_base, get_ext, get_paths, mmcs, params_error, put_base, put_ext, put_paths,
 };
 use super::{CommitError, Digest, Opening};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt3};
@@ -119,7 +122,7 @@ use p3_multilinear_util::poly::Poly;
 use p3_sumcheck::layout::SuffixProver;
 use p3_sumcheck::zk::ZkSumcheckData;
 use p3_sumcheck::{OpeningBatch, OpeningProtocol, PrescribedPointPcs, TableShape, TableSpec};
-use p3_symmetric::{CompressionFunctionFromHasher, MerkleCap, SerializingHasher};
+use p3_symmetric::MerkleCap;
 use p3_whir::parameters::{FoldingFactor, ProtocolParameters, SecurityAssumption};
 use p3_whir::{
     BaseCaseZkError, BaseCaseZkProof, BlindedMask, HidingWhirPcs, HidingWhirProverData,
@@ -397,18 +400,6 @@ impl<E: WhirField> PartialEq for HidingOpening<E> {
     }
 }
 impl<E: WhirField> Eq for HidingOpening<E> {}
-
-fn mmcs() -> WhirMmcs {
-    WhirMmcs::new(
-        SerializingHasher::new(Blake3),
-        CompressionFunctionFromHasher::new(Blake3),
-        0,
-    )
-}
-
-fn params_error(e: impl std::fmt::Display) -> CommitError {
-    CommitError::Parameters(e.to_string())
-}
 
 /// `−log2(Σ 2^−b)`: the union of independent error terms.
 fn union_bits(bits: impl IntoIterator<Item = f64>) -> f64 {
@@ -1016,30 +1007,6 @@ where
 // the hiding proof's types (same conventions: `u32` counts checked against the bytes
 // left before any allocation, canonical field elements).
 
-fn put_ext<E: WhirField>(w: &mut Writer, v: &[E]) {
-    w.length(v.len());
-    for x in v {
-        Field::encode(x, w);
-    }
-}
-
-fn get_ext<E: WhirField>(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<E>, DecodeError> {
-    let n = r.length(E::ENCODED_BYTES, what)?;
-    (0..n).map(|_| <E as Field>::decode(r)).collect()
-}
-
-fn put_base(w: &mut Writer, v: &[Goldilocks]) {
-    w.length(v.len());
-    for x in v {
-        Field::encode(x, w);
-    }
-}
-
-fn get_base(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<Goldilocks>, DecodeError> {
-    let n = r.length(8, what)?;
-    (0..n).map(|_| <Goldilocks as Field>::decode(r)).collect()
-}
-
 fn put_cap(w: &mut Writer, c: &Cap) {
     // Caps have one root (cap height 0); the verifier's shape check refuses any other.
     w.bytes(c.roots().first().unwrap_or(&[0u8; 32]));
@@ -1059,22 +1026,6 @@ fn put_caps(w: &mut Writer, v: &[Cap]) {
 fn get_caps(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<Cap>, DecodeError> {
     let n = r.length(32, what)?;
     (0..n).map(|_| get_cap(r, what)).collect()
-}
-
-fn put_paths(w: &mut Writer, p: &PrunedMerklePaths<u8, 32>) {
-    w.length(p.sibling_hashes.len());
-    for h in &p.sibling_hashes {
-        w.bytes(h);
-    }
-}
-
-fn get_paths(r: &mut Reader<'_>) -> Result<PrunedMerklePaths<u8, 32>, DecodeError> {
-    let n = r.length(32, "Merkle sibling digests")?;
-    Ok(PrunedMerklePaths {
-        sibling_hashes: (0..n)
-            .map(|_| r.digest("Merkle sibling digest"))
-            .collect::<Result<_, _>>()?,
-    })
 }
 
 fn put_shared<E: WhirField>(w: &mut Writer, o: &Shared<E>) {

@@ -293,7 +293,7 @@ impl<E: WhirField> Default for Whir<E> {
     }
 }
 
-fn mmcs() -> WhirMmcs {
+pub(super) fn mmcs() -> WhirMmcs {
     WhirMmcs::new(
         SerializingHasher::new(Blake3),
         CompressionFunctionFromHasher::new(Blake3),
@@ -301,7 +301,7 @@ fn mmcs() -> WhirMmcs {
     )
 }
 
-fn params_error(e: impl std::fmt::Display) -> CommitError {
+pub(super) fn params_error(e: impl std::fmt::Display) -> CommitError {
     CommitError::Parameters(e.to_string())
 }
 
@@ -867,26 +867,32 @@ impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
 
 // ---- encoding ----
 
-fn put_ext<E: WhirField>(w: &mut Writer, v: &[E]) {
+pub(super) fn put_ext<E: WhirField>(w: &mut Writer, v: &[E]) {
     w.length(v.len());
     for x in v {
         Field::encode(x, w);
     }
 }
 
-fn get_ext<E: WhirField>(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<E>, DecodeError> {
+pub(super) fn get_ext<E: WhirField>(
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<Vec<E>, DecodeError> {
     let n = r.length(E::ENCODED_BYTES, what)?;
     (0..n).map(|_| <E as Field>::decode(r)).collect()
 }
 
-fn put_base(w: &mut Writer, v: &[Goldilocks]) {
+pub(super) fn put_base(w: &mut Writer, v: &[Goldilocks]) {
     w.length(v.len());
     for x in v {
         Field::encode(x, w);
     }
 }
 
-fn get_base(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<Goldilocks>, DecodeError> {
+pub(super) fn get_base(
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<Vec<Goldilocks>, DecodeError> {
     let n = r.length(8, what)?;
     (0..n).map(|_| <Goldilocks as Field>::decode(r)).collect()
 }
@@ -913,14 +919,14 @@ fn get_sumcheck<E: WhirField>(
     })
 }
 
-fn put_paths(w: &mut Writer, p: &PrunedMerklePaths<u8, 32>) {
+pub(super) fn put_paths(w: &mut Writer, p: &PrunedMerklePaths<u8, 32>) {
     w.length(p.sibling_hashes.len());
     for h in &p.sibling_hashes {
         w.bytes(h);
     }
 }
 
-fn get_paths(r: &mut Reader<'_>) -> Result<PrunedMerklePaths<u8, 32>, DecodeError> {
+pub(super) fn get_paths(r: &mut Reader<'_>) -> Result<PrunedMerklePaths<u8, 32>, DecodeError> {
     let n = r.length(32, "Merkle sibling digests")?;
     Ok(PrunedMerklePaths {
         sibling_hashes: (0..n)
