@@ -219,6 +219,16 @@ impl Circuit {
         }
     }
 
+    /// Variables of layer `k`'s gate part (`k ≥ 1`): `log_width(k − 1)`, or the gate span
+    /// `g` at layer 1 when the input layout declares one (the prover's `gate_vars` says
+    /// why that is sound).
+    pub fn gate_log_width(&self, k: usize) -> u8 {
+        match self.input.gate_log_width {
+            Some(g) if k == 1 => g,
+            _ => self.log_width(k - 1),
+        }
+    }
+
     /// Gates over all layers.
     pub fn num_gates(&self) -> usize {
         self.layers.iter().map(Layer::num_gates).sum()

@@ -79,10 +79,7 @@ pub fn mask_slots_needed(circuit: &Circuit, ext_degree: usize) -> usize {
     let per_round = 3 * ext_degree;
     (1..=circuit.depth())
         .map(|k| {
-            let g = match circuit.input.gate_log_width {
-                Some(g) if k == 1 => usize::from(g),
-                _ => usize::from(circuit.log_width(k - 1)),
-            };
+            let g = usize::from(circuit.gate_log_width(k));
             let phases = if circuit.layers[k - 1].mul.is_empty() {
                 1
             } else {

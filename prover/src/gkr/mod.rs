@@ -116,10 +116,7 @@ impl<'a> PreparedCircuit<'a> {
 /// `2^g` gets weight `eq(p|≥log_len, offset bits) = 0` from such a point (its offset has a
 /// set bit at or above `g`, where the point is 0), so it is not opened at that claim.
 pub(crate) fn gate_vars(circuit: &Circuit, k: usize) -> usize {
-    match circuit.input.gate_log_width {
-        Some(g) if k == 1 => usize::from(g),
-        _ => usize::from(circuit.log_width(k - 1)),
-    }
+    usize::from(circuit.gate_log_width(k))
 }
 
 /// A gate-part point over `vars` coordinates as a point on all `width` coordinates of

@@ -213,6 +213,18 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
+    let witness = with_committed_weights(prepared, weights, witness)?;
+    prove_inner(scheme, prepared, &witness, weights, context, true, None).map(|(p, _)| p)
+}
+
+/// The witness with the committed weights in place, after checking that `weights` is
+/// `Some` exactly when the circuit has a weights region and that `witness.weights` is
+/// empty or equal to the committed values.
+fn with_committed_weights<'a, F: Field, D>(
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&'a CommittedWeights<F, D>>,
+    witness: &Witness<'a, F>,
+) -> Result<Witness<'a, F>, ProveError> {
     let has = prepared
         .circuit()
         .input
@@ -224,15 +236,12 @@ where
             if !witness.weights.is_empty() && witness.weights != cw.values.as_slice() {
                 return Err(ProveError::WeightsMismatch);
             }
-            let w = Witness {
+            Ok(Witness {
                 weights: &cw.values,
                 ..*witness
-            };
-            prove_inner(scheme, prepared, &w, Some(cw), context, true, None).map(|(p, _)| p)
+            })
         }
-        (false, None) => {
-            prove_inner(scheme, prepared, witness, None, context, true, None).map(|(p, _)| p)
-        }
+        (false, None) => Ok(*witness),
     }
 }
 
@@ -367,28 +376,16 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    let has = prepared
-        .circuit()
-        .input
-        .region(RegionKind::Weights)
-        .is_some();
-    let owned;
-    let witness = match (has, weights) {
-        (true, None) | (false, Some(_)) => return Err(ProveError::NoWeightsRegion),
-        (true, Some(cw)) => {
-            if !witness.weights.is_empty() && witness.weights != cw.values.as_slice() {
-                return Err(ProveError::WeightsMismatch);
-            }
-            owned = Witness {
-                weights: &cw.values,
-                ..*witness
-            };
-            &owned
-        }
-        (false, None) => witness,
-    };
-    let (proven, inner) =
-        prove_inner(scheme, prepared, witness, weights, context, check, Some(zk))?;
+    let witness = with_committed_weights(prepared, weights, witness)?;
+    let (proven, inner) = prove_inner(
+        scheme,
+        prepared,
+        &witness,
+        weights,
+        context,
+        check,
+        Some(zk),
+    )?;
     let inner = inner.ok_or(ProveError::Unsupported {
         what: "a masked proof without its inner product",
     })?;

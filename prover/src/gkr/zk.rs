@@ -103,12 +103,6 @@ pub(crate) fn layer_slots<E: ExtensionField<F>, F: Field>(
     (out, cursor.used())
 }
 
-/// The smallest half a table of `2^m` slots may have: twice the base coordinates of the
-/// inner product's `2m + 2` revealed extension values.
-pub(crate) fn min_slack(m: u8, ext_degree: usize) -> usize {
-    circuits::zk::min_slack(m, ext_degree)
-}
-
 /// The table's span in the input layer, after checking the layout against the circuit.
 pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
     circuit: &Circuit,
@@ -146,7 +140,7 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
     let have = (size / 2) as usize;
     // The slack must outnumber the inner product's reveals (about 2m + 2 extension
     // values) with margin: a table that small is refused even if the masks fit.
-    let needed = needed.max(min_slack(layout.table_log_len, E::DEGREE));
+    let needed = needed.max(circuits::zk::min_slack(layout.table_log_len, E::DEGREE));
     if needed > have {
         return Err(ZkLayoutError::TooSmall { needed, have });
     }
