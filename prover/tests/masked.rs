@@ -29,34 +29,61 @@ fn zk_circuit(spec: &Spec, seed: u64) -> (Circuit, ZkLayout) {
     (c, layout)
 }
 
-struct Data {
-    public: Vec<F>,
-    weights: Vec<F>,
-    private: Vec<F>,
+mod common;
+use common::Data;
+
+/// Commits the weights and proves `circuit` masked on the transparent scheme, with or
+/// without the satisfaction check.
+fn prove_t(
+    circuit: &Circuit,
+    witness: &Witness<'_, F>,
+    layout: ZkLayout,
+    seed: &[u8; 32],
+    check: bool,
+) -> Result<gkr::ProvenMasked<F, E, Transparent>, prover::ProveError> {
+    let prepared = PreparedCircuit::new(circuit).unwrap();
+    let cw =
+        gkr::commit_weights::<F, E, Transparent>(&Transparent, circuit, witness.weights).unwrap();
+    let prove = if check {
+        gkr::prove_masked::<F, E, Transparent>
+    } else {
+        gkr::prove_masked_unchecked::<F, E, Transparent>
+    };
+    prove(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        witness,
+        CTX,
+        ZkArgs { layout, seed },
+    )
 }
 
-impl Data {
-    fn new(c: &Circuit, seed: u64) -> Data {
-        let conv = |v: Vec<u64>| v.into_iter().map(F::from_u64).collect::<Vec<_>>();
-        Data {
-            public: conv(random::values(c.num_public as usize, seed ^ 1)),
-            weights: conv(random::values(
-                c.input.len_of(RegionKind::Weights),
-                seed ^ 2,
-            )),
-            private: conv(random::values(
-                c.input.len_of(RegionKind::Private),
-                seed ^ 3,
-            )),
-        }
-    }
-    fn witness(&self) -> Witness<'_, F> {
-        Witness {
-            public: &self.public,
-            weights: &self.weights,
-            private: &self.private,
-        }
-    }
+/// Verifies a masked transparent proof of `circuit` against its public input, outputs
+/// and weights.
+fn verify_t(
+    circuit: &Circuit,
+    data: &Data,
+    outputs: &[F],
+    proof: &Masked,
+    layout: ZkLayout,
+) -> Result<(), VerifyError> {
+    let prepared = PreparedCircuit::new(circuit).unwrap();
+    let weights = prover::transparent_weights_commitment(circuit, &data.weights);
+    let statement = Statement {
+        public: &data.public,
+        outputs,
+        context: CTX,
+        weights_commitment: weights.as_ref(),
+    };
+    gkr::verify_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        &statement,
+        &proof.0,
+        layout,
+        &proof.1,
+    )
 }
 
 type Masked = (Proof<E, TransparentOpening<F>>, InnerProductProof<E>);
@@ -72,22 +99,9 @@ struct Run {
 
 fn run(spec: &Spec, seed: u64, mask_seed: [u8; 32]) -> Run {
     let (circuit, layout) = zk_circuit(spec, seed);
-    let data = Data::new(&circuit, seed);
-    let prepared = PreparedCircuit::new(&circuit).unwrap();
-    let cw =
-        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
-    let ((proof, outputs), inner) = gkr::prove_masked::<F, E, Transparent>(
-        &Transparent,
-        &prepared,
-        cw.as_ref(),
-        &data.witness(),
-        CTX,
-        ZkArgs {
-            layout,
-            seed: &mask_seed,
-        },
-    )
-    .unwrap();
+    let data = Data::random(&circuit, seed);
+    let ((proof, outputs), inner) =
+        prove_t(&circuit, &data.witness(), layout, &mask_seed, true).unwrap();
     let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
     Run {
         circuit,
@@ -106,21 +120,7 @@ impl Run {
         outputs: &[F],
         layout: ZkLayout,
     ) -> Result<(), VerifyError> {
-        let prepared = PreparedCircuit::new(&self.circuit).unwrap();
-        let statement = Statement {
-            public: &self.data.public,
-            outputs,
-            context: CTX,
-            weights_commitment: self.weights.as_ref(),
-        };
-        gkr::verify_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            &statement,
-            &proof.0,
-            layout,
-            &proof.1,
-        )
+        verify_t(&self.circuit, &self.data, outputs, proof, layout)
     }
     fn verify(&self, proof: &Masked) -> Result<(), VerifyError> {
         self.verify_with(proof, &self.outputs, self.layout)
@@ -192,7 +192,7 @@ fn masked_round_trip_whir() {
         ..Spec::default()
     };
     let (_, circuit, layout) = zk_circuit_ext(&spec, 5, 3);
-    let data = Data::new(&circuit, 5);
+    let data = Data::random(&circuit, 5);
     let prepared = PreparedCircuit::new(&circuit).unwrap();
     let scheme = prover::whir_scheme();
     let cw = prover::whir_commit_weights(&circuit, &data.weights).unwrap();
@@ -297,55 +297,20 @@ fn attack_false_output_rejected() {
 fn attack_unsatisfied_witness_caught_by_the_deferred_claims() {
     let spec = &specs()[0];
     let (mut circuit, layout) = zk_circuit(spec, 77);
-    let data = Data::new(&circuit, 77);
+    let data = Data::random(&circuit, 77);
     // Find an output slot that is nonzero on this witness and stop claiming it: it is
     // then constrained to zero, which the witness violates.
     let (_, outputs) = prover::prove_transparent(&circuit, &data.witness(), CTX).unwrap();
     let i = outputs.iter().position(|v| *v != F::ZERO).unwrap();
     circuit.public_outputs.remove(i);
-    let prepared = PreparedCircuit::new(&circuit).unwrap();
-    let cw =
-        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
-    let zk = ZkArgs {
-        layout,
-        seed: &[3; 32],
-    };
     assert!(matches!(
-        gkr::prove_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            cw.as_ref(),
-            &data.witness(),
-            CTX,
-            zk
-        ),
+        prove_t(&circuit, &data.witness(), layout, &[3; 32], true),
         Err(prover::ProveError::Unsatisfied { .. })
     ));
-    let ((proof, outputs), inner) = gkr::prove_masked_unchecked::<F, E, Transparent>(
-        &Transparent,
-        &prepared,
-        cw.as_ref(),
-        &data.witness(),
-        CTX,
-        zk,
-    )
-    .unwrap();
-    let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
-    let statement = Statement {
-        public: &data.public,
-        outputs: &outputs,
-        context: CTX,
-        weights_commitment: weights.as_ref(),
-    };
+    let ((proof, outputs), inner) =
+        prove_t(&circuit, &data.witness(), layout, &[3; 32], false).unwrap();
     assert_eq!(
-        gkr::verify_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            &statement,
-            &proof,
-            layout,
-            &inner
-        ),
+        verify_t(&circuit, &data, &outputs, &(proof, inner), layout),
         Err(VerifyError::ZkInnerProduct(InnerProductError::Sumcheck(
             SumcheckError::Sum { round: 0 }
         )))
@@ -467,7 +432,7 @@ fn circuits_with_blocks_are_refused() {
     };
     let c = random::circuit(&spec, 1);
     let prepared = PreparedCircuit::new(&c).unwrap();
-    let data = Data::new(&c, 1);
+    let data = Data::random(&c, 1);
     let err = gkr::prove_masked::<F, E, Transparent>(
         &Transparent,
         &prepared,
@@ -510,7 +475,7 @@ fn zk_form_preserves_outputs_over_random_circuits() {
             ..Spec::default()
         };
         let original = random::circuit(&spec, seed);
-        let data = Data::new(&original, seed);
+        let data = Data::random(&original, seed);
         let (_, want) = prover::prove_transparent(&original, &data.witness(), CTX).unwrap();
         let (zk, layout) = circuits::zk::with_noise(&original, 2).unwrap();
         let mut private = data.private.clone();
@@ -519,38 +484,10 @@ fn zk_form_preserves_outputs_over_random_circuits() {
             private: &private,
             ..data.witness()
         };
-        let prepared = PreparedCircuit::new(&zk).unwrap();
-        let cw =
-            gkr::commit_weights::<F, E, Transparent>(&Transparent, &zk, &data.weights).unwrap();
-        let ((proof, got), inner) = gkr::prove_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            cw.as_ref(),
-            &w,
-            CTX,
-            ZkArgs {
-                layout,
-                seed: &[seed as u8; 32],
-            },
-        )
-        .unwrap();
+        let ((proof, got), inner) = prove_t(&zk, &w, layout, &[seed as u8; 32], true).unwrap();
         assert_eq!(got, want, "seed {seed}");
-        let weights = prover::transparent_weights_commitment(&zk, &data.weights);
-        let statement = Statement {
-            public: &data.public,
-            outputs: &got,
-            context: CTX,
-            weights_commitment: weights.as_ref(),
-        };
-        gkr::verify_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            &statement,
-            &proof,
-            layout,
-            &inner,
-        )
-        .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        verify_t(&zk, &data, &got, &(proof, inner), layout)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         checked += 1;
     }
     assert_eq!(checked, 40);
@@ -569,21 +506,7 @@ fn reused_seed_with_another_witness_gives_fresh_masks() {
         private: &private,
         ..a.data.witness()
     };
-    let prepared = PreparedCircuit::new(&circuit).unwrap();
-    let cw =
-        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &a.data.weights).unwrap();
-    let ((_, _), inner) = gkr::prove_masked::<F, E, Transparent>(
-        &Transparent,
-        &prepared,
-        cw.as_ref(),
-        &w,
-        CTX,
-        ZkArgs {
-            layout,
-            seed: &[5; 32],
-        },
-    )
-    .unwrap();
+    let ((_, _), inner) = prove_t(&circuit, &w, layout, &[5; 32], true).unwrap();
     // σ depends on the slack alone: equal slack would give equal σ.
     assert_ne!(inner.sigma, a.proof.1.sigma);
 }
@@ -598,41 +521,20 @@ fn attack_batched_table_value_rejected() {
         ..Spec::default()
     };
     let (circuit, layout) = zk_circuit(&spec, 11);
-    let data = Data::new(&circuit, 11);
-    let prepared = PreparedCircuit::new(&circuit).unwrap();
-    let cw =
-        gkr::commit_weights::<F, E, Transparent>(&Transparent, &circuit, &data.weights).unwrap();
-    let ((proof, outputs), inner) = gkr::prove_masked::<F, E, Transparent>(
-        &Transparent,
-        &prepared,
-        cw.as_ref(),
-        &data.witness(),
-        CTX,
-        ZkArgs {
-            layout,
-            seed: &[1; 32],
-        },
-    )
-    .unwrap();
+    let data = Data::random(&circuit, 11);
+    let ((proof, outputs), inner) =
+        prove_t(&circuit, &data.witness(), layout, &[1; 32], true).unwrap();
     assert!(
         !proof.batches.is_empty(),
         "a gate span makes openings batched"
     );
-    let weights = prover::transparent_weights_commitment(&circuit, &data.weights);
-    let statement = Statement {
-        public: &data.public,
-        outputs: &outputs,
-        context: CTX,
-        weights_commitment: weights.as_ref(),
-    };
     let check = |p: &Proof<E, TransparentOpening<F>>| {
-        gkr::verify_masked::<F, E, Transparent>(
-            &Transparent,
-            &prepared,
-            &statement,
-            p,
+        verify_t(
+            &circuit,
+            &data,
+            &outputs,
+            &(p.clone(), inner.clone()),
             layout,
-            &inner,
         )
     };
     check(&proof).unwrap();
