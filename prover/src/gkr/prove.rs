@@ -621,12 +621,13 @@ where
             });
         };
         let z = &v0[span];
-        let half = z.len() / 2;
+        // The table is interleaved: the masks are its even entries.
+        let masks: Vec<F> = z.iter().step_by(2).copied().collect();
         let deferred_claims: Vec<DeferredClaim<E>> = state
             .covectors
             .into_iter()
             .map(|covector| {
-                let value = covector.apply(&z[..half]);
+                let value = covector.apply(&masks);
                 DeferredClaim { covector, value }
             })
             .collect();
