@@ -49,16 +49,16 @@ impl Scheme {
     }
 
     /// A proof's soundness for `circuit` in bits and the regime it holds under.
-    pub fn security(self, circuit: &Circuit) -> Result<(f64, &'static str)> {
+    pub fn security(self, prepared: &PreparedCircuit<'_>) -> Result<(f64, &'static str)> {
         match self {
             Scheme::Whir => {
-                let s = prover::whir_proof_security(circuit)?;
+                let s = prover::whir_prepared_security(prepared)?;
                 Ok((s.bits, s.regime))
             }
             // The opening is the values themselves, bound by a BLAKE3 hash (128-bit
             // collision resistance); GKR's and the in-circuit challenges' terms over Ext2.
             Scheme::Transparent => {
-                let g = prover::gkr::GkrSoundness::new(circuit, 128);
+                let g = prover::gkr::GkrSoundness::new(prepared.circuit(), 128);
                 let err = (-g.gkr_bits).exp2() + (-g.challenge_bits).exp2();
                 Ok((
                     (-err.log2()).min(128.0),
@@ -69,7 +69,10 @@ impl Scheme {
     }
 
     /// The `"commitment"` object of a report: the scheme and the weakest slice's bits.
-    pub fn report<'a>(self, circuits: impl IntoIterator<Item = &'a Circuit>) -> Result<Value> {
+    pub fn report<'a, 'c: 'a>(
+        self,
+        circuits: impl IntoIterator<Item = &'a PreparedCircuit<'c>>,
+    ) -> Result<Value> {
         let mut bits = f64::INFINITY;
         let mut regime = "";
         for c in circuits {

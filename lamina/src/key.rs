@@ -178,7 +178,7 @@ impl VerificationKey {
 /// The digest of a key's bytes.
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
     let mut h = blake3::Hasher::new_derive_key(DIGEST_CONTEXT);
-    h.update(bytes);
+    h.update_rayon(bytes);
     *h.finalize().as_bytes()
 }
 
@@ -256,7 +256,7 @@ fn header(
         "calibration": crate::commands::calibration_json(calibration),
         "slices_plan": plan,
         "input_shape": crate::report::shape(model, 0),
-        "commitment": scheme.report(slices.iter().map(|s| s.prepared.circuit()))?,
+        "commitment": scheme.report(slices.iter().map(|s| &s.prepared))?,
         "slices": slices.iter().map(|cs| json!({
             "index": cs.slice.index,
             "layer_range": [cs.slice.layers.start, cs.slice.layers.end],

@@ -163,7 +163,7 @@ impl Verifier {
         k.commitment = k.scheme.report(
             k.slices
                 .iter()
-                .map(|s| s.circuit().map(|c| c.circuit()))
+                .map(|s| s.circuit())
                 .collect::<std::result::Result<Vec<_>, _>>()?,
         )?;
         if let Some(p) = pin.model_digest {

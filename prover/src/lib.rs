@@ -243,6 +243,13 @@ pub fn whir_proof_security(circuit: &circuits::Circuit) -> Result<ProofSecurity,
     gkr::whir_proof_security(whir_scheme(), circuit)
 }
 
+/// [`whir_proof_security`] for a circuit already validated and digested.
+pub fn whir_prepared_security(
+    prepared: &gkr::PreparedCircuit<'_>,
+) -> Result<ProofSecurity, ProveError> {
+    gkr::prepared_proof_security(whir_scheme(), prepared)
+}
+
 /// Commits `circuit`'s weights once with the default WHIR configuration (at compile
 /// time): the digest is what verifiers pin; store it with
 /// [`CommittedWeights::to_bytes`] and reload with [`whir_load_weights`]. `Ok(None)` when

@@ -82,6 +82,32 @@ impl<E: Field> SplitEq<E> {
     pub fn get(&self, index: usize) -> E {
         self.lo[index & self.mask].mul_inline(self.hi[index >> self.bits])
     }
+
+    /// `Σ_k w_k·scale·eq(r, i_k)` over `(i_k, w_k)` in the given order. Consecutive terms
+    /// with the same high half share one product with the high table, so indices in runs
+    /// (as compiled gates read their inputs) cost one product per term instead of two;
+    /// any order gives the same sum.
+    #[inline]
+    pub fn weighted_sum(&self, terms: impl Iterator<Item = (usize, E)>) -> E {
+        let mut total = E::ZERO;
+        let mut run = E::ZERO;
+        let mut high = usize::MAX;
+        for (index, w) in terms {
+            let h = index >> self.bits;
+            if h != high {
+                if high != usize::MAX {
+                    total += run.mul_inline(self.hi[high]);
+                }
+                run = E::ZERO;
+                high = h;
+            }
+            run += w.mul_inline(self.lo[index & self.mask]);
+        }
+        if high != usize::MAX {
+            total += run.mul_inline(self.hi[high]);
+        }
+        total
+    }
 }
 
 /// `eq(r, x)` for every `x` in `0..2^{r.len()}`.
@@ -247,6 +273,27 @@ mod tests {
     fn brute<V: Copy, E: Field + std::ops::Mul<V, Output = E>>(v: &[V], r: &[E]) -> E {
         let eq = eq_table(r);
         v.iter().zip(&eq).map(|(&a, &e)| e * a).sum()
+    }
+
+    #[test]
+    fn weighted_sum_matches_lookups() {
+        let mut s = 7u64;
+        for n in [0usize, 1, 5, 9] {
+            let r: Vec<GoldilocksExt3> = (0..n).map(|_| rand(&mut s)).collect();
+            let eq = SplitEq::new(&r, rand(&mut s));
+            // Runs of equal high halves, then random indices, then both mixed.
+            let mut idx: Vec<usize> = (0..1usize << n).collect();
+            idx.extend(
+                (0..50u64)
+                    .map(|k| ((k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) as usize) % (1 << n)),
+            );
+            idx.extend((0..1usize << n).rev());
+            let w: Vec<GoldilocksExt3> = idx.iter().map(|_| rand(&mut s)).collect();
+            let expected: GoldilocksExt3 = idx.iter().zip(&w).map(|(&i, &x)| x * eq.get(i)).sum();
+            let got = eq.weighted_sum(idx.iter().copied().zip(w.iter().copied()));
+            assert_eq!(got, expected, "n = {n}");
+            assert_eq!(eq.weighted_sum(std::iter::empty()), GoldilocksExt3::ZERO);
+        }
     }
 
     fn blocks_and_tails<E: ExtensionField<Goldilocks>>(seed: u64) {

@@ -2,7 +2,8 @@
 //! writes, on rayon when enabled and serial otherwise, with the same results either way —
 //! field sums are exact, so chunking cannot change a proof's bytes.
 //!
-//! The verifier never calls into this module.
+//! The verifier calls only [`map_reduce`] and [`fill_chunks`], for its wiring scans
+//! (`gkr::wiring`) and its output eq tables.
 
 /// Below this many items per call, threads cost more than they save.
 pub const MIN_PARALLEL: usize = 1 << 12;

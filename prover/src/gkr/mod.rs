@@ -28,7 +28,10 @@ pub use prove::{
     commit_weights, prove, prove_masked, prove_masked_unchecked, prove_prepared, prove_unchecked,
     prove_with_weights,
 };
-pub use security::{GkrSoundness, opening_points, region_opening_points, whir_proof_security};
+pub use security::{
+    GkrSoundness, opening_points, prepared_proof_security, region_opening_points,
+    whir_proof_security,
+};
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_masked, verify_prepared};
 pub use zk::{ZK_LAYOUT, ZkLayout, ZkLayoutError};
@@ -48,6 +51,17 @@ pub struct PreparedCircuit<'a> {
     digest: CircuitDigest,
 }
 
+/// BLAKE3 of a circuit's canonical bytes, on all threads with the `parallel` feature
+/// (the same hash: BLAKE3 is a tree, and a VGG-16 circuit is 259 MB).
+fn circuit_digest(bytes: &[u8]) -> CircuitDigest {
+    let mut h = blake3::Hasher::new();
+    #[cfg(feature = "parallel")]
+    h.update_rayon(bytes);
+    #[cfg(not(feature = "parallel"))]
+    h.update(bytes);
+    CircuitDigest(*h.finalize().as_bytes())
+}
+
 impl<'a> PreparedCircuit<'a> {
     /// Validates and digests `circuit`.
     pub fn new(circuit: &'a Circuit) -> Result<Self, CircuitError> {
@@ -65,7 +79,7 @@ impl<'a> PreparedCircuit<'a> {
         let circuit = Circuit::from_bytes(bytes)?;
         Ok(PreparedCircuit {
             circuit: Cow::Owned(circuit),
-            digest: CircuitDigest(*blake3::hash(bytes).as_bytes()),
+            digest: circuit_digest(bytes),
         })
     }
 
@@ -76,7 +90,7 @@ impl<'a> PreparedCircuit<'a> {
     ) -> Result<(PreparedCircuit<'static>, Vec<u8>), CircuitError> {
         circuit.validate()?;
         let bytes = circuit.to_bytes();
-        let digest = CircuitDigest(*blake3::hash(&bytes).as_bytes());
+        let digest = circuit_digest(&bytes);
         Ok((
             PreparedCircuit {
                 circuit: Cow::Owned(circuit),

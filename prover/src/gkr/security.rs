@@ -120,34 +120,111 @@ fn challenge_degree(circuit: &Circuit) -> u64 {
     if circuit.num_challenges == 0 {
         return 0;
     }
-    // Slot → degree, for the slots of the previous layer whose degree is nonzero.
-    let mut prev: HashMap<u32, u64> = HashMap::new();
-    for layer in &circuit.layers {
-        let deg = |slot: u32| prev.get(&slot).copied().unwrap_or(0);
-        let mut next: HashMap<u32, u64> = HashMap::new();
-        let mut put = |out: u32, d: u64| {
-            if d > 0 {
-                let e = next.entry(out).or_insert(0);
-                *e = (*e).max(d);
-            }
-        };
+    layers_degree(
+        &circuit.layers,
+        Degrees::DENSE_PER_GATE,
+        Degrees::DENSE_FLOOR,
+    )
+}
+
+/// [`challenge_degree`] over `layers`, with the dense table's limits as parameters (the
+/// tests force the map with zeros).
+fn layers_degree(layers: &[circuits::Layer], per_gate: usize, floor: usize) -> u64 {
+    let mut prev = Degrees::default();
+    for layer in layers {
+        let mut next = Degrees::for_layer(layer, per_gate, floor);
         for m in &layer.mul {
-            put(
+            next.raise(
                 m.out,
-                deg(m.in0)
-                    .saturating_add(deg(m.in1))
+                prev.get(m.in0)
+                    .saturating_add(prev.get(m.in1))
                     .saturating_add(coeff_degree(m.coeff)),
             );
         }
         for a in &layer.add {
-            put(a.out, deg(a.input).saturating_add(coeff_degree(a.coeff)));
+            next.raise(
+                a.out,
+                prev.get(a.input).saturating_add(coeff_degree(a.coeff)),
+            );
         }
         for c in &layer.constant {
-            put(c.out, coeff_degree(c.coeff));
+            next.raise(c.out, coeff_degree(c.coeff));
         }
         prev = next;
     }
-    prev.values().copied().max().unwrap_or(0)
+    prev.max()
+}
+
+/// One layer's slot degrees in the challenges (absent: 0). Dense when the slots the gates
+/// write span at most a few entries per gate (compiled circuits), else a map of the
+/// nonzero ones, so memory follows the gates, never a declared width. The dense table is
+/// what makes this pass cheap next to verification (a hash lookup per gate input was a
+/// quarter of `lamina verify` on VGG-16).
+enum Degrees {
+    Dense(Vec<u64>),
+    Sparse(HashMap<u32, u64>),
+}
+
+impl Default for Degrees {
+    fn default() -> Self {
+        Degrees::Dense(Vec::new())
+    }
+}
+
+impl Degrees {
+    /// Entries allowed per gate, plus a floor, before the table becomes a map.
+    const DENSE_PER_GATE: usize = 4;
+    const DENSE_FLOOR: usize = 1 << 12;
+
+    fn for_layer(layer: &circuits::Layer, per_gate: usize, floor: usize) -> Degrees {
+        let top = layer
+            .mul
+            .iter()
+            .map(|g| g.out)
+            .chain(layer.add.iter().map(|g| g.out))
+            .chain(layer.constant.iter().map(|g| g.out))
+            .max()
+            .map_or(0, |o| o as usize + 1);
+        let gates = layer.mul.len() + layer.add.len() + layer.constant.len();
+        let bound = gates.saturating_mul(per_gate).saturating_add(floor);
+        if top <= bound {
+            Degrees::Dense(vec![0; top])
+        } else {
+            Degrees::Sparse(HashMap::new())
+        }
+    }
+
+    fn get(&self, slot: u32) -> u64 {
+        match self {
+            Degrees::Dense(v) => v.get(slot as usize).copied().unwrap_or(0),
+            Degrees::Sparse(m) => m.get(&slot).copied().unwrap_or(0),
+        }
+    }
+
+    fn raise(&mut self, slot: u32, d: u64) {
+        if d == 0 {
+            return;
+        }
+        match self {
+            // `for_layer` sized the table past every gate's output slot.
+            Degrees::Dense(v) => {
+                if let Some(e) = v.get_mut(slot as usize) {
+                    *e = (*e).max(d);
+                }
+            }
+            Degrees::Sparse(m) => {
+                let e = m.entry(slot).or_insert(0);
+                *e = (*e).max(d);
+            }
+        }
+    }
+
+    fn max(&self) -> u64 {
+        match self {
+            Degrees::Dense(v) => v.iter().copied().max().unwrap_or(0),
+            Degrees::Sparse(m) => m.values().copied().max().unwrap_or(0),
+        }
+    }
 }
 
 /// How many points the first layer's gate part leaves on every committed region: two
@@ -223,7 +300,16 @@ pub fn whir_proof_security<E: WhirField>(
     scheme: &Whir<E>,
     circuit: &Circuit,
 ) -> Result<ProofSecurity, ProveError> {
-    let prepared = PreparedCircuit::new(circuit)?;
+    prepared_proof_security(scheme, &PreparedCircuit::new(circuit)?)
+}
+
+/// [`whir_proof_security`] for a circuit already validated and digested (a verification
+/// key's): the same figure without validating and hashing the circuit again, which on
+/// VGG-16 costs more than the verification itself.
+pub fn prepared_proof_security<E: WhirField>(
+    scheme: &Whir<E>,
+    prepared: &PreparedCircuit<'_>,
+) -> Result<ProofSecurity, ProveError> {
     let circuit = prepared.circuit();
     if let Some((region, slot)) = super::committed_padding_read(circuit) {
         return Err(ProveError::ReadsCommittedPadding { region, slot });
@@ -271,4 +357,89 @@ pub fn whir_proof_security<E: WhirField>(
         gkr,
         charged_bits,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use circuits::{AddGate, ConstGate, ConstSource, Layer, MulGate};
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn slot(&mut self) -> u32 {
+            self.below(64) as u32
+        }
+
+        fn coeff(&mut self) -> Coeff {
+            if self.below(3) == 0 {
+                Coeff::Challenge(0)
+            } else {
+                Coeff::Int(1)
+            }
+        }
+    }
+
+    /// Random layers of width 2^6 whose gates carry integer or challenge coefficients.
+    fn random_layers(seed: u64) -> Vec<Layer> {
+        let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        (0..6)
+            .map(|_| {
+                let n = r.below(40);
+                let mul = (0..n)
+                    .map(|_| MulGate {
+                        out: r.slot(),
+                        in0: r.slot(),
+                        in1: r.slot(),
+                        coeff: r.coeff(),
+                    })
+                    .collect();
+                let n = r.below(40);
+                let add = (0..n)
+                    .map(|_| AddGate {
+                        out: r.slot(),
+                        input: r.slot(),
+                        coeff: r.coeff(),
+                    })
+                    .collect();
+                let n = r.below(8);
+                let constant = (0..n)
+                    .map(|_| ConstGate {
+                        out: r.slot(),
+                        coeff: r.coeff(),
+                        source: ConstSource::One,
+                    })
+                    .collect();
+                Layer {
+                    log_width: 6,
+                    mul,
+                    add,
+                    constant,
+                    ..Layer::default()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dense_and_sparse_degree_tables_agree() {
+        let mut nonzero = 0;
+        for seed in 1..200 {
+            let layers = random_layers(seed);
+            let dense = layers_degree(&layers, Degrees::DENSE_PER_GATE, Degrees::DENSE_FLOOR);
+            let sparse = layers_degree(&layers, 0, 0);
+            assert_eq!(dense, sparse, "seed {seed}");
+            nonzero += usize::from(dense > 1);
+        }
+        // The random layers reach degrees above 1, so the comparison covers chains.
+        assert!(nonzero > 50, "{nonzero}");
+    }
 }

@@ -56,7 +56,12 @@ impl<E: Field> LayerEq<E> {
                 .collect(),
         };
         if width <= DENSE_WIDTH_PER_GATE.saturating_mul(layer.num_gates()) {
-            let e = (0..width).map(|o| lazy.at(o as u32)).collect();
+            let mut e = vec![E::ZERO; width];
+            crate::par::fill_chunks(&mut e, 1 << 14, |start, out| {
+                for (o, x) in (start..).zip(out.iter_mut()) {
+                    *x = lazy.at(o as u32);
+                }
+            });
             LayerEq::Dense(e)
         } else {
             LayerEq::Lazy(lazy)

@@ -1,5 +1,7 @@
 //! The wiring predicates `cst~`, `add~`, `mul~` evaluated by linear scans over the gates
-//! with eq tables (verifier, serial), and coefficient lowering shared with the prover.
+//! with eq tables (the verifier's main cost on gate layers: chunked over threads with the
+//! `parallel` feature, exact sums, so the same value either way), and coefficient lowering
+//! shared with the prover.
 //!
 //! `E(o)` over the output slots comes through [`OutEq`]: a materialised table for dense
 //! layers, or the split eq halves evaluated per gate for sparse ones, so the verifier's
@@ -82,57 +84,81 @@ impl<E: Field> OutEq<E> for LazyEq<E> {
     }
 }
 
+/// Gates per chunk of a parallel scan.
+const CHUNK: usize = 1 << 14;
+
+/// `Σ_{i<n} term(i)`, chunked over threads with the `parallel` feature.
+fn scan<E: Field>(n: usize, term: impl Fn(usize) -> E + Sync + Send) -> E {
+    crate::par::map_reduce(
+        n,
+        CHUNK,
+        E::ZERO,
+        |range| range.map(&term).sum(),
+        |a, b| a + b,
+    )
+}
+
+/// `Σ_{k<n} w_k·eq(r, i_k)` for `(i_k, w_k) = term(k)`, chunked like [`scan`], each chunk
+/// through [`SplitEq::weighted_sum`].
+fn scan_eq<E: Field>(
+    n: usize,
+    eq: &SplitEq<E>,
+    term: impl Fn(usize) -> (usize, E) + Sync + Send,
+) -> E {
+    crate::par::map_reduce(
+        n,
+        CHUNK,
+        E::ZERO,
+        |range| eq.weighted_sum(range.map(&term)),
+        |a, b| a + b,
+    )
+}
+
 /// `cst~(E) = Σ c·E[o]·(1 | PI[k])`.
-pub(crate) fn constant<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
+pub(crate) fn constant<F: Field, E: ExtensionField<F>, Q: OutEq<E> + Sync + ?Sized>(
     layer: &Layer,
     e: &Q,
     public: &[F],
     lower: &Lower<'_, F, E>,
 ) -> E {
-    layer
-        .constant
-        .iter()
-        .map(|g| match g.source {
+    let gates = &layer.constant;
+    scan(gates.len(), |k| {
+        let g = &gates[k];
+        match g.source {
             ConstSource::One => lower.times(g.coeff, e.at(g.out)),
             ConstSource::Public(i) => lower.times_base(g.coeff, public[i as usize], e.at(g.out)),
-        })
-        .sum()
+        }
+    })
 }
 
 /// `add~(E, rx) = Σ c·E[o]·eq_rx[i]`.
-pub(crate) fn add<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
+pub(crate) fn add<F: Field, E: ExtensionField<F>, Q: OutEq<E> + Sync + ?Sized>(
     layer: &Layer,
     e: &Q,
     eq_rx: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
 ) -> E {
-    layer
-        .add
-        .iter()
-        .map(|g| {
-            lower
-                .times(g.coeff, e.at(g.out))
-                .mul_inline(eq_rx.get(g.input as usize))
-        })
-        .sum()
+    let gates = &layer.add;
+    scan_eq(gates.len(), eq_rx, |k| {
+        let g = &gates[k];
+        (g.input as usize, lower.times(g.coeff, e.at(g.out)))
+    })
 }
 
 /// `mul~(E, rx, ry) = Σ c·E[o]·eq_rx[i]·eq_ry[j]`.
-pub(crate) fn mul<F: Field, E: ExtensionField<F>, Q: OutEq<E> + ?Sized>(
+pub(crate) fn mul<F: Field, E: ExtensionField<F>, Q: OutEq<E> + Sync + ?Sized>(
     layer: &Layer,
     e: &Q,
     eq_rx: &SplitEq<E>,
     eq_ry: &SplitEq<E>,
     lower: &Lower<'_, F, E>,
 ) -> E {
-    layer
-        .mul
-        .iter()
-        .map(|g| {
-            lower
-                .times(g.coeff, e.at(g.out))
-                .mul_inline(eq_rx.get(g.in0 as usize))
-                .mul_inline(eq_ry.get(g.in1 as usize))
-        })
-        .sum()
+    let gates = &layer.mul;
+    scan_eq(gates.len(), eq_ry, |k| {
+        let g = &gates[k];
+        let w = lower
+            .times(g.coeff, e.at(g.out))
+            .mul_inline(eq_rx.get(g.in0 as usize));
+        (g.in1 as usize, w)
+    })
 }
