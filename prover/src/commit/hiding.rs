@@ -104,9 +104,13 @@
 
 // The encoding helpers and the Merkle tree are the binding scheme's: one wire format
 // for field vectors and paths, one tree.
+use super::codec::{
+    Queries, Shared, bounded_length, get_base, get_ext, get_queries, get_shared, put_base, put_ext,
+    put_queries, put_shared,
+};
 use super::whir::{
     MAX_POINTS, MAX_VARIABLES, MIN_VERIFIER_BITS, WhirChallenger, WhirField, WhirMmcs, WhirParams,
-    get_base, get_ext, get_paths, mmcs, params_error, put_base, put_ext, put_paths,
+    mmcs, params_error,
 };
 use super::{CommitError, Digest, Opening};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt3};
@@ -116,7 +120,6 @@ use circuits::codec::{Reader, Writer};
 use p3_blake3::Blake3;
 use p3_commit::MultilinearPcs;
 use p3_dft::Radix2DFTSmallBatch;
-use p3_merkle_tree::PrunedMerklePaths;
 use p3_multilinear_util::point::Point;
 use p3_multilinear_util::poly::Poly;
 use p3_sumcheck::layout::SuffixProver;
@@ -126,8 +129,8 @@ use p3_symmetric::MerkleCap;
 use p3_whir::parameters::{FoldingFactor, ProtocolParameters, SecurityAssumption};
 use p3_whir::{
     BaseCaseZkError, BaseCaseZkProof, BlindedMask, HidingWhirPcs, HidingWhirProverData,
-    MaskOpeningPair, QueryOpenings, SharedProofOpening, WhirProver, ZkConfigError, ZkParameters,
-    ZkRoundProof, ZkVerifierError, ZkWhirConfig, ZkWhirProof, ZkWhirShape,
+    MaskOpeningPair, QueryOpenings, WhirProver, ZkConfigError, ZkParameters, ZkRoundProof,
+    ZkVerifierError, ZkWhirConfig, ZkWhirProof, ZkWhirShape,
 };
 use rand::SeedableRng;
 use rand::distr::{Distribution, StandardUniform};
@@ -148,8 +151,6 @@ type P3Data<E> = HidingWhirProverData<Goldilocks, E, WhirMmcs>;
 /// The plain prover, used only for the security figure of the shared round structure.
 type PlainPcs<E> =
     WhirProver<E, Goldilocks, Dft, WhirMmcs, WhirChallenger, SuffixProver<Goldilocks, E>>;
-type Queries<E> = QueryOpenings<Goldilocks, E, PrunedMerklePaths<u8, 32>>;
-type Shared<E> = SharedProofOpening<E, PrunedMerklePaths<u8, 32>>;
 
 /// Regions are committed as polynomials of at least this many variables (zero-padded).
 /// Measured by `benches/examples/hiding_whir.rs`: ρ = 1/4 and fold 4 at 101 bits accept
@@ -1002,10 +1003,7 @@ where
     }
 }
 
-// ---- encoding ----
-// The binding opening's helpers live privately in `whir.rs`; these are their twins for
-// the hiding proof's types (same conventions: `u32` counts checked against the bytes
-// left before any allocation, canonical field elements).
+// ---- encoding (shared helpers in `codec.rs`; these are the hiding proof's own types) ----
 
 fn put_cap(w: &mut Writer, c: &Cap) {
     // Caps have one root (cap height 0); the verifier's shape check refuses any other.
@@ -1026,65 +1024,6 @@ fn put_caps(w: &mut Writer, v: &[Cap]) {
 fn get_caps(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<Cap>, DecodeError> {
     let n = r.length(32, what)?;
     (0..n).map(|_| get_cap(r, what)).collect()
-}
-
-fn put_shared<E: WhirField>(w: &mut Writer, o: &Shared<E>) {
-    w.length(o.rows.len());
-    for row in &o.rows {
-        put_ext(w, row);
-    }
-    put_paths(w, &o.proof);
-}
-
-fn get_shared<E: WhirField>(r: &mut Reader<'_>) -> Result<Shared<E>, DecodeError> {
-    // A row is at least its own `u32` count.
-    let n = r.length(4, "queried rows")?;
-    let rows = (0..n)
-        .map(|_| get_ext(r, "queried row"))
-        .collect::<Result<_, _>>()?;
-    Ok(SharedProofOpening {
-        rows,
-        proof: get_paths(r)?,
-    })
-}
-
-fn put_queries<E: WhirField>(w: &mut Writer, q: &Queries<E>) {
-    match q {
-        QueryOpenings::Base(o) => {
-            w.u8(0);
-            w.length(o.rows.len());
-            for row in &o.rows {
-                put_base(w, row);
-            }
-            put_paths(w, &o.proof);
-        }
-        QueryOpenings::Extension(o) => {
-            w.u8(1);
-            put_shared(w, o);
-        }
-    }
-}
-
-fn get_queries<E: WhirField>(r: &mut Reader<'_>) -> Result<Queries<E>, DecodeError> {
-    let offset = r.offset();
-    match r.u8("query openings tag")? {
-        0 => {
-            let n = r.length(4, "queried rows")?;
-            let rows = (0..n)
-                .map(|_| get_base(r, "queried row"))
-                .collect::<Result<_, _>>()?;
-            Ok(QueryOpenings::Base(SharedProofOpening {
-                rows,
-                proof: get_paths(r)?,
-            }))
-        }
-        1 => Ok(QueryOpenings::Extension(get_shared(r)?)),
-        tag => Err(DecodeError::Tag {
-            tag,
-            what: "query openings tag",
-            offset,
-        }),
-    }
 }
 
 fn put_sumcheck<E: WhirField>(w: &mut Writer, d: &ZkSumcheckData<Goldilocks, E>) {
@@ -1109,25 +1048,6 @@ fn get_sumcheck<E: WhirField>(
         round_coefficients,
         pow_witnesses: get_base(r, "masked sumcheck proof-of-work witnesses")?,
     })
-}
-
-/// A length prefix that must also be at most `max` (checked before anything is reserved).
-fn bounded_length(
-    r: &mut Reader<'_>,
-    min_item_bytes: usize,
-    max: usize,
-    what: &'static str,
-) -> Result<usize, DecodeError> {
-    let offset = r.offset();
-    let n = r.length(min_item_bytes, what)?;
-    if n > max {
-        return Err(DecodeError::Length {
-            len: n as u64,
-            what,
-            offset,
-        });
-    }
-    Ok(n)
 }
 
 /// Layout (little-endian; "vec" is a `u32` count then the items; "caps" a vec of 32-byte
@@ -1196,6 +1116,7 @@ impl<E: WhirField> Opening for HidingOpening<E> {
             E::ENCODED_BYTES,
             HIDING_MAX_POINTS,
             "opening evaluations",
+            "opening evaluations (more than HIDING_MAX_POINTS)",
         )?;
         let evals = (0..n)
             .map(|_| <E as Field>::decode(r))
@@ -1206,6 +1127,7 @@ impl<E: WhirField> Opening for HidingOpening<E> {
             E::ENCODED_BYTES + 8,
             MAX_VARIABLES as usize + 1,
             "masked sumcheck batches",
+            "masked sumcheck batches (more than MAX_VARIABLES + 1)",
         )?;
         let sumchecks = (0..n).map(|_| get_sumcheck(r)).collect::<Result<_, _>>()?;
         let sumcheck_mask_commitments = get_caps(r, "sumcheck mask commitments")?;
@@ -1216,6 +1138,7 @@ impl<E: WhirField> Opening for HidingOpening<E> {
             32 + 32 + 4 + 8 + 1 + 4 + 4,
             MAX_VARIABLES as usize,
             "code-switching rounds",
+            "code-switching rounds (more than MAX_VARIABLES)",
         )?;
         let mut rounds = Vec::with_capacity(n);
         for _ in 0..n {

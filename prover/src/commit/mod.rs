@@ -19,6 +19,7 @@
 //! up front reports them through [`CommitmentScheme::claimed_evaluations`], so the
 //! verifier can compare them with GKR's final claim before spending time on the opening.
 
+mod codec;
 pub mod hiding;
 mod transparent;
 pub mod whir;

@@ -92,6 +92,10 @@
 //! * The five-slice total is ≈ 3× the whole proof: ten openings instead of two, each
 //!   dominated by its query paths whatever the region's size.
 
+use super::codec::{
+    Queries, bounded_length, get_base, get_ext, get_flag, get_queries, put_base, put_ext,
+    put_queries,
+};
 use super::{CommitError, CommitmentScheme, Digest, Opening};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3};
 use crate::transcript::{Transcript, labels};
@@ -102,7 +106,7 @@ use p3_challenger::{HashChallenger, SerializingChallenger64};
 use p3_commit::MultilinearPcs;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_matrix::dense::RowMajorMatrix;
-use p3_merkle_tree::{MerkleTreeMmcs, PrunedMerklePaths};
+use p3_merkle_tree::MerkleTreeMmcs;
 use p3_multilinear_util::point::Point;
 use p3_multilinear_util::poly::Poly;
 use p3_sumcheck::layout::{Layout, SuffixProver, Table};
@@ -112,8 +116,8 @@ use p3_sumcheck::{
 use p3_symmetric::{CompressionFunctionFromHasher, MerkleCap, SerializingHasher};
 use p3_whir::parameters::{FoldingFactor, ProtocolParameters, SecurityAssumption, WhirConfig};
 use p3_whir::{
-    PcsProof, QueryOpenings, SharedProofOpening, VerifierError, WhirConfigError, WhirProof,
-    WhirProver, WhirProverData as P3ProverData, WhirRoundProof, WhirShape,
+    PcsProof, QueryOpenings, VerifierError, WhirConfigError, WhirProof, WhirProver,
+    WhirProverData as P3ProverData, WhirRoundProof, WhirShape,
 };
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -865,37 +869,7 @@ impl<E: WhirField> CommitmentScheme<Goldilocks, E> for Whir<E> {
     }
 }
 
-// ---- encoding ----
-
-pub(super) fn put_ext<E: WhirField>(w: &mut Writer, v: &[E]) {
-    w.length(v.len());
-    for x in v {
-        Field::encode(x, w);
-    }
-}
-
-pub(super) fn get_ext<E: WhirField>(
-    r: &mut Reader<'_>,
-    what: &'static str,
-) -> Result<Vec<E>, DecodeError> {
-    let n = r.length(E::ENCODED_BYTES, what)?;
-    (0..n).map(|_| <E as Field>::decode(r)).collect()
-}
-
-pub(super) fn put_base(w: &mut Writer, v: &[Goldilocks]) {
-    w.length(v.len());
-    for x in v {
-        Field::encode(x, w);
-    }
-}
-
-pub(super) fn get_base(
-    r: &mut Reader<'_>,
-    what: &'static str,
-) -> Result<Vec<Goldilocks>, DecodeError> {
-    let n = r.length(8, what)?;
-    (0..n).map(|_| <Goldilocks as Field>::decode(r)).collect()
-}
+// ---- encoding (shared helpers in `codec.rs`) ----
 
 fn put_sumcheck<E: WhirField>(w: &mut Writer, d: &SumcheckData<Goldilocks, E>) {
     w.length(d.polynomial_evaluations.len());
@@ -917,106 +891,6 @@ fn get_sumcheck<E: WhirField>(
         polynomial_evaluations,
         pow_witnesses: get_base(r, "sumcheck proof-of-work witnesses")?,
     })
-}
-
-pub(super) fn put_paths(w: &mut Writer, p: &PrunedMerklePaths<u8, 32>) {
-    w.length(p.sibling_hashes.len());
-    for h in &p.sibling_hashes {
-        w.bytes(h);
-    }
-}
-
-pub(super) fn get_paths(r: &mut Reader<'_>) -> Result<PrunedMerklePaths<u8, 32>, DecodeError> {
-    let n = r.length(32, "Merkle sibling digests")?;
-    Ok(PrunedMerklePaths {
-        sibling_hashes: (0..n)
-            .map(|_| r.digest("Merkle sibling digest"))
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-type Queries<E> = QueryOpenings<Goldilocks, E, PrunedMerklePaths<u8, 32>>;
-
-fn put_queries<E: WhirField>(w: &mut Writer, q: &Queries<E>) {
-    match q {
-        QueryOpenings::Base(o) => {
-            w.u8(0);
-            w.length(o.rows.len());
-            for row in &o.rows {
-                put_base(w, row);
-            }
-            put_paths(w, &o.proof);
-        }
-        QueryOpenings::Extension(o) => {
-            w.u8(1);
-            w.length(o.rows.len());
-            for row in &o.rows {
-                put_ext(w, row);
-            }
-            put_paths(w, &o.proof);
-        }
-    }
-}
-
-fn get_queries<E: WhirField>(r: &mut Reader<'_>) -> Result<Queries<E>, DecodeError> {
-    let offset = r.offset();
-    match r.u8("query openings tag")? {
-        0 => {
-            let n = r.length(4, "queried rows")?;
-            let rows = (0..n)
-                .map(|_| get_base(r, "queried row"))
-                .collect::<Result<_, _>>()?;
-            Ok(QueryOpenings::Base(SharedProofOpening {
-                rows,
-                proof: get_paths(r)?,
-            }))
-        }
-        1 => {
-            let n = r.length(4, "queried rows")?;
-            let rows = (0..n)
-                .map(|_| get_ext(r, "queried row"))
-                .collect::<Result<_, _>>()?;
-            Ok(QueryOpenings::Extension(SharedProofOpening {
-                rows,
-                proof: get_paths(r)?,
-            }))
-        }
-        tag => Err(DecodeError::Tag {
-            tag,
-            what: "query openings tag",
-            offset,
-        }),
-    }
-}
-
-/// A length prefix that must also be at most `max` (checked before anything is
-/// reserved); above it, [`DecodeError::Length`] with `over` as what was read.
-fn bounded_length(
-    r: &mut Reader<'_>,
-    min_item_bytes: usize,
-    max: usize,
-    what: &'static str,
-    over: &'static str,
-) -> Result<usize, DecodeError> {
-    let offset = r.offset();
-    let n = r.length(min_item_bytes, what)?;
-    if n > max {
-        return Err(DecodeError::Length {
-            len: n as u64,
-            what: over,
-            offset,
-        });
-    }
-    Ok(n)
-}
-
-fn get_flag(r: &mut Reader<'_>, what: &'static str) -> Result<bool, DecodeError> {
-    let offset = r.offset();
-    match r.u8(what)? {
-        0 => Ok(false),
-        1 => Ok(true),
-        tag => Err(DecodeError::Tag { tag, what, offset }),
-    }
 }
 
 /// Layout (little-endian): `version u8 | evaluations (u32 count, one E per point) | initial OOD answers | initial sumcheck | rounds (u32
