@@ -24,9 +24,9 @@ mod zk;
 
 pub use batch::RegionBatch;
 pub use prove::{
-    CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, ZkArgs,
-    commit_weights, prove, prove_masked, prove_masked_unchecked, prove_prepared, prove_unchecked,
-    prove_with_weights,
+    BlockFault, CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness,
+    ZkArgs, commit_weights, prove, prove_masked, prove_masked_unchecked,
+    prove_masked_with_block_fault, prove_prepared, prove_unchecked, prove_with_weights,
 };
 pub use security::{GkrSoundness, opening_points, region_opening_points, whir_proof_security};
 pub use values::{LayerValues, evaluate};
