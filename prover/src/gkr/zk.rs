@@ -341,3 +341,37 @@ pub(crate) fn table_point<E: Field>(
         usize::from(region.log_len).saturating_sub(m),
     )
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
+    use circuits::random::{self, BlockKind, BlockSpec, Spec};
+
+    /// The prover's walk takes exactly the slots `circuits::zk` sizes the table for, on
+    /// block circuits of every shape the random generator draws.
+    #[test]
+    fn zk_layer_slots_match_the_transform_count() {
+        for seed in 0..30u64 {
+            let kinds = [BlockKind::Conv2d, BlockKind::MatMul];
+            let spec = Spec {
+                log_widths: vec![4, 4, 4, 3],
+                mul_percent: 20 * (seed % 4),
+                blocks: (0..1 + seed % 4)
+                    .map(|j| BlockSpec {
+                        kind: kinds[((seed + j) % 2) as usize],
+                        layer: 1 + ((seed + j) % 3) as usize,
+                    })
+                    .collect(),
+                ..Spec::default()
+            };
+            let c = random::circuit(&spec, seed);
+            let (_, two) = layer_slots::<GoldilocksExt2, Goldilocks>(&c).unwrap();
+            let (slots, three) = layer_slots::<GoldilocksExt3, Goldilocks>(&c).unwrap();
+            assert_eq!(two, circuits::zk::mask_slots_needed(&c, 2), "seed {seed}");
+            assert_eq!(three, circuits::zk::mask_slots_needed(&c, 3), "seed {seed}");
+            assert_eq!(slots.iter().map(|s| s.blocks.len()).sum::<usize>(), c.num_blocks());
+        }
+    }
+}

@@ -321,3 +321,211 @@ pub fn verify_block_masked<S: Structured, F: Field, E: ExtensionField<F>>(
         proof.bias,
     ))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::arith::{Goldilocks, GoldilocksExt3};
+    use circuits::{MatMulOp, TensorRef, WeightRef};
+
+    type E = GoldilocksExt3;
+    type F = Goldilocks;
+
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        *seed >> 11
+    }
+
+    fn ext(seed: &mut u64) -> E {
+        let bytes: Vec<u8> = (0..E::UNIFORM_BYTES).map(|_| lcg(seed) as u8).collect();
+        E::from_uniform_bytes(&bytes)
+    }
+
+    /// A matrix product `2×4 · 4×2` with a bias, its output claims at `claims` random
+    /// points, the masks in `M`, and an honest masked proof.
+    struct Case {
+        op: MatMulOp,
+        slots: BlockSlots,
+        m: Vec<F>,
+        outputs: Vec<(Vec<E>, Symbolic<E>)>,
+        proof: BlockProof<E>,
+        covectors: Vec<Covector<E>>,
+        state: [u8; 32],
+    }
+
+    fn case(claims: usize, seed: u64) -> Case {
+        let mut s = seed;
+        let op = MatMulOp {
+            input: TensorRef {
+                offset: 0,
+                dims: [4, 1, 2],
+            },
+            weight: WeightRef {
+                offset: 0,
+                rows: 2,
+                cols: 4,
+            },
+            bias: Some(8),
+        };
+        let geo = op.geometry().unwrap();
+        let operand: Vec<F> = (0..8).map(|_| F::from_u64(lcg(&mut s))).collect();
+        let weights: Vec<F> = (0..16).map(|_| F::from_u64(lcg(&mut s))).collect();
+        let y = op.evaluate_field(&geo, &operand, &weights).unwrap();
+        let points: Vec<Vec<E>> = (0..claims)
+            .map(|_| (0..geo.out_vars).map(|_| ext(&mut s)).collect())
+            .collect();
+        let true_claims: Vec<Claim<E>> = points
+            .iter()
+            .map(|p| Claim {
+                point: p.clone(),
+                value: mle::evaluate_base(&y, p),
+            })
+            .collect();
+        let mut cursor = MaskCursor::new(3);
+        let _ = cursor.take(2, 2); // something before the block
+        let slots = BlockSlots::take(&mut cursor, claims, geo.out_vars, geo.rounds);
+        let mut m = vec![F::ZERO; cursor.used() + 4];
+        let masks = BlockMasks::draw(&slots, &mut m, || ext(&mut s)).unwrap();
+        let sent: Vec<E> = (0..claims)
+            .map(|c| true_claims[c].value + masks.output(c))
+            .collect();
+        let mut tp = Transcript::new(b"masked-block");
+        let mut covectors = Vec::new();
+        let (proof, _) = prove_block_masked(
+            &op,
+            &true_claims,
+            &sent,
+            &y,
+            &operand,
+            &weights,
+            (&slots, &masks),
+            &mut covectors,
+            &mut tp,
+        )
+        .unwrap();
+        let outputs = points
+            .into_iter()
+            .enumerate()
+            .map(|(c, p)| (p, output_value::<F, E>(&slots, c, sent[c])))
+            .collect();
+        Case {
+            op,
+            slots,
+            m,
+            outputs,
+            proof,
+            covectors,
+            state: tp.state(),
+        }
+    }
+
+    impl Case {
+        fn verify(&self, proof: &BlockProof<E>) -> (Vec<DeferredClaim<E>>, [u8; 32]) {
+            let mut t = Transcript::new(b"masked-block");
+            let mut deferred = Vec::new();
+            let _claims = verify_block_masked::<_, F, E>(
+                &self.op,
+                &self.outputs,
+                proof,
+                &self.slots,
+                &mut deferred,
+                &mut t,
+            )
+            .unwrap();
+            (deferred, t.state())
+        }
+
+        /// Which deferred claims fail on `M`.
+        fn failing(&self, deferred: &[DeferredClaim<E>]) -> Vec<usize> {
+            (0..deferred.len())
+                .filter(|&i| !deferred[i].holds(&self.m))
+                .collect()
+        }
+    }
+
+    /// Honest: the verifier's deferred claims are the prover's covectors, in order, and
+    /// all hold on `M`; aggregation (several claims) adds its two.
+    #[test]
+    fn honest_block_defers_claims_that_hold() {
+        for claims in [1, 3] {
+            let c = case(claims, 10 + claims as u64);
+            let (deferred, state) = c.verify(&c.proof);
+            assert_eq!(state, c.state);
+            let covs: Vec<&Covector<E>> = deferred.iter().map(|d| &d.covector).collect();
+            assert_eq!(covs, c.covectors.iter().collect::<Vec<_>>());
+            assert_eq!(deferred.len(), if claims > 1 { 4 } else { 2 });
+            assert!(c.failing(&deferred).is_empty(), "claims {claims}");
+        }
+    }
+
+    /// A changed `t_b` (transcript left alone): the first deferred claim — the round-0
+    /// sum of the aggregation, or of the op with one claim — fails, and only it.
+    #[test]
+    fn tampered_output_breaks_the_first_deferred_claim() {
+        for claims in [1, 3] {
+            let mut c = case(claims, 20 + claims as u64);
+            c.outputs[0].1.constant += E::ONE;
+            let (deferred, _) = c.verify(&c.proof);
+            assert_eq!(c.failing(&deferred), vec![0], "claims {claims}");
+        }
+    }
+
+    /// A changed aggregated value `y'`: absorbed before the op sumcheck, whose round 1
+    /// then fails in the clear.
+    #[test]
+    fn tampered_aggregated_value_is_rejected() {
+        let c = case(3, 31);
+        let mut p = c.proof.clone();
+        p.aggregate.as_mut().unwrap().y_at += E::ONE;
+        let mut t = Transcript::new(b"masked-block");
+        assert!(matches!(
+            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            Err(StructuredError::Sumcheck {
+                stage: Stage::Op,
+                source: SumcheckError::Sum { round: 1 }
+            })
+        ));
+    }
+
+    /// A changed op final value `a*`: the op's final deferred claim fails, and only it.
+    #[test]
+    fn tampered_op_final_value_breaks_the_op_end() {
+        for claims in [1, 3] {
+            let c = case(claims, 40 + claims as u64);
+            let mut p = c.proof.clone();
+            p.op.operand += E::ONE;
+            let (deferred, _) = c.verify(&p);
+            assert_eq!(c.failing(&deferred), vec![deferred.len() - 1]);
+            let mut p = c.proof.clone();
+            p.op.slabs[0] += E::ONE;
+            let (deferred, _) = c.verify(&p);
+            assert_eq!(c.failing(&deferred), vec![deferred.len() - 1]);
+        }
+    }
+
+    /// Shape errors, never panics: a missing aggregation, a wrong round count.
+    #[test]
+    fn wrong_shapes_are_typed_errors() {
+        let c = case(3, 50);
+        let mut t = Transcript::new(b"masked-block");
+        let mut p = c.proof.clone();
+        p.aggregate = None;
+        assert!(matches!(
+            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            Err(StructuredError::Shape { .. })
+        ));
+        let mut p = c.proof.clone();
+        p.op.rounds.pop();
+        let mut t = Transcript::new(b"masked-block");
+        assert!(matches!(
+            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            Err(StructuredError::Sumcheck {
+                stage: Stage::Op,
+                source: SumcheckError::RoundCount { .. }
+            })
+        ));
+    }
+}
