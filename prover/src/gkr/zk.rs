@@ -2,24 +2,27 @@
 //! layers, and structured blocks (design §3.6 items 1–2, [`super::structured`]'s
 //! `masked` module).
 //!
-//! **What this hides, and what it does not yet.** Every GKR sumcheck runs masked
-//! ([`crate::sumcheck::masked`]): its round polynomials are uniform given the in-clear
-//! checks. The mask coefficients and a uniform slack half live in a table `Z` of `2^m`
-//! slots inside the private region ([`ZkLayout`]), committed with the witness before any
-//! challenge; the checks that involve masks are deferred and discharged by one
-//! zero-knowledge inner product ([`crate::zk::inner_product`]) whose final point joins
-//! the private region's opening. **Not yet hidden:** the layer evaluations `vx`, `vy`
-//! (the design's per-layer noise slots, commit 4), and the committed regions' openings
-//! (`HidingWhirPcs`, commit 1). Until both land, a proof made here is *not*
-//! zero-knowledge, and nothing reports it as such.
+//! **What this hides, and what it does not yet.** Every GKR sumcheck, gate or block,
+//! runs masked ([`crate::sumcheck::masked`]): its round polynomials are uniform given
+//! the in-clear checks. Block outputs are sent as `Ỹ + δ` (and a block's aggregated
+//! value as `Ỹ(ρ) + δ'`), `δ` fresh entries the verifier carries symbolically. The mask
+//! coefficients and a uniform slack half live in a table `Z` of `2^m` slots inside the
+//! private region ([`ZkLayout`]), committed with the witness before any challenge; the
+//! checks that involve masks are deferred and discharged by one zero-knowledge inner
+//! product ([`crate::zk::inner_product`]) whose final point joins the private region's
+//! opening. The layer evaluations `vx`, `vy` are hidden by the noise
+//! `circuits::zk::with_noise` adds (this module checks only where it lies). **Not yet
+//! hidden:** a block's operand, slab and bias values (claims on aligned sub-cubes, design
+//! §3.6 item 3), the weights, and the committed regions' openings (`HidingWhirPcs`, not
+//! wired in). Until those land, a proof made here is *not* zero-knowledge, and nothing
+//! reports it as such.
 //!
 //! **Layout.** The masks of each sumcheck sit in `Z`'s lower half in the order the
 //! protocol runs them: layers from the output down, phase 1 then phase 2, then each
 //! block (its output masks `δ_c`, its aggregation rounds and `δ'` when it has several
 //! claims, its op rounds); rounds in order, `degree + 1` extension coefficients per
-//! round ([`layer_slots`]). Prover and verifier
-//! compute it from the circuit and the layout alone; the layout is absorbed into the
-//! transcript before any challenge.
+//! round ([`layer_slots`]). Prover and verifier compute it from the circuit and the
+//! layout alone; the layout is absorbed into the transcript before any challenge.
 //!
 //! **Refused:** a `Z` that is misaligned, outside the private region's values, too
 //! small for the masks, or read by a layer-1 gate or block operand.
