@@ -199,7 +199,10 @@ pub fn with_noise(
         }
         for b in &next.blocks {
             let t = b.op.operand();
-            bump(last(t.offset, t.log_len().ok_or(too_large("block operand"))?));
+            bump(last(
+                t.offset,
+                t.log_len().ok_or(too_large("block operand"))?,
+            ));
         }
         base[k] = highest.map_or(0, |h| h + 1);
     }
@@ -348,7 +351,8 @@ fn relocate_input(c: &mut Circuit, log_len: u8, len: u32) -> Result<(), ZkTransf
                 StructuredOp::Conv2d(op) => &mut op.input,
                 StructuredOp::MatMul(op) => &mut op.input,
             };
-            let i = span_of(t.offset).ok_or(ZkTransformError::ReadOutsideRegions { slot: t.offset })?;
+            let i =
+                span_of(t.offset).ok_or(ZkTransformError::ReadOutsideRegions { slot: t.offset })?;
             t.offset = new[i].offset + (t.offset - old[i].offset);
         }
     }
@@ -465,12 +469,20 @@ mod tests {
     }
 
     fn residues(n: usize, seed: u64) -> Vec<Residue> {
-        random::values(n, seed).into_iter().map(Residue::new).collect()
+        random::values(n, seed)
+            .into_iter()
+            .map(Residue::new)
+            .collect()
     }
 
     /// The output layer of `c` on its regions' values (private values extended by
     /// `extra` for a zero-knowledge form).
-    fn outputs(c: &Circuit, public: &[Residue], weights: &[Residue], private: &[Residue]) -> Vec<Residue> {
+    fn outputs(
+        c: &Circuit,
+        public: &[Residue],
+        weights: &[Residue],
+        private: &[Residue],
+    ) -> Vec<Residue> {
         let input = c.input_layer(public, weights, private).unwrap();
         let values = c.evaluate(public, input, &[]).unwrap();
         let out = values.last().unwrap();
@@ -485,7 +497,11 @@ mod tests {
         let private = zk.input.region(RegionKind::Private).unwrap();
         assert_ne!(private.offset, 4, "the grown private region moves up");
         let op = zk.layers[0].blocks[0].op;
-        assert_eq!(op.operand().offset, private.offset, "the operand moves with it");
+        assert_eq!(
+            op.operand().offset,
+            private.offset,
+            "the operand moves with it"
+        );
         let (public, weights, values) = (residues(4, 1), residues(8, 2), residues(4, 3));
         let mut ext = values.clone();
         ext.extend(residues(private.len as usize - 4, 4));
@@ -591,9 +607,7 @@ mod tests {
         assert_eq!(block_mask_slots(&op, 1, 2), Some(2 + 2 * 6));
         // Three claims: three δs, one aggregation round (I' = 2) and its δ'.
         assert_eq!(block_mask_slots(&op, 3, 2), Some(3 * 2 + 6 + 2 + 2 * 6));
-        let gates: usize = (1..=2)
-            .map(|k| usize::from(c.gate_log_width(k)) * 6)
-            .sum();
+        let gates: usize = (1..=2).map(|k| usize::from(c.gate_log_width(k)) * 6).sum();
         assert_eq!(mask_slots_needed(&c, 2), gates + 2 + 2 * 6);
     }
 }

@@ -15,8 +15,8 @@ use prover::gkr::{self, BlockFault, PreparedCircuit, ZkArgs, ZkLayout};
 use prover::sumcheck::SumcheckError;
 use prover::zk::inner_product::{InnerProductError, InnerProductProof};
 use prover::{
-    ExtensionField, Field, Goldilocks, GoldilocksExt2, Proof, Statement, Transparent,
-    VerifyError, Witness,
+    ExtensionField, Field, Goldilocks, GoldilocksExt2, Proof, Statement, Transparent, VerifyError,
+    Witness,
 };
 
 type F = Goldilocks;
@@ -62,18 +62,10 @@ fn prove_with<E: ExtensionField<F>, C: CommitmentScheme<F, E>>(
     let cw = gkr::commit_weights::<F, E, C>(scheme, circuit, witness.weights).unwrap();
     let zk = ZkArgs { layout, seed };
     let proven = match mode {
-        Mode::Honest => {
-            gkr::prove_masked(scheme, &prepared, cw.as_ref(), witness, CTX, zk)?
+        Mode::Honest => gkr::prove_masked(scheme, &prepared, cw.as_ref(), witness, CTX, zk)?,
+        Mode::Fault(f) => {
+            gkr::prove_masked_with_block_fault(scheme, &prepared, cw.as_ref(), witness, CTX, zk, f)?
         }
-        Mode::Fault(f) => gkr::prove_masked_with_block_fault(
-            scheme,
-            &prepared,
-            cw.as_ref(),
-            witness,
-            CTX,
-            zk,
-            f,
-        )?,
     };
     Ok((proven, cw.map(|c| *c.digest())))
 }
@@ -265,7 +257,10 @@ fn masked_blocks_round_trip_transparent() {
             }
         }
     }
-    assert!(one > 0 && several > 0, "blocks with one claim and with several");
+    assert!(
+        one > 0 && several > 0,
+        "blocks with one claim and with several"
+    );
 }
 
 #[test]
@@ -312,7 +307,11 @@ fn masked_blocks_round_trip_whir() {
 #[test]
 fn block_masks_fresh_per_seed_identical_for_same_seed() {
     let spec = &specs()[4].1;
-    let (a, b, c) = (run(spec, 1, [1; 32]), run(spec, 1, [2; 32]), run(spec, 1, [1; 32]));
+    let (a, b, c) = (
+        run(spec, 1, [1; 32]),
+        run(spec, 1, [2; 32]),
+        run(spec, 1, [1; 32]),
+    );
     assert_eq!(a.proof.to_bytes(), c.proof.to_bytes());
     assert_eq!(a.inner, c.inner);
     let mut blocks = 0;
@@ -331,7 +330,10 @@ fn block_masks_fresh_per_seed_identical_for_same_seed() {
             );
             assert_ne!(ga.y_at, gb.y_at);
             for (ra, rb) in ga.rounds.iter().zip(&gb.rounds) {
-                assert!(ra.0.iter().zip(&rb.0).all(|(x, y)| x != y), "aggregation round");
+                assert!(
+                    ra.0.iter().zip(&rb.0).all(|(x, y)| x != y),
+                    "aggregation round"
+                );
             }
         }
     }
@@ -521,7 +523,12 @@ fn zk_form_preserves_outputs_over_random_block_circuits() {
         let mut log_widths = vec![4 + (seed % 2) as u8];
         log_widths.extend((0..depth).map(|i| 4 - (i == depth - 1) as u8));
         let blocks = (0..1 + seed % 3)
-            .map(|j| block(kinds[((seed + j) % 2) as usize], 1 + ((seed / 2 + j) as usize % depth)))
+            .map(|j| {
+                block(
+                    kinds[((seed + j) % 2) as usize],
+                    1 + ((seed / 2 + j) as usize % depth),
+                )
+            })
             .collect();
         let spec = Spec {
             log_widths,

@@ -961,13 +961,13 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
         })?;
         let (bp, bc) = match (zk_slots, zk_masks, covectors.as_deref_mut()) {
             (Some(s), Some(m), Some(covectors)) => {
-                let (slots, masks) = s
-                    .blocks
-                    .get(b)
-                    .zip(m.blocks.get(b))
-                    .ok_or(ProveError::Unsupported {
-                        what: "a block without masks",
-                    })?;
+                let (slots, masks) =
+                    s.blocks
+                        .get(b)
+                        .zip(m.blocks.get(b))
+                        .ok_or(ProveError::Unsupported {
+                            what: "a block without masks",
+                        })?;
                 blocks::prove_masked(
                     &block.op,
                     &out,
@@ -983,10 +983,7 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
             _ => blocks::prove(&block.op, &out, y, &operand, weights, t),
         }
         .map_err(|e| block_err(b, e))?;
-        proof.blocks.push(BlockPart {
-            y: sent,
-            proof: bp,
-        });
+        proof.blocks.push(BlockPart { y: sent, proof: bp });
         let (offset, log) = blocks::operand_span(&block.op).map_err(|e| block_err(b, e))?;
         operands.push(blocks::extend_point(
             &bc.operand.point,

@@ -787,7 +787,10 @@ where
                     .zip(&part.y)
                     .enumerate()
                     .map(|(c, ((p, _), &sent))| {
-                        (p[..n].to_vec(), structured::output_value::<F, E>(bs, c, sent))
+                        (
+                            p[..n].to_vec(),
+                            structured::output_value::<F, E>(bs, c, sent),
+                        )
                     })
                     .collect();
                 blocks::verify_masked::<F, E>(&block.op, &out, &part.proof, bs, list, t)

@@ -374,7 +374,10 @@ mod tests {
             let (slots, three) = layer_slots::<GoldilocksExt3, Goldilocks>(&c).unwrap();
             assert_eq!(two, circuits::zk::mask_slots_needed(&c, 2), "seed {seed}");
             assert_eq!(three, circuits::zk::mask_slots_needed(&c, 3), "seed {seed}");
-            assert_eq!(slots.iter().map(|s| s.blocks.len()).sum::<usize>(), c.num_blocks());
+            assert_eq!(
+                slots.iter().map(|s| s.blocks.len()).sum::<usize>(),
+                c.num_blocks()
+            );
         }
     }
 }

@@ -23,12 +23,12 @@
 //! verifier meets them; the prover's deferred covectors are built by the same helpers
 //! the verifier uses, in the same order, so the inner product's claims agree exactly.
 
+use super::aggregate;
 use super::{
     AggregateProof, BlockClaims, BlockProof, Claim, Stage, Structured, StructuredError,
     absorb_final, check_len, claims as block_claims, labels, prove_op_with, shape,
 };
 use crate::arith::{ExtensionField, Field};
-use super::aggregate;
 use crate::mle;
 use crate::sumcheck::masked::{self, RoundMasks};
 use crate::sumcheck::{ProductSumcheck, SumcheckError, Table};
@@ -303,8 +303,8 @@ pub fn verify_block_masked<S: Structured, F: Field, E: ExtensionField<F>>(
         t.absorb_field(labels::BLOCK_BIAS, &[b]);
         target.constant -= b * op.bias_mask(&geo, &rho);
     }
-    let sub = masked::verify::<F, E>(target, slots.op, &proof.rounds, t)
-        .map_err(mask_err(Stage::Op))?;
+    let sub =
+        masked::verify::<F, E>(target, slots.op, &proof.rounds, t).map_err(mask_err(Stage::Op))?;
     deferred.extend(sub.deferred);
     absorb_final(t, proof.operand, &proof.slabs);
     let point = op.slab_point(&geo, &rho, &sub.point)?;
@@ -482,7 +482,14 @@ mod tests {
         p.aggregate.as_mut().unwrap().y_at += E::ONE;
         let mut t = Transcript::new(b"masked-block");
         assert!(matches!(
-            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            verify_block_masked::<_, F, E>(
+                &c.op,
+                &c.outputs,
+                &p,
+                &c.slots,
+                &mut Vec::new(),
+                &mut t
+            ),
             Err(StructuredError::Sumcheck {
                 stage: Stage::Op,
                 source: SumcheckError::Sum { round: 1 }
@@ -514,14 +521,28 @@ mod tests {
         let mut p = c.proof.clone();
         p.aggregate = None;
         assert!(matches!(
-            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            verify_block_masked::<_, F, E>(
+                &c.op,
+                &c.outputs,
+                &p,
+                &c.slots,
+                &mut Vec::new(),
+                &mut t
+            ),
             Err(StructuredError::Shape { .. })
         ));
         let mut p = c.proof.clone();
         p.op.rounds.pop();
         let mut t = Transcript::new(b"masked-block");
         assert!(matches!(
-            verify_block_masked::<_, F, E>(&c.op, &c.outputs, &p, &c.slots, &mut Vec::new(), &mut t),
+            verify_block_masked::<_, F, E>(
+                &c.op,
+                &c.outputs,
+                &p,
+                &c.slots,
+                &mut Vec::new(),
+                &mut t
+            ),
             Err(StructuredError::Sumcheck {
                 stage: Stage::Op,
                 source: SumcheckError::RoundCount { .. }
