@@ -4,7 +4,7 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::zk::{LayerSlots, ZkLayout, ZkProver};
+use super::zk::{LayerSlots, ZkProver};
 use super::{
     PreparedCircuit, batch, committed_regions, deferred_points, gate_point, gate_vars,
     opened_claims, points_or_zero,
@@ -26,10 +26,10 @@ use std::borrow::Cow;
 /// What proving returns: the proof and the public outputs it proves.
 pub type Proven<F, E, C> = (Proof<E, <C as CommitmentScheme<F, E>>::Opening>, Vec<F>);
 
-type InnerProduct<E> = inner_product::InnerProductProof<E>;
+pub(super) type InnerProduct<E> = inner_product::InnerProductProof<E>;
 
 /// The shared prover's result: the inner product only for masked proofs.
-type ProvenInner<F, E, C> = (Proven<F, E, C>, Option<InnerProduct<E>>);
+pub(super) type ProvenInner<F, E, C> = (Proven<F, E, C>, Option<InnerProduct<E>>);
 
 /// What masked proving returns: the proof and outputs, and the inner product that
 /// discharges the masked sumchecks' deferred claims.
@@ -220,7 +220,7 @@ where
 /// The witness with the committed weights in place, after checking that `weights` is
 /// `Some` exactly when the circuit has a weights region and that `witness.weights` is
 /// empty or equal to the committed values.
-fn with_committed_weights<'a, F: Field, D>(
+pub(super) fn with_committed_weights<'a, F: Field, D>(
     prepared: &PreparedCircuit<'_>,
     weights: Option<&'a CommittedWeights<F, D>>,
     witness: &Witness<'a, F>,
@@ -314,165 +314,6 @@ where
     .map(|(p, _)| p)
 }
 
-/// What a masked proof needs beyond a plain one: where the mask table lies, and the
-/// secret seed its masks are drawn from (fresh and secret per proof).
-#[derive(Clone, Copy, Debug)]
-pub struct ZkArgs<'a> {
-    /// The mask table's place in the private region.
-    pub layout: ZkLayout,
-    /// 32 secret bytes; the masks and slack are a PRF of them.
-    pub seed: &'a [u8; 32],
-}
-
-/// [`prove_with_weights`] with every GKR sumcheck masked ([`super::zk`], which says what
-/// is and is not hidden yet). The private witness's slots inside the mask table are
-/// ignored: the prover fills them. Returns the proof, its inner product and the outputs.
-pub fn prove_masked<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    masked_inner(scheme, prepared, weights, witness, context, zk, true)
-}
-
-/// [`prove_masked`] without the satisfaction check (see [`prove_unchecked`]): only for
-/// soundness tests.
-#[doc(hidden)]
-pub fn prove_masked_unchecked<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    masked_inner(scheme, prepared, weights, witness, context, zk, false)
-}
-
-/// A fault for soundness tests: block `block` of layer `layer` outputs `Y[slot] + 1`
-/// instead of its op's value, and every layer above is computed from that wrong `Y`.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BlockFault {
-    /// The block's layer (1-based).
-    pub layer: usize,
-    /// The block's index in its layer.
-    pub block: usize,
-    /// The output slot (within the block's padded output) that is wrong.
-    pub slot: usize,
-}
-
-/// [`prove_masked_unchecked`] with a block whose output `Y` is wrong ([`BlockFault`]):
-/// the witness does not satisfy the block layer, and the prover proves it anyway. Only
-/// for soundness tests.
-#[doc(hidden)]
-pub fn prove_masked_with_block_fault<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-    fault: BlockFault,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    masked_inner(
-        scheme,
-        prepared,
-        weights,
-        witness,
-        context,
-        MaskedArgs {
-            zk,
-            fault: Some(fault),
-        },
-        false,
-    )
-}
-
-/// The masked prover's arguments: the public ones and a test-only fault.
-#[derive(Clone, Copy, Debug)]
-struct MaskedArgs<'a> {
-    zk: ZkArgs<'a>,
-    fault: Option<BlockFault>,
-}
-
-fn masked_inner<'a, F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: impl Into<MaskedArgs<'a>>,
-    check: bool,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    let witness = with_committed_weights(prepared, weights, witness)?;
-    let (proven, inner) = prove_inner(
-        scheme,
-        prepared,
-        &witness,
-        weights,
-        context,
-        check,
-        Some(zk.into()),
-    )?;
-    let inner = inner.ok_or(ProveError::Unsupported {
-        what: "a masked proof without its inner product",
-    })?;
-    Ok((proven, inner))
-}
-
-impl<'a> From<ZkArgs<'a>> for MaskedArgs<'a> {
-    fn from(zk: ZkArgs<'a>) -> Self {
-        MaskedArgs { zk, fault: None }
-    }
-}
-
-/// The blocks' outputs with `fault` applied: evaluated honestly (challenges at zero:
-/// faults are for circuits whose operands are free of challenges), then one slot off.
-fn faulty_outputs<F: Field, E: ExtensionField<F>>(
-    circuit: &Circuit,
-    public: &[F],
-    input: &[F],
-    fault: BlockFault,
-) -> Result<super::values::BlockOutputs<F>, ProveError> {
-    let zeros = vec![E::ZERO; circuit.num_challenges as usize];
-    let (_, mut ys) = evaluate_all::<F, E>(circuit, public, input.to_vec(), &zeros, None)?;
-    let v = fault
-        .layer
-        .checked_sub(1)
-        .and_then(|l| ys.get_mut(l))
-        .and_then(|l| l.get_mut(fault.block))
-        .and_then(|y| y.get_mut(fault.slot))
-        .ok_or(ProveError::Unsupported {
-            what: "a block fault outside the circuit's blocks",
-        })?;
-    *v += F::ONE;
-    Ok(ys)
-}
-
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), ProveError> {
     if expected == got {
         Ok(())
@@ -508,14 +349,14 @@ fn outputs<F: Field, E: ExtensionField<F>>(
     Ok(claimed)
 }
 
-fn prove_inner<F, E, C>(
+pub(super) fn prove_inner<F, E, C>(
     scheme: &C,
     prepared: &PreparedCircuit<'_>,
     witness: &Witness<'_, F>,
     committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
-    zk: Option<MaskedArgs<'_>>,
+    zk: Option<super::prove_masked::MaskedArgs<'_>>,
 ) -> Result<ProvenInner<F, E, C>, ProveError>
 where
     F: Field,
@@ -610,7 +451,12 @@ where
     let n_ch = circuit.num_challenges as usize;
     // A test fault: the blocks' outputs given, one of them wrong.
     let known = match fault {
-        Some(f) => Some(faulty_outputs::<F, E>(circuit, witness.public, &input, f)?),
+        Some(f) => Some(super::prove_masked::faulty_outputs::<F, E>(
+            circuit,
+            witness.public,
+            &input,
+            f,
+        )?),
         None => None,
     };
     let (claimed, early, input, probe_blocks) = if n_ch == 0 {
@@ -899,6 +745,11 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
         }) => (Some(&slots[k - 1]), Some(&masks[k - 1]), Some(covectors)),
         None => (None, None, None),
     };
+    if zk_masks.is_some_and(|m| m.blocks.len() != layer.blocks.len()) {
+        return Err(ProveError::Unsupported {
+            what: "a layer whose blocks and masks differ in number",
+        });
+    }
     let sent: Vec<Vec<E>> = match zk_masks {
         Some(m) => block_y
             .iter()
