@@ -571,3 +571,104 @@ fn zk_form_preserves_outputs_over_random_block_circuits() {
         .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     }
 }
+
+/// A depth-1 circuit whose only block reads the private region (no relays, so no gate
+/// reads it): a layout placing the table over the operand is refused by name.
+#[test]
+fn layout_over_a_block_operand_is_refused() {
+    use circuits::structured::{Block, MatMulOp, StructuredOp, TensorRef, WeightRef};
+    use circuits::{AddGate, Coeff, InputLayout, Layer, Region};
+    let mut l1 = Layer::new(2);
+    l1.blocks.push(Block {
+        out_offset: 0,
+        op: StructuredOp::MatMul(MatMulOp {
+            input: TensorRef {
+                offset: 4,
+                dims: [4, 1, 1],
+            },
+            weight: WeightRef {
+                offset: 0,
+                rows: 2,
+                cols: 4,
+            },
+            bias: None,
+        }),
+    });
+    l1.add.push(AddGate {
+        out: 2,
+        input: 1,
+        coeff: Coeff::ONE,
+    });
+    let region = |kind, offset, log_len, len| Region {
+        kind,
+        offset,
+        log_len,
+        len,
+    };
+    let original = Circuit {
+        input: InputLayout {
+            log_width: 4,
+            regions: vec![
+                region(RegionKind::Public, 0, 2, 4),
+                region(RegionKind::Private, 4, 2, 4),
+                region(RegionKind::Weights, 8, 3, 8),
+            ],
+            gate_log_width: None,
+        },
+        layers: vec![l1],
+        num_public: 4,
+        num_challenges: 0,
+        public_outputs: vec![0, 1, 2],
+    };
+    let (circuit, layout) = circuits::zk::with_noise(&original, 2).unwrap();
+    let data = Data::random(&circuit, 1);
+    let prove = |layout| {
+        prove_with::<E, Transparent>(
+            &Transparent,
+            &circuit,
+            &data.witness(),
+            layout,
+            &[1; 32],
+            Mode::Honest,
+        )
+    };
+    let (((proof, outputs), inner), weights) = prove(layout).unwrap();
+    verify_with(
+        &Transparent,
+        &circuit,
+        &data,
+        &outputs,
+        weights.as_ref(),
+        &proof,
+        &inner,
+        layout,
+    )
+    .unwrap();
+    let over = ZkLayout {
+        noise_offset: 0,
+        noise_len: 0,
+        table_offset: 0,
+        ..layout
+    };
+    assert!(matches!(
+        prove(over),
+        Err(prover::ProveError::ZkLayout(
+            gkr::ZkLayoutError::ReadByBlock { block: 0 }
+        ))
+    ));
+    assert_eq!(
+        verify_with(
+            &Transparent,
+            &circuit,
+            &data,
+            &outputs,
+            weights.as_ref(),
+            &proof,
+            &inner,
+            over,
+        ),
+        Err(VerifyError::ZkLayout(gkr::ZkLayoutError::ReadByBlock {
+            block: 0
+        }))
+    );
+}
