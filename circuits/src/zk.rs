@@ -21,9 +21,17 @@
 //! original values (which keep their indices); the other input regions move up, and
 //! layer 1's reads move with them (reads of zero slots — a region's padding or no region
 //! at all — go to one zero slot outside every region, so the old private padding cannot
-//! turn into values the prover chooses). Circuits with structured blocks are refused
-//! (their sumchecks are not masked yet).
+//! turn into values the prover chooses).
+//!
+//! **Structured blocks** keep their places: the relays of a layer go above its blocks'
+//! output spans and above the operand spans the next layer's blocks read, a layer-1
+//! operand moves with its region, and the weights (region-relative) stay above the gate
+//! span. The table counts every block's masks too (output masks `δ`, aggregation and op
+//! sumcheck rounds, [`block_mask_slots`]). A layer-1 operand that reaches into the
+//! private region's padding is refused: that padding becomes noise and table, so the
+//! operand would read values the prover chooses instead of zeros.
 
+use crate::structured::{StructuredOp, padded_log};
 use crate::{AddGate, Circuit, CircuitError, Coeff, Region, RegionKind};
 use thiserror::Error;
 
@@ -49,11 +57,12 @@ pub struct ZkLayout {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ZkTransformError {
-    /// Structured blocks are not masked yet.
-    #[error("layer {layer} has structured blocks, which zero-knowledge proofs do not support yet")]
-    Blocks {
-        /// The layer.
-        layer: usize,
+    /// A layer-1 block's operand reaches into the private region's padding, which the
+    /// transform turns into noise and table.
+    #[error("block {block} of layer 1 reads the private region's padding")]
+    OperandInPadding {
+        /// The block.
+        block: usize,
     },
     /// The circuit has no private region to grow.
     #[error("the circuit has no private region")]
@@ -67,27 +76,67 @@ pub enum ZkTransformError {
     /// The result would exceed the circuit format's limits.
     #[error("the zero-knowledge form does not fit: {0}")]
     TooLarge(&'static str),
+    /// The circuit given does not validate.
+    #[error("the circuit is invalid: {0}")]
+    InvalidInput(CircuitError),
     /// The result does not validate (a bug in the transform, reported, never ignored).
     #[error("the zero-knowledge form is invalid: {0}")]
     Invalid(#[from] CircuitError),
 }
 
 /// Mask slots the masked prover needs for `circuit` at extension degree `ext_degree`:
-/// `(degree + 1)·ext_degree` per round, every layer's phase 1, and phase 2 where it has
-/// mul gates. Must match the prover's walk (`prover::gkr::zk::layer_slots`).
+/// `(degree + 1)·ext_degree` per round, every layer's phase 1, phase 2 where it has
+/// mul gates, and every block's masks ([`block_mask_slots`]). Must match the prover's
+/// walk (`prover::gkr::zk::layer_slots`); saturates on an op whose shape overflows
+/// (validation refuses those).
 pub fn mask_slots_needed(circuit: &Circuit, ext_degree: usize) -> usize {
     let per_round = 3 * ext_degree;
     (1..=circuit.depth())
         .map(|k| {
+            let layer = &circuit.layers[k - 1];
             let g = usize::from(circuit.gate_log_width(k));
-            let phases = if circuit.layers[k - 1].mul.is_empty() {
-                1
-            } else {
-                2
-            };
-            phases * g * per_round
+            let phases = if layer.mul.is_empty() { 1 } else { 2 };
+            let claims = claims_on_layer(circuit, k);
+            layer
+                .blocks
+                .iter()
+                .map(|b| block_mask_slots(&b.op, claims, ext_degree).unwrap_or(usize::MAX))
+                .fold(phases * g * per_round, usize::saturating_add)
         })
-        .sum()
+        .fold(0, usize::saturating_add)
+}
+
+/// How many claims GKR holds on layer `k`'s output (`1 ≤ k ≤ d`): one on the output
+/// layer; below, the gate part's one or two (two with mul gates) and one per block
+/// operand of layer `k + 1`. Every block of layer `k` receives them all.
+pub fn claims_on_layer(circuit: &Circuit, k: usize) -> usize {
+    match circuit.layers.get(k) {
+        None => 1,
+        Some(above) => 1 + usize::from(!above.mul.is_empty()) + above.blocks.len(),
+    }
+}
+
+/// Rounds of a block's op sumcheck: the operand's variables (convolution) or the inner
+/// dimension's (matrix product). `None` for a shape that overflows.
+pub fn block_op_rounds(op: &StructuredOp) -> Option<usize> {
+    match op {
+        StructuredOp::Conv2d(c) => c.input.log_len().map(usize::from),
+        StructuredOp::MatMul(m) => padded_log(m.weight.cols).map(usize::from),
+    }
+}
+
+/// Mask slots one block takes with `claims` output claims: an extension mask `δ` per
+/// claim (the sent output values); with several claims, the aggregation sumcheck's
+/// rounds (one per output variable, degree 2) and a `δ` for its final value; the op
+/// sumcheck's rounds (degree 2).
+pub fn block_mask_slots(op: &StructuredOp, claims: usize, ext_degree: usize) -> Option<usize> {
+    let per_round = 3 * ext_degree;
+    let aggregate = if claims > 1 {
+        usize::from(op.out_log_len()?) * per_round + ext_degree
+    } else {
+        0
+    };
+    Some(claims * ext_degree + aggregate + block_op_rounds(op)? * per_round)
 }
 
 /// The smallest half a mask table of `2^m` slots may have: twice the base coordinates of
@@ -110,18 +159,20 @@ pub fn with_noise(
     circuit: &Circuit,
     ext_degree: usize,
 ) -> Result<(Circuit, ZkLayout), ZkTransformError> {
-    if let Some(k) = circuit.layers.iter().position(|l| !l.blocks.is_empty()) {
-        return Err(ZkTransformError::Blocks { layer: k + 1 });
-    }
+    circuit.validate().map_err(ZkTransformError::InvalidInput)?;
     let private = *circuit
         .input
         .region(RegionKind::Private)
         .ok_or(ZkTransformError::NoPrivateRegion)?;
     let d = circuit.depth();
     let too_large = |what| ZkTransformError::TooLarge(what);
+    if let Some(block) = private_padding_operand(circuit, &private) {
+        return Err(ZkTransformError::OperandInPadding { block });
+    }
 
     // 1. Layer noise: layer k (1 ≤ k < d) holds the noise of layers k..d−1, after its
-    //    original used slots (written, read by the next layer, or a public output).
+    //    original used slots (written by gates or blocks, read by the next layer's gates,
+    //    or spanned by an operand the next layer's blocks read).
     let mut base = vec![0u64; d + 1];
     for (k, pair) in circuit
         .layers
@@ -131,15 +182,28 @@ pub fn with_noise(
     {
         let (layer, next) = (&pair[0], &pair[1]);
         let mut highest: Option<u64> = None;
-        let mut bump = |s: u32| highest = Some(highest.map_or(u64::from(s), |h| h.max(s.into())));
-        layer.mul.iter().for_each(|g| bump(g.out));
-        layer.add.iter().for_each(|g| bump(g.out));
-        layer.constant.iter().for_each(|g| bump(g.out));
+        let mut bump = |s: u64| highest = Some(highest.map_or(s, |h| h.max(s)));
+        layer.mul.iter().for_each(|g| bump(g.out.into()));
+        layer.add.iter().for_each(|g| bump(g.out.into()));
+        layer.constant.iter().for_each(|g| bump(g.out.into()));
         next.mul.iter().for_each(|g| {
-            bump(g.in0);
-            bump(g.in1)
+            bump(g.in0.into());
+            bump(g.in1.into())
         });
-        next.add.iter().for_each(|g| bump(g.input));
+        next.add.iter().for_each(|g| bump(g.input.into()));
+        // A span's last slot (validated shapes: the spans exist).
+        let last = |offset: u32, log: u8| u64::from(offset) + (1u64 << log) - 1;
+        for b in &layer.blocks {
+            let (o, l) = b.out_span().ok_or(too_large("block output span"))?;
+            bump(last(o, l));
+        }
+        for b in &next.blocks {
+            let t = b.op.operand();
+            bump(last(
+                t.offset,
+                t.log_len().ok_or(too_large("block operand"))?,
+            ));
+        }
         base[k] = highest.map_or(0, |h| h + 1);
     }
     let sources = u64::from(NOISE_PER_LAYER) * (d as u64).saturating_sub(1);
@@ -180,6 +244,20 @@ pub fn with_noise(
     };
     out.validate()?;
     Ok((out, layout))
+}
+
+/// The first layer-1 block whose operand lies in the private region and reaches past
+/// its values.
+fn private_padding_operand(c: &Circuit, private: &Region) -> Option<usize> {
+    let first = c.layers.first()?;
+    let (r0, span) = (u64::from(private.offset), 1u64 << private.log_len);
+    let end = r0 + u64::from(private.len);
+    first.blocks.iter().position(|b| {
+        let t = b.op.operand();
+        let len = t.log_len().map_or(u64::MAX, |l| 1u64 << l);
+        let start = u64::from(t.offset);
+        (r0..r0 + span).contains(&start) && start.saturating_add(len) > end
+    })
 }
 
 fn private_offset(c: &Circuit) -> u32 {
@@ -253,6 +331,13 @@ fn relocate_input(c: &mut Circuit, log_len: u8, len: u32) -> Result<(), ZkTransf
             (None, None) => Err(ZkTransformError::ReadOutsideRegions { slot: s }),
         }
     };
+    // A layer-1 operand lies inside one region's span (validation): it moves with it,
+    // staying aligned (both offsets are multiples of its size).
+    let span_of = |s: u32| {
+        old.iter().position(|r| {
+            (u64::from(r.offset)..u64::from(r.offset) + (1u64 << r.log_len)).contains(&s.into())
+        })
+    };
     if let Some(layer) = c.layers.first_mut() {
         for g in &mut layer.mul {
             g.in0 = remap(g.in0)?;
@@ -260,6 +345,15 @@ fn relocate_input(c: &mut Circuit, log_len: u8, len: u32) -> Result<(), ZkTransf
         }
         for g in &mut layer.add {
             g.input = remap(g.input)?;
+        }
+        for b in &mut layer.blocks {
+            let t = match &mut b.op {
+                StructuredOp::Conv2d(op) => &mut op.input,
+                StructuredOp::MatMul(op) => &mut op.input,
+            };
+            let i =
+                span_of(t.offset).ok_or(ZkTransformError::ReadOutsideRegions { slot: t.offset })?;
+            t.offset = new[i].offset + (t.offset - old[i].offset);
         }
     }
     c.input.regions = new;
@@ -299,4 +393,221 @@ fn add_relays(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::eval::Residue;
+    use crate::random::{self, BlockKind, BlockSpec, Spec};
+    use crate::structured::{Block, MatMulOp, TensorRef, WeightRef};
+    use crate::{Layer, Region};
+
+    /// A public region below the private one, and a matrix product at layer 1 reading
+    /// the private region: the transform moves the private region, and the operand with it.
+    fn public_first() -> Circuit {
+        let mut l1 = Layer::new(2);
+        l1.blocks.push(Block {
+            out_offset: 0,
+            op: StructuredOp::MatMul(MatMulOp {
+                input: TensorRef {
+                    offset: 4,
+                    dims: [4, 1, 1],
+                },
+                weight: WeightRef {
+                    offset: 0,
+                    rows: 2,
+                    cols: 4,
+                },
+                bias: None,
+            }),
+        });
+        l1.add.push(AddGate {
+            out: 2,
+            input: 1,
+            coeff: Coeff::ONE,
+        });
+        let mut l2 = Layer::new(2);
+        for o in 0..3 {
+            l2.add.push(AddGate {
+                out: o,
+                input: o,
+                coeff: Coeff::ONE,
+            });
+        }
+        Circuit {
+            input: crate::InputLayout {
+                log_width: 4,
+                regions: vec![
+                    Region {
+                        kind: RegionKind::Public,
+                        offset: 0,
+                        log_len: 2,
+                        len: 4,
+                    },
+                    Region {
+                        kind: RegionKind::Private,
+                        offset: 4,
+                        log_len: 2,
+                        len: 4,
+                    },
+                    Region {
+                        kind: RegionKind::Weights,
+                        offset: 8,
+                        log_len: 3,
+                        len: 8,
+                    },
+                ],
+                gate_log_width: None,
+            },
+            layers: vec![l1, l2],
+            num_public: 4,
+            num_challenges: 0,
+            public_outputs: vec![0, 1, 2],
+        }
+    }
+
+    fn residues(n: usize, seed: u64) -> Vec<Residue> {
+        random::values(n, seed)
+            .into_iter()
+            .map(Residue::new)
+            .collect()
+    }
+
+    /// The output layer of `c` on its regions' values (private values extended by
+    /// `extra` for a zero-knowledge form).
+    fn outputs(
+        c: &Circuit,
+        public: &[Residue],
+        weights: &[Residue],
+        private: &[Residue],
+    ) -> Vec<Residue> {
+        let input = c.input_layer(public, weights, private).unwrap();
+        let values = c.evaluate(public, input, &[]).unwrap();
+        let out = values.last().unwrap();
+        c.public_outputs.iter().map(|&s| out[s as usize]).collect()
+    }
+
+    #[test]
+    fn zk_layer1_operand_moves_with_its_region() {
+        let c = public_first();
+        c.validate().unwrap();
+        let (zk, layout) = with_noise(&c, 2).unwrap();
+        let private = zk.input.region(RegionKind::Private).unwrap();
+        assert_ne!(private.offset, 4, "the grown private region moves up");
+        let op = zk.layers[0].blocks[0].op;
+        assert_eq!(
+            op.operand().offset,
+            private.offset,
+            "the operand moves with it"
+        );
+        let (public, weights, values) = (residues(4, 1), residues(8, 2), residues(4, 3));
+        let mut ext = values.clone();
+        ext.extend(residues(private.len as usize - 4, 4));
+        assert_eq!(
+            outputs(&zk, &public, &weights, &ext),
+            outputs(&c, &public, &weights, &values)
+        );
+        assert!(layout.noise_offset >= 4);
+    }
+
+    fn block_spec(seed: u64) -> Spec {
+        use BlockKind::{Conv2d, MatMul};
+        let kinds = [Conv2d, MatMul];
+        Spec {
+            log_widths: vec![4, 4, 4, 3],
+            mul_percent: 40,
+            blocks: vec![
+                BlockSpec {
+                    kind: kinds[(seed % 2) as usize],
+                    layer: 1,
+                },
+                BlockSpec {
+                    kind: kinds[((seed / 2) % 2) as usize],
+                    layer: 2,
+                },
+            ],
+            ..Spec::default()
+        }
+    }
+
+    /// Blocks keep their spans: the relays of every layer lie above its blocks' outputs
+    /// and the next layer's operands, and the form computes the original outputs.
+    #[test]
+    fn zk_form_with_blocks_keeps_spans_and_outputs() {
+        let mut refused = 0;
+        for seed in 0..12u64 {
+            let c = random::circuit(&block_spec(seed), seed);
+            let (zk, layout) = match with_noise(&c, 2) {
+                Ok(v) => v,
+                Err(ZkTransformError::OperandInPadding { .. }) => {
+                    refused += 1;
+                    continue;
+                }
+                Err(e) => panic!("seed {seed}: {e}"),
+            };
+            for (k, layer) in zk.layers.iter().enumerate().take(zk.depth() - 1) {
+                let next = &zk.layers[k + 1];
+                let mut top = 0u64;
+                for b in &layer.blocks {
+                    let (o, l) = b.out_span().unwrap();
+                    top = top.max(u64::from(o) + (1 << l));
+                }
+                for b in &next.blocks {
+                    let t = b.op.operand();
+                    top = top.max(u64::from(t.offset) + (1 << t.log_len().unwrap()));
+                }
+                let relays = layer.add.iter().filter(|g| {
+                    // Relays of layer k ≥ 2 read the previous layer's relays; at layer 1
+                    // they read the noise sources.
+                    u64::from(g.out) >= top && g.coeff == Coeff::ONE
+                });
+                let n = u64::from(NOISE_PER_LAYER) * (zk.depth() - 1 - k) as u64;
+                assert!(relays.count() as u64 >= n, "seed {seed} layer {}", k + 1);
+            }
+            let n = c.input.len_of(RegionKind::Private);
+            let (public, weights, values) = (
+                residues(c.num_public as usize, seed),
+                residues(c.input.len_of(RegionKind::Weights), seed + 1),
+                residues(n, seed + 2),
+            );
+            let mut ext = values.clone();
+            ext.extend(residues(zk.input.len_of(RegionKind::Private) - n, seed + 3));
+            assert_eq!(
+                outputs(&zk, &public, &weights, &ext),
+                outputs(&c, &public, &weights, &values),
+                "seed {seed}"
+            );
+            assert!(mask_slots_needed(&zk, 2) <= 1usize << (layout.table_log_len - 1));
+        }
+        assert!(refused < 6, "most seeds transform");
+    }
+
+    /// A layer-1 operand over the private region's padding is refused by name.
+    #[test]
+    fn zk_refuses_operand_in_private_padding() {
+        let mut c = public_first();
+        c.input.regions[1].len = 3;
+        c.validate().unwrap();
+        assert_eq!(
+            with_noise(&c, 2),
+            Err(ZkTransformError::OperandInPadding { block: 0 })
+        );
+    }
+
+    /// The table counts every block's masks: claims, aggregation and op rounds.
+    #[test]
+    fn zk_mask_slots_count_blocks() {
+        let c = public_first();
+        let op = c.layers[0].blocks[0].op;
+        // Layer 1 receives 1 gate claim (layer 2 is add-only, no blocks): one δ, no
+        // aggregation, 2 op rounds (K' = 4).
+        assert_eq!(claims_on_layer(&c, 1), 1);
+        assert_eq!(block_mask_slots(&op, 1, 2), Some(2 + 2 * 6));
+        // Three claims: three δs, one aggregation round (I' = 2) and its δ'.
+        assert_eq!(block_mask_slots(&op, 3, 2), Some(3 * 2 + 6 + 2 + 2 * 6));
+        let gates: usize = (1..=2).map(|k| usize::from(c.gate_log_width(k)) * 6).sum();
+        assert_eq!(mask_slots_needed(&c, 2), gates + 2 + 2 * 6);
+    }
 }

@@ -420,44 +420,6 @@ fn layout_is_the_verifiers_and_is_checked() {
     ));
 }
 
-#[test]
-fn circuits_with_blocks_are_refused() {
-    let spec = Spec {
-        log_widths: vec![6, 6, 5],
-        blocks: vec![random::BlockSpec {
-            layer: 1,
-            kind: random::BlockKind::MatMul,
-        }],
-        ..Spec::default()
-    };
-    let c = random::circuit(&spec, 1);
-    let prepared = PreparedCircuit::new(&c).unwrap();
-    let data = Data::random(&c, 1);
-    let err = gkr::prove_masked::<F, E, Transparent>(
-        &Transparent,
-        &prepared,
-        gkr::commit_weights::<F, E, Transparent>(&Transparent, &c, &data.weights)
-            .unwrap()
-            .as_ref(),
-        &data.witness(),
-        CTX,
-        ZkArgs {
-            layout: ZkLayout {
-                noise_offset: 0,
-                noise_len: 0,
-                table_offset: 0,
-                table_log_len: 2,
-            },
-            seed: &[0; 32],
-        },
-    )
-    .unwrap_err();
-    assert!(matches!(
-        err,
-        prover::ProveError::ZkLayout(ZkLayoutError::Blocks { layer: 1 })
-    ));
-}
-
 /// The zero-knowledge form computes the original function: over many random circuits
 /// (gate spans, challenges, public inputs, padding reads), the masked prover's outputs
 /// on random noise equal the original circuit's outputs, and the masked proof verifies.

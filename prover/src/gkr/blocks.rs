@@ -2,10 +2,12 @@
 //! [`StructuredOp`] to its [`Structured`] implementation, and the slices a block reads.
 
 use super::structured::{
-    BlockClaims, BlockProof, Claim, Structured, StructuredError, prove_block, verify_block,
+    BlockClaims, BlockMasks, BlockProof, BlockSlots, Claim, Structured, StructuredError,
+    prove_block, prove_block_masked, verify_block, verify_block_masked,
 };
 use crate::arith::{ExtensionField, Field};
 use crate::transcript::Transcript;
+use crate::zk::{Covector, DeferredClaim, Symbolic};
 use circuits::{Circuit, RegionKind, StructuredOp};
 
 /// `Y` of one block, padded, in the base field.
@@ -53,6 +55,45 @@ pub(crate) fn verify<E: Field>(
     match op {
         StructuredOp::Conv2d(c) => verify_block(c, claims, proof, t),
         StructuredOp::MatMul(m) => verify_block(m, claims, proof, t),
+    }
+}
+
+/// Proves one block masked (see [`super::structured::prove_block_masked`]): `claims` with
+/// the true output values, `sent` the masked ones already absorbed.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prove_masked<F: Field, E: ExtensionField<F>>(
+    op: &StructuredOp,
+    claims: &[Claim<E>],
+    sent: &[E],
+    y: &[F],
+    operand: &[F],
+    weights: &[F],
+    masks: (&BlockSlots, &BlockMasks<E>),
+    covectors: &mut Vec<Covector<E>>,
+    t: &mut Transcript,
+) -> Result<(BlockProof<E>, BlockClaims<E>), StructuredError> {
+    match op {
+        StructuredOp::Conv2d(c) => {
+            prove_block_masked(c, claims, sent, y, operand, weights, masks, covectors, t)
+        }
+        StructuredOp::MatMul(m) => {
+            prove_block_masked(m, claims, sent, y, operand, weights, masks, covectors, t)
+        }
+    }
+}
+
+/// Verifies one masked block against its symbolic output claims.
+pub(crate) fn verify_masked<F: Field, E: ExtensionField<F>>(
+    op: &StructuredOp,
+    claims: &[(Vec<E>, Symbolic<E>)],
+    proof: &BlockProof<E>,
+    slots: &BlockSlots,
+    deferred: &mut Vec<DeferredClaim<E>>,
+    t: &mut Transcript,
+) -> Result<BlockClaims<E>, StructuredError> {
+    match op {
+        StructuredOp::Conv2d(c) => verify_block_masked(c, claims, proof, slots, deferred, t),
+        StructuredOp::MatMul(m) => verify_block_masked(m, claims, proof, slots, deferred, t),
     }
 }
 

@@ -15,6 +15,7 @@
 mod batch;
 mod blocks;
 mod prove;
+mod prove_masked;
 mod security;
 pub mod structured;
 mod values;
@@ -24,9 +25,11 @@ mod zk;
 
 pub use batch::RegionBatch;
 pub use prove::{
-    CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, ZkArgs,
-    commit_weights, prove, prove_masked, prove_masked_unchecked, prove_prepared, prove_unchecked,
-    prove_with_weights,
+    CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights,
+    prove, prove_prepared, prove_unchecked, prove_with_weights,
+};
+pub use prove_masked::{
+    BlockFault, ZkArgs, prove_masked, prove_masked_unchecked, prove_masked_with_block_fault,
 };
 pub use security::{
     GkrSoundness, opening_points, prepared_proof_security, region_opening_points,

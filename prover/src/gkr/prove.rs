@@ -4,7 +4,7 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::zk::{LayerSlots, ZkLayout, ZkProver};
+use super::zk::{LayerSlots, ZkProver};
 use super::{
     PreparedCircuit, batch, committed_regions, deferred_points, gate_point, gate_vars,
     opened_claims, points_or_zero,
@@ -26,10 +26,10 @@ use std::borrow::Cow;
 /// What proving returns: the proof and the public outputs it proves.
 pub type Proven<F, E, C> = (Proof<E, <C as CommitmentScheme<F, E>>::Opening>, Vec<F>);
 
-type InnerProduct<E> = inner_product::InnerProductProof<E>;
+pub(super) type InnerProduct<E> = inner_product::InnerProductProof<E>;
 
 /// The shared prover's result: the inner product only for masked proofs.
-type ProvenInner<F, E, C> = (Proven<F, E, C>, Option<InnerProduct<E>>);
+pub(super) type ProvenInner<F, E, C> = (Proven<F, E, C>, Option<InnerProduct<E>>);
 
 /// What masked proving returns: the proof and outputs, and the inner product that
 /// discharges the masked sumchecks' deferred claims.
@@ -220,7 +220,7 @@ where
 /// The witness with the committed weights in place, after checking that `weights` is
 /// `Some` exactly when the circuit has a weights region and that `witness.weights` is
 /// empty or equal to the committed values.
-fn with_committed_weights<'a, F: Field, D>(
+pub(super) fn with_committed_weights<'a, F: Field, D>(
     prepared: &PreparedCircuit<'_>,
     weights: Option<&'a CommittedWeights<F, D>>,
     witness: &Witness<'a, F>,
@@ -314,84 +314,6 @@ where
     .map(|(p, _)| p)
 }
 
-/// What a masked proof needs beyond a plain one: where the mask table lies, and the
-/// secret seed its masks are drawn from (fresh and secret per proof).
-#[derive(Clone, Copy, Debug)]
-pub struct ZkArgs<'a> {
-    /// The mask table's place in the private region.
-    pub layout: ZkLayout,
-    /// 32 secret bytes; the masks and slack are a PRF of them.
-    pub seed: &'a [u8; 32],
-}
-
-/// [`prove_with_weights`] with every GKR sumcheck masked ([`super::zk`], which says what
-/// is and is not hidden yet). The private witness's slots inside the mask table are
-/// ignored: the prover fills them. Returns the proof, its inner product and the outputs.
-pub fn prove_masked<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    masked_inner(scheme, prepared, weights, witness, context, zk, true)
-}
-
-/// [`prove_masked`] without the satisfaction check (see [`prove_unchecked`]): only for
-/// soundness tests.
-#[doc(hidden)]
-pub fn prove_masked_unchecked<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    masked_inner(scheme, prepared, weights, witness, context, zk, false)
-}
-
-fn masked_inner<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
-    weights: Option<&CommittedWeights<F, C::ProverData>>,
-    witness: &Witness<'_, F>,
-    context: &[u8],
-    zk: ZkArgs<'_>,
-    check: bool,
-) -> Result<ProvenMasked<F, E, C>, ProveError>
-where
-    F: Field,
-    E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
-{
-    let witness = with_committed_weights(prepared, weights, witness)?;
-    let (proven, inner) = prove_inner(
-        scheme,
-        prepared,
-        &witness,
-        weights,
-        context,
-        check,
-        Some(zk),
-    )?;
-    let inner = inner.ok_or(ProveError::Unsupported {
-        what: "a masked proof without its inner product",
-    })?;
-    Ok((proven, inner))
-}
-
 fn check_len(what: &'static str, expected: usize, got: usize) -> Result<(), ProveError> {
     if expected == got {
         Ok(())
@@ -427,14 +349,14 @@ fn outputs<F: Field, E: ExtensionField<F>>(
     Ok(claimed)
 }
 
-fn prove_inner<F, E, C>(
+pub(super) fn prove_inner<F, E, C>(
     scheme: &C,
     prepared: &PreparedCircuit<'_>,
     witness: &Witness<'_, F>,
     committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
-    zk: Option<ZkArgs<'_>>,
+    zk: Option<super::prove_masked::MaskedArgs<'_>>,
 ) -> Result<ProvenInner<F, E, C>, ProveError>
 where
     F: Field,
@@ -474,7 +396,8 @@ where
         input[r.offset as usize..r.offset as usize + src.len()].copy_from_slice(src);
     }
     // Masked proofs: the masks and slack fill their table before anything is committed.
-    let mut zk_state = match zk {
+    let fault = zk.and_then(|z| z.fault);
+    let mut zk_state = match zk.map(|z| z.zk) {
         Some(z) => {
             // The masks are a PRF of the seed over the whole witness and the context.
             let mut w = Writer::hashing(blake3::Hasher::new_derive_key("lamina zk binding v1"));
@@ -526,8 +449,18 @@ where
     // outputs must not depend on in-circuit challenges: evaluate once with placeholder
     // challenges to learn them, and check after the real draw that they did not move.
     let n_ch = circuit.num_challenges as usize;
+    // A test fault: the blocks' outputs given, one of them wrong.
+    let known = match fault {
+        Some(f) => Some(super::prove_masked::faulty_outputs::<F, E>(
+            circuit,
+            witness.public,
+            &input,
+            f,
+        )?),
+        None => None,
+    };
     let (claimed, early, input, probe_blocks) = if n_ch == 0 {
-        let values = evaluate_all::<F, E>(circuit, witness.public, input, &[], None)?;
+        let values = evaluate_all::<F, E>(circuit, witness.public, input, &[], known)?;
         let claimed = outputs(circuit, &values.0[values.0.len() - 1], check)?;
         (claimed, Some(values), Vec::new(), None)
     } else {
@@ -536,7 +469,7 @@ where
             witness.public,
             input.clone(),
             &vec![E::ZERO; n_ch],
-            None,
+            known,
         )?;
         (
             outputs(circuit, &probe[probe.len() - 1], false)?,
@@ -791,10 +724,12 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
     };
 
     // 1. Every block's output at every claim's low coordinates, absorbed before any
-    //    challenge of this layer.
+    //    challenge of this layer. Masked: each sent as `Ỹ + δ`, `δ` its own mask.
     let mut block_y: Vec<Vec<E>> = Vec::with_capacity(layer.blocks.len());
+    let mut outs = Vec::with_capacity(layer.blocks.len());
     for (b, (block, y)) in layer.blocks.iter().zip(ys).enumerate() {
         let n = blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?;
+        outs.push(((block.out_offset as usize) >> n, n));
         block_y.push(
             claims
                 .iter()
@@ -802,26 +737,48 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
                 .collect(),
         );
     }
+    let (zk_slots, zk_masks, covectors) = match zk {
+        Some(ZkProver {
+            slots,
+            masks,
+            covectors,
+        }) => (Some(&slots[k - 1]), Some(&masks[k - 1]), Some(covectors)),
+        None => (None, None, None),
+    };
+    if zk_masks.is_some_and(|m| m.blocks.len() != layer.blocks.len()) {
+        return Err(ProveError::Unsupported {
+            what: "a layer whose blocks and masks differ in number",
+        });
+    }
+    let sent: Vec<Vec<E>> = match zk_masks {
+        Some(m) => block_y
+            .iter()
+            .zip(&m.blocks)
+            .map(|(values, bm)| {
+                let delta = (0..values.len()).map(|c| bm.output(c));
+                values.iter().zip(delta).map(|(&v, d)| v + d).collect()
+            })
+            .collect(),
+        None => block_y.clone(),
+    };
     if !layer.blocks.is_empty() {
-        let all: Vec<E> = block_y.iter().flatten().copied().collect();
+        let all: Vec<E> = sent.iter().flatten().copied().collect();
         t.absorb_field(structured::BLOCK_Y, &all);
     }
 
     // 2. The gate part: exactly today's protocol (gates never write block spans), over
     //    `gate_vars` variables; its points on `V_{k−1}` are padded with zeros above them
-    //    (`super::gate_vars` says why).
-    let zk = match zk {
-        Some(z) => {
-            let slots = z.slots[k - 1];
-            let masks = &z.masks[k - 1];
-            Some(ZkLayer {
-                slots,
-                phase1: &masks.0,
-                phase2: masks.1.as_ref(),
-                covectors: &mut z.covectors,
-            })
-        }
-        None => None,
+    //    (`super::gate_vars` says why). Masked, its claim carries the blocks' `δ`s.
+    let mut covectors = covectors;
+    let zk = match (zk_slots, zk_masks, covectors.as_deref_mut()) {
+        (Some(slots), Some(masks), Some(covectors)) => Some(ZkLayer {
+            slots,
+            phase1: &masks.phase1,
+            phase2: masks.phase2.as_ref(),
+            incoming: super::zk::blocks_in_layer_claim::<F, E>(&outs, claims, &slots.blocks),
+            covectors,
+        }),
+        _ => None,
     };
     let (mut proof, next) = prove_gates(layer, prev, gate_vars, claims, lower, t, zk)?;
     let mut next: super::Claims<E> = next
@@ -831,7 +788,13 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
 
     // 3. Each block's aggregation and op sumcheck.
     let mut operands = Vec::with_capacity(layer.blocks.len());
-    for (b, ((block, y), values)) in layer.blocks.iter().zip(ys).zip(block_y).enumerate() {
+    for (b, ((block, y), (values, sent))) in layer
+        .blocks
+        .iter()
+        .zip(ys)
+        .zip(block_y.into_iter().zip(sent))
+        .enumerate()
+    {
         let n = blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?;
         let out: Vec<Claim<E>> = claims
             .iter()
@@ -847,12 +810,31 @@ fn prove_layer<F: Field, E: ExtensionField<F>>(
             }
             super::values::OperandError::Op(s) => block_err(b, s),
         })?;
-        let (bp, bc) =
-            blocks::prove(&block.op, &out, y, &operand, weights, t).map_err(|e| block_err(b, e))?;
-        proof.blocks.push(BlockPart {
-            y: values,
-            proof: bp,
-        });
+        let (bp, bc) = match (zk_slots, zk_masks, covectors.as_deref_mut()) {
+            (Some(s), Some(m), Some(covectors)) => {
+                let (slots, masks) =
+                    s.blocks
+                        .get(b)
+                        .zip(m.blocks.get(b))
+                        .ok_or(ProveError::Unsupported {
+                            what: "a block without masks",
+                        })?;
+                blocks::prove_masked(
+                    &block.op,
+                    &out,
+                    &sent,
+                    y,
+                    &operand,
+                    weights,
+                    (slots, masks),
+                    covectors,
+                    t,
+                )
+            }
+            _ => blocks::prove(&block.op, &out, y, &operand, weights, t),
+        }
+        .map_err(|e| block_err(b, e))?;
+        proof.blocks.push(BlockPart { y: sent, proof: bp });
         let (offset, log) = blocks::operand_span(&block.op).map_err(|e| block_err(b, e))?;
         operands.push(blocks::extend_point(
             &bc.operand.point,
@@ -934,13 +916,9 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     // The deferred claims' covectors, built as the verifier builds them.
     let phase1_final = zk.as_mut().map(|z| {
         // A sumcheck of no rounds has no round-0 claim (as `masked::verify` says).
-        if !z.slots.phase1.is_empty() {
-            z.covectors.push(masked::round0_covector::<F, E>(
-                &Covector::new(),
-                z.slots.phase1,
-            ));
-        }
-        masked::final_covector::<F, E>(z.slots.phase1, &rx)
+        let (d0, value) = masked::covectors::<F, E>(&z.incoming, z.slots.phase1, &rx);
+        z.covectors.extend(d0);
+        value
     });
 
     if n_mul == 0 {
@@ -985,12 +963,9 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
             what: "a mul layer without phase-2 masks",
         })?;
         // With no rounds, phase 2's value is its incoming claim, masks and all.
-        if s2.is_empty() {
-            z.covectors.push(c1);
-        } else {
-            z.covectors.push(masked::round0_covector::<F, E>(&c1, s2));
-            z.covectors.push(masked::final_covector::<F, E>(s2, &ry));
-        }
+        let (d0, value) = masked::covectors::<F, E>(&c1, s2, &ry);
+        z.covectors.extend(d0);
+        z.covectors.push(value);
     }
     let vy = inst.final_f();
     t.absorb_field(labels::VY, &[vy]);
@@ -1006,10 +981,12 @@ fn prove_gates<F: Field, E: ExtensionField<F>>(
     ))
 }
 
-/// One layer's masks and the prover's list of deferred covectors.
+/// One layer's masks, the covector its incoming claim carries (its blocks' output
+/// masks), and the prover's list of deferred covectors.
 struct ZkLayer<'a, E> {
-    slots: LayerSlots,
+    slots: &'a LayerSlots,
     phase1: &'a masked::RoundMasks<E>,
     phase2: Option<&'a masked::RoundMasks<E>>,
+    incoming: Covector<E>,
     covectors: &'a mut Vec<Covector<E>>,
 }

@@ -275,7 +275,7 @@ where
         let zk_layer = zk_slots
             .as_ref()
             .and_then(|s| s.get(k - 1))
-            .map(|slots| (*slots, &mut mask_claims));
+            .map(|slots| (slots, &mut mask_claims));
         (points, values) = verify_layer(
             circuit,
             k,
@@ -594,7 +594,7 @@ fn verify_layer<F, E>(
     lower: &Lower<'_, F, E>,
     t: &mut Transcript,
     deferred: &mut Vec<Deferred<E>>,
-    zk: Option<(LayerSlots, &mut Vec<DeferredClaim<E>>)>,
+    zk: Option<(&LayerSlots, &mut Vec<DeferredClaim<E>>)>,
 ) -> Result<(super::Claims<E>, Vec<E>), VerifyError>
 where
     F: Field,
@@ -640,8 +640,33 @@ where
         out_logs.push(blocks::out_log_len(&block.op).map_err(|e| block_err(b, e))?);
     }
 
-    // The incoming claim, less what the blocks' outputs contribute to it.
+    // Masked: the blocks' mask places, one per block (from the verifier's own layout).
+    let (slots, mut mask_claims) = match zk {
+        Some((s, c)) => {
+            expect(
+                s.blocks.len() == layer.blocks.len(),
+                VerifyError::ZkLayout(super::zk::ZkLayoutError::Block { layer: k, block: 0 }),
+            )?;
+            (Some(s), Some(c))
+        }
+        None => (None, None),
+    };
+
+    // The incoming claim, less what the blocks' outputs contribute to it. Masked, the
+    // outputs are `t − δ`: the claim carries `+δ` symbolically.
     let mut claim: E = points.iter().zip(values).map(|((_, w), &v)| *w * v).sum();
+    let incoming = match slots {
+        Some(s) => {
+            let outs: Vec<(usize, usize)> = layer
+                .blocks
+                .iter()
+                .zip(&out_logs)
+                .map(|(b, &n)| ((b.out_offset as usize) >> n, n))
+                .collect();
+            super::zk::blocks_in_layer_claim::<F, E>(&outs, points, &s.blocks)
+        }
+        None => crate::zk::Covector::new(),
+    };
     if !layer.blocks.is_empty() {
         let all: Vec<E> = lp.blocks.iter().flat_map(|p| p.y.iter().copied()).collect();
         t.absorb_field(structured::BLOCK_Y, &all);
@@ -684,17 +709,16 @@ where
             }
         }
     };
-    let (slots, mut mask_claims) = match zk {
-        Some((s, c)) => (Some(s), Some(c)),
-        None => (None, None),
-    };
     let mut defer = |c: Option<DeferredClaim<E>>| {
         if let (Some(list), Some(c)) = (mask_claims.as_mut(), c) {
             list.push(c);
         }
     };
     let (rx, value1, d1) = run(
-        Symbolic::known(claim),
+        Symbolic {
+            constant: claim,
+            covector: incoming,
+        },
         slots.map(|s| s.phase1),
         &lp.phase1,
         1,
@@ -758,15 +782,37 @@ where
         .zip(&out_logs)
         .enumerate()
     {
-        let out: Vec<Claim<E>> = points
-            .iter()
-            .zip(&part.y)
-            .map(|((p, _), &value)| Claim {
-                point: p[..n].to_vec(),
-                value,
-            })
-            .collect();
-        let bc = blocks::verify(&block.op, &out, &part.proof, t).map_err(|e| block_err(b, e))?;
+        let bc = match (slots, mask_claims.as_deref_mut()) {
+            (Some(s), Some(list)) => {
+                let bs = s.blocks.get(b).ok_or(VerifyError::ZkLayout(
+                    super::zk::ZkLayoutError::Block { layer: k, block: b },
+                ))?;
+                let out: Vec<(Vec<E>, Symbolic<E>)> = points
+                    .iter()
+                    .zip(&part.y)
+                    .enumerate()
+                    .map(|(c, ((p, _), &sent))| {
+                        (
+                            p[..n].to_vec(),
+                            structured::output_value::<F, E>(bs, c, sent),
+                        )
+                    })
+                    .collect();
+                blocks::verify_masked::<F, E>(&block.op, &out, &part.proof, bs, list, t)
+            }
+            _ => {
+                let out: Vec<Claim<E>> = points
+                    .iter()
+                    .zip(&part.y)
+                    .map(|((p, _), &value)| Claim {
+                        point: p[..n].to_vec(),
+                        value,
+                    })
+                    .collect();
+                blocks::verify(&block.op, &out, &part.proof, t)
+            }
+        }
+        .map_err(|e| block_err(b, e))?;
         let (offset, log) = blocks::operand_span(&block.op).map_err(|e| block_err(b, e))?;
         if bc.operand.point.len() != log || log > a {
             return Err(block_err(

@@ -1,28 +1,34 @@
-//! GKR with masked sumchecks (issue 10, the engine part of design commit 5, gate circuits
-//! only so far).
+//! GKR with masked sumchecks (issue 10, the engine part of design commit 5): gate
+//! layers, and structured blocks (design §3.6 items 1–2, [`super::structured`]'s
+//! `masked` module).
 //!
-//! **What this hides, and what it does not yet.** Every GKR sumcheck runs masked
-//! ([`crate::sumcheck::masked`]): its round polynomials are uniform given the in-clear
-//! checks. The mask coefficients and a uniform slack half live in a table `Z` of `2^m`
-//! slots inside the private region ([`ZkLayout`]), committed with the witness before any
-//! challenge; the checks that involve masks are deferred and discharged by one
-//! zero-knowledge inner product ([`crate::zk::inner_product`]) whose final point joins
-//! the private region's opening. **Not yet hidden:** the layer evaluations `vx`, `vy`
-//! (the design's per-layer noise slots, commit 4), and the committed regions' openings
-//! (`HidingWhirPcs`, commit 1). Until both land, a proof made here is *not*
-//! zero-knowledge, and nothing reports it as such.
+//! **What this hides, and what it does not yet.** Every GKR sumcheck, gate or block,
+//! runs masked ([`crate::sumcheck::masked`]): its round polynomials are uniform given
+//! the in-clear checks. Block outputs are sent as `Ỹ + δ` (and a block's aggregated
+//! value as `Ỹ(ρ) + δ'`), `δ` fresh entries the verifier carries symbolically. The mask
+//! coefficients and a uniform slack half live in a table `Z` of `2^m` slots inside the
+//! private region ([`ZkLayout`]), committed with the witness before any challenge; the
+//! checks that involve masks are deferred and discharged by one zero-knowledge inner
+//! product ([`crate::zk::inner_product`]) whose final point joins the private region's
+//! opening. The layer evaluations `vx`, `vy` are hidden by the noise
+//! `circuits::zk::with_noise` adds (this module checks only where it lies). **Not yet
+//! hidden:** a block's operand, slab and bias values (claims on aligned sub-cubes, design
+//! §3.6 item 3), the weights, and the committed regions' openings (`HidingWhirPcs`, not
+//! wired in). Until those land, a proof made here is *not* zero-knowledge, and nothing
+//! reports it as such.
 //!
 //! **Layout.** The masks of each sumcheck sit in `Z`'s lower half in the order the
-//! protocol runs them: layers from the output down, phase 1 then phase 2, rounds in order,
-//! `degree + 1` extension coefficients per round ([`layer_slots`]). Prover and verifier
-//! compute it from the circuit and the layout alone; the layout is absorbed into the
-//! transcript before any challenge.
+//! protocol runs them: layers from the output down, phase 1 then phase 2, then each
+//! block (its output masks `δ_c`, its aggregation rounds and `δ'` when it has several
+//! claims, its op rounds); rounds in order, `degree + 1` extension coefficients per
+//! round ([`layer_slots`]). Prover and verifier compute it from the circuit and the
+//! layout alone; the layout is absorbed into the transcript before any challenge.
 //!
-//! **Refused:** circuits with structured blocks (their sumchecks and block outputs are
-//! not masked yet), a `Z` that is misaligned, outside the private region's values, too
-//! small for the masks, or read by a gate.
+//! **Refused:** a `Z` that is misaligned, outside the private region's values, too
+//! small for the masks, or read by a layer-1 gate or block operand.
 
 use super::gate_vars;
+use super::structured::{BlockMasks, BlockSlots, output_in_layer_claim};
 use crate::arith::{ExtensionField, Field};
 use crate::sumcheck::masked::RoundMasks;
 use crate::transcript::Transcript;
@@ -42,11 +48,13 @@ pub enum ZkLayoutError {
     /// The circuit has no private region to hold `Z`.
     #[error("the circuit has no private region to hold the mask table")]
     NoPrivateRegion,
-    /// Structured blocks are not masked yet.
-    #[error("layer {layer} has structured blocks, which masked proofs do not support yet")]
-    Blocks {
+    /// A block's shape has no geometry (validation refuses such circuits).
+    #[error("block {block} of layer {layer} has an invalid shape")]
+    Block {
         /// The layer.
         layer: usize,
+        /// The block.
+        block: usize,
     },
     /// `Z` is not aligned to its size, has fewer than 2 slots, or leaves the region's
     /// values; or the noise does not lie below `Z`.
@@ -76,19 +84,27 @@ pub enum ZkLayoutError {
         /// The slot (input-layer index).
         slot: usize,
     },
+    /// A layer-1 block's operand overlaps `Z` or the noise.
+    #[error("block {block} of layer 1 reads the mask table or the noise")]
+    ReadByBlock {
+        /// The block.
+        block: usize,
+    },
 }
 
-/// The mask slots of one layer's sumchecks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The mask slots of one layer's sumchecks and blocks.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LayerSlots {
     pub phase1: MaskSlots,
     pub phase2: Option<MaskSlots>,
+    pub blocks: Vec<BlockSlots>,
 }
 
-/// The masks' slots for every layer, indexed by `k − 1`, and the slots they take.
+/// The masks' slots for every layer, indexed by `k − 1`, and the slots they take
+/// (`circuits::zk::mask_slots_needed` counts the same walk).
 pub(crate) fn layer_slots<E: ExtensionField<F>, F: Field>(
     circuit: &Circuit,
-) -> (Vec<LayerSlots>, usize) {
+) -> Result<(Vec<LayerSlots>, usize), ZkLayoutError> {
     let d = circuit.depth();
     let mut cursor = MaskCursor::new(E::DEGREE);
     let mut out = Vec::with_capacity(d);
@@ -97,10 +113,22 @@ pub(crate) fn layer_slots<E: ExtensionField<F>, F: Field>(
         let layer = &circuit.layers[k - 1];
         let phase1 = cursor.take(g, 2);
         let phase2 = (!layer.mul.is_empty()).then(|| cursor.take(g, 2));
-        out.push(LayerSlots { phase1, phase2 });
+        let claims = circuits::zk::claims_on_layer(circuit, k);
+        let mut blocks = Vec::with_capacity(layer.blocks.len());
+        for (b, block) in layer.blocks.iter().enumerate() {
+            let err = |_| ZkLayoutError::Block { layer: k, block: b };
+            let out_vars = super::blocks::out_log_len(&block.op).map_err(err)?;
+            let (rounds, _) = super::blocks::costs(&block.op).map_err(err)?;
+            blocks.push(BlockSlots::take(&mut cursor, claims, out_vars, rounds));
+        }
+        out.push(LayerSlots {
+            phase1,
+            phase2,
+            blocks,
+        });
     }
     out.reverse();
-    (out, cursor.used())
+    Ok((out, cursor.used()))
 }
 
 /// The table's span in the input layer, after checking the layout against the circuit.
@@ -112,9 +140,6 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
         .input
         .region(RegionKind::Private)
         .ok_or(ZkLayoutError::NoPrivateRegion)?;
-    if let Some(k) = circuit.layers.iter().position(|l| !l.blocks.is_empty()) {
-        return Err(ZkLayoutError::Blocks { layer: k + 1 });
-    }
     let size = 1u64
         .checked_shl(u32::from(layout.table_log_len))
         .filter(|_| layout.table_log_len >= 1 && layout.table_log_len < 40);
@@ -136,7 +161,7 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
     {
         return Err(placement);
     }
-    let (slots, needed) = layer_slots::<E, F>(circuit);
+    let (slots, needed) = layer_slots::<E, F>(circuit)?;
     let have = (size / 2) as usize;
     // The slack must outnumber the inner product's reveals (about 2m + 2 extension
     // values) with margin: a table that small is refused even if the masks fit.
@@ -155,6 +180,17 @@ pub(crate) fn check_layout<F: Field, E: ExtensionField<F>>(
             .chain(layer.add.iter().map(|a| a.input));
         if let Some(slot) = reads.map(|s| s as usize).find(|s| span.contains(s)) {
             return Err(ZkLayoutError::ReadByGate { slot });
+        }
+        // A block operand reading the table or the noise would put them into a claim
+        // that no noise of its own masks.
+        let overlaps = |r: &std::ops::Range<usize>, a: usize, b: usize| a < r.end && r.start < b;
+        for (block, b) in layer.blocks.iter().enumerate() {
+            let (start, log) = super::blocks::operand_span(&b.op)
+                .map_err(|_| ZkLayoutError::Block { layer: 1, block })?;
+            let end = start + (1usize << log);
+            if overlaps(&span, start, end) || overlaps(&noise, start, end) {
+                return Err(ZkLayoutError::ReadByBlock { block });
+            }
         }
     }
     Ok(ZkSpans {
@@ -206,11 +242,18 @@ impl MaskStream {
     }
 }
 
+/// One layer's masks: its gate phases and its blocks.
+pub(crate) struct LayerMasks<E> {
+    pub phase1: RoundMasks<E>,
+    pub phase2: Option<RoundMasks<E>>,
+    pub blocks: Vec<BlockMasks<E>>,
+}
+
 /// The prover's masks, and the covectors of the deferred claims it will have to prove
 /// (built exactly as the verifier builds them, in the same order).
 pub(crate) struct ZkProver<E> {
     pub slots: Vec<LayerSlots>,
-    pub masks: Vec<(RoundMasks<E>, Option<RoundMasks<E>>)>,
+    pub masks: Vec<LayerMasks<E>>,
     pub covectors: Vec<Covector<E>>,
 }
 
@@ -233,9 +276,9 @@ impl<E: Field> ZkProver<E> {
         let mut masks = Vec::with_capacity(slots.len());
         // Drawn in the protocol's order (layers from the output down).
         for ls in slots.iter().rev() {
-            let m1 = RoundMasks::from_fn(ls.phase1, || rng.next::<E>());
-            m1.write(ls.phase1, &mut m)?;
-            let m2 = match ls.phase2 {
+            let phase1 = RoundMasks::from_fn(ls.phase1, || rng.next::<E>());
+            phase1.write(ls.phase1, &mut m)?;
+            let phase2 = match ls.phase2 {
                 Some(s) => {
                     let masks2 = RoundMasks::from_fn(s, || rng.next::<E>());
                     masks2.write(s, &mut m)?;
@@ -243,7 +286,16 @@ impl<E: Field> ZkProver<E> {
                 }
                 None => None,
             };
-            masks.push((m1, m2));
+            let blocks = ls
+                .blocks
+                .iter()
+                .map(|b| BlockMasks::draw(b, &mut m, || rng.next::<E>()))
+                .collect::<Result<_, _>>()?;
+            masks.push(LayerMasks {
+                phase1,
+                phase2,
+                blocks,
+            });
         }
         masks.reverse();
         let slack: Vec<F> = (0..half).map(|_| rng.next::<F>()).collect();
@@ -259,6 +311,25 @@ impl<E: Field> ZkProver<E> {
     }
 }
 
+/// Both sides: the covector a layer claim carries for its blocks' output masks,
+/// `Σ_b Σ_c w_c·eq(p_c|≥n_b, index_b)·δ_{b,c}` (the plain verifier subtracts the outputs
+/// themselves; the masked one subtracts `t_c` and so adds back `δ_c`). `outs` holds each
+/// block's output `(index among spans of its size, log length)`.
+pub(crate) fn blocks_in_layer_claim<F: Field, E: ExtensionField<F>>(
+    outs: &[(usize, usize)],
+    points: &[(Vec<E>, E)],
+    slots: &[BlockSlots],
+) -> Covector<E> {
+    let mut cov = Covector::new();
+    for (&(index, n), s) in outs.iter().zip(slots) {
+        for (c, (p, w)) in points.iter().enumerate() {
+            let weight = *w * crate::mle::eq_at_index(p.get(n..).unwrap_or(&[]), index);
+            cov.add_scaled(&output_in_layer_claim::<F, E>(s, c, weight), E::ONE);
+        }
+    }
+    cov
+}
+
 /// The table's point `r*` as a point on the whole private region: `r*` then the bits of
 /// the table's index among the region's sub-cubes of its size.
 pub(crate) fn table_point<E: Field>(
@@ -272,4 +343,41 @@ pub(crate) fn table_point<E: Field>(
         (layout.table_offset as usize) >> m,
         usize::from(region.log_len).saturating_sub(m),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
+    use circuits::random::{self, BlockKind, BlockSpec, Spec};
+
+    /// The prover's walk takes exactly the slots `circuits::zk` sizes the table for, on
+    /// block circuits of every shape the random generator draws.
+    #[test]
+    fn zk_layer_slots_match_the_transform_count() {
+        for seed in 0..30u64 {
+            let kinds = [BlockKind::Conv2d, BlockKind::MatMul];
+            let spec = Spec {
+                log_widths: vec![4, 4, 4, 3],
+                mul_percent: 20 * (seed % 4),
+                blocks: (0..1 + seed % 4)
+                    .map(|j| BlockSpec {
+                        kind: kinds[((seed + j) % 2) as usize],
+                        layer: 1 + ((seed + j) % 3) as usize,
+                    })
+                    .collect(),
+                ..Spec::default()
+            };
+            let c = random::circuit(&spec, seed);
+            let (_, two) = layer_slots::<GoldilocksExt2, Goldilocks>(&c).unwrap();
+            let (slots, three) = layer_slots::<GoldilocksExt3, Goldilocks>(&c).unwrap();
+            assert_eq!(two, circuits::zk::mask_slots_needed(&c, 2), "seed {seed}");
+            assert_eq!(three, circuits::zk::mask_slots_needed(&c, 3), "seed {seed}");
+            assert_eq!(
+                slots.iter().map(|s| s.blocks.len()).sum::<usize>(),
+                c.num_blocks()
+            );
+        }
+    }
 }

@@ -250,6 +250,24 @@ pub fn round0_covector<F: Field, E: ExtensionField<F>>(
     u
 }
 
+/// What a prover mirroring [`verify`] needs for an incoming claim with covector
+/// `incoming`, masks at `slots` and end point `point`: round 0's deferred covector
+/// (`None` without rounds) and the covector of the final symbolic value (the incoming
+/// one itself without rounds, as `verify` carries the claim through).
+pub fn covectors<F: Field, E: ExtensionField<F>>(
+    incoming: &Covector<E>,
+    slots: MaskSlots,
+    point: &[E],
+) -> (Option<Covector<E>>, Covector<E>) {
+    if slots.is_empty() {
+        return (None, incoming.clone());
+    }
+    (
+        Some(round0_covector::<F, E>(incoming, slots)),
+        final_covector::<F, E>(slots, point),
+    )
+}
+
 /// The covector of `f(r)`'s symbolic value at the end: `−γ_r` (weights `−r_l^j` on
 /// `c_{l,j}`).
 pub fn final_covector<F: Field, E: ExtensionField<F>>(

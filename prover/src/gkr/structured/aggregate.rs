@@ -22,18 +22,39 @@ pub struct AggregateProof<E> {
 }
 
 /// The powers `1, β, β², …` (one per claim).
-fn powers<E: Field>(beta: E, n: usize) -> Vec<E> {
+pub(super) fn powers<E: Field>(beta: E, n: usize) -> Vec<E> {
     std::iter::successors(Some(E::ONE), |&p| Some(p * beta))
         .take(n)
         .collect()
 }
 
 /// Every claim's point must have `n` coordinates.
-fn check_points<E>(claims: &[Claim<E>], n: usize) -> Result<(), StructuredError> {
+pub(super) fn check_points<E>(claims: &[Claim<E>], n: usize) -> Result<(), StructuredError> {
     match claims.iter().find(|c| c.point.len() != n) {
         Some(c) => Err(shape("point on Y", n, c.point.len())),
         None => Ok(()),
     }
+}
+
+/// Prover, plain and masked: draws `β` (after the claims' values are absorbed) and
+/// builds `h = Σ_c β^c·eq(r_c, ·)` over `y`'s slots; returns the powers and `h`.
+pub(super) fn table<E: Field>(
+    len: usize,
+    claims: &[Claim<E>],
+    t: &mut Transcript,
+) -> (Vec<E>, Vec<E>) {
+    let beta: E = t.challenge(labels::BLOCK_BETA);
+    let weights = powers(beta, claims.len());
+    let mut h = vec![E::ZERO; len];
+    for (c, &w) in claims.iter().zip(&weights) {
+        let eq = mle::eq_table_scaled_par(&c.point, w);
+        par::fill_chunks(&mut h, par::chunk_for(len), |start, out| {
+            for (o, &e) in out.iter_mut().zip(&eq[start..]) {
+                *o += e;
+            }
+        });
+    }
+    (weights, h)
 }
 
 /// Prover: aggregates `claims` on the padded table `y` (`2^n` values, `n` the claims'
@@ -52,17 +73,7 @@ pub fn prove_aggregate<F: Field, E: ExtensionField<F>>(
             got: y.len(),
         });
     }
-    let beta: E = t.challenge(labels::BLOCK_BETA);
-    let weights = powers(beta, claims.len());
-    let mut h = vec![E::ZERO; y.len()];
-    for (c, &w) in claims.iter().zip(&weights) {
-        let eq = mle::eq_table_scaled_par(&c.point, w);
-        par::fill_chunks(&mut h, par::chunk_for(y.len()), |start, out| {
-            for (o, &e) in out.iter_mut().zip(&eq[start..]) {
-                *o += e;
-            }
-        });
-    }
+    let (_, h) = table(y.len(), claims, t);
     let mut inst = ProductSumcheck::new(Table::Base(y), h);
     let (rounds, point) = sumcheck::prove(&mut inst, t);
     let y_at = inst.final_f();

@@ -23,10 +23,15 @@
 
 mod aggregate;
 mod conv;
+mod masked;
 mod matmul;
 
 pub use aggregate::{AggregateProof, prove_aggregate, verify_aggregate};
 pub use conv::ConvDetail;
+pub use masked::{
+    BlockMasks, BlockSlots, output_in_layer_claim, output_value, prove_block_masked,
+    verify_block_masked,
+};
 pub use matmul::MatMulDetail;
 
 use crate::arith::{ExtensionField, Field};
@@ -333,6 +338,24 @@ pub fn prove_op<S: Structured, F: Field, E: ExtensionField<F>>(
     weights: &[F],
     t: &mut Transcript,
 ) -> Result<(OpProof<E>, BlockClaims<E>), StructuredError> {
+    prove_op_with(op, claim, operand, weights, t, |inst, t| {
+        Ok(sumcheck::prove(inst, t))
+    })
+}
+
+/// The op's prover with the sumcheck run by `run` (plain, or masked by
+/// [`masked`]): bias, op sumcheck, final values.
+pub(crate) fn prove_op_with<S: Structured, F: Field, E: ExtensionField<F>>(
+    op: &S,
+    claim: &Claim<E>,
+    operand: &[F],
+    weights: &[F],
+    t: &mut Transcript,
+    run: impl FnOnce(
+        &mut ProductSumcheck<'_, F, E>,
+        &mut Transcript,
+    ) -> Result<(Vec<RoundPoly<E>>, Vec<E>), StructuredError>,
+) -> Result<(OpProof<E>, BlockClaims<E>), StructuredError> {
     let geo = op.geometry()?;
     geo.check_inputs(operand, weights)?;
     check_len("point on Y", geo.out_vars, claim.point.len())?;
@@ -347,7 +370,7 @@ pub fn prove_op<S: Structured, F: Field, E: ExtensionField<F>>(
     };
     let OpTables { f, h, aux } = op.tables(&geo, rho, operand, weights)?;
     let mut inst = ProductSumcheck::new(f, h);
-    let (rounds, end) = sumcheck::prove(&mut inst, t);
+    let (rounds, end) = run(&mut inst, t)?;
     let a = inst.final_f();
     let point = op.slab_point(&geo, rho, &end)?;
     let slabs = op.slab_values(&geo, &aux, &point, &end, inst.final_h(), weights)?;
