@@ -513,3 +513,63 @@ fn attack_batched_table_value_rejected() {
     }
     assert!(table_value_refused);
 }
+
+#[test]
+fn masked_proof_bytes_round_trip_and_refuse_damage() {
+    use prover::zk::MaskedProof;
+    type Wire = MaskedProof<E, TransparentOpening<F>>;
+    for (i, spec) in specs().iter().enumerate() {
+        let r = run(spec, 40 + i as u64, [i as u8; 32]);
+        let wire = MaskedProof {
+            proof: r.proof.0.clone(),
+            inner: r.proof.1.clone(),
+        };
+        let bytes = wire.to_bytes();
+        let back = Wire::from_bytes(&bytes).unwrap();
+        assert_eq!(back, wire);
+        r.verify(&(back.proof, back.inner)).unwrap();
+        // Truncation at every length, a trailing byte, another magic or version.
+        for n in 0..bytes.len() {
+            assert!(
+                Wire::from_bytes(&bytes[..n]).is_err(),
+                "spec {i}: prefix {n}"
+            );
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(matches!(
+            Wire::from_bytes(&long),
+            Err(circuits::DecodeError::TrailingBytes { count: 1 })
+        ));
+        let mut magic = bytes.clone();
+        magic[0] ^= 1;
+        assert!(matches!(
+            Wire::from_bytes(&magic),
+            Err(circuits::DecodeError::Magic { .. })
+        ));
+        let mut version = bytes.clone();
+        version[4] ^= 1;
+        assert!(matches!(
+            Wire::from_bytes(&version),
+            Err(circuits::DecodeError::Version { .. })
+        ));
+        // A plain proof's bytes are not a masked proof.
+        assert!(matches!(
+            Wire::from_bytes(&r.proof.0.to_bytes()),
+            Err(circuits::DecodeError::Magic { .. })
+        ));
+        // Every single-bit flip of the inner product's bytes decodes to a proof that is
+        // refused, or fails to decode.
+        let tail = r.proof.0.to_bytes().len() + 12;
+        for at in tail..bytes.len() {
+            let mut b = bytes.clone();
+            b[at] ^= 0x10;
+            if let Ok(p) = Wire::from_bytes(&b) {
+                assert!(
+                    r.verify(&(p.proof, p.inner)).is_err(),
+                    "spec {i}: flip at {at} verified"
+                );
+            }
+        }
+    }
+}

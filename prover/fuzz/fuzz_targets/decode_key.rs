@@ -12,14 +12,34 @@ fn base() -> &'static Vec<u8> {
     static K: OnceLock<Vec<u8>> = OnceLock::new();
     K.get_or_init(|| {
         let mut layer = Layer::new(1);
-        layer.mul.push(MulGate { out: 0, in0: 2, in1: 0, coeff: Coeff::ONE });
-        layer.mul.push(MulGate { out: 0, in0: 3, in1: 1, coeff: Coeff::ONE });
+        layer.mul.push(MulGate {
+            out: 0,
+            in0: 2,
+            in1: 0,
+            coeff: Coeff::ONE,
+        });
+        layer.mul.push(MulGate {
+            out: 0,
+            in0: 3,
+            in1: 1,
+            coeff: Coeff::ONE,
+        });
         let c = Circuit {
             input: InputLayout {
                 log_width: 2,
                 regions: vec![
-                    Region { kind: RegionKind::Private, offset: 0, log_len: 1, len: 2 },
-                    Region { kind: RegionKind::Weights, offset: 2, log_len: 1, len: 2 },
+                    Region {
+                        kind: RegionKind::Private,
+                        offset: 0,
+                        log_len: 1,
+                        len: 2,
+                    },
+                    Region {
+                        kind: RegionKind::Weights,
+                        offset: 2,
+                        log_len: 1,
+                        len: 2,
+                    },
                 ],
                 gate_log_width: None,
             },
@@ -43,7 +63,10 @@ fn base() -> &'static Vec<u8> {
                         "circuit_digest": digest, "weights_commitment": "22".repeat(32)}],
         });
         let key = lamina::key::from_parts(&header, &[&bytes]);
-        assert!(lamina::key::decode(&key).is_ok(), "the base key must decode");
+        assert!(
+            lamina::key::decode(&key).is_ok(),
+            "the base key must decode"
+        );
         key
     })
 }

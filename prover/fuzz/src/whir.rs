@@ -64,27 +64,77 @@ pub enum Phase {
 #[derive(Arbitrary, Debug, Clone)]
 pub enum WhirMutation {
     /// A stated evaluation.
-    Evaluation { region: bool, point: u8, delta: Delta },
+    Evaluation {
+        region: bool,
+        point: u8,
+        delta: Delta,
+    },
     /// A sumcheck message coordinate.
-    Sumcheck { region: bool, phase: Phase, round: u8, which: bool, delta: Delta },
+    Sumcheck {
+        region: bool,
+        phase: Phase,
+        round: u8,
+        which: bool,
+        delta: Delta,
+    },
     /// An out-of-domain answer (initial or a round's).
-    Ood { region: bool, round: Option<u8>, index: u8, delta: Delta },
+    Ood {
+        region: bool,
+        round: Option<u8>,
+        index: u8,
+        delta: Delta,
+    },
     /// A round's Merkle root.
-    RoundRoot { region: bool, round: u8, byte: u8, mask: u8 },
+    RoundRoot {
+        region: bool,
+        round: u8,
+        byte: u8,
+        mask: u8,
+    },
     /// A proof-of-work witness (a round's or the final one).
-    Pow { region: bool, round: Option<u8>, value: u64 },
+    Pow {
+        region: bool,
+        round: Option<u8>,
+        value: u64,
+    },
     /// A queried row value (a round's or the final queries).
-    Row { region: bool, round: Option<u8>, row: u16, index: u8, delta: Delta },
+    Row {
+        region: bool,
+        round: Option<u8>,
+        row: u16,
+        index: u8,
+        delta: Delta,
+    },
     /// A Merkle sibling digest byte.
-    Sibling { region: bool, round: Option<u8>, index: u16, byte: u8, mask: u8 },
+    Sibling {
+        region: bool,
+        round: Option<u8>,
+        index: u16,
+        byte: u8,
+        mask: u8,
+    },
     /// Two queried rows swapped.
-    SwapRows { region: bool, round: Option<u8>, a: u16, b: u16 },
+    SwapRows {
+        region: bool,
+        round: Option<u8>,
+        a: u16,
+        b: u16,
+    },
     /// A final-polynomial evaluation.
-    FinalPoly { region: bool, index: u8, delta: Delta },
+    FinalPoly {
+        region: bool,
+        index: u8,
+        delta: Delta,
+    },
     /// A round removed or duplicated.
     Rounds { region: bool, drop: bool },
     /// A queried row or a sibling removed or duplicated.
-    Count { region: bool, round: Option<u8>, rows: bool, drop: bool },
+    Count {
+        region: bool,
+        round: Option<u8>,
+        rows: bool,
+        drop: bool,
+    },
     /// The two openings swapped.
     SwapOpenings,
     /// A commitment byte.
@@ -166,12 +216,24 @@ impl WhirCase {
             .expect("commit")
             .expect("the random circuits have weights");
         let prove = |private: &[F]| {
-            let wit = prover::Witness { public: &public, weights: &w, private };
+            let wit = prover::Witness {
+                public: &public,
+                weights: &w,
+                private,
+            };
             prover::prove_whir(&circuit, Some(&weights), &wit, CONTEXT).expect("honest prove")
         };
         let (proof, outputs) = prove(&private);
         let (other, _) = prove(&other_private);
-        let case = WhirCase { bytes: proof.to_bytes(), circuit, public, outputs, weights, proof, other };
+        let case = WhirCase {
+            bytes: proof.to_bytes(),
+            circuit,
+            public,
+            outputs,
+            weights,
+            proof,
+            other,
+        };
         if let Err(e) = prover::verify_whir_bytes(&case.circuit, &case.statement(), &case.bytes) {
             panic!("COMPLETENESS: honest WHIR proof rejected: {e}");
         }
@@ -190,7 +252,10 @@ impl WhirCase {
 
 type Wp = p3_whir::WhirProof<F, E3, prover::commit::whir::WhirMmcs>;
 
-fn queries(w: &mut Wp, round: Option<u8>) -> &mut QueryOpenings<F, E3, p3_merkle_tree::PrunedMerklePaths<u8, 32>> {
+fn queries(
+    w: &mut Wp,
+    round: Option<u8>,
+) -> &mut QueryOpenings<F, E3, p3_merkle_tree::PrunedMerklePaths<u8, 32>> {
     match round.and_then(|r| pick(r, w.rounds.len())) {
         Some(i) => &mut w.rounds[i].openings,
         None => &mut w.final_openings,
@@ -200,7 +265,11 @@ fn queries(w: &mut Wp, round: Option<u8>) -> &mut QueryOpenings<F, E3, p3_merkle
 fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
     let idx = |region: bool| usize::from(region);
     match *m {
-        WhirMutation::Evaluation { region, point, delta } => {
+        WhirMutation::Evaluation {
+            region,
+            point,
+            delta,
+        } => {
             let evals = &mut p.openings[idx(region)].proof.evals;
             if let Some(i) = pick(point, evals.len()) {
                 if let Some(&v) = evals[i].current().first() {
@@ -208,7 +277,13 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 }
             }
         }
-        WhirMutation::Sumcheck { region, phase, round, which, delta } => {
+        WhirMutation::Sumcheck {
+            region,
+            phase,
+            round,
+            which,
+            delta,
+        } => {
             let w = &mut p.openings[idx(region)].proof.whir;
             let data = match phase {
                 Phase::Initial => Some(&mut w.initial_sumcheck),
@@ -225,7 +300,12 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 }
             }
         }
-        WhirMutation::Ood { region, round, index, delta } => {
+        WhirMutation::Ood {
+            region,
+            round,
+            index,
+            delta,
+        } => {
             let w = &mut p.openings[idx(region)].proof.whir;
             let v = match round.and_then(|r| pick(r, w.rounds.len())) {
                 Some(i) => &mut w.rounds[i].ood_answers,
@@ -235,7 +315,12 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 v[i] = delta3(delta, v[i]);
             }
         }
-        WhirMutation::RoundRoot { region, round, byte, mask } => {
+        WhirMutation::RoundRoot {
+            region,
+            round,
+            byte,
+            mask,
+        } => {
             let w = &mut p.openings[idx(region)].proof.whir;
             if let Some(i) = pick(round, w.rounds.len()) {
                 if let Some(c) = &w.rounds[i].commitment {
@@ -245,32 +330,46 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 }
             }
         }
-        WhirMutation::Pow { region, round, value } => {
+        WhirMutation::Pow {
+            region,
+            round,
+            value,
+        } => {
             let w = &mut p.openings[idx(region)].proof.whir;
             match round.and_then(|r| pick(r, w.rounds.len())) {
                 Some(i) => w.rounds[i].pow_witness = F::from_u64(value),
                 None => w.final_pow_witness = F::from_u64(value),
             }
         }
-        WhirMutation::Row { region, round, row, index, delta } => {
-            match queries(&mut p.openings[idx(region)].proof.whir, round) {
-                QueryOpenings::Base(o) => {
-                    if let Some(r) = pick(row, o.rows.len()) {
-                        if let Some(i) = pick(index, o.rows[r].len()) {
-                            o.rows[r][i] = delta.base(o.rows[r][i]);
-                        }
-                    }
-                }
-                QueryOpenings::Extension(o) => {
-                    if let Some(r) = pick(row, o.rows.len()) {
-                        if let Some(i) = pick(index, o.rows[r].len()) {
-                            o.rows[r][i] = delta3(delta, o.rows[r][i]);
-                        }
+        WhirMutation::Row {
+            region,
+            round,
+            row,
+            index,
+            delta,
+        } => match queries(&mut p.openings[idx(region)].proof.whir, round) {
+            QueryOpenings::Base(o) => {
+                if let Some(r) = pick(row, o.rows.len()) {
+                    if let Some(i) = pick(index, o.rows[r].len()) {
+                        o.rows[r][i] = delta.base(o.rows[r][i]);
                     }
                 }
             }
-        }
-        WhirMutation::Sibling { region, round, index, byte, mask } => {
+            QueryOpenings::Extension(o) => {
+                if let Some(r) = pick(row, o.rows.len()) {
+                    if let Some(i) = pick(index, o.rows[r].len()) {
+                        o.rows[r][i] = delta3(delta, o.rows[r][i]);
+                    }
+                }
+            }
+        },
+        WhirMutation::Sibling {
+            region,
+            round,
+            index,
+            byte,
+            mask,
+        } => {
             let proof = match queries(&mut p.openings[idx(region)].proof.whir, round) {
                 QueryOpenings::Base(o) => &mut o.proof,
                 QueryOpenings::Extension(o) => &mut o.proof,
@@ -279,21 +378,28 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 proof.sibling_hashes[i][usize::from(byte) % 32] ^= mask.max(1);
             }
         }
-        WhirMutation::SwapRows { region, round, a, b } => {
-            match queries(&mut p.openings[idx(region)].proof.whir, round) {
-                QueryOpenings::Base(o) => {
-                    if let (Some(a), Some(b)) = (pick(a, o.rows.len()), pick(b, o.rows.len())) {
-                        o.rows.swap(a, b);
-                    }
-                }
-                QueryOpenings::Extension(o) => {
-                    if let (Some(a), Some(b)) = (pick(a, o.rows.len()), pick(b, o.rows.len())) {
-                        o.rows.swap(a, b);
-                    }
+        WhirMutation::SwapRows {
+            region,
+            round,
+            a,
+            b,
+        } => match queries(&mut p.openings[idx(region)].proof.whir, round) {
+            QueryOpenings::Base(o) => {
+                if let (Some(a), Some(b)) = (pick(a, o.rows.len()), pick(b, o.rows.len())) {
+                    o.rows.swap(a, b);
                 }
             }
-        }
-        WhirMutation::FinalPoly { region, index, delta } => {
+            QueryOpenings::Extension(o) => {
+                if let (Some(a), Some(b)) = (pick(a, o.rows.len()), pick(b, o.rows.len())) {
+                    o.rows.swap(a, b);
+                }
+            }
+        },
+        WhirMutation::FinalPoly {
+            region,
+            index,
+            delta,
+        } => {
             let w = &mut p.openings[idx(region)].proof.whir;
             if let Some(poly) = &w.final_poly {
                 let mut v = poly.as_slice().to_vec();
@@ -311,7 +417,12 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 w.rounds.push(r);
             }
         }
-        WhirMutation::Count { region, round, rows, drop } => {
+        WhirMutation::Count {
+            region,
+            round,
+            rows,
+            drop,
+        } => {
             let q = queries(&mut p.openings[idx(region)].proof.whir, round);
             match (q, rows) {
                 (QueryOpenings::Base(o), true) => edit_vec(&mut o.rows, drop),
@@ -358,7 +469,10 @@ pub fn run_whir(input: &WhirInput) {
     let st = case.statement();
     // In memory (the structured mutations as they are) and from the bytes.
     if input.edits.is_empty() && prover::verify_whir(&case.circuit, &st, &proof).is_ok() {
-        panic!("SOUNDNESS: mutated WHIR proof accepted in memory: {:?}", input.mutations);
+        panic!(
+            "SOUNDNESS: mutated WHIR proof accepted in memory: {:?}",
+            input.mutations
+        );
     }
     if prover::verify_whir_bytes(&case.circuit, &st, &bytes).is_ok() {
         panic!("SOUNDNESS: mutated WHIR proof bytes accepted: {input:?}");

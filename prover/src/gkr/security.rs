@@ -150,6 +150,29 @@ fn layers_degree(layers: &[circuits::Layer], per_gate: usize, floor: usize) -> u
         for c in &layer.constant {
             next.raise(c.out, coeff_degree(c.coeff));
         }
+        // A block's output is bilinear in its operand (previous layer) and its weights
+        // (input layer, degree 0): its slots take the operand span's largest degree. An
+        // honest prover refuses challenge-dependent operands, but a cheating witness may
+        // make one, so the figure must count it.
+        for block in &layer.blocks {
+            let (Ok((start, log)), Some((out, out_log))) =
+                (super::blocks::operand_span(&block.op), block.out_span())
+            else {
+                return u64::MAX;
+            };
+            let (Some(len), Some(out_len)) = (
+                1usize.checked_shl(log as u32),
+                1usize.checked_shl(u32::from(out_log)),
+            ) else {
+                return u64::MAX;
+            };
+            let d = prev.max_in(start, len);
+            if d > 0 {
+                for slot in out..out.saturating_add(out_len as u32) {
+                    next.raise(slot, d);
+                }
+            }
+        }
         prev = next;
     }
     prev.max()
@@ -185,8 +208,21 @@ impl Degrees {
             .chain(layer.constant.iter().map(|g| g.out))
             .max()
             .map_or(0, |o| o as usize + 1);
+        let blocks = layer.blocks.iter().filter_map(circuits::Block::out_span);
+        let top = blocks
+            .clone()
+            .map(|(o, l)| {
+                (o as usize).saturating_add(1usize.checked_shl(l.into()).unwrap_or(usize::MAX))
+            })
+            .fold(top, usize::max);
+        let block_slots = blocks.fold(0usize, |n, (_, l)| {
+            n.saturating_add(1usize.checked_shl(l.into()).unwrap_or(usize::MAX))
+        });
         let gates = layer.mul.len() + layer.add.len() + layer.constant.len();
-        let bound = gates.saturating_mul(per_gate).saturating_add(floor);
+        let bound = gates
+            .saturating_add(block_slots)
+            .saturating_mul(per_gate)
+            .saturating_add(floor);
         if top <= bound {
             Degrees::Dense(vec![0; top])
         } else {
@@ -216,6 +252,23 @@ impl Degrees {
                 let e = m.entry(slot).or_insert(0);
                 *e = (*e).max(d);
             }
+        }
+    }
+
+    /// The largest degree over the slots `start .. start + len`.
+    fn max_in(&self, start: usize, len: usize) -> u64 {
+        let end = start.saturating_add(len);
+        match self {
+            Degrees::Dense(v) => v
+                .get(start.min(v.len())..end.min(v.len()))
+                .and_then(|s| s.iter().copied().max())
+                .unwrap_or(0),
+            Degrees::Sparse(m) => m
+                .iter()
+                .filter(|&(&k, _)| (start..end).contains(&(k as usize)))
+                .map(|(_, &d)| d)
+                .max()
+                .unwrap_or(0),
         }
     }
 
@@ -427,6 +480,57 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// A block whose operand depends on a challenge passes the degree on: layer 1 scales
+    /// four inputs by a challenge, a matmul block reads them, a mul gate multiplies two
+    /// of its outputs (degree 2). Blocks once counted 0 here, overstating the figure.
+    #[test]
+    fn block_outputs_carry_their_operand_degree() {
+        use circuits::{Block, MatMulOp, StructuredOp, TensorRef, WeightRef};
+        let mut l1 = Layer::new(3);
+        l1.add = (0..4)
+            .map(|o| AddGate {
+                out: o,
+                input: 4 + o,
+                coeff: Coeff::Challenge(0),
+            })
+            .collect();
+        let mut l2 = Layer::new(2);
+        l2.blocks.push(Block {
+            out_offset: 0,
+            op: StructuredOp::MatMul(MatMulOp {
+                input: TensorRef {
+                    offset: 0,
+                    dims: [4, 1, 1],
+                },
+                weight: WeightRef {
+                    offset: 0,
+                    rows: 2,
+                    cols: 4,
+                },
+                bias: None,
+            }),
+        });
+        let mut l3 = Layer::new(1);
+        l3.mul.push(MulGate {
+            out: 0,
+            in0: 0,
+            in1: 1,
+            coeff: Coeff::Int(1),
+        });
+        let layers = vec![l1, l2, l3];
+        assert_eq!(
+            layers_degree(&layers, Degrees::DENSE_PER_GATE, Degrees::DENSE_FLOOR),
+            2
+        );
+        assert_eq!(layers_degree(&layers, 0, 0), 2);
+        // Without the challenge on the operand the block adds nothing.
+        let mut plain = layers.clone();
+        for g in &mut plain[0].add {
+            g.coeff = Coeff::Int(1);
+        }
+        assert_eq!(layers_degree(&plain, 0, 0), 0);
     }
 
     #[test]

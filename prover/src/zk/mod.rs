@@ -9,5 +9,7 @@
 
 mod claims;
 pub mod inner_product;
+mod proof;
 
 pub use claims::{Covector, DeferredClaim, MaskCursor, MaskSlots, Symbolic};
+pub use proof::{MASKED_PROOF_MAGIC, MASKED_PROOF_VERSION, MaskedProof};

@@ -1,0 +1,69 @@
+//! A masked proof on the wire: the GKR proof, whose sumchecks are masked and whose block
+//! outputs are sent masked, and the zero-knowledge inner product that discharges its
+//! deferred mask claims. With binding openings this is not yet a zero-knowledge proof
+//! (the openings reveal evaluations; `docs/design/zero-knowledge.md`, Status), so the
+//! type is named for what it is.
+//!
+//! Layout (little-endian): `"LAMZ" | version u32 | GKR proof (u32 length, then
+//! [`Proof::to_bytes`]) | inner product ([`InnerProductProof::encode`])`. The decoder
+//! rejects a wrong magic or version, truncation and trailing bytes; every count inside is
+//! checked by the verifier against the circuit and the zero-knowledge layout.
+
+use super::inner_product::InnerProductProof;
+use crate::arith::Field;
+use crate::commit::Opening;
+use crate::proof::Proof;
+use circuits::DecodeError;
+use circuits::codec::{Reader, Writer};
+
+/// Magic bytes opening an encoded masked proof.
+pub const MASKED_PROOF_MAGIC: [u8; 4] = *b"LAMZ";
+/// Version of the masked proof encoding.
+pub const MASKED_PROOF_VERSION: u32 = 1;
+
+/// A masked GKR proof and its inner product (what [`crate::gkr::prove_masked`] returns,
+/// as one value that [`crate::gkr::verify_masked`] checks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaskedProof<E, O> {
+    /// The GKR proof.
+    pub proof: Proof<E, O>,
+    /// The inner product over the mask table.
+    pub inner: InnerProductProof<E>,
+}
+
+impl<E: Field, O: Opening> MaskedProof<E, O> {
+    /// The encoded proof.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(&MASKED_PROOF_MAGIC);
+        w.u32(MASKED_PROOF_VERSION);
+        let gkr = self.proof.to_bytes();
+        w.length(gkr.len());
+        w.bytes(&gkr);
+        self.inner.encode(&mut w);
+        w.into_bytes()
+    }
+
+    /// Decodes a masked proof strictly. Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != MASKED_PROOF_MAGIC {
+            return Err(DecodeError::Magic {
+                expected: MASKED_PROOF_MAGIC,
+            });
+        }
+        let version = r.u32("version")?;
+        if version != MASKED_PROOF_VERSION {
+            return Err(DecodeError::Version {
+                what: "masked proof",
+                got: version,
+                supported: MASKED_PROOF_VERSION,
+            });
+        }
+        let n = r.length(1, "GKR proof bytes")?;
+        let proof = Proof::from_bytes(r.take(n, "GKR proof")?)?;
+        let inner = InnerProductProof::decode(&mut r)?;
+        r.finish()?;
+        Ok(MaskedProof { proof, inner })
+    }
+}
