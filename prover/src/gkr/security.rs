@@ -161,14 +161,15 @@ fn layers_degree(layers: &[circuits::Layer], per_gate: usize, floor: usize) -> u
                 return u64::MAX;
             };
             let (Some(len), Some(out_len)) = (
-                1usize.checked_shl(log as u32),
-                1usize.checked_shl(u32::from(out_log)),
+                u32::try_from(log).ok().and_then(|l| 1usize.checked_shl(l)),
+                1u32.checked_shl(u32::from(out_log)),
             ) else {
+                // Not a validated circuit's span: count the worst degree.
                 return u64::MAX;
             };
             let d = prev.max_in(start, len);
             if d > 0 {
-                for slot in out..out.saturating_add(out_len as u32) {
+                for slot in out..out.saturating_add(out_len) {
                     next.raise(slot, d);
                 }
             }

@@ -1,4 +1,6 @@
-//! The GKR verifier: driven by the circuit, serial, never panics.
+//! The GKR verifier: driven by the circuit, never panics. Its one parallel part, with the
+//! `parallel` feature, is the linear scans over gates and output slots (wiring
+//! predicates, dense eq tables), whose exact field sums do not depend on the chunking.
 //!
 //! Layer count, round counts and degrees come from the circuit; every count in the proof
 //! is checked against them before use. The expected output is computed here from the
