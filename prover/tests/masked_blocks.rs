@@ -671,4 +671,31 @@ fn layout_over_a_block_operand_is_refused() {
             block: 0
         }))
     );
+    // The noise moved over the operand instead of the table: the same refusal.
+    let noise_over = ZkLayout {
+        noise_offset: 0,
+        ..layout
+    };
+    assert_ne!(layout.noise_offset, 0);
+    assert!(matches!(
+        prove(noise_over),
+        Err(prover::ProveError::ZkLayout(
+            gkr::ZkLayoutError::ReadByBlock { block: 0 }
+        ))
+    ));
+    assert_eq!(
+        verify_with(
+            &Transparent,
+            &circuit,
+            &data,
+            &outputs,
+            weights.as_ref(),
+            &proof,
+            &inner,
+            noise_over,
+        ),
+        Err(VerifyError::ZkLayout(gkr::ZkLayoutError::ReadByBlock {
+            block: 0
+        }))
+    );
 }
