@@ -282,7 +282,11 @@ pub fn stage(err: &VerifyError, depth: usize) -> Stage {
         VerifyError::Phase2Shape { layer, .. }
         | VerifyError::Sumcheck { layer, .. }
         | VerifyError::LayerFinal { layer, .. } => Stage::Layer(depth.saturating_sub(*layer)),
-        VerifyError::Opening { .. } | VerifyError::InputClaim { .. } => Stage::Input,
+        // The masked proof's inner product runs after every layer, beside the openings.
+        VerifyError::Opening { .. }
+        | VerifyError::InputClaim { .. }
+        | VerifyError::ZkInnerProduct(_)
+        | VerifyError::ZkTableValue => Stage::Input,
         _ => Stage::Shape,
     }
 }
