@@ -30,6 +30,8 @@ impl<'a, F: Field, E: ExtensionField<F>> Lower<'a, F, E> {
     #[inline(always)]
     pub fn times(&self, c: Coeff, x: E) -> E {
         match c {
+            // Most gates are relays or sums with coefficient 1: skip the product.
+            Coeff::Int(1) => x,
             Coeff::Int(v) => x * F::from_i64(v),
             Coeff::Challenge(i) => x.mul_inline(self.challenges[i as usize]),
             Coeff::ChallengeTimes(i, f) => {
