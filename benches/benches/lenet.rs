@@ -3,24 +3,12 @@
 //! Run: `cargo bench -p benches --bench lenet`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use benches::{lenet_first_input, lenet_testdata};
 use blueprints::{Model, QuantConfig, Slice, SlicePlan, pipeline, slice};
 use circuits::compiler::Program;
 use criterion::{Criterion, criterion_group, criterion_main};
 use prover::gkr::PreparedCircuit;
 use prover::{Goldilocks, GoldilocksExt2, Statement, Transparent};
-use std::path::PathBuf;
-
-fn testdata(f: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/lenet")
-        .join(f)
-}
-
-fn first_input() -> Vec<f64> {
-    let text = std::fs::read_to_string(testdata("input.json")).unwrap();
-    let body = &text[text.find("[[").unwrap() + 2..text.find("]]").unwrap()];
-    body.split(',').map(|t| t.trim().parse().unwrap()).collect()
-}
 
 struct Prepared {
     slice: Slice,
@@ -48,11 +36,14 @@ fn prepare(m: &Model, plan: &SlicePlan) -> Vec<Prepared> {
 
 fn lenet(c: &mut Criterion) {
     let m = Model::from_onnx(
-        &std::fs::read(testdata("lenet.onnx")).unwrap(),
+        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
         QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
     )
     .unwrap();
-    let x = m.quant.quantize_input(&first_input(), "conv1").unwrap();
+    let x = m
+        .quant
+        .quantize_input(&lenet_first_input(), "conv1")
+        .unwrap();
     let mut g = c.benchmark_group("lenet");
     g.sample_size(10);
     let whole_slice = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);

@@ -8,17 +8,13 @@
 //! (`RATES=2,3 POINTS=1,2 STEP=1 REPS=3 MAX_M=18` choose the sweep).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use benches::median;
 use prover::commit::{CommitmentScheme, HidingParams, HidingScheme, HidingWhir, Whir, ZkRng};
 use prover::transcript::Transcript;
 use prover::{Field, Goldilocks, GoldilocksExt3};
 use std::time::Instant;
 
 type E = GoldilocksExt3;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3

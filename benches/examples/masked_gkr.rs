@@ -7,16 +7,10 @@
 //! Run: `cargo run --release -p benches --example masked_gkr`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use benches::masked::time_gkr;
 use circuits::RegionKind;
 use circuits::random::{self, Spec};
-use prover::gkr::{self, PreparedCircuit, ZkArgs};
-use prover::{Field, Goldilocks, GoldilocksExt3, Statement, Transparent, Witness};
-use std::time::Instant;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
+use prover::{Field, Goldilocks, GoldilocksExt3, Transparent, Witness};
 
 fn main() {
     let reps: usize = std::env::var("REPS")
@@ -46,80 +40,25 @@ fn main() {
         let private = vals(original.input.len_of(RegionKind::Private), 3);
         let mut zk_private = private.clone();
         zk_private.resize(zk.input.len_of(RegionKind::Private), Goldilocks::ZERO);
-        let run = |circuit: &circuits::Circuit, private: &[Goldilocks], masked: bool| {
-            let prepared = PreparedCircuit::new(circuit).unwrap();
-            let cw = gkr::commit_weights::<_, E, Transparent>(scheme, circuit, &weights).unwrap();
-            let w = Witness {
-                public: &[],
-                weights: &weights,
-                private,
-            };
-            let (mut prove_t, mut verify_t) = (Vec::new(), Vec::new());
-            let mut bytes = 0;
-            for rep in 0..reps {
-                let t = Instant::now();
-                let (proof, outputs, inner) = if masked {
-                    let ((p, o), i) = gkr::prove_masked::<_, E, _>(
-                        scheme,
-                        &prepared,
-                        cw.as_ref(),
-                        &w,
-                        b"",
-                        ZkArgs {
-                            layout,
-                            seed: &[rep as u8; 32],
-                        },
-                    )
-                    .unwrap();
-                    (p, o, Some(i))
-                } else {
-                    let (p, o) =
-                        gkr::prove_with_weights::<_, E, _>(scheme, &prepared, cw.as_ref(), &w, b"")
-                            .unwrap();
-                    (p, o, None)
-                };
-                prove_t.push(t.elapsed().as_secs_f64() * 1e3);
-                bytes = proof.to_bytes().len();
-                let digest = prover::transparent_weights_commitment(circuit, &weights);
-                let st = Statement {
-                    public: &[],
-                    outputs: &outputs,
-                    context: b"",
-                    weights_commitment: digest.as_ref(),
-                };
-                let t = Instant::now();
-                match &inner {
-                    Some(i) => {
-                        gkr::verify_masked::<_, E, _>(scheme, &prepared, &st, &proof, layout, i)
-                            .unwrap();
-                    }
-                    None => {
-                        gkr::verify_prepared::<_, E, _>(scheme, &prepared, &st, &proof).unwrap()
-                    }
-                }
-                verify_t.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-            (
-                median(prove_t),
-                median(verify_t),
-                bytes,
-                circuit.num_gates(),
-            )
+        let witness = |private| Witness {
+            public: &[],
+            weights: &weights,
+            private,
         };
-        let plain = run(&original, &private, false);
-        let masked = run(&zk, &zk_private, true);
+        let plain = time_gkr::<E, _>(scheme, &original, &witness(&private), None, reps);
+        let masked = time_gkr::<E, _>(scheme, &zk, &witness(&zk_private), Some(layout), reps);
         println!(
             "widths {log_widths:?}: plain {} gates, prove {:.1} ms, verify {:.1} ms, {} B | masked {} gates, prove {:.1} ms ({:.2}x), verify {:.1} ms ({:.2}x), {} B (+inner product)",
-            plain.3,
-            plain.0,
-            plain.1,
-            plain.2,
-            masked.3,
-            masked.0,
-            masked.0 / plain.0,
-            masked.1,
-            masked.1 / plain.1,
-            masked.2
+            plain.gates,
+            plain.prove_ms,
+            plain.verify_ms,
+            plain.proof_bytes,
+            masked.gates,
+            masked.prove_ms,
+            masked.prove_ms / plain.prove_ms,
+            masked.verify_ms,
+            masked.verify_ms / plain.verify_ms,
+            masked.proof_bytes
         );
     }
 }

@@ -4,28 +4,11 @@
 //! Run: `cargo run --release -p benches --example whir_lenet`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use benches::{lenet_first_input, lenet_testdata, median};
 use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
 use prover::gkr::PreparedCircuit;
 use prover::{Statement, Transparent};
-use std::path::PathBuf;
 use std::time::Instant;
-
-fn testdata(f: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/lenet")
-        .join(f)
-}
-
-fn first_input() -> Vec<f64> {
-    let text = std::fs::read_to_string(testdata("input.json")).unwrap();
-    let body = &text[text.find("[[").unwrap() + 2..text.find("]]").unwrap()];
-    body.split(',').map(|t| t.trim().parse().unwrap()).collect()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
@@ -125,11 +108,14 @@ fn main() {
         .unwrap_or(3);
     let config = std::env::var("CONFIG").unwrap_or_else(|_| "whir-ext3".into());
     let m = Model::from_onnx(
-        &std::fs::read(testdata("lenet.onnx")).unwrap(),
+        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
         QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
     )
     .unwrap();
-    let x = m.quant.quantize_input(&first_input(), "conv1").unwrap();
+    let x = m
+        .quant
+        .quantize_input(&lenet_first_input(), "conv1")
+        .unwrap();
     let pow: u8 = std::env::var("POW")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -5,10 +5,39 @@
 
 pub mod alloc;
 pub mod lenet;
+pub mod masked;
 
 use circuits::Circuit;
 use circuits::random::{self, Spec};
 use prover::{Field, Goldilocks};
+use std::path::PathBuf;
+
+/// A file of the bundled trained LeNet (`testdata/lenet`).
+pub fn lenet_testdata(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/lenet")
+        .join(file)
+}
+
+/// The first input of the bundled LeNet's `input.json` (`{"input_data": [[...]]}`).
+///
+/// # Panics
+/// If the bundled file is missing or malformed.
+#[allow(clippy::unwrap_used)]
+pub fn lenet_first_input() -> Vec<f64> {
+    let text = std::fs::read_to_string(lenet_testdata("input.json")).unwrap();
+    let body = &text[text.find("[[").unwrap() + 2..text.find("]]").unwrap()];
+    body.split(',').map(|t| t.trim().parse().unwrap()).collect()
+}
+
+/// The median of a non-empty sample (the upper one of an even count).
+///
+/// # Panics
+/// If `v` is empty.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
 
 /// The engine benchmark circuit: about 2^20 gates (half mul, half add, 10 % of slots with a
 /// constant) over layers of width 2^16–2^18, average fan-in 2.
