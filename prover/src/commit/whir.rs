@@ -18,7 +18,7 @@
 //! upward from it until the combined figure reaches it, for the actual size and number
 //! of points; sizes where no target up to `security_bits + 24` reaches it are refused with
 //! [`CommitError::Parameters`]. [`Whir::security`] reports the figure;
-//! `tests/whir.rs` checks ≥ 100 bits for every size from 2^1 to 2^24. The Merkle hash
+//! `tests/integration/whir.rs` checks ≥ 100 bits for every size from 2^1 to 2^24. The Merkle hash
 //! (256-bit BLAKE3) adds a 128-bit collision bound, above every figure here. The
 //! verifier refuses any opening below [`MIN_VERIFIER_BITS`] (100), whatever the
 //! parameters it was handed say.

@@ -6,7 +6,7 @@
 //! needs a counting allocator of its own).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::random::Spec;
 use circuits::{

@@ -2,7 +2,7 @@
 //! the cargo-fuzz targets in `prover/fuzz`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Case, rich_spec};
 use proptest::prelude::*;

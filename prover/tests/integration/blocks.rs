@@ -4,7 +4,7 @@
 //! the block parts (each attack asserts its specific rejection).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::DecodeError;
 use circuits::random::{self, BlockKind, BlockSpec, Spec};

@@ -29,7 +29,7 @@ fn zk_circuit(spec: &Spec, seed: u64) -> (Circuit, ZkLayout) {
     (c, layout)
 }
 
-mod common;
+use crate::common;
 use common::Data;
 
 /// Commits the weights and proves `circuit` masked on the transparent scheme, with or

@@ -2,7 +2,7 @@
 //! with the plain reference; proofs survive encoding; thread count never changes bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::Residue;
 use circuits::random::{Rng, Spec};

@@ -3,7 +3,7 @@
 //! the named attacks (each rejected with its own error).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::random::{self, Rng, Spec};
 use circuits::{Circuit, RegionKind};

@@ -2,7 +2,7 @@
 //! verifying, and the transcript's challenge bytes are pinned.
 //!
 //! Regenerate the fixture (only with a deliberate format or protocol version bump):
-//! `cargo test -p prover --test fixtures -- --ignored regenerate`
+//! `cargo test -p prover --test integration -- --ignored fixtures::regenerate`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::Circuit;

@@ -4,7 +4,7 @@
 //! per seed, and named attacks each asserting its specific rejection.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::random::{self, BlockKind, BlockSpec, Spec};
 use circuits::{Circuit, RegionKind};

@@ -5,7 +5,7 @@
 //! their specific rejections, and a compiled program whose circuit gets a span.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use circuits::ConvSpec;
 use circuits::compiler::{Builder, Label, Program, SolvedWitness};
@@ -648,7 +648,7 @@ fn compiled_program_gets_a_span() {
 }
 
 /// Prove time with and without the span on a larger compiled conv (release build:
-/// `cargo test --release -p prover --test gate_span -- --ignored --nocapture`).
+/// `cargo test --release -p prover --test integration -- --ignored gate_span:: --nocapture`).
 #[test]
 #[ignore = "measurement"]
 fn measure_prove_time_with_and_without_span() {
