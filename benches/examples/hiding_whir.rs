@@ -4,7 +4,7 @@
 //! refuses smaller ones with `RandomnessExceedsSlack`), then for m = 10..18 (step
 //! `STEP`, default 2) and 1–4 points: opening bytes and commit / open / verify ms
 //! (medians of `REPS`, default 3), beside the binding WHIR opening at the same size.
-//! Run: `cargo run --release -p benches --example hiding_whir`
+//! Run: `cargo run --release -p benches --features whir-figures --example hiding_whir`
 //! (`RATES=2,3 POINTS=1,2 STEP=1 REPS=3 MAX_M=18` choose the sweep).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 

@@ -4,7 +4,7 @@
 //! transparent commitment (random circuits read committed padding, which WHIR refuses;
 //! the openings are not what is compared here). Prints medians of `REPS` runs (default 3)
 //! of prove and verify, and the proof sizes.
-//! Run: `cargo run --release -p benches --example masked_gkr`.
+//! Run: `cargo run --release -p benches --features whir-figures --example masked_gkr`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use benches::masked::time_gkr;

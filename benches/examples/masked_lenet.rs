@@ -5,7 +5,7 @@
 //! measures the masking's cost only: the openings are binding, not hiding, so neither
 //! proof is zero-knowledge (see `docs/design/zero-knowledge.md`). Prints medians of
 //! `REPS` runs (default 3) of prove and verify, the gate counts and the proof sizes.
-//! Run: `cargo run --release -p benches --example masked_lenet`.
+//! Run: `cargo run --release -p benches --features whir-figures --example masked_lenet`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use benches::masked::time_gkr;

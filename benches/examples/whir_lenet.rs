@@ -1,7 +1,7 @@
 //! WHIR-committed proofs of the bundled trained LeNet at K = 18, whole model and its five
 //! DSperse slices: weights committed once (compile time), then per inference the private
 //! witness commitment, GKR, and both openings. Prints medians of `REPS` runs (default 3).
-//! Run: `cargo run --release -p benches --example whir_lenet`.
+//! Run: `cargo run --release -p benches --features whir-figures --example whir_lenet`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use benches::{lenet_first_input, lenet_testdata, median};

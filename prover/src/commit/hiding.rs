@@ -68,6 +68,7 @@
 //! ## Measured (this 2-core machine, shared with another session: load 2–3)
 //!
 //! `RATES=2,3,4,5,6 POINTS=1,2,4 STEP=1 REPS=3 MAX_M=19 cargo run --release -p benches
+//! --features whir-figures
 //! --example hiding_whir` (release, `parallel`, medians of 3; one sweep, so timings carry
 //! ±30 % noise, worst on the first rows). Ext3 ([`GoldilocksExt3`], as [`super::whir`]),
 //! ρ = 1/4, fold 4, no PoW, 101 bits combined per opening (the figure above), `ell_zk` 3,

@@ -69,7 +69,7 @@
 //!
 //! Whole LeNet (K = 18; weights 2^16, private 2^17) and its five slices, weights committed
 //! once, prove including the private commitment and both openings; medians of 3
-//! (`cargo run --release -p benches --example whir_lenet`, `CONFIG=…`):
+//! (`cargo run --release -p benches --features whir-figures --example whir_lenet`, `CONFIG=…`):
 //!
 //! | configuration | whole: prove ms | verify ms | proof B | 5 slices: prove ms | verify ms | proof B |
 //! |---|---|---|---|---|---|---|
