@@ -1,7 +1,7 @@
 //! Shared helpers for the prover's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use circuits::random::{self, Spec};
+use circuits::random::{self, BlockKind, BlockSpec, Spec};
 use circuits::{Circuit, RegionKind};
 use prover::commit::Digest;
 use prover::{Field, Goldilocks, Statement, TransparentProof, Witness};
@@ -93,4 +93,51 @@ pub fn rich_spec() -> Spec {
         blocks: Vec::new(),
         gate_span: false,
     }
+}
+
+/// A block of `kind` at `layer`, for a [`Spec`].
+pub fn block(kind: BlockKind, layer: usize) -> BlockSpec {
+    BlockSpec { kind, layer }
+}
+
+/// Block circuits every block test runs (callers append their own): each kind alone at
+/// layer 1, both over two layers with mul gates, three blocks in one layer.
+pub fn block_specs() -> Vec<(&'static str, Spec)> {
+    use BlockKind::{Conv2d, MatMul};
+    let base = Spec {
+        log_widths: vec![4, 4, 3],
+        ..Spec::default()
+    };
+    vec![
+        (
+            "conv at layer 1",
+            Spec {
+                blocks: vec![block(Conv2d, 1)],
+                ..base.clone()
+            },
+        ),
+        (
+            "matmul at layer 1",
+            Spec {
+                blocks: vec![block(MatMul, 1)],
+                ..base.clone()
+            },
+        ),
+        (
+            "conv then matmul, mul gates",
+            Spec {
+                log_widths: vec![4, 4, 4, 3],
+                mul_percent: 50,
+                blocks: vec![block(Conv2d, 1), block(MatMul, 2)],
+                ..base.clone()
+            },
+        ),
+        (
+            "three blocks in one layer",
+            Spec {
+                blocks: vec![block(Conv2d, 1), block(MatMul, 1), block(Conv2d, 1)],
+                ..base
+            },
+        ),
+    ]
 }

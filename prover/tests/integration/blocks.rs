@@ -7,9 +7,9 @@
 use crate::common;
 
 use circuits::DecodeError;
-use circuits::random::{self, BlockKind, BlockSpec, Spec};
+use circuits::random::{self, BlockKind, Spec};
 use circuits::{Circuit, RegionKind};
-use common::{CONTEXT, Case, Data, F};
+use common::{CONTEXT, Case, Data, F, block};
 use prover::gkr::structured::{Stage, StructuredError};
 use prover::gkr::{self, LayerValues};
 use prover::proof::{PROOF_FORMAT_VERSION, PROOF_FORMAT_VERSION_STRUCTURED};
@@ -17,50 +17,16 @@ use prover::{
     Field, GoldilocksExt2, PrimeField64, ProveError, Statement, TransparentProof, VerifyError,
 };
 
-fn block(kind: BlockKind, layer: usize) -> BlockSpec {
-    BlockSpec { kind, layer }
-}
-
-/// Shapes with blocks: one per kind at layer 1, both kinds over two layers with mul
-/// gates, several blocks in one layer, blocks above blocks, public inputs and constants,
-/// and a circuit with in-circuit challenges.
+/// Shapes with blocks: the shared ones, then blocks above blocks with public inputs and
+/// constants, and a circuit with in-circuit challenges.
 fn specs() -> Vec<(&'static str, Spec)> {
     use BlockKind::{Conv2d, MatMul};
     let base = Spec {
         log_widths: vec![4, 4, 3],
         ..Spec::default()
     };
-    vec![
-        (
-            "conv at layer 1",
-            Spec {
-                blocks: vec![block(Conv2d, 1)],
-                ..base.clone()
-            },
-        ),
-        (
-            "matmul at layer 1",
-            Spec {
-                blocks: vec![block(MatMul, 1)],
-                ..base.clone()
-            },
-        ),
-        (
-            "conv then matmul, mul gates",
-            Spec {
-                log_widths: vec![4, 4, 4, 3],
-                mul_percent: 50,
-                blocks: vec![block(Conv2d, 1), block(MatMul, 2)],
-                ..base.clone()
-            },
-        ),
-        (
-            "three blocks in one layer",
-            Spec {
-                blocks: vec![block(Conv2d, 1), block(MatMul, 1), block(Conv2d, 1)],
-                ..base.clone()
-            },
-        ),
+    let mut specs = common::block_specs();
+    specs.extend([
         (
             "blocks above blocks, public inputs, constants",
             Spec {
@@ -88,7 +54,8 @@ fn specs() -> Vec<(&'static str, Spec)> {
                 ..base
             },
         ),
-    ]
+    ]);
+    specs
 }
 
 fn residues(v: &[F]) -> Vec<circuits::Residue> {

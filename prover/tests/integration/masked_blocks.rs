@@ -6,9 +6,9 @@
 
 use crate::common;
 
-use circuits::random::{self, BlockKind, BlockSpec, Spec};
+use circuits::random::{self, BlockKind, Spec};
 use circuits::{Circuit, RegionKind};
-use common::Data;
+use common::{Data, block};
 use prover::commit::CommitmentScheme;
 use prover::gkr::structured::{Stage, StructuredError};
 use prover::gkr::{self, BlockFault, PreparedCircuit, ZkArgs, ZkLayout};
@@ -22,10 +22,6 @@ use prover::{
 type F = Goldilocks;
 type E = GoldilocksExt2;
 const CTX: &[u8] = b"masked-blocks";
-
-fn block(kind: BlockKind, layer: usize) -> BlockSpec {
-    BlockSpec { kind, layer }
-}
 
 /// A random circuit whose private region holds values in every slot (a layer-1 operand
 /// then never reads its padding, which the transform refuses), and its zero-knowledge
@@ -162,46 +158,16 @@ impl Run {
     }
 }
 
-/// Block circuits: each kind alone at layer 1, both over two layers with mul gates, three
-/// blocks in one layer, blocks above blocks (several claims each), and blocks in the
-/// output layer (one claim each).
+/// Block circuits: the shared ones, then blocks above blocks (several claims each) and
+/// blocks in the output layer (one claim each).
 fn specs() -> Vec<(&'static str, Spec)> {
     use BlockKind::{Conv2d, MatMul};
     let base = Spec {
         log_widths: vec![4, 4, 3],
         ..Spec::default()
     };
-    vec![
-        (
-            "conv at layer 1",
-            Spec {
-                blocks: vec![block(Conv2d, 1)],
-                ..base.clone()
-            },
-        ),
-        (
-            "matmul at layer 1",
-            Spec {
-                blocks: vec![block(MatMul, 1)],
-                ..base.clone()
-            },
-        ),
-        (
-            "conv then matmul, mul gates",
-            Spec {
-                log_widths: vec![4, 4, 4, 3],
-                mul_percent: 50,
-                blocks: vec![block(Conv2d, 1), block(MatMul, 2)],
-                ..base.clone()
-            },
-        ),
-        (
-            "three blocks in one layer",
-            Spec {
-                blocks: vec![block(Conv2d, 1), block(MatMul, 1), block(Conv2d, 1)],
-                ..base.clone()
-            },
-        ),
+    let mut specs = common::block_specs();
+    specs.extend([
         (
             "blocks above blocks, public inputs, constants",
             Spec {
@@ -227,7 +193,8 @@ fn specs() -> Vec<(&'static str, Spec)> {
                 ..base
             },
         ),
-    ]
+    ]);
+    specs
 }
 
 #[test]
