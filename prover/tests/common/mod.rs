@@ -100,6 +100,24 @@ pub fn block(kind: BlockKind, layer: usize) -> BlockSpec {
     BlockSpec { kind, layer }
 }
 
+/// Blocks above blocks (several claims each), with mul gates, public inputs and constants.
+pub fn blocks_above_blocks() -> Spec {
+    use BlockKind::{Conv2d, MatMul};
+    Spec {
+        log_widths: vec![5, 4, 4, 4, 3],
+        mul_percent: 40,
+        const_percent: 30,
+        num_public: 3,
+        blocks: vec![
+            block(Conv2d, 1),
+            block(Conv2d, 2),
+            block(MatMul, 3),
+            block(MatMul, 2),
+        ],
+        ..Spec::default()
+    }
+}
+
 /// Block circuits every block test runs (callers append their own): each kind alone at
 /// layer 1, both over two layers with mul gates, three blocks in one layer.
 pub fn block_specs() -> Vec<(&'static str, Spec)> {

@@ -21,27 +21,13 @@ use prover::{
 /// constants, and a circuit with in-circuit challenges.
 fn specs() -> Vec<(&'static str, Spec)> {
     use BlockKind::{Conv2d, MatMul};
-    let base = Spec {
-        log_widths: vec![4, 4, 3],
-        ..Spec::default()
-    };
     let mut specs = common::block_specs();
     specs.extend([
         (
             "blocks above blocks, public inputs, constants",
             Spec {
-                log_widths: vec![5, 4, 4, 4, 3],
                 fan_in: 2,
-                mul_percent: 40,
-                const_percent: 30,
-                num_public: 3,
-                blocks: vec![
-                    block(Conv2d, 1),
-                    block(Conv2d, 2),
-                    block(MatMul, 3),
-                    block(MatMul, 2),
-                ],
-                ..base.clone()
+                ..common::blocks_above_blocks()
             },
         ),
         (
@@ -51,7 +37,7 @@ fn specs() -> Vec<(&'static str, Spec)> {
                 mul_percent: 30,
                 num_challenges: 2,
                 blocks: vec![block(Conv2d, 1), block(MatMul, 2)],
-                ..base
+                ..Spec::default()
             },
         ),
     ]);

@@ -162,27 +162,11 @@ impl Run {
 /// blocks in the output layer (one claim each).
 fn specs() -> Vec<(&'static str, Spec)> {
     use BlockKind::{Conv2d, MatMul};
-    let base = Spec {
-        log_widths: vec![4, 4, 3],
-        ..Spec::default()
-    };
     let mut specs = common::block_specs();
     specs.extend([
         (
             "blocks above blocks, public inputs, constants",
-            Spec {
-                log_widths: vec![5, 4, 4, 4, 3],
-                mul_percent: 40,
-                const_percent: 30,
-                num_public: 3,
-                blocks: vec![
-                    block(Conv2d, 1),
-                    block(Conv2d, 2),
-                    block(MatMul, 3),
-                    block(MatMul, 2),
-                ],
-                ..base.clone()
-            },
+            common::blocks_above_blocks(),
         ),
         (
             "blocks in the output layer",
@@ -190,7 +174,7 @@ fn specs() -> Vec<(&'static str, Spec)> {
                 log_widths: vec![4, 4, 4],
                 mul_percent: 30,
                 blocks: vec![block(MatMul, 2), block(Conv2d, 2), block(Conv2d, 1)],
-                ..base
+                ..Spec::default()
             },
         ),
     ]);
