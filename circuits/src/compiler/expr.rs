@@ -61,21 +61,15 @@ impl Expr {
         self.quad.is_empty()
     }
 
-    pub fn has_challenge(&self) -> bool {
-        self.quad.iter().any(|t| t.0.challenge().is_some())
-            || self.lin.iter().any(|t| t.0.challenge().is_some())
-            || self.cst.iter().any(|c| c.challenge().is_some())
-    }
-
     /// Adds `k·other` to `self`; `None` if a coefficient product is not representable.
-    pub fn add_scaled(&mut self, k: Coeff, other: &Expr) -> Option<()> {
-        for &(c, a, b) in &other.quad {
+    pub fn add_scaled(&mut self, k: Coeff, other: ExprRef<'_>) -> Option<()> {
+        for &(c, a, b) in other.quad {
             self.quad.push((coeff_mul(k, c)?, a, b));
         }
-        for &(c, a) in &other.lin {
+        for &(c, a) in other.lin {
             self.lin.push((coeff_mul(k, c)?, a));
         }
-        for &c in &other.cst {
+        for &c in other.cst {
             self.push_cst(coeff_mul(k, c)?);
         }
         Some(())
@@ -92,8 +86,109 @@ impl Expr {
         }
     }
 
+    /// The expression as a borrowed view.
+    pub fn as_ref(&self) -> ExprRef<'_> {
+        ExprRef {
+            quad: &self.quad,
+            lin: &self.lin,
+            cst: &self.cst,
+        }
+    }
+}
+
+/// Where a stored expression's terms sit in the builder's [`Terms`]: no allocation per
+/// node (a program has millions; per-node vectors cost more in malloc, page faults and
+/// the final drop than the layout itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    quad: u32,
+    lin: u32,
+    cst: u32,
+    n_quad: u32,
+    n_lin: u32,
+    n_cst: u32,
+}
+
+/// Every stored expression's terms, in three shared vectors.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Terms {
+    quad: Vec<(Coeff, u32, u32)>,
+    lin: Vec<(Coeff, u32)>,
+    cst: Vec<Coeff>,
+}
+
+impl Terms {
+    /// Stores `e`'s terms. Offsets are `u32`: a program with 2^32 terms of one kind
+    /// (over 64 GiB of them) would get saturated offsets and fail loudly when read;
+    /// memory runs out long before.
+    pub fn push(&mut self, e: &Expr) -> Span {
+        let at = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let span = Span {
+            quad: at(self.quad.len()),
+            lin: at(self.lin.len()),
+            cst: at(self.cst.len()),
+            n_quad: at(e.quad.len()),
+            n_lin: at(e.lin.len()),
+            n_cst: at(e.cst.len()),
+        };
+        self.quad.extend_from_slice(&e.quad);
+        self.lin.extend_from_slice(&e.lin);
+        self.cst.extend_from_slice(&e.cst);
+        span
+    }
+
+    /// The stored expression at `s`.
+    pub fn get(&self, s: Span) -> ExprRef<'_> {
+        let range = |start: u32, n: u32| start as usize..start as usize + n as usize;
+        ExprRef {
+            quad: &self.quad[range(s.quad, s.n_quad)],
+            lin: &self.lin[range(s.lin, s.n_lin)],
+            cst: &self.cst[range(s.cst, s.n_cst)],
+        }
+    }
+}
+
+/// A borrowed expression: a stored node's terms, or an [`Expr`]'s.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExprRef<'a> {
+    pub quad: &'a [(Coeff, u32, u32)],
+    pub lin: &'a [(Coeff, u32)],
+    pub cst: &'a [Coeff],
+}
+
+impl<'a> ExprRef<'a> {
+    pub fn is_constant(&self) -> bool {
+        self.quad.is_empty() && self.lin.is_empty()
+    }
+
+    pub fn is_linear(&self) -> bool {
+        self.quad.is_empty()
+    }
+
+    pub fn has_challenge(&self) -> bool {
+        self.quad.iter().any(|t| t.0.challenge().is_some())
+            || self.lin.iter().any(|t| t.0.challenge().is_some())
+            || self.cst.iter().any(|c| c.challenge().is_some())
+    }
+
     /// Number of terms.
     pub fn len(&self) -> usize {
         self.quad.len() + self.lin.len() + self.cst.len()
+    }
+
+    /// The atoms it reads, with repetition.
+    pub fn atoms(self) -> impl Iterator<Item = u32> + 'a {
+        self.quad
+            .iter()
+            .flat_map(|t| [t.1, t.2])
+            .chain(self.lin.iter().map(|t| t.1))
+    }
+
+    pub fn to_owned(self) -> Expr {
+        Expr {
+            quad: self.quad.to_vec(),
+            lin: self.lin.to_vec(),
+            cst: self.cst.to_vec(),
+        }
     }
 }

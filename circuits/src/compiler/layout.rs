@@ -177,17 +177,9 @@ fn log2_ceil(n: usize) -> u8 {
     (n.max(2).next_power_of_two().trailing_zeros()) as u8
 }
 
-fn atoms(node: &Node) -> impl Iterator<Item = u32> + '_ {
-    let e = match node {
-        Node::Expr(e) => Some(e),
-        Node::Input { .. } | Node::Structured { .. } => None,
-    };
-    e.into_iter().flat_map(|e| {
-        e.quad
-            .iter()
-            .flat_map(|t| [t.1, t.2])
-            .chain(e.lin.iter().map(|t| t.1))
-    })
+/// The atoms node `v` reads (none for inputs and structured outputs).
+fn atoms(b: &super::Builder, v: usize) -> impl Iterator<Item = u32> + '_ {
+    b.expr_at(v).into_iter().flat_map(|e| e.atoms())
 }
 
 impl Program {
@@ -211,7 +203,7 @@ impl Program {
         let mut op_live = vec![false; b.ops.len()];
         while let Some(v) = stack.pop() {
             if !std::mem::replace(&mut live[v as usize], true) {
-                stack.extend(atoms(&nodes[v as usize]));
+                stack.extend(atoms(b, v as usize));
                 if let Node::Structured { op, .. } = nodes[v as usize]
                     && !std::mem::replace(&mut op_live[op as usize], true)
                 {
@@ -270,16 +262,16 @@ impl Program {
         }
         let mut absorbed = vec![false; n];
         for v in (0..n).rev() {
-            let Node::Expr(e) = &nodes[v] else { continue };
+            let Some(e) = b.expr_at(v) else { continue };
             if !live[v] {
                 continue;
             }
             absorbed[v] = !blocked[v] && !e.has_challenge();
-            for &(_, a, c) in &e.quad {
+            for &(_, a, c) in e.quad {
                 blocked[a as usize] = true;
                 blocked[c as usize] = true;
             }
-            for &(c, a) in &e.lin {
+            for &(c, a) in e.lin {
                 if !absorbed[v] || c.challenge().is_some() {
                     blocked[a as usize] = true;
                 }
@@ -294,15 +286,12 @@ impl Program {
             if matches!(nodes[v], Node::Structured { .. }) && live[v] {
                 layer[v] = 1;
             }
-            if let Node::Expr(e) = &nodes[v]
+            if let Some(e) = b.expr_at(v)
                 && live[v]
             {
-                ext[v] = e.has_challenge() || atoms(&nodes[v]).any(|a| ext[a as usize]);
+                ext[v] = e.has_challenge() || e.atoms().any(|a| ext[a as usize]);
                 if !absorbed[v] {
-                    layer[v] = atoms(&nodes[v])
-                        .map(|a| layer[a as usize] + 1)
-                        .max()
-                        .unwrap_or(1);
+                    layer[v] = e.atoms().map(|a| layer[a as usize] + 1).max().unwrap_or(1);
                 }
             }
         }
@@ -341,10 +330,10 @@ impl Program {
                 acc_lo = acc_lo.min(k);
             }
             while let Some((u, m)) = work.pop() {
-                let Node::Expr(e) = &nodes[u as usize] else {
+                let Some(e) = b.expr_at(u as usize) else {
                     continue;
                 };
-                for &(c, a, d) in &e.quad {
+                for &(c, a, d) in e.quad {
                     let Coeff::Int(c) = c else { continue };
                     let k = layer[a as usize].max(layer[d as usize]) + 1;
                     need[a as usize] = need[a as usize].max(k - 1);
@@ -352,7 +341,7 @@ impl Program {
                     put(&mut buckets, k, Term::Mul(scaled(mul_mod(m, c)), a, d));
                     acc_lo = acc_lo.min(k);
                 }
-                for &(c, a) in &e.lin {
+                for &(c, a) in e.lin {
                     let Coeff::Int(c) = c else { continue };
                     if absorbed[a as usize] {
                         work.push((a, mul_mod(m, c)));
@@ -363,7 +352,7 @@ impl Program {
                         acc_lo = acc_lo.min(k);
                     }
                 }
-                for &c in &e.cst {
+                for &c in e.cst {
                     if let Coeff::Int(c) = c {
                         put(&mut buckets, 1, Term::Const(scaled(mul_mod(m, c))));
                         acc_lo = acc_lo.min(1);
@@ -375,7 +364,7 @@ impl Program {
         // Operand needs of materialised values; the output layer.
         for v in 0..n {
             if materialized(v) && matches!(nodes[v], Node::Expr(_)) {
-                for a in atoms(&nodes[v]) {
+                for a in atoms(b, v) {
                     need[a as usize] = need[a as usize].max(layer[v] - 1);
                 }
             }
@@ -604,14 +593,14 @@ impl Program {
             layers[0].blocks.push(Block { out_offset, op });
         }
         for v in 0..n {
-            let Node::Expr(e) = &nodes[v] else { continue };
+            let Some(e) = b.expr_at(v) else { continue };
             if !materialized(v) {
                 continue;
             }
             let k = layer[v];
             let l = &mut layers[k as usize - 1];
             let out = own[v];
-            for &(c, a, bb) in &e.quad {
+            for &(c, a, bb) in e.quad {
                 let (x, y) = (slot_at(a, k - 1), slot_at(bb, k - 1));
                 l.mul.push(MulGate {
                     out,
@@ -620,14 +609,14 @@ impl Program {
                     coeff: c,
                 });
             }
-            for &(c, a) in &e.lin {
+            for &(c, a) in e.lin {
                 l.add.push(AddGate {
                     out,
                     input: slot_at(a, k - 1),
                     coeff: c,
                 });
             }
-            for &c in &e.cst {
+            for &c in e.cst {
                 l.constant.push(ConstGate {
                     out,
                     coeff: c,

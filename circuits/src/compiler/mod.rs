@@ -39,7 +39,7 @@ pub use solve::{SolveError, SolvedWitness};
 pub use tensor::Tensor;
 
 use crate::{Coeff, RegionKind};
-use expr::Expr;
+use expr::{Expr, ExprRef, Span, Terms};
 
 /// A value in a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,8 +92,8 @@ pub(crate) enum Derived {
 pub(crate) enum Node {
     /// An input-layer value: `index` within its region.
     Input { region: RegionKind, index: u32 },
-    /// A degree-≤2 expression over earlier nodes.
-    Expr(Expr),
+    /// A degree-≤2 expression over earlier nodes, its terms in [`Builder::terms`].
+    Expr(Span),
     /// Output `index` (unpadded order) of structured operation `op`.
     Structured { op: u32, index: u32 },
 }
@@ -128,6 +128,8 @@ pub enum RangeStrategy {
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     pub(crate) nodes: Vec<Node>,
+    /// The terms of every `Node::Expr`.
+    pub(crate) terms: Terms,
     /// ASAP layer each node would get as an atom (inputs 0).
     layer: Vec<u32>,
     /// Whether a node is already referenced as an atom (it will get a slot anyway).
@@ -161,36 +163,30 @@ impl Builder {
     }
 
     fn push(&mut self, node: Node) -> Var {
-        let layer = match &node {
+        let layer = match node {
             Node::Input { .. } => 0,
             // Every tensor element is an input, so an operation reads layer 0.
             Node::Structured { .. } => 1,
-            Node::Expr(e) => {
-                let l = e
-                    .quad
-                    .iter()
-                    .flat_map(|t| [t.1, t.2])
-                    .chain(e.lin.iter().map(|t| t.1))
-                    .map(|a| self.layer[a as usize])
-                    .max();
-                l.map_or(1, |l| l + 1)
+            Node::Expr(span) => {
+                let mut top = None;
+                for a in self.terms.get(span).atoms() {
+                    let l = self.layer[a as usize];
+                    top = Some(top.map_or(l, |m: u32| m.max(l)));
+                    self.atom_ref[a as usize] = true;
+                }
+                top.map_or(1, |l| l + 1)
             }
         };
-        if let Node::Expr(e) = &node {
-            for a in e
-                .quad
-                .iter()
-                .flat_map(|t| [t.1, t.2])
-                .chain(e.lin.iter().map(|t| t.1))
-            {
-                self.atom_ref[a as usize] = true;
-            }
-        }
         self.nodes.push(node);
         self.layer.push(layer);
         self.atom_ref.push(false);
         self.grouped.push(false);
         Var(self.nodes.len() as u32 - 1)
+    }
+
+    fn push_expr(&mut self, e: &Expr) -> Var {
+        let span = self.terms.push(e);
+        self.push(Node::Expr(span))
     }
 
     fn input(&mut self, region: RegionKind) -> Var {
@@ -240,7 +236,7 @@ impl Builder {
 
     /// A constant.
     pub fn constant(&mut self, c: i64) -> Var {
-        self.push(Node::Expr(Expr::constant(Coeff::Int(c))))
+        self.push_expr(&Expr::constant(Coeff::Int(c)))
     }
 
     /// A challenge value, drawn from the extension field after the private inputs are
@@ -249,31 +245,31 @@ impl Builder {
     pub fn challenge(&mut self) -> Var {
         let i = self.user_challenges;
         self.user_challenges += 1;
-        self.push(Node::Expr(Expr::constant(Coeff::Challenge(i))))
+        self.push_expr(&Expr::constant(Coeff::Challenge(i)))
     }
 
-    pub(crate) fn expr_of(&self, v: Var) -> Option<&Expr> {
-        match &self.nodes[v.0 as usize] {
-            Node::Expr(e) => Some(e),
+    pub(crate) fn expr_of(&self, v: Var) -> Option<ExprRef<'_>> {
+        self.expr_at(v.0 as usize)
+    }
+
+    /// Node `v`'s expression, if it is one.
+    pub(crate) fn expr_at(&self, v: usize) -> Option<ExprRef<'_>> {
+        match self.nodes[v] {
+            Node::Expr(span) => Some(self.terms.get(span)),
             Node::Input { .. } | Node::Structured { .. } => None,
         }
     }
 
-    /// Max atom layer of a node's terms, or None for a constant.
-    fn atoms_layer(&self, e: &Expr) -> Option<(u32, u32)> {
-        let mut it = e
-            .quad
-            .iter()
-            .flat_map(|t| [t.1, t.2])
-            .chain(e.lin.iter().map(|t| t.1))
-            .map(|a| self.layer[a as usize]);
+    /// Min and max atom layer of a node's terms, or None for a constant.
+    fn atoms_layer(&self, e: ExprRef<'_>) -> Option<(u32, u32)> {
+        let mut it = e.atoms().map(|a| self.layer[a as usize]);
         let first = it.next()?;
         Some(it.fold((first, first), |(lo, hi), l| (lo.min(l), hi.max(l))))
     }
 
     /// Whether `v`'s terms may replace it in a consumer (`quad_ok` for linear consumers,
     /// which can take degree-2 terms).
-    fn substitutable(&self, v: Var, quad_ok: bool) -> Option<&Expr> {
+    fn substitutable(&self, v: Var, quad_ok: bool) -> Option<ExprRef<'_>> {
         let e = self.expr_of(v)?;
         let shape_ok = e.is_linear() || quad_ok;
         (shape_ok && !self.atom_ref[v.0 as usize] && e.len() <= SUBSTITUTE_MAX_TERMS).then_some(e)
@@ -285,7 +281,7 @@ impl Builder {
         if let Some(e) = self.expr_of(v)
             && e.is_constant()
         {
-            return e.clone();
+            return e.to_owned();
         }
         if let Some(e) = self.substitutable(v, quad_ok) {
             let fits = match (self.atoms_layer(e), target) {
@@ -294,7 +290,7 @@ impl Builder {
                 _ => false,
             };
             if fits {
-                return e.clone();
+                return e.to_owned();
             }
         }
         Expr {
@@ -321,12 +317,12 @@ impl Builder {
         let mut e = Expr::constant(Coeff::Int(k));
         for &(c, v) in terms {
             let op = self.operand(v, target, true);
-            if e.add_scaled(Coeff::Int(c), &op).is_none() {
+            if e.add_scaled(Coeff::Int(c), op.as_ref()).is_none() {
                 // Unreachable: an integer times anything is representable.
                 e.lin.push((Coeff::Int(c), v.0));
             }
         }
-        self.push(Node::Expr(e))
+        self.push_expr(&e)
     }
 
     /// `a + b`.
@@ -352,7 +348,7 @@ impl Builder {
             self.operand(b, target, false),
         );
         if let Some(e) = Self::product(&ea, &eb) {
-            return self.push(Node::Expr(e));
+            return self.push_expr(&e);
         }
         // Expanding failed (too many terms, or challenge × challenge): use both as atoms.
         let atom = |v: Var| Expr {
@@ -364,14 +360,14 @@ impl Builder {
             if eb.is_constant() { eb } else { atom(b) },
         );
         match Self::product(&ea, &eb) {
-            Some(e) => self.push(Node::Expr(e)),
+            Some(e) => self.push_expr(&e),
             None => {
                 // Both constant and both with challenges: materialise the first.
                 let e = Self::product(&atom(a), &eb).unwrap_or_else(|| Expr {
                     quad: vec![(Coeff::ONE, a.0, b.0)],
                     ..Expr::default()
                 });
-                self.push(Node::Expr(e))
+                self.push_expr(&e)
             }
         }
     }
@@ -413,7 +409,7 @@ impl Builder {
         for &(c, v) in lin {
             e.lin.push((Coeff::Int(c), v.0));
         }
-        self.push(Node::Expr(e))
+        self.push_expr(&e)
     }
 
     /// `Σ xs_i·ys_i`.

@@ -163,19 +163,20 @@ impl Program {
                         .as_ref()
                         .and_then(|y| y.get(*index as usize).copied())
                 }
-                Node::Expr(e) => (|| {
+                Node::Expr(span) => (|| {
+                    let e = b.terms.get(*span);
                     let lower = |c: Coeff| match c {
                         Coeff::Int(v) => Some(Residue::from_i64(v)),
                         _ => None,
                     };
                     let mut acc = Residue::ZERO;
-                    for &(c, x, y) in &e.quad {
+                    for &(c, x, y) in e.quad {
                         acc = acc + lower(c)? * val[x as usize]? * val[y as usize]?;
                     }
-                    for &(c, x) in &e.lin {
+                    for &(c, x) in e.lin {
                         acc = acc + lower(c)? * val[x as usize]?;
                     }
-                    for &c in &e.cst {
+                    for &c in e.cst {
                         acc = acc + lower(c)?;
                     }
                     Some(acc)
