@@ -53,12 +53,17 @@ impl Expr {
         }
     }
 
-    pub fn is_constant(&self) -> bool {
-        self.quad.is_empty() && self.lin.is_empty()
+    /// Empties it, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.quad.clear();
+        self.lin.clear();
+        self.cst.clear();
     }
 
-    pub fn is_linear(&self) -> bool {
-        self.quad.is_empty()
+    /// Makes it the constant `c` (as [`Expr::constant`]), keeping its buffers.
+    pub fn set_constant(&mut self, c: Coeff) {
+        self.clear();
+        self.cst.push(c);
     }
 
     /// Adds `k·other` to `self`; `None` if a coefficient product is not representable.
@@ -83,15 +88,6 @@ impl Expr {
             *y = add_mod(*y, x);
         } else {
             self.cst.push(c);
-        }
-    }
-
-    /// The expression as a borrowed view.
-    pub fn as_ref(&self) -> ExprRef<'_> {
-        ExprRef {
-            quad: &self.quad,
-            lin: &self.lin,
-            cst: &self.cst,
         }
     }
 }
@@ -157,6 +153,15 @@ pub(crate) struct ExprRef<'a> {
 }
 
 impl<'a> ExprRef<'a> {
+    /// The expression `1·v` for the single term `atom = [(1, v)]`.
+    pub fn atom(atom: &'a [(Coeff, u32); 1]) -> Self {
+        ExprRef {
+            quad: &[],
+            lin: atom,
+            cst: &[],
+        }
+    }
+
     pub fn is_constant(&self) -> bool {
         self.quad.is_empty() && self.lin.is_empty()
     }
@@ -182,13 +187,5 @@ impl<'a> ExprRef<'a> {
             .iter()
             .flat_map(|t| [t.1, t.2])
             .chain(self.lin.iter().map(|t| t.1))
-    }
-
-    pub fn to_owned(self) -> Expr {
-        Expr {
-            quad: self.quad.to_vec(),
-            lin: self.lin.to_vec(),
-            cst: self.cst.to_vec(),
-        }
     }
 }

@@ -130,6 +130,8 @@ pub struct Builder {
     pub(crate) nodes: Vec<Node>,
     /// The terms of every `Node::Expr`.
     pub(crate) terms: Terms,
+    /// A reused buffer for the expression being built (no allocation per node).
+    scratch: Expr,
     /// ASAP layer each node would get as an atom (inputs 0).
     layer: Vec<u32>,
     /// Whether a node is already referenced as an atom (it will get a slot anyway).
@@ -277,11 +279,17 @@ impl Builder {
 
     /// The expression `v` contributes to a consumer whose other atoms reach layer
     /// `target`: its own terms when substituting adds no slot or relay, else `v` itself.
-    fn operand(&self, v: Var, target: Option<u32>, quad_ok: bool) -> Expr {
+    fn operand<'a>(
+        &'a self,
+        v: Var,
+        target: Option<u32>,
+        quad_ok: bool,
+        atom: &'a [(Coeff, u32); 1],
+    ) -> ExprRef<'a> {
         if let Some(e) = self.expr_of(v)
             && e.is_constant()
         {
-            return e.to_owned();
+            return e;
         }
         if let Some(e) = self.substitutable(v, quad_ok) {
             let fits = match (self.atoms_layer(e), target) {
@@ -290,13 +298,10 @@ impl Builder {
                 _ => false,
             };
             if fits {
-                return e.to_owned();
+                return e;
             }
         }
-        Expr {
-            lin: vec![(Coeff::ONE, v.0)],
-            ..Expr::default()
-        }
+        ExprRef::atom(atom)
     }
 
     /// The atom layer a set of operands reaches if all substitutable ones are substituted.
@@ -314,15 +319,24 @@ impl Builder {
     /// `Σ c_i·v_i + k`.
     pub fn lin(&mut self, terms: &[(i64, Var)], k: i64) -> Var {
         let target = self.target(terms.iter().map(|t| t.1), true);
-        let mut e = Expr::constant(Coeff::Int(k));
+        let mut e = std::mem::take(&mut self.scratch);
+        e.set_constant(Coeff::Int(k));
         for &(c, v) in terms {
-            let op = self.operand(v, target, true);
-            if e.add_scaled(Coeff::Int(c), op.as_ref()).is_none() {
+            let atom = [(Coeff::ONE, v.0)];
+            let op = self.operand(v, target, true, &atom);
+            if e.add_scaled(Coeff::Int(c), op).is_none() {
                 // Unreachable: an integer times anything is representable.
                 e.lin.push((Coeff::Int(c), v.0));
             }
         }
-        self.push_expr(&e)
+        self.push_scratch(e)
+    }
+
+    /// Stores the scratch expression as a node and keeps its buffers.
+    fn push_scratch(&mut self, e: Expr) -> Var {
+        let v = self.push_expr(&e);
+        self.scratch = e;
+        v
     }
 
     /// `a + b`.
@@ -343,65 +357,69 @@ impl Builder {
     /// `a·b`.
     pub fn mul(&mut self, a: Var, b: Var) -> Var {
         let target = self.target([a, b].into_iter(), false);
+        let mut e = std::mem::take(&mut self.scratch);
+        let (atom_a, atom_b) = ([(Coeff::ONE, a.0)], [(Coeff::ONE, b.0)]);
         let (ea, eb) = (
-            self.operand(a, target, false),
-            self.operand(b, target, false),
+            self.operand(a, target, false, &atom_a),
+            self.operand(b, target, false, &atom_b),
         );
-        if let Some(e) = Self::product(&ea, &eb) {
-            return self.push_expr(&e);
-        }
-        // Expanding failed (too many terms, or challenge × challenge): use both as atoms.
-        let atom = |v: Var| Expr {
-            lin: vec![(Coeff::ONE, v.0)],
-            ..Expr::default()
-        };
-        let (ea, eb) = (
-            if ea.is_constant() { ea } else { atom(a) },
-            if eb.is_constant() { eb } else { atom(b) },
-        );
-        match Self::product(&ea, &eb) {
-            Some(e) => self.push_expr(&e),
-            None => {
+        if Self::product(&mut e, ea, eb).is_none() {
+            // Expanding failed (too many terms, or challenge × challenge): use both as
+            // atoms.
+            let (ea, eb) = (
+                if ea.is_constant() {
+                    ea
+                } else {
+                    ExprRef::atom(&atom_a)
+                },
+                if eb.is_constant() {
+                    eb
+                } else {
+                    ExprRef::atom(&atom_b)
+                },
+            );
+            if Self::product(&mut e, ea, eb).is_none()
+                && Self::product(&mut e, ExprRef::atom(&atom_a), eb).is_none()
+            {
                 // Both constant and both with challenges: materialise the first.
-                let e = Self::product(&atom(a), &eb).unwrap_or_else(|| Expr {
-                    quad: vec![(Coeff::ONE, a.0, b.0)],
-                    ..Expr::default()
-                });
-                self.push_expr(&e)
+                e.clear();
+                e.quad.push((Coeff::ONE, a.0, b.0));
             }
         }
+        self.push_scratch(e)
     }
 
-    /// The product of two linear expressions, if it has few terms and representable
-    /// coefficients.
-    fn product(a: &Expr, b: &Expr) -> Option<Expr> {
+    /// `e` := the product of two linear expressions, if it has few terms and
+    /// representable coefficients (`None` leaves `e` unspecified).
+    fn product(e: &mut Expr, a: ExprRef<'_>, b: ExprRef<'_>) -> Option<()> {
         if !a.is_linear() || !b.is_linear() || a.lin.len() * b.lin.len() > EXPAND_MAX_TERMS {
             return None;
         }
-        let mut e = Expr::default();
-        for &(ca, x) in &a.lin {
-            for &(cb, y) in &b.lin {
+        e.clear();
+        for &(ca, x) in a.lin {
+            for &(cb, y) in b.lin {
                 let (x, y) = if x <= y { (x, y) } else { (y, x) };
                 e.quad.push((expr::coeff_mul(ca, cb)?, x, y));
             }
-            for &k in &b.cst {
+            for &k in b.cst {
                 e.lin.push((expr::coeff_mul(ca, k)?, x));
             }
         }
-        for &k in &a.cst {
-            for &(cb, y) in &b.lin {
+        for &k in a.cst {
+            for &(cb, y) in b.lin {
                 e.lin.push((expr::coeff_mul(k, cb)?, y));
             }
-            for &k2 in &b.cst {
+            for &k2 in b.cst {
                 e.push_cst(expr::coeff_mul(k, k2)?);
             }
         }
-        Some(e)
+        Some(())
     }
 
     /// `Σ xs_i·ys_i + Σ lin + k`: a dot product with linear terms, as one layer step.
     pub fn quad(&mut self, xs: &[Var], ys: &[Var], lin: &[(i64, Var)], k: i64) -> Var {
-        let mut e = Expr::constant(Coeff::Int(k));
+        let mut e = std::mem::take(&mut self.scratch);
+        e.set_constant(Coeff::Int(k));
         for (&x, &y) in xs.iter().zip(ys) {
             let (x, y) = if x <= y { (x, y) } else { (y, x) };
             e.quad.push((Coeff::ONE, x.0, y.0));
@@ -409,7 +427,7 @@ impl Builder {
         for &(c, v) in lin {
             e.lin.push((Coeff::Int(c), v.0));
         }
-        self.push_expr(&e)
+        self.push_scratch(e)
     }
 
     /// `Σ xs_i·ys_i`.
