@@ -2,8 +2,8 @@
 //! compute witnesses, prove and verify models, slices and plans, with the stage figures
 //! and the folder formats the `lamina` CLI, the Python package and distributed jobs share.
 //!
-//! **May depend on:** `circuits`, `prover`, `blueprints` (and no binary concerns: no
-//! global allocator, no argument parsing, no environment variables, no printing — a
+//! **May depend on:** `circuits`, `prover`, `blueprints` (and no binary concerns: it
+//! installs no global allocator (it offers one, [`HugePages`]), no argument parsing, no environment variables, no printing — a
 //! caller measures heap and shows progress through [`Hooks`]).
 //!
 //! | module | job |
@@ -15,6 +15,7 @@
 //! | [`model_folder`] | the compiled folder (`model.json`, the key, the model copy, weights), written and loaded strictly |
 //! | [`engine`] | one slice through the proof system — the one place the commitment scheme is chosen |
 //! | [`measure`] | stage figures, [`HeapMeter`] and [`Observer`] hooks |
+//! | [`pages`] | [`HugePages`], the system allocator with huge pages for large blocks, for a binary to install |
 //! | [`report`] | the JSON figures the commands return |
 //! | [`io`] | hardened file reading: regular files only, size caps, plain names |
 //! | [`error`] | the typed [`Error`] |
@@ -62,6 +63,7 @@ pub mod jobs;
 pub mod key;
 pub mod measure;
 pub mod model_folder;
+pub mod pages;
 pub mod proof_folder;
 pub mod report;
 
@@ -69,4 +71,5 @@ pub use commands::{Settings, compile, fidelity, prove, run};
 pub use engine::Scheme;
 pub use error::{Error, Result};
 pub use measure::{Figures, HeapMeter, Hooks, NoHeapMeter, Observer, Silent};
+pub use pages::HugePages;
 pub use proof_folder::{Pin, Verdict, verify};

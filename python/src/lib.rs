@@ -8,9 +8,13 @@
 //!
 //! Heap figures: no counting allocator is installed in the extension module, so
 //! `alloc_peak_bytes` reads 0 here; wall times and `rss_peak_bytes` are measured as in
-//! the CLI.
+//! the CLI. The module's Rust code allocates through [`lamina::HugePages`], as the CLI
+//! does (huge pages for large tables).
 
 use lamina::{Hooks, Settings};
+
+#[global_allocator]
+static ALLOC: lamina::HugePages = lamina::HugePages;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::path::PathBuf;
