@@ -133,6 +133,13 @@ impl Terms {
         span
     }
 
+    /// Frees the vectors' growth slack.
+    pub fn shrink_to_fit(&mut self) {
+        self.quad.shrink_to_fit();
+        self.lin.shrink_to_fit();
+        self.cst.shrink_to_fit();
+    }
+
     /// The stored expression at `s`.
     pub fn get(&self, s: Span) -> ExprRef<'_> {
         let range = |start: u32, n: u32| start as usize..start as usize + n as usize;

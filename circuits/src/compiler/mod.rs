@@ -474,10 +474,24 @@ impl Builder {
 
     /// Adds the range-check argument of the given strategy and freezes the program.
     pub fn finish_with(self, strategy: RangeStrategy) -> Result<Program, CompileError> {
-        match strategy {
-            RangeStrategy::LogUp => logup::finish(self),
-            RangeStrategy::Bits => logup::finish_bits(self),
-        }
+        let mut program = match strategy {
+            RangeStrategy::LogUp => logup::finish(self)?,
+            RangeStrategy::Bits => logup::finish_bits(self)?,
+        };
+        program.b.shed_recording_state();
+        Ok(program)
+    }
+
+    /// Frees what only recording needs (ASAP layers, atom and tensor flags: 6 bytes a
+    /// node) and the growth slack of the node and term vectors; a frozen program records
+    /// nothing more. About 0.5 GB of VGG-16's compile peak.
+    fn shed_recording_state(&mut self) {
+        self.layer = Vec::new();
+        self.atom_ref = Vec::new();
+        self.grouped = Vec::new();
+        self.scratch = Expr::default();
+        self.nodes.shrink_to_fit();
+        self.terms.shrink_to_fit();
     }
 }
 
