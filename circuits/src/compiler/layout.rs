@@ -785,9 +785,12 @@ fn dedup(l: &mut Layer) {
             return;
         }
         gates.sort_unstable_by_key(|g| (key(g), class(coeff(g)).0));
-        let mut out: Vec<G> = Vec::with_capacity(gates.len());
-        for g in gates.drain(..) {
-            if let Some(last) = out.last_mut()
+        // Merge runs in place (no second vector: a layer's gates are hundreds of MB on
+        // VGG-16); `kept` gates are final, `gates[kept - 1]` collects its run.
+        let mut kept = 0usize;
+        for i in 0..gates.len() {
+            let g = gates[i];
+            if let Some(last) = kept.checked_sub(1).map(|k| &mut gates[k])
                 && key(last) == key(&g)
                 && class(coeff(last)).0 == class(coeff(&g)).0
             {
@@ -796,10 +799,13 @@ fn dedup(l: &mut Layer) {
                 set(last, join(id, sum));
                 continue;
             }
-            out.push(g);
+            gates[kept] = g;
+            kept += 1;
         }
-        out.retain(|g| !is_zero(coeff(g)));
-        *gates = out;
+        gates.truncate(kept);
+        gates.retain(|g| !is_zero(coeff(g)));
+        // The growth slack too: every layer's gates stay alive until the circuit is done.
+        gates.shrink_to_fit();
     }
     merge(
         &mut l.mul,
