@@ -1,5 +1,4 @@
 //! Field axioms (proptest), canonical encoding, signed embedding, sampling.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::codec::{Reader, Writer};
 use circuits::{DecodeError, GOLDILOCKS_P};

@@ -2,7 +2,6 @@
 //! with convolutions and matrix products at every layer, the prover's field evaluation
 //! against the circuit's reference, the v2 proof encoding, and the tamper catalogue of
 //! the block parts (each attack asserts its specific rejection).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -1,6 +1,5 @@
 //! Every sumcheck instance against brute-force hypercube sums on small random cases, and
 //! the GKR layer identity against brute force over the wiring.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::{self, Rng, Spec};
 use prover::gkr::{self, LayerValues};

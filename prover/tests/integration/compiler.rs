@@ -1,7 +1,6 @@
 //! The compiler end to end: programs compiled, solved, proven and verified; compiled
 //! circuits agree with a direct interpreter; constraint violations are named; range
 //! checks are two-sided; compilation is deterministic.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::compiler::{Builder, Compiled, Label, Program, SolveError, SolvedWitness};
 use circuits::{Circuit, Residue};

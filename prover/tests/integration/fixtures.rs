@@ -3,7 +3,6 @@
 //!
 //! Regenerate the fixture (only with a deliberate format or protocol version bump):
 //! `cargo test -p prover --test integration -- --ignored fixtures::regenerate`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::Circuit;
 use circuits::random::{self, Spec};

@@ -3,7 +3,6 @@
 //! above them. Round trips on random circuits (transparent and WHIR, with and without
 //! blocks), the padding identity by brute force, the soundness accounting, attacks with
 //! their specific rejections, and a compiled program whose circuit gets a span.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

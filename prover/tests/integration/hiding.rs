@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Hiding WHIR commitments (`prover::commit::hiding`): round trips at several sizes and
 //! point counts against the brute-force multilinear extension (P7), reproducible bytes
 //! from a seed and fresh ones from the OS, the security figure and the minimum size,

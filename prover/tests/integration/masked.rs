@@ -1,6 +1,5 @@
 //! Masked GKR (issue 10, engine part): round trips on both schemes, agreement with the
 //! plain prover, fresh masks per seed, and named attacks each asserting its rejection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::{self, Spec};
 use circuits::{Circuit, RegionKind};

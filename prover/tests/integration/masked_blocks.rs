@@ -2,7 +2,6 @@
 //! round trips on both schemes (convolutions and matrix products, blocks receiving one
 //! claim and several), outputs preserved by the zero-knowledge form, fresh block masks
 //! per seed, and named attacks each asserting its specific rejection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -1,6 +1,5 @@
 //! eq tables and multilinear evaluation against brute force, in the documented
 //! LSB-first variable order.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::Rng;
 use prover::mle;

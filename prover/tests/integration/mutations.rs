@@ -25,7 +25,6 @@
 //! The statement passes the real weights commitment when the circuit has a weights
 //! region and `None` otherwise, the one form valid whatever `None` means for a weights
 //! circuit; the missing-commitment case is left to the soundness tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::{self, Spec};
 use circuits::{

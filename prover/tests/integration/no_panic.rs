@@ -1,6 +1,5 @@
 //! The verifier and the decoders never panic, whatever the bytes (the in-CI companion of
 //! the cargo-fuzz targets in `prover/fuzz`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -1,6 +1,5 @@
 //! Honest proofs verify, on random circuits of many shapes; the field evaluation agrees
 //! with the plain reference; proofs survive encoding; thread count never changes bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -4,7 +4,6 @@
 //! probe: `unchecked_output_claim_*` and `public_input_cancellation_*`. The verifier's
 //! memory bound on sparse and dense circuits is measured in `verifier_memory.rs` (it
 //! needs a counting allocator of its own).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -7,7 +7,6 @@
 //! padding and, separately, with junk in every padding slot of the operand and the
 //! weights, where the reference, `evaluate_field` and the proof must still agree and the
 //! zero-padded meaning must be rejected.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::Rng;
 use circuits::{Conv2dOp, ConvSpec, MatMulOp, Residue, TensorRef, WeightRef};

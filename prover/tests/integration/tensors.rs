@@ -1,7 +1,6 @@
 //! Tensors in the compiler: grouped inputs land padded, aligned and channel-major in their
 //! region, copies stand in for what cannot be placed, and the placed programs still solve,
 //! prove and verify.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::compiler::{Builder, CompileError, Label, Program, SolvedWitness, Var};
 use circuits::random::Rng;

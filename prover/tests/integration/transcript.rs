@@ -1,5 +1,4 @@
 //! Transcript framing and chaining.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use prover::GoldilocksExt2;
 use prover::transcript::Transcript;

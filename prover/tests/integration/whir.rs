@@ -1,7 +1,6 @@
 //! WHIR commitments: opened evaluations against brute force, GKR round trips over random
 //! circuits, the security level at every size, committed weights reused and stored, and
 //! the named attacks (each rejected with its own error).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
 

@@ -9,7 +9,6 @@
 //! everywhere else (Merkle digests, queried rows, later messages), rotating the bit with
 //! the position so every bit position is hit. Bounded: about 15 s in test builds on the
 //! shared 2-core machine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::random::{self, Spec};
 use circuits::{Circuit, RegionKind};
