@@ -8,19 +8,15 @@ use crate::common;
 
 use circuits::ConvSpec;
 use circuits::compiler::{Builder, Label, Program, SolvedWitness};
-use circuits::random::{self, BlockKind, BlockSpec, Rng, Spec};
+use circuits::random::{self, BlockKind, Rng, Spec};
 use circuits::{Circuit, RegionKind, Residue};
-use common::{CONTEXT, Case, Data, F};
+use common::{CONTEXT, Case, Data, F, block};
 use prover::commit::CommitmentScheme;
 use prover::gkr::{self, GkrSoundness};
 use prover::sumcheck::SumcheckError;
 use prover::{Field, GoldilocksExt2, PrimeField64, Statement, VerifyError, Witness};
 
 type E = GoldilocksExt2;
-
-fn block(kind: BlockKind, layer: usize) -> BlockSpec {
-    BlockSpec { kind, layer }
-}
 
 /// Random shapes with a gate span: gates only, gates with mul and public inputs, blocks
 /// at layer 1 and above, and in-circuit challenges.
