@@ -2,9 +2,10 @@
 //! compute witnesses, prove and verify models, slices and plans, with the stage figures
 //! and the folder formats the `lamina` CLI, the Python package and distributed jobs share.
 //!
-//! **May depend on:** `circuits`, `prover`, `blueprints` (and no binary concerns: it
-//! installs no global allocator (it offers one, [`HugePages`]), no argument parsing, no environment variables, no printing — a
-//! caller measures heap and shows progress through [`Hooks`]).
+//! **May depend on:** `circuits`, `prover`, `blueprints` (and no binary concerns: no
+//! global allocator installed, no argument parsing, no environment variables, no
+//! printing — a caller measures heap and shows progress through [`Hooks`]; a binary may
+//! install [`HugePages`]).
 //!
 //! | module | job |
 //! |---|---|

@@ -71,7 +71,7 @@ mod tests {
     fn blocks_round_trip() {
         for size in [64usize, 3 << 20, 9 << 20] {
             let l = Layout::from_size_align(size, 64).unwrap();
-            // SAFETY: non-zero size; freed below with the same layout.
+            // SAFETY: non-zero sizes; each block is freed once, with the layout it has then.
             unsafe {
                 let p = HugePages.alloc_zeroed(l);
                 assert!(!p.is_null());
