@@ -21,6 +21,7 @@
 
 mod codec;
 pub mod hiding;
+pub mod once;
 mod transparent;
 pub mod whir;
 
@@ -28,6 +29,7 @@ pub use hiding::{
     HIDING_MIN_VARIABLES, HidingData, HidingOpening, HidingParams, HidingScheme, HidingSecurity,
     HidingWhir, ZkRng,
 };
+pub use once::{OnceData, OpenOnce};
 pub(crate) use transparent::transparent_hash;
 pub use transparent::{Transparent, TransparentOpening};
 pub use whir::{ProofSecurity, Whir, WhirData, WhirOpening, WhirParams, WhirSecurity};
@@ -85,6 +87,12 @@ pub enum CommitError {
     /// A Merkle authentication path does not lead to the committed (or a round's) root.
     #[error("Merkle path rejected: {0}")]
     MerklePath(String),
+    /// Hiding prover data was opened before: its randomness covers one opening only
+    /// ([`OpenOnce`]).
+    #[error(
+        "this hiding commitment was already opened; a second opening would leak the committed values"
+    )]
+    OpenedTwice,
     /// A sumcheck (folding-round) message is inconsistent.
     #[error("folding round rejected: {0}")]
     FoldingRound(String),

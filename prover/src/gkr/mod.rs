@@ -32,8 +32,8 @@ pub use prove_masked::{
     BlockFault, ZkArgs, prove_masked, prove_masked_unchecked, prove_masked_with_block_fault,
 };
 pub use security::{
-    GkrSoundness, opening_points, prepared_proof_security, region_opening_points,
-    whir_proof_security,
+    GkrSoundness, masked_hiding_security, opening_points, prepared_proof_security,
+    region_opening_points, whir_proof_security,
 };
 pub use values::{LayerValues, evaluate};
 pub use verify::{verify, verify_masked, verify_prepared};

@@ -94,21 +94,60 @@ impl GkrSoundness {
             }
         }
         let challenge_degree = challenge_degree(circuit);
-        let bits = |n: u64| {
-            if n == 0 {
-                f64::INFINITY
-            } else {
-                (field_bits as f64 - (n as f64).log2()).max(0.0)
-            }
-        };
         GkrSoundness {
             field_bits,
             gkr_numerator: numerator,
-            gkr_bits: bits(numerator),
+            gkr_bits: bits_of(field_bits, numerator),
             challenge_degree,
-            challenge_bits: bits(challenge_degree),
+            challenge_bits: bits_of(field_bits, challenge_degree),
         }
     }
+
+    /// The terms for a *masked* proof of `circuit` whose mask table has `2^table_log_len`
+    /// slots: [`Self::new`]'s, plus the discharge of the deferred mask claims
+    /// (`docs/design/zero-knowledge.md` §3.3, [`crate::zk::inner_product`]):
+    ///
+    /// * batching: the deferred claims `⟨M, u_t⟩ = e_t` and the slack value `σ` (fixed
+    ///   before `β`) are combined with `β^1..β^{n_d}`; a false one leaves a nonzero
+    ///   polynomial in `β` of degree ≤ `n_d` without constant term (`n_d/|E|`), where
+    ///   `n_d` ≤ 2 per masked sumcheck (the first round's sum and the final check);
+    /// * the inner product's sumcheck: `m` rounds of degree 2 (`2m/|E|`).
+    ///
+    /// The masks themselves are committed before any challenge, so every masked
+    /// sumcheck proves a fixed polynomial of the same degree: its rounds keep their
+    /// [`Self::new`] terms.
+    pub fn masked(circuit: &Circuit, table_log_len: u8, field_bits: usize) -> GkrSoundness {
+        let mut s = GkrSoundness::new(circuit, field_bits);
+        s.gkr_numerator = s
+            .gkr_numerator
+            .saturating_add(deferred_claims_bound(circuit))
+            .saturating_add(ROUND_DEGREE * u64::from(table_log_len));
+        s.gkr_bits = bits_of(field_bits, s.gkr_numerator);
+        s
+    }
+}
+
+/// `−log2(n/2^field_bits)`, infinite for `n = 0`.
+fn bits_of(field_bits: usize, n: u64) -> f64 {
+    if n == 0 {
+        f64::INFINITY
+    } else {
+        (field_bits as f64 - (n as f64).log2()).max(0.0)
+    }
+}
+
+/// At most two deferred claims per masked sumcheck: per layer, phase 1, phase 2 with mul
+/// gates, and for each block its op sumcheck and (with several claims) its aggregation.
+fn deferred_claims_bound(circuit: &Circuit) -> u64 {
+    let mut sumchecks = 0u64;
+    for (k, layer) in circuit.layers.iter().enumerate() {
+        let claims = circuits::zk::claims_on_layer(circuit, k + 1);
+        let per_block = 1 + u64::from(claims > 1);
+        sumchecks = sumchecks
+            .saturating_add(1 + u64::from(!layer.mul.is_empty()))
+            .saturating_add(per_block.saturating_mul(layer.blocks.len() as u64));
+    }
+    sumchecks.saturating_mul(2)
 }
 
 fn coeff_degree(c: Coeff) -> u64 {
@@ -368,14 +407,74 @@ pub fn prepared_proof_security<E: WhirField>(
     if let Some((region, slot)) = super::committed_padding_read(circuit) {
         return Err(ProveError::ReadsCommittedPadding { region, slot });
     }
-    // p3's own convention for the challenge field: a whole-bit lower bound on log2 |E|.
-    let field_bits = <E as p3_field::Field>::bits().saturating_sub(1);
-    let gkr = GkrSoundness::new(circuit, field_bits);
+    let gkr = GkrSoundness::new(circuit, field_bits::<E>());
     let regions = committed_regions(circuit);
     let openings: Vec<WhirSecurity> = regions
         .iter()
         .map(|r| scheme.security(r.log_len, whir_points(circuit, r)))
         .collect::<Result<_, _>>()?;
+    Ok(charged(openings, &regions, gkr))
+}
+
+/// p3's own convention for the challenge field: a whole-bit lower bound on `log2 |E|`.
+fn field_bits<E: WhirField>() -> usize {
+    <E as p3_field::Field>::bits().saturating_sub(1)
+}
+
+/// The soundness of a masked proof of `circuit` (a circuit of the zero-knowledge form,
+/// mask table at `layout`) whose committed regions are opened with the hiding `scheme`,
+/// under the Johnson bound: [`ProofSecurity`]'s formula with
+///
+/// * each region's hiding opening ([`crate::commit::HidingSecurity`], lamina's own
+///   minimum-of-terms figure, not one p3 certifies) at its points — the private region's
+///   gate points plus the mask table's point `r*`;
+/// * GKR's terms with the masked ones ([`GkrSoundness::masked`]), charged over the
+///   openings' candidate lists like the plain figure.
+///
+/// Circuits with structured blocks are refused: their masked proofs batch region points
+/// (protocol version 2), which this figure does not count yet.
+pub fn masked_hiding_security<E: WhirField>(
+    scheme: &crate::commit::HidingWhir<E>,
+    circuit: &Circuit,
+    layout: super::ZkLayout,
+) -> Result<ProofSecurity, ProveError>
+where
+    rand::distr::StandardUniform: rand::distr::Distribution<E>,
+{
+    if super::batch::applies(circuit) {
+        return Err(ProveError::Unsupported {
+            what: "a masked-proof security figure for a circuit with structured blocks",
+        });
+    }
+    if let Some((region, slot)) = super::committed_padding_read(circuit) {
+        return Err(ProveError::ReadsCommittedPadding { region, slot });
+    }
+    let gkr = GkrSoundness::masked(circuit, layout.table_log_len, field_bits::<E>());
+    let regions = committed_regions(circuit);
+    let openings: Vec<WhirSecurity> = regions
+        .iter()
+        .map(|r| {
+            let table = usize::from(r.kind == circuits::RegionKind::Private);
+            let h = scheme.security(r.log_len, region_opening_points(circuit, r) + table)?;
+            Ok(WhirSecurity {
+                bits: h.bits,
+                per_term_target: h.per_term_target,
+                num_variables: h.num_variables,
+                num_points: h.num_points,
+                regime: h.regime,
+                log2_max_candidates: h.log2_max_candidates,
+            })
+        })
+        .collect::<Result<_, crate::commit::CommitError>>()?;
+    Ok(charged(openings, &regions, gkr))
+}
+
+/// The openings' union and GKR's terms charged over their candidate lists.
+fn charged(
+    openings: Vec<WhirSecurity>,
+    regions: &[circuits::Region],
+    gkr: GkrSoundness,
+) -> ProofSecurity {
     // The commitments fix one candidate list each before anything is drawn; a prover
     // may open any member of each after seeing GKR's and the circuit's challenges, so
     // those draws are charged over the product of the lists (the sum of their logs).
@@ -402,7 +501,7 @@ pub fn prepared_proof_security<E: WhirField>(
             .collect::<Vec<_>>(),
     )
     .bits();
-    Ok(ProofSecurity {
+    ProofSecurity {
         bits: evidence.error().bits(),
         regime: "JohnsonBound",
         log2_max_candidates: evidence.log2_max_candidates,
@@ -410,7 +509,7 @@ pub fn prepared_proof_security<E: WhirField>(
         openings,
         gkr,
         charged_bits,
-    })
+    }
 }
 
 #[cfg(test)]

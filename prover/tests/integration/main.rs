@@ -25,3 +25,4 @@ mod tensors;
 mod transcript;
 mod whir;
 mod whir_mutations;
+mod zk_gates;
