@@ -100,6 +100,43 @@
 //! assert!(prover::whir_proof_security(&circuit)?.bits >= 100.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! **Zero knowledge** ([`zk`], argument in `prover/ZK.md`). A gate circuit whose secrets
+//! are all private inputs (no weights region, no structured blocks: those are refused
+//! until their parts are built) is proven in its zero-knowledge form, with masked
+//! sumchecks and the private region committed by hiding WHIR and opened once. The
+//! verifier derives the same form from the circuit:
+//!
+//! ```
+//! use circuits::{Circuit, Coeff, InputLayout, Layer, MulGate, Region, RegionKind};
+//! use prover::commit::ZkRng;
+//! use prover::zk::{ZkCircuit, prove_zk, verify_zk_bytes};
+//! use prover::{Field, Goldilocks, Statement, Witness};
+//!
+//! // out[0] = x0·x1 + x2·x3, every x private.
+//! let mut layer = Layer::new(1);
+//! layer.mul.push(MulGate { out: 0, in0: 0, in1: 1, coeff: Coeff::ONE });
+//! layer.mul.push(MulGate { out: 0, in0: 2, in1: 3, coeff: Coeff::ONE });
+//! let circuit = Circuit {
+//!     input: InputLayout {
+//!         log_width: 2,
+//!         regions: vec![Region { kind: RegionKind::Private, offset: 0, log_len: 2, len: 4 }],
+//!         gate_log_width: None,
+//!     },
+//!     layers: vec![layer],
+//!     public_outputs: vec![0],
+//!     ..Circuit::default()
+//! };
+//! let zk = ZkCircuit::new(&circuit)?;
+//! let x: Vec<Goldilocks> = [2u64, 3, 4, 5].map(Goldilocks::from_u64).to_vec();
+//! let witness = Witness { public: &[], weights: &[], private: &x };
+//! let (proof, outputs) = prove_zk(&zk, &witness, b"ctx", &ZkRng::System)?;
+//! assert_eq!(outputs, vec![Goldilocks::from_u64(26)]);
+//! let statement = Statement { public: &[], outputs: &outputs, context: b"ctx", weights_commitment: None };
+//! verify_zk_bytes(&zk, &statement, &proof.to_bytes())?;
+//! assert!(zk.security()?.bits >= 100.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod arith;

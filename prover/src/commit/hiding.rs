@@ -5,9 +5,9 @@
 //! honest-verifier zero knowledge (eprint 2026/391): an opening reveals the evaluations
 //! it states, in the clear, and nothing else about the committed values — sumcheck
 //! messages are masked, out-of-domain answers padded, query rows covered by the encoding
-//! randomness, the final message one-time padded. Nothing else in lamina is masked yet:
-//! GKR's round polynomials still leak, so this module alone makes no proof zero
-//! knowledge (`docs/design/zero-knowledge.md`).
+//! randomness, the final message one-time padded. On its own this makes no proof zero
+//! knowledge (GKR's messages are linear in the values); with masked GKR it does, for
+//! gate circuits: [`crate::zk::prove_zk`] and `prover/ZK.md`.
 //!
 //! **Open once.** The encoding randomness is budgeted for the query rows of *one* opening
 //! (p3's "budget rule"): a second opening of the same commitment reveals as many rows again

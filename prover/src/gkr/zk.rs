@@ -13,9 +13,10 @@
 //! opening. The layer evaluations `vx`, `vy` are hidden by the noise
 //! `circuits::zk::with_noise` adds (this module checks only where it lies). **Not yet
 //! hidden:** a block's operand, slab and bias values (claims on aligned sub-cubes, design
-//! §3.6 item 3), the weights, and the committed regions' openings (`HidingWhirPcs`, not
-//! wired in). Until those land, a proof made here is *not* zero-knowledge, and nothing
-//! reports it as such.
+//! §3.6 item 3), the weights, and the committed regions' openings unless the scheme hides
+//! them. With a binding scheme a proof made here is *not* zero-knowledge; with hiding
+//! WHIR, on a gate circuit without weights, it is: [`crate::zk::prove_zk`] composes that
+//! case and refuses the others (`prover/ZK.md`).
 //!
 //! **Layout.** The masks of each sumcheck sit in `Z`'s lower half in the order the
 //! protocol runs them: layers from the output down, phase 1 then phase 2, then each

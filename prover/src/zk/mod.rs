@@ -6,6 +6,10 @@
 //! [`DeferredClaim`]s `⟨u_t, M⟩ = e_t` and proven together, in zero knowledge, by
 //! [`inner_product`]. The design and its arguments: `docs/design/zero-knowledge.md`
 //! §3.2–3.3.
+//!
+//! [`prove_zk`] and [`verify_zk`] compose the parts into zero-knowledge proofs of gate
+//! circuits whose secrets are all private inputs (masked GKR, the inner product, one
+//! hiding WHIR opening); `prover/ZK.md` is their written argument.
 
 mod claims;
 mod gate_proofs;
