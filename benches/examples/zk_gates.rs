@@ -89,7 +89,7 @@ fn main() {
             bw = proof.to_bytes().len();
 
             let t = Instant::now();
-            let (proof, outputs) = prove_zk(&zk, &witness, b"", &ZkRng::System).unwrap();
+            let (proof, outputs) = prove_zk(&zk, &witness, b"", &ZkRng::System, None).unwrap();
             pz.push(t.elapsed().as_secs_f64() * 1e3);
             let statement = Statement {
                 public: &[],
@@ -98,7 +98,7 @@ fn main() {
                 weights_commitment: None,
             };
             let t = Instant::now();
-            verify_zk(&zk, &statement, &proof).unwrap();
+            verify_zk(&zk, &statement, None, &proof).unwrap();
             vz.push(t.elapsed().as_secs_f64() * 1e3);
             bz = proof.to_bytes().len();
         }
@@ -108,7 +108,7 @@ fn main() {
             pz / pw,
             vz / vw,
             bz as i64 - bw as i64,
-            zk.security().unwrap().bits,
+            zk.security(None).unwrap().bits,
         );
     }
 }

@@ -87,7 +87,14 @@ where
             (Some(layout), Some(inner)) => {
                 gkr::verify_masked::<_, E, _>(scheme, &prepared, &st, &proof, layout, &inner)
                     .unwrap();
-                inner_bytes = MaskedProof { proof, inner }.to_bytes().len() - proof_bytes;
+                inner_bytes = MaskedProof {
+                    proof,
+                    inner,
+                    stock: None,
+                }
+                .to_bytes()
+                .len()
+                    - proof_bytes;
             }
             _ => gkr::verify_prepared::<_, E, _>(scheme, &prepared, &st, &proof).unwrap(),
         }

@@ -67,6 +67,9 @@ pub enum ZkTransformError {
     /// The circuit has no private region to grow.
     #[error("the circuit has no private region")]
     NoPrivateRegion,
+    /// The circuit has no weights region to give noise.
+    #[error("the circuit has no weights region")]
+    NoWeightsRegion,
     /// A layer-1 gate reads an input slot that lies in no region.
     #[error("a layer-1 gate reads input slot {slot}, which lies in no region")]
     ReadOutsideRegions {
@@ -221,7 +224,7 @@ pub fn with_noise(
             return Err(too_large("private region above 2^30 slots"));
         }
         let mut c2 = circuit.clone();
-        relocate_input(&mut c2, log_len, len as u32)?;
+        relocate_input(&mut c2, Some((log_len, len as u32)), None)?;
         let at = private_offset(&c2);
         add_relays(&mut c2, &base, at, noise_offset as u32)?;
         c2.fit_to_backing();
@@ -246,6 +249,65 @@ pub fn with_noise(
     Ok((out, layout))
 }
 
+/// Noise slots of a zero-knowledge weights region that the key's agreement value sees:
+/// they mask `W̃(z_eq)`, one extension value (3 base coordinates) published in the key.
+pub const WEIGHTS_KEY_NOISE: u32 = 8;
+/// Fresh noise slots of each one-time weights commitment: they mask the region's
+/// evaluations at GKR's input points (two extension values, 6 base coordinates).
+pub const WEIGHTS_PROOF_NOISE: u32 = 16;
+
+/// Where the noise of a zero-knowledge weights region lies (region-relative offsets).
+/// The region is `[W ‖ N_0 | N_i]`: the weights, then [`WEIGHTS_KEY_NOISE`] key-level
+/// slots in the lower half's padding; the upper half starts with [`WEIGHTS_PROOF_NOISE`]
+/// per-commitment slots. Gates read only `W`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightsNoise {
+    /// Number of weights (`W`'s length, also `N_0`'s offset).
+    pub weights_len: u32,
+    /// `log2` of the lower half (`W ‖ N_0`); the region has one variable more.
+    pub lower_log_len: u8,
+}
+
+impl WeightsNoise {
+    /// `N_i`'s offset in the region: the upper half's first slot.
+    pub fn proof_noise_offset(&self) -> u32 {
+        1u32 << self.lower_log_len
+    }
+
+    /// The region's values: `W`, `N_0`, zeros to the half, `N_i`.
+    pub fn region_len(&self) -> u32 {
+        self.proof_noise_offset() + WEIGHTS_PROOF_NOISE
+    }
+}
+
+/// The zero-knowledge form of `circuit`'s weights region (design §4.2), applied before
+/// [`with_noise`]: the region gets one more variable, the key noise `N_0` after the
+/// weights in the lower half, and the per-proof noise `N_i` at the start of the upper
+/// half. Layer-1 reads of the old padding go to a zero slot outside every region, as in
+/// [`with_noise`]; blocks' weight references are region-relative and keep their places.
+pub fn with_weights_noise(circuit: &Circuit) -> Result<(Circuit, WeightsNoise), ZkTransformError> {
+    circuit.validate().map_err(ZkTransformError::InvalidInput)?;
+    let w = *circuit
+        .input
+        .region(RegionKind::Weights)
+        .ok_or(ZkTransformError::NoWeightsRegion)?;
+    let lower = ceil_log2(u64::from(w.len) + u64::from(WEIGHTS_KEY_NOISE)).max(w.log_len);
+    if lower >= 30 {
+        return Err(ZkTransformError::TooLarge(
+            "weights region above 2^30 slots",
+        ));
+    }
+    let noise = WeightsNoise {
+        weights_len: w.len,
+        lower_log_len: lower,
+    };
+    let mut c = circuit.clone();
+    relocate_input(&mut c, None, Some((lower + 1, noise.region_len())))?;
+    c.fit_to_backing();
+    c.validate()?;
+    Ok((c, noise))
+}
+
 /// The first layer-1 block whose operand lies in the private region and reaches past
 /// its values.
 fn private_padding_operand(c: &Circuit, private: &Region) -> Option<usize> {
@@ -264,15 +326,30 @@ fn private_offset(c: &Circuit) -> u32 {
     c.input.region(RegionKind::Private).map_or(0, |r| r.offset)
 }
 
-/// Grows the private region to `2^log_len` slots holding `len` values and lays the
-/// regions out again in their old order, each aligned to its span; with a gate span the
-/// weights go above the new span. Remaps layer 1's reads.
-fn relocate_input(c: &mut Circuit, log_len: u8, len: u32) -> Result<(), ZkTransformError> {
+/// Resizes the private region and the weights region (each to `(log_len, len)` where
+/// given) and lays the regions out again in their old order, each aligned to its span;
+/// with a gate span the weights go above the new span. Remaps layer 1's reads.
+fn relocate_input(
+    c: &mut Circuit,
+    private: Option<(u8, u32)>,
+    weights: Option<(u8, u32)>,
+) -> Result<(), ZkTransformError> {
     let old: Vec<Region> = c.input.regions.clone();
     let mut order: Vec<usize> = (0..old.len()).collect();
     order.sort_by_key(|&i| old[i].offset);
     let weights_last = c.input.gate_log_width.is_some();
     let mut new = old.clone();
+    for r in &mut new {
+        let size = match r.kind {
+            RegionKind::Private => private,
+            RegionKind::Weights => weights,
+            RegionKind::Public => None,
+        };
+        if let Some((log_len, len)) = size {
+            r.log_len = log_len;
+            r.len = len;
+        }
+    }
     let mut cursor = 0u64;
     let place = |r: &mut Region, cursor: &mut u64| {
         let span = 1u64 << r.log_len;
@@ -283,10 +360,6 @@ fn relocate_input(c: &mut Circuit, log_len: u8, len: u32) -> Result<(), ZkTransf
     for &i in &order {
         if weights_last && old[i].kind == RegionKind::Weights {
             continue;
-        }
-        if old[i].kind == RegionKind::Private {
-            new[i].log_len = log_len;
-            new[i].len = len;
         }
         place(&mut new[i], &mut cursor);
     }

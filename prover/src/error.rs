@@ -88,6 +88,12 @@ pub enum ProveError {
         /// What the circuit uses.
         what: &'static str,
     },
+    /// The weights stock refused (size, index, or an entry already opened).
+    #[error("weights stock: {0}")]
+    Stock(&'static str),
+    /// The circuit has no zero-knowledge proof here.
+    #[error("zero knowledge: {0}")]
+    ZeroKnowledge(#[from] crate::zk::ZkRefusal),
     /// A structured block could not be evaluated or proven.
     #[error("layer {layer}, block {block}: {source}")]
     Block {
@@ -128,6 +134,19 @@ pub enum VerifyError {
     /// The proof bytes do not decode.
     #[error("malformed proof: {0}")]
     Decode(#[from] DecodeError),
+    /// The weights stock entry the proof names is not in the key's stock (index out of
+    /// range, wrong path length, or a path that does not lead to the root).
+    #[error("the proof's weights commitment is not an entry of the key's weights stock")]
+    StockPath,
+    /// The weights opening's value at the stock's agreement point is not the key's: the
+    /// proof's weights differ from the model's.
+    #[error("the proof's weights disagree with the key's at the stock's agreement point")]
+    WeightsAgreement,
+    /// A zero-knowledge proof of a circuit with weights was verified without the key's
+    /// weights stock, or names no stock entry; or a proof of a circuit without weights
+    /// names one.
+    #[error("the weights stock is missing, or given for a circuit without weights")]
+    StockMissing,
     /// The circuit is malformed.
     #[error("invalid circuit: {0}")]
     Circuit(#[from] CircuitError),

@@ -130,11 +130,11 @@
 //! let zk = ZkCircuit::new(&circuit)?;
 //! let x: Vec<Goldilocks> = [2u64, 3, 4, 5].map(Goldilocks::from_u64).to_vec();
 //! let witness = Witness { public: &[], weights: &[], private: &x };
-//! let (proof, outputs) = prove_zk(&zk, &witness, b"ctx", &ZkRng::System)?;
+//! let (proof, outputs) = prove_zk(&zk, &witness, b"ctx", &ZkRng::System, None)?;
 //! assert_eq!(outputs, vec![Goldilocks::from_u64(26)]);
 //! let statement = Statement { public: &[], outputs: &outputs, context: b"ctx", weights_commitment: None };
-//! verify_zk_bytes(&zk, &statement, &proof.to_bytes())?;
-//! assert!(zk.security()?.bits >= 100.0);
+//! verify_zk_bytes(&zk, &statement, None, &proof.to_bytes())?;
+//! assert!(zk.security(None)?.bits >= 100.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

@@ -31,6 +31,7 @@
 
 pub mod masked;
 pub mod whir;
+pub mod zk;
 
 use arbitrary::Arbitrary;
 use circuits::random::{self, Spec};

@@ -101,7 +101,11 @@ impl MaskedCase {
             },
         )
         .ok()?;
-        let proof = MaskedProof { proof, inner };
+        let proof = MaskedProof {
+            proof,
+            inner,
+            stock: None,
+        };
         let case = MaskedCase {
             bytes: proof.to_bytes(),
             circuit,

@@ -30,7 +30,7 @@ pub static WHIR_RUNS: AtomicU64 = AtomicU64::new(0);
 /// Inputs whose mutations left the bytes unchanged.
 pub static WHIR_UNCHANGED: AtomicU64 = AtomicU64::new(0);
 
-fn delta3(d: Delta, v: E3) -> E3 {
+pub(crate) fn delta3(d: Delta, v: E3) -> E3 {
     match d {
         Delta::One => v + E3::ONE,
         Delta::MinusOne => v - E3::ONE,

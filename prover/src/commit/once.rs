@@ -88,6 +88,11 @@ impl<D> std::fmt::Debug for OnceData<D> {
 }
 
 impl<D> OnceData<D> {
+    /// Prover data committed elsewhere, in a fresh slot.
+    pub(crate) fn new(data: D) -> Self {
+        OnceData(Arc::new(Mutex::new(Some(data))))
+    }
+
     /// Whether the data is still there to be opened.
     pub fn is_unopened(&self) -> bool {
         self.0.lock().map(|d| d.is_some()).unwrap_or(false)

@@ -78,6 +78,17 @@ pub const WEIGHTS_MAGIC: [u8; 4] = *b"LAMW";
 pub const WEIGHTS_FORMAT_VERSION: u32 = 1;
 
 impl<F: Field, D> CommittedWeights<F, D> {
+    /// Weights committed elsewhere (the zero-knowledge weights stock): the digest, the
+    /// region's size, its values and the scheme's prover data, as given.
+    pub(crate) fn from_parts(digest: Digest, log_len: u8, values: Vec<F>, data: D) -> Self {
+        CommittedWeights {
+            digest,
+            log_len,
+            values,
+            data,
+        }
+    }
+
     /// The commitment a verifier pins.
     pub fn digest(&self) -> &Digest {
         &self.digest
@@ -356,7 +367,7 @@ pub(super) fn prove_inner<F, E, C>(
     committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
-    zk: Option<super::prove_masked::MaskedArgs<'_>>,
+    zk: Option<super::prove_masked::MaskedArgs<'_, E>>,
 ) -> Result<ProvenInner<F, E, C>, ProveError>
 where
     F: Field,
@@ -397,6 +408,18 @@ where
     }
     // Masked proofs: the masks and slack fill their table before anything is committed.
     let fault = zk.and_then(|z| z.fault);
+    let agreement = zk.and_then(|z| z.agreement);
+    if let Some(z) = agreement {
+        let w = circuit
+            .input
+            .region(RegionKind::Weights)
+            .ok_or(ProveError::NoWeightsRegion)?;
+        if z.len() != usize::from(w.log_len) {
+            return Err(ProveError::Unsupported {
+                what: "an agreement point of another arity than the weights region",
+            });
+        }
+    }
     let mut zk_state = match zk.map(|z| z.zk) {
         Some(z) => {
             // The masks are a PRF of the seed over the whole witness and the context.
@@ -584,6 +607,9 @@ where
         points.extend(deferred_points(r, &deferred)?);
         if let (RegionKind::Private, Some((layout, point))) = (r.kind, &table_point) {
             points.push(super::zk::table_point(r, *layout, point));
+        }
+        if let (RegionKind::Weights, Some(z)) = (r.kind, agreement) {
+            points.push(z.to_vec());
         }
         region_points.push(points);
     }

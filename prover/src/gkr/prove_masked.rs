@@ -99,16 +99,50 @@ where
         MaskedArgs {
             zk,
             fault: Some(fault),
+            agreement: None,
         },
         false,
     )
 }
 
-/// The masked prover's arguments: the public ones and a test-only fault.
+/// The masked prover's arguments: the public ones, a test-only fault, and the weights
+/// stock's agreement point (on the whole weights region) the weights opening must cover.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct MaskedArgs<'a> {
+pub(crate) struct MaskedArgs<'a, E> {
     pub zk: ZkArgs<'a>,
     pub fault: Option<BlockFault>,
+    pub agreement: Option<&'a [E]>,
+}
+
+/// [`prove_masked`] whose weights opening also covers `agreement` (the weights stock's
+/// point, `crate::zk` stock module), appended after the region's other points.
+pub(crate) fn prove_masked_agreeing<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    weights: Option<&CommittedWeights<F, C::ProverData>>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    zk: ZkArgs<'_>,
+    agreement: &[E],
+) -> Result<ProvenMasked<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    masked_inner(
+        scheme,
+        prepared,
+        weights,
+        witness,
+        context,
+        MaskedArgs {
+            zk,
+            fault: None,
+            agreement: Some(agreement),
+        },
+        true,
+    )
 }
 
 fn masked_inner<'a, F, E, C>(
@@ -117,7 +151,7 @@ fn masked_inner<'a, F, E, C>(
     weights: Option<&CommittedWeights<F, C::ProverData>>,
     witness: &Witness<'_, F>,
     context: &[u8],
-    zk: impl Into<MaskedArgs<'a>>,
+    zk: impl Into<MaskedArgs<'a, E>>,
     check: bool,
 ) -> Result<ProvenMasked<F, E, C>, ProveError>
 where
@@ -141,9 +175,13 @@ where
     Ok((proven, inner))
 }
 
-impl<'a> From<ZkArgs<'a>> for MaskedArgs<'a> {
+impl<'a, E> From<ZkArgs<'a>> for MaskedArgs<'a, E> {
     fn from(zk: ZkArgs<'a>) -> Self {
-        MaskedArgs { zk, fault: None }
+        MaskedArgs {
+            zk,
+            fault: None,
+            agreement: None,
+        }
     }
 }
 

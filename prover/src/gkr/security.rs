@@ -427,9 +427,13 @@ fn field_bits<E: WhirField>() -> usize {
 ///
 /// * each region's hiding opening ([`crate::commit::HidingSecurity`], lamina's own
 ///   minimum-of-terms figure, not one p3 certifies) at its points — the private region's
-///   gate points plus the mask table's point `r*`;
+///   gate points plus the mask table's point `r*`, the weights region's (with a weights
+///   stock of `K = stock_size` entries) plus the stock's agreement point;
 /// * GKR's terms with the masked ones ([`GkrSoundness::masked`]), charged over the
-///   openings' candidate lists like the plain figure.
+///   openings' candidate lists like the plain figure;
+/// * with a stock, its agreement term `(K·L)²·w/|E|` (`L` the weights opening's Johnson
+///   list, `w` the agreement point's random coordinates): the chance that two entries
+///   with different weights agree at the point derived from their root.
 ///
 /// Circuits with structured blocks are refused: their masked proofs batch region points
 /// (protocol version 2), which this figure does not count yet.
@@ -437,6 +441,7 @@ pub fn masked_hiding_security<E: WhirField>(
     scheme: &crate::commit::HidingWhir<E>,
     circuit: &Circuit,
     layout: super::ZkLayout,
+    stock_size: Option<u32>,
 ) -> Result<ProofSecurity, ProveError>
 where
     rand::distr::StandardUniform: rand::distr::Distribution<E>,
@@ -454,8 +459,11 @@ where
     let openings: Vec<WhirSecurity> = regions
         .iter()
         .map(|r| {
-            let table = usize::from(r.kind == circuits::RegionKind::Private);
-            let h = scheme.security(r.log_len, region_opening_points(circuit, r) + table)?;
+            let extra = match r.kind {
+                circuits::RegionKind::Private => 1,
+                _ => usize::from(stock_size.is_some()),
+            };
+            let h = scheme.security(r.log_len, region_opening_points(circuit, r) + extra)?;
             Ok(WhirSecurity {
                 bits: h.bits,
                 per_term_target: h.per_term_target,
@@ -466,7 +474,19 @@ where
             })
         })
         .collect::<Result<_, crate::commit::CommitError>>()?;
-    Ok(charged(openings, &regions, gkr))
+    let mut security = charged(openings, &regions, gkr);
+    let weights = regions
+        .iter()
+        .position(|r| r.kind == circuits::RegionKind::Weights);
+    if let (Some(k), Some(i)) = (stock_size, weights) {
+        let o = &security.openings[i];
+        let log_pairs = 2.0 * (f64::from(k.max(1)).log2() + o.log2_max_candidates);
+        let w = (regions[i].log_len.max(2) - 1) as f64;
+        let stock_bits = (field_bits::<E>() as f64 - log_pairs - w.log2()).max(0.0);
+        let err = (-security.bits).exp2() + (-stock_bits).exp2();
+        security.bits = -err.log2();
+    }
+    Ok(security)
 }
 
 /// The openings' union and GKR's terms charged over their candidate lists.

@@ -134,7 +134,7 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    verify_inner(scheme, prepared, statement, proof, None)
+    verify_inner(scheme, prepared, statement, proof, None, None)
 }
 
 /// Verifies a proof made by [`super::prove_masked`]: every GKR sumcheck masked, the
@@ -153,7 +153,41 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    verify_inner(scheme, prepared, statement, proof, Some((layout, inner)))
+    verify_inner(
+        scheme,
+        prepared,
+        statement,
+        proof,
+        Some((layout, inner)),
+        None,
+    )
+}
+
+/// [`verify_masked`] with the weights stock's agreement check: the weights opening also
+/// covers `agreement.0` (after the region's other points) and must state `agreement.1`
+/// there ([`VerifyError::WeightsAgreement`] otherwise).
+pub(crate) fn verify_masked_agreeing<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    statement: &Statement<'_, F>,
+    proof: &Proof<E, C::Opening>,
+    layout: ZkLayout,
+    inner: &InnerProductProof<E>,
+    agreement: (&[E], E),
+) -> Result<(), VerifyError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    verify_inner(
+        scheme,
+        prepared,
+        statement,
+        proof,
+        Some((layout, inner)),
+        Some(agreement),
+    )
 }
 
 fn verify_inner<F, E, C>(
@@ -162,6 +196,7 @@ fn verify_inner<F, E, C>(
     statement: &Statement<'_, F>,
     proof: &Proof<E, C::Opening>,
     zk: Option<(ZkLayout, &InnerProductProof<E>)>,
+    agreement: Option<(&[E], E)>,
 ) -> Result<(), VerifyError>
 where
     F: Field,
@@ -334,6 +369,12 @@ where
                         })?,
                 );
             }
+            if let Some((z, _)) = agreement {
+                if z.len() != usize::from(r.log_len) {
+                    return Err(VerifyError::WeightsAgreement);
+                }
+                lo.push(z.to_vec());
+            }
         }
         region_points.push((opened, lo));
     }
@@ -342,6 +383,7 @@ where
         values: &values,
         deferred: &deferred,
         table_value: table_claim.as_ref().map(|(_, c)| c.value),
+        agreement_value: agreement.map(|(_, y)| y),
     };
     if batch::applies(circuit) {
         return verify_batched(
@@ -431,6 +473,9 @@ struct Claims<'a, E> {
     /// Masked proofs: the mask table's value the private region must open to, at the
     /// point after its opened claims.
     table_value: Option<E>,
+    /// Zero-knowledge proofs with a weights stock: the value the weights region must open
+    /// to at the agreement point, after its opened and deferred claims.
+    agreement_value: Option<E>,
 }
 
 /// Verifies region `i`'s opening at `lo` and returns the evaluations it establishes,
@@ -890,6 +935,11 @@ where
                         block: dc.block,
                     });
                 }
+            }
+            if let Some(y) = claims.agreement_value
+                && rest.get(deferred.len()) != Some(&y)
+            {
+                return Err(VerifyError::WeightsAgreement);
             }
         }
     }

@@ -1,13 +1,16 @@
-//! Zero-knowledge proofs of gate circuits whose secrets are all in the private region:
-//! the first end-to-end composition of issue 10's parts (`docs/design/zero-knowledge.md`).
+//! Zero-knowledge proofs of gate circuits: the first end-to-end composition of issue 10's
+//! parts (`docs/design/zero-knowledge.md`), with the model's weights hidden by a weights
+//! stock ([`super::stock`]).
 //!
 //! **What is composed.** [`ZkCircuit::new`] turns a circuit into its zero-knowledge form
 //! (`circuits::zk::with_noise`: layer noise relayed up, input noise, the mask table);
 //! [`prove_zk`] proves that form with every GKR sumcheck masked
 //! ([`crate::gkr::prove_masked`]) and commits the private region with hiding WHIR
 //! ([`crate::commit::HidingWhir`] through [`crate::commit::OpenOnce`]), opened once at
-//! every point GKR and the inner product leave on it; [`verify_zk`] checks it. The proof
-//! is a [`MaskedProof`] whose openings are hiding.
+//! every point GKR and the inner product leave on it. A circuit with a weights region
+//! opens one entry of the key's [`WeightsStock`] instead of a fixed commitment, at GKR's
+//! points and the stock's agreement point. [`verify_zk`] checks it all. The proof is a
+//! [`MaskedProof`] whose openings are hiding.
 //!
 //! **What the verifier sees, and what hides it** (the design's §3.1–3.4):
 //! - round polynomials of every sumcheck: uniform given the in-clear checks (round masks
@@ -15,6 +18,8 @@
 //! - `vx`, `vy` of every layer below the output: uniform (layer noise);
 //! - the private region's evaluations at GKR's input points: uniform (input noise, 8 slots
 //!   read by nothing, against 6 revealed base coordinates);
+//! - the weights region's evaluations at GKR's points: uniform (the entry's fresh noise
+//!   `N_i`, 16 slots); at the agreement point: the key's `y_eq` (masked by the key noise);
 //! - the inner product's `σ`, rounds and the table's value at its point: uniform (the
 //!   table's slack half);
 //! - the hiding opening: its stated evaluations (above) and nothing else (p3's HVZK).
@@ -26,24 +31,23 @@
 //! reviewed by a third party.
 //!
 //! **Refused** ([`ZkRefusal`]), because a masked proof of them would reveal something:
-//! - a weights region: the weights are committed once per model and would be opened in
-//!   every proof (the weights stock, design §4, is not built);
-//! - structured blocks: their operand, slab and bias claims fall on sub-cubes no noise
-//!   reaches (design §3.6 item 3).
+//! structured blocks, whose operand, slab and bias claims fall on sub-cubes no noise
+//! reaches (design §3.6 item 3).
 //!
 //! **Randomness.** One [`ZkRng`] per proof: its first 32 bytes seed the masks and the
 //! noise, the next 32 the commitment's encoding randomness. A seeded proof is
 //! reproducible; production proofs use [`ZkRng::System`].
 
 use super::proof::MaskedProof;
+use super::stock::{self, StockKey, WeightsStock};
 use crate::arith::{ExtensionField, Field, Goldilocks, GoldilocksExt3};
 use crate::commit::{
-    HidingOpening, HidingWhir, OpenOnce, ProofSecurity, ZkRng, hiding::HidingParams,
+    HidingOpening, HidingWhir, OnceData, OpenOnce, ProofSecurity, ZkRng, hiding::HidingParams,
 };
 use crate::error::{ProveError, VerifyError};
 use crate::gkr::{self, PreparedCircuit, Witness, ZkArgs, ZkLayout};
 use crate::statement::Statement;
-use circuits::zk::ZkTransformError;
+use circuits::zk::{WeightsNoise, ZkTransformError};
 use circuits::{Circuit, RegionKind};
 use rand::Rng;
 use thiserror::Error;
@@ -57,11 +61,6 @@ pub type ZkProof = MaskedProof<ZkExt, HidingOpening<ZkExt>>;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ZkRefusal {
-    /// The circuit has a weights region.
-    #[error(
-        "the circuit has a weights region: its weights would be opened in the clear in every proof until the weights stock (zero-knowledge design §4) is built"
-    )]
-    Weights,
     /// A layer has structured blocks.
     #[error(
         "layer {layer} has structured blocks: their operand, slab and bias claims are revealed (zero-knowledge design §3.6 item 3)"
@@ -82,6 +81,7 @@ pub struct ZkCircuit {
     prepared: PreparedCircuit<'static>,
     layout: ZkLayout,
     private_len: usize,
+    weights: Option<WeightsNoise>,
 }
 
 impl ZkCircuit {
@@ -90,18 +90,35 @@ impl ZkCircuit {
         if let Some(k) = original.layers.iter().position(|l| !l.blocks.is_empty()) {
             return Err(ZkRefusal::Blocks { layer: k + 1 });
         }
-        if original.input.region(RegionKind::Weights).is_some() {
-            return Err(ZkRefusal::Weights);
-        }
-        let (circuit, layout) =
-            circuits::zk::with_noise(original, <ZkExt as ExtensionField<Goldilocks>>::DEGREE)?;
+        let (noisy_weights, weights) = match original.input.region(RegionKind::Weights) {
+            Some(_) => {
+                let (c, n) = circuits::zk::with_weights_noise(original)?;
+                (Some(c), Some(n))
+            }
+            None => (None, None),
+        };
+        let (circuit, layout) = circuits::zk::with_noise(
+            noisy_weights.as_ref().unwrap_or(original),
+            <ZkExt as ExtensionField<Goldilocks>>::DEGREE,
+        )?;
         let (prepared, _) =
             PreparedCircuit::with_bytes(circuit).map_err(ZkTransformError::Invalid)?;
         Ok(ZkCircuit {
             prepared,
             layout,
             private_len: original.input.len_of(RegionKind::Private),
+            weights,
         })
+    }
+
+    /// The circuit digest the transcript binds.
+    pub fn digest(&self) -> &circuits::CircuitDigest {
+        self.prepared.digest()
+    }
+
+    /// Where the weights region's noise lies, if the circuit has weights.
+    pub fn weights_noise(&self) -> Option<WeightsNoise> {
+        self.weights
     }
 
     /// The zero-knowledge form (what the transcript binds).
@@ -114,9 +131,15 @@ impl ZkCircuit {
         self.layout
     }
 
-    /// The soundness of its proofs ([`gkr::masked_hiding_security`]).
-    pub fn security(&self) -> Result<ProofSecurity, ProveError> {
-        gkr::masked_hiding_security(hiding_scheme(), self.circuit(), self.layout)
+    /// The soundness of its proofs ([`gkr::masked_hiding_security`]); `stock_size` is
+    /// the weights stock's size (required exactly when the circuit has weights).
+    pub fn security(&self, stock_size: Option<u32>) -> Result<ProofSecurity, ProveError> {
+        if self.weights.is_some() != stock_size.is_some() {
+            return Err(ProveError::Stock(
+                "a stock size is given exactly for circuits with weights",
+            ));
+        }
+        gkr::masked_hiding_security(hiding_scheme(), self.circuit(), self.layout, stock_size)
     }
 }
 
@@ -126,22 +149,25 @@ pub fn hiding_scheme() -> &'static HidingWhir<ZkExt> {
     SCHEME.get_or_init(|| HidingWhir::new(HidingParams::default()))
 }
 
-/// Proves `zk` on `witness`, given for the *original* circuit (its public input and
-/// private values; no weights), in zero knowledge. Returns the proof and the public
-/// outputs.
+/// The weights stock entry a proof opens.
+#[derive(Clone, Copy, Debug)]
+pub struct StockUse<'a> {
+    /// The model's stock (built with the key).
+    pub stock: &'a WeightsStock,
+    /// The entry: never one another proof opened ([`WeightsStock::next_unused`]).
+    pub index: u32,
+}
+
+/// Proves `zk` on `witness`, given for the *original* circuit (its public input, its
+/// weights and its private values), in zero knowledge; a circuit with weights opens
+/// `stock`'s entry. Returns the proof and the public outputs.
 pub fn prove_zk(
     zk: &ZkCircuit,
     witness: &Witness<'_, Goldilocks>,
     context: &[u8],
     rng: &ZkRng,
+    stock: Option<StockUse<'_>>,
 ) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
-    if !witness.weights.is_empty() {
-        return Err(ProveError::Length {
-            what: "weights",
-            expected: 0,
-            got: witness.weights.len(),
-        });
-    }
     if witness.private.len() != zk.private_len {
         return Err(ProveError::Length {
             what: "private values",
@@ -162,47 +188,134 @@ pub fn prove_zk(
     let mut commit_seed = [0u8; 32];
     stream.fill_bytes(&mut commit_seed);
     let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(commit_seed))?;
-    let witness = Witness {
-        public: witness.public,
-        weights: &[],
-        private: &private,
+    let args = ZkArgs {
+        layout: zk.layout,
+        seed: &mask_seed,
     };
-    let ((proof, outputs), inner) = gkr::prove_masked(
-        &scheme,
-        &zk.prepared,
-        None,
-        &witness,
-        context,
-        ZkArgs {
-            layout: zk.layout,
-            seed: &mask_seed,
+    let ((proof, outputs), inner, path) = match (zk.weights, stock) {
+        (None, None) => {
+            if !witness.weights.is_empty() {
+                return Err(ProveError::NoWeightsRegion);
+            }
+            let w = Witness {
+                public: witness.public,
+                weights: &[],
+                private: &private,
+            };
+            let (proven, inner) =
+                gkr::prove_masked(&scheme, &zk.prepared, None, &w, context, args)?;
+            (proven, inner, None)
+        }
+        (Some(noise), Some(use_)) => {
+            if witness.weights.len() != noise.weights_len as usize {
+                return Err(ProveError::Length {
+                    what: "weights",
+                    expected: noise.weights_len as usize,
+                    got: witness.weights.len(),
+                });
+            }
+            let region = zk
+                .circuit()
+                .input
+                .region(RegionKind::Weights)
+                .ok_or(ProveError::NoWeightsRegion)?;
+            let (values, digest, data, path) = use_.stock.take(witness.weights, use_.index)?;
+            let committed = gkr::CommittedWeights::from_parts(
+                digest,
+                region.log_len,
+                values,
+                OnceData::new(data),
+            );
+            let w = Witness {
+                public: witness.public,
+                weights: committed.values(),
+                private: &private,
+            };
+            let key = use_.stock.key();
+            let point = stock::agreement_point(&zk.digest().0, &key.root, key.size, &noise);
+            let (proven, inner) = gkr::prove_masked_agreeing(
+                &scheme,
+                &zk.prepared,
+                Some(&committed),
+                &w,
+                context,
+                args,
+                &point,
+            )?;
+            (proven, inner, Some(path))
+        }
+        (None, Some(_)) => return Err(ProveError::NoWeightsRegion),
+        (Some(_), None) => {
+            return Err(ProveError::Stock(
+                "a circuit with weights is proven with an entry of its weights stock",
+            ));
+        }
+    };
+    Ok((
+        MaskedProof {
+            proof,
+            inner,
+            stock: path,
         },
-    )?;
-    Ok((MaskedProof { proof, inner }, outputs))
+        outputs,
+    ))
 }
 
-/// Verifies a zero-knowledge proof of `zk`'s statement (`statement.weights_commitment`
-/// must be `None`).
+/// Verifies a zero-knowledge proof of `zk`'s statement. `statement.weights_commitment`
+/// must be `None`: a circuit with weights is verified against the key's weights stock
+/// (`stock`), whose entry the proof names and opens.
 pub fn verify_zk(
     zk: &ZkCircuit,
     statement: &Statement<'_, Goldilocks>,
+    stock: Option<&StockKey>,
     proof: &ZkProof,
 ) -> Result<(), VerifyError> {
-    gkr::verify_masked(
-        &OpenOnce::verifier(hiding_scheme()),
-        &zk.prepared,
-        statement,
-        &proof.proof,
-        zk.layout,
-        &proof.inner,
-    )
+    if statement.weights_commitment.is_some() {
+        return Err(VerifyError::UnexpectedWeightsCommitment);
+    }
+    let scheme = OpenOnce::verifier(hiding_scheme());
+    match (zk.weights, stock, &proof.stock) {
+        (None, None, None) => gkr::verify_masked(
+            &scheme,
+            &zk.prepared,
+            statement,
+            &proof.proof,
+            zk.layout,
+            &proof.inner,
+        ),
+        (Some(noise), Some(key), Some(path)) => {
+            // The entry's commitment is the proof's weights commitment (weights first).
+            let commitment = proof
+                .proof
+                .commitments
+                .first()
+                .ok_or(VerifyError::StockPath)?;
+            stock::check_path(key, path, commitment)?;
+            let point = stock::agreement_point(&zk.digest().0, &key.root, key.size, &noise);
+            let statement = Statement {
+                weights_commitment: Some(commitment),
+                ..*statement
+            };
+            gkr::verify_masked_agreeing(
+                &scheme,
+                &zk.prepared,
+                &statement,
+                &proof.proof,
+                zk.layout,
+                &proof.inner,
+                (&point, key.y_eq),
+            )
+        }
+        _ => Err(VerifyError::StockMissing),
+    }
 }
 
 /// Decodes proof bytes and verifies them: the entry point for untrusted input.
 pub fn verify_zk_bytes(
     zk: &ZkCircuit,
     statement: &Statement<'_, Goldilocks>,
+    stock: Option<&StockKey>,
     bytes: &[u8],
 ) -> Result<(), VerifyError> {
-    verify_zk(zk, statement, &ZkProof::from_bytes(bytes)?)
+    verify_zk(zk, statement, stock, &ZkProof::from_bytes(bytes)?)
 }

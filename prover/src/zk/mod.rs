@@ -15,9 +15,12 @@ mod claims;
 mod gate_proofs;
 pub mod inner_product;
 mod proof;
+pub mod stock;
 
 pub use claims::{Covector, DeferredClaim, MaskCursor, MaskSlots, Symbolic};
 pub use gate_proofs::{
-    ZkCircuit, ZkExt, ZkProof, ZkRefusal, hiding_scheme, prove_zk, verify_zk, verify_zk_bytes,
+    StockUse, ZkCircuit, ZkExt, ZkProof, ZkRefusal, hiding_scheme, prove_zk, verify_zk,
+    verify_zk_bytes,
 };
 pub use proof::{MASKED_PROOF_MAGIC, MASKED_PROOF_VERSION, MaskedProof};
+pub use stock::{StockKey, StockPath, WeightsStock};

@@ -1,15 +1,18 @@
 //! A masked proof on the wire: the GKR proof, whose sumchecks are masked and whose block
-//! outputs are sent masked, and the zero-knowledge inner product that discharges its
-//! deferred mask claims. With binding openings this is not yet a zero-knowledge proof
-//! (the openings reveal evaluations; `docs/design/zero-knowledge.md`, Status), so the
-//! type is named for what it is.
+//! outputs are sent masked, the zero-knowledge inner product that discharges its
+//! deferred mask claims, and (zero-knowledge proofs of circuits with weights) the weights
+//! stock entry it opens. With binding openings this is not a zero-knowledge proof (the
+//! openings reveal evaluations), so the type is named for what it is; with hiding
+//! openings it is [`crate::zk::ZkProof`].
 //!
 //! Layout (little-endian): `"LAMZ" | version u32 | GKR proof (u32 length, then
-//! [`Proof::to_bytes`]) | inner product ([`InnerProductProof::encode`])`. The decoder
-//! rejects a wrong magic or version, truncation and trailing bytes; every count inside is
-//! checked by the verifier against the circuit and the zero-knowledge layout.
+//! [`Proof::to_bytes`]) | inner product ([`InnerProductProof::encode`]) | stock flag u8
+//! (0 or 1) | stock path ([`StockPath::encode`], if 1)`. The decoder rejects a wrong magic
+//! or version, a flag other than 0 or 1, truncation and trailing bytes; every count inside
+//! is checked by the verifier against the circuit, the layout and the key.
 
 use super::inner_product::InnerProductProof;
+use super::stock::StockPath;
 use crate::arith::Field;
 use crate::commit::Opening;
 use crate::proof::Proof;
@@ -19,7 +22,7 @@ use circuits::codec::{Reader, Writer};
 /// Magic bytes opening an encoded masked proof.
 pub const MASKED_PROOF_MAGIC: [u8; 4] = *b"LAMZ";
 /// Version of the masked proof encoding.
-pub const MASKED_PROOF_VERSION: u32 = 1;
+pub const MASKED_PROOF_VERSION: u32 = 2;
 
 /// A masked GKR proof and its inner product (what [`crate::gkr::prove_masked`] returns,
 /// as one value that [`crate::gkr::verify_masked`] checks).
@@ -29,6 +32,8 @@ pub struct MaskedProof<E, O> {
     pub proof: Proof<E, O>,
     /// The inner product over the mask table.
     pub inner: InnerProductProof<E>,
+    /// The weights stock entry the weights opening is of, with its Merkle path.
+    pub stock: Option<StockPath>,
 }
 
 impl<E: Field, O: Opening> MaskedProof<E, O> {
@@ -41,6 +46,13 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
         w.length(gkr.len());
         w.bytes(&gkr);
         self.inner.encode(&mut w);
+        match &self.stock {
+            None => w.u8(0),
+            Some(path) => {
+                w.u8(1);
+                path.encode(&mut w);
+            }
+        }
         w.into_bytes()
     }
 
@@ -63,7 +75,23 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
         let n = r.length(1, "GKR proof bytes")?;
         let proof = Proof::from_bytes(r.take(n, "GKR proof")?)?;
         let inner = InnerProductProof::decode(&mut r)?;
+        let offset = bytes.len() - r.remaining();
+        let stock = match r.u8("stock flag")? {
+            0 => None,
+            1 => Some(StockPath::decode(&mut r)?),
+            tag => {
+                return Err(DecodeError::Tag {
+                    tag,
+                    what: "stock flag",
+                    offset,
+                });
+            }
+        };
         r.finish()?;
-        Ok(MaskedProof { proof, inner })
+        Ok(MaskedProof {
+            proof,
+            inner,
+            stock,
+        })
     }
 }

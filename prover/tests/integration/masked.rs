@@ -522,6 +522,7 @@ fn masked_proof_bytes_round_trip_and_refuse_damage() {
         let wire = MaskedProof {
             proof: r.proof.0.clone(),
             inner: r.proof.1.clone(),
+            stock: None,
         };
         let bytes = wire.to_bytes();
         let back = Wire::from_bytes(&bytes).unwrap();

@@ -12,7 +12,8 @@ use prover::gkr::{self, PreparedCircuit, ZkArgs};
 use prover::transcript::Transcript;
 use prover::zk::inner_product::InnerProductError;
 use prover::zk::{
-    ZkCircuit, ZkExt, ZkProof, ZkRefusal, hiding_scheme, prove_zk, verify_zk, verify_zk_bytes,
+    StockKey, StockUse, WeightsStock, ZkCircuit, ZkExt, ZkProof, ZkRefusal, hiding_scheme,
+    prove_zk, verify_zk, verify_zk_bytes,
 };
 use prover::{
     Field, Goldilocks, PrimeField64, ProveError, Statement, Transparent, VerifyError, Witness,
@@ -91,7 +92,7 @@ impl Case {
     fn with(original: Circuit, zk: ZkCircuit, seed: u64, rng: &ZkRng) -> Case {
         let public = field_values(original.num_public as usize, seed ^ 1);
         let private = field_values(original.input.len_of(RegionKind::Private), seed ^ 3);
-        let (proof, outputs) = prove_zk(&zk, &witness(&public, &private), CTX, rng).unwrap();
+        let (proof, outputs) = prove_zk(&zk, &witness(&public, &private), CTX, rng, None).unwrap();
         Case {
             original,
             zk,
@@ -112,7 +113,7 @@ impl Case {
     }
 
     fn verify(&self, proof: &ZkProof) -> Result<(), VerifyError> {
-        verify_zk(&self.zk, &self.statement(&self.outputs), proof)
+        verify_zk(&self.zk, &self.statement(&self.outputs), None, proof)
     }
 }
 
@@ -135,7 +136,7 @@ fn zk_round_trip_and_outputs_agree_with_the_plain_prover() {
             let case = Case::new(spec, seed, &ZkRng::Seeded([seed as u8; 32]));
             case.verify(&case.proof).unwrap();
             let bytes = case.proof.to_bytes();
-            verify_zk_bytes(&case.zk, &case.statement(&case.outputs), &bytes).unwrap();
+            verify_zk_bytes(&case.zk, &case.statement(&case.outputs), None, &bytes).unwrap();
             assert_eq!(ZkProof::from_bytes(&bytes).unwrap(), case.proof);
             let (_, plain) = prover::prove_transparent(
                 &case.original,
@@ -253,12 +254,7 @@ fn zk_no_private_value_in_the_proof_bytes() {
 }
 
 #[test]
-fn zk_refuses_weights_and_blocks() {
-    let spec = &specs()[0];
-    assert_eq!(
-        ZkCircuit::new(&random::circuit(spec, 1)).err(),
-        Some(ZkRefusal::Weights)
-    );
+fn zk_refuses_blocks() {
     let blocks = Spec {
         log_widths: vec![5, 5, 4],
         blocks: vec![BlockSpec {
@@ -276,7 +272,7 @@ fn zk_refuses_weights_and_blocks() {
 #[test]
 fn zk_security_figure_counts_the_masked_terms() {
     let case = base();
-    let s = case.zk.security().unwrap();
+    let s = case.zk.security(None).unwrap();
     assert!(s.bits >= 100.0, "{} bits", s.bits);
     assert_eq!(s.regions, vec![RegionKind::Private]);
     // The private region is opened at GKR's points and the mask table's.
@@ -332,7 +328,7 @@ fn attack_false_output_rejected() {
     let case = base();
     let mut outputs = case.outputs.clone();
     outputs[0] += F::ONE;
-    assert!(verify_zk(&case.zk, &case.statement(&outputs), &case.proof).is_err());
+    assert!(verify_zk(&case.zk, &case.statement(&outputs), None, &case.proof).is_err());
 }
 
 #[test]
@@ -404,7 +400,8 @@ fn attack_unsatisfied_witness_rejected() {
             &zk,
             &witness(&public, &private),
             CTX,
-            &ZkRng::Seeded([1; 32])
+            &ZkRng::Seeded([1; 32]),
+            None
         ),
         Err(ProveError::Unsatisfied { .. })
     ));
@@ -431,7 +428,16 @@ fn attack_unsatisfied_witness_rejected() {
         weights_commitment: None,
     };
     assert!(matches!(
-        verify_zk(&zk, &statement, &ZkProof { proof, inner }),
+        verify_zk(
+            &zk,
+            &statement,
+            None,
+            &ZkProof {
+                proof,
+                inner,
+                stock: None
+            }
+        ),
         Err(VerifyError::ZkInnerProduct(_))
     ));
 }
@@ -443,14 +449,315 @@ fn zk_proof_bytes_refuse_damage() {
     let statement = case.statement(&case.outputs);
     for cut in [0, 4, bytes.len() / 2, bytes.len() - 1] {
         assert!(matches!(
-            verify_zk_bytes(&case.zk, &statement, &bytes[..cut]),
+            verify_zk_bytes(&case.zk, &statement, None, &bytes[..cut]),
             Err(VerifyError::Decode(_))
         ));
     }
     let mut long = bytes.clone();
     long.push(0);
     assert!(matches!(
-        verify_zk_bytes(&case.zk, &statement, &long),
+        verify_zk_bytes(&case.zk, &statement, None, &long),
         Err(VerifyError::Decode(_))
+    ));
+}
+
+// ---- circuits with weights: the weights stock ----
+
+/// A random circuit with weights, its zero-knowledge form, a stock of 4 entries, and
+/// honest proofs with entries 0 and 1.
+struct Weighted {
+    original: Circuit,
+    zk: ZkCircuit,
+    public: Vec<F>,
+    weights: Vec<F>,
+    private: Vec<F>,
+    stock: WeightsStock,
+    proofs: Vec<(ZkProof, Vec<F>)>,
+}
+
+impl Weighted {
+    fn new(seed: u64, weights_seed: u64) -> Weighted {
+        let original = random::circuit(&specs()[0], seed);
+        let zk = ZkCircuit::new(&original).unwrap();
+        let public = field_values(original.num_public as usize, seed ^ 1);
+        let weights = field_values(original.input.len_of(RegionKind::Weights), weights_seed);
+        let private = field_values(original.input.len_of(RegionKind::Private), seed ^ 3);
+        let stock = WeightsStock::build(&zk, &weights, 4, &ZkRng::Seeded([weights_seed as u8; 32]))
+            .unwrap();
+        let mut w = Weighted {
+            original,
+            zk,
+            public,
+            weights,
+            private,
+            stock,
+            proofs: Vec::new(),
+        };
+        for index in 0..2 {
+            let p = w.prove(index).unwrap();
+            w.proofs.push(p);
+        }
+        w
+    }
+
+    fn prove(&self, index: u32) -> Result<(ZkProof, Vec<F>), ProveError> {
+        let witness = Witness {
+            public: &self.public,
+            weights: &self.weights,
+            private: &self.private,
+        };
+        prove_zk(
+            &self.zk,
+            &witness,
+            CTX,
+            &ZkRng::System,
+            Some(StockUse {
+                stock: &self.stock,
+                index,
+            }),
+        )
+    }
+
+    fn verify_with(
+        &self,
+        key: Option<&StockKey>,
+        proof: &ZkProof,
+        outputs: &[F],
+    ) -> Result<(), VerifyError> {
+        let statement = Statement {
+            public: &self.public,
+            outputs,
+            context: CTX,
+            weights_commitment: None,
+        };
+        verify_zk(&self.zk, &statement, key, proof)
+    }
+
+    fn verify(&self, proof: &ZkProof) -> Result<(), VerifyError> {
+        self.verify_with(Some(self.stock.key()), proof, &self.proofs[0].1)
+    }
+}
+
+#[test]
+fn zk_weights_round_trip_outputs_agree_and_entries_differ() {
+    let w = Weighted::new(31, 7);
+    let plain = Witness {
+        public: &w.public,
+        weights: &w.weights,
+        private: &w.private,
+    };
+    let (_, outputs) = prover::prove_transparent(&w.original, &plain, CTX).unwrap();
+    for (proof, out) in &w.proofs {
+        assert_eq!(out, &outputs);
+        w.verify(proof).unwrap();
+        let bytes = proof.to_bytes();
+        assert_eq!(&ZkProof::from_bytes(&bytes).unwrap(), proof);
+    }
+    // Each proof opens its own entry: another commitment, index and path.
+    let (a, b) = (&w.proofs[0].0, &w.proofs[1].0);
+    assert_ne!(a.proof.commitments[0], b.proof.commitments[0]);
+    assert_eq!(a.stock.as_ref().unwrap().index, 0);
+    assert_eq!(b.stock.as_ref().unwrap().index, 1);
+    assert_eq!(w.stock.next_unused(), Some(2));
+    let s = w.zk.security(Some(4)).unwrap();
+    assert!(s.bits >= 100.0, "{} bits", s.bits);
+    assert_eq!(s.regions, vec![RegionKind::Weights, RegionKind::Private]);
+}
+
+#[test]
+fn stock_entry_opened_once() {
+    let w = Weighted::new(32, 8);
+    assert!(matches!(w.prove(0), Err(ProveError::Stock(_))));
+    assert!(matches!(w.prove(4), Err(ProveError::Stock(_))));
+    w.prove(2).unwrap();
+}
+
+/// Weights and private values never appear in the proof bytes. The twin: the same masked
+/// prover with the transparent scheme, on the same zero-knowledge circuit, puts the
+/// weights in its weights opening, and the scan finds them.
+#[test]
+fn zk_weights_not_in_the_proof_bytes() {
+    let w = Weighted::new(33, 9);
+    let secrets: HashSet<u64> = w
+        .weights
+        .iter()
+        .chain(&w.private)
+        .map(|v| v.as_u64())
+        .filter(|&v| v >= 1 << 16)
+        .collect();
+    assert!(secrets.len() > 20);
+    for (proof, _) in &w.proofs {
+        assert_eq!(hits(&proof.to_bytes(), &secrets), 0);
+    }
+    let c = w.zk.circuit();
+    let mut weights = w.weights.clone();
+    weights.resize(c.input.len_of(RegionKind::Weights), F::ZERO);
+    let mut private = w.private.clone();
+    private.resize(c.input.len_of(RegionKind::Private), F::ZERO);
+    let prepared = PreparedCircuit::new(c).unwrap();
+    let cw = gkr::commit_weights::<F, E, Transparent>(&Transparent, c, &weights).unwrap();
+    let ((proof, _), _) = gkr::prove_masked::<F, E, Transparent>(
+        &Transparent,
+        &prepared,
+        cw.as_ref(),
+        &Witness {
+            public: &w.public,
+            weights: &weights,
+            private: &private,
+        },
+        CTX,
+        ZkArgs {
+            layout: w.zk.layout(),
+            seed: &[1; 32],
+        },
+    )
+    .unwrap();
+    let in_weights = w
+        .weights
+        .iter()
+        .filter(|v| secrets.contains(&v.as_u64()))
+        .count();
+    assert!(hits(&proof.to_bytes(), &secrets) >= in_weights);
+}
+
+/// Two models (other weights, same circuit): each proof verifies only against its own
+/// key.
+#[test]
+fn attack_proof_against_another_models_key_rejected() {
+    let a = Weighted::new(34, 10);
+    let b = Weighted::new(34, 11);
+    assert_ne!(a.proofs[0].1, b.proofs[0].1);
+    b.verify(&b.proofs[0].0).unwrap();
+    assert_eq!(
+        a.verify_with(Some(a.stock.key()), &b.proofs[0].0, &b.proofs[0].1),
+        Err(VerifyError::StockPath)
+    );
+    // The same lengths for both models, up to the opening's pruned paths.
+    let len = |p: &ZkProof| {
+        p.to_bytes().len()
+            - p.proof
+                .openings
+                .iter()
+                .map(|o| o.encoded_len())
+                .sum::<usize>()
+    };
+    assert_eq!(len(&a.proofs[0].0), len(&b.proofs[0].0));
+}
+
+/// A key whose stock commits to other weights than its agreement value pins: the entries
+/// are b's, the value a's. The agreement check catches it.
+#[test]
+fn attack_stock_entries_of_other_weights_rejected_by_the_agreement() {
+    let a = Weighted::new(35, 12);
+    let b = Weighted::new(35, 13);
+    let key = StockKey {
+        y_eq: a.stock.key().y_eq,
+        ..b.stock.key().clone()
+    };
+    assert_eq!(
+        b.verify_with(Some(&key), &b.proofs[0].0, &b.proofs[0].1),
+        Err(VerifyError::WeightsAgreement)
+    );
+}
+
+#[test]
+fn attack_stated_agreement_value_rejected() {
+    let w = Weighted::new(36, 14);
+    let mut p = w.proofs[0].0.clone();
+    let evals = &mut p.proof.openings[0].proof.evals;
+    let last = evals.len() - 1;
+    evals[last] += E::ONE;
+    assert_eq!(w.verify(&p), Err(VerifyError::WeightsAgreement));
+}
+
+#[test]
+fn attack_stock_path_tampered_rejected() {
+    let w = Weighted::new(37, 15);
+    let honest = &w.proofs[0].0;
+    let mut index = honest.clone();
+    index.stock.as_mut().unwrap().index = 1;
+    assert_eq!(w.verify(&index), Err(VerifyError::StockPath));
+    let mut beyond = honest.clone();
+    beyond.stock.as_mut().unwrap().index = 4;
+    assert_eq!(w.verify(&beyond), Err(VerifyError::StockPath));
+    let mut sibling = honest.clone();
+    sibling.stock.as_mut().unwrap().siblings[0][0] ^= 1;
+    assert_eq!(w.verify(&sibling), Err(VerifyError::StockPath));
+    let mut short = honest.clone();
+    short.stock.as_mut().unwrap().siblings.pop();
+    assert_eq!(w.verify(&short), Err(VerifyError::StockPath));
+    // Another entry's commitment with this proof's path.
+    let mut swapped = honest.clone();
+    swapped.proof.commitments[0] = w.proofs[1].0.proof.commitments[0];
+    assert_eq!(w.verify(&swapped), Err(VerifyError::StockPath));
+}
+
+#[test]
+fn attack_missing_stock_rejected() {
+    let w = Weighted::new(38, 16);
+    let (proof, outputs) = &w.proofs[0];
+    assert_eq!(
+        w.verify_with(None, proof, outputs),
+        Err(VerifyError::StockMissing)
+    );
+    let mut none = proof.clone();
+    none.stock = None;
+    assert_eq!(w.verify(&none), Err(VerifyError::StockMissing));
+    // A weights-free circuit's proof verified with a stock key.
+    let case = base();
+    assert_eq!(
+        verify_zk(
+            &case.zk,
+            &case.statement(&case.outputs),
+            Some(w.stock.key()),
+            &case.proof
+        ),
+        Err(VerifyError::StockMissing)
+    );
+    // A caller-supplied weights commitment is refused: the stock names it.
+    let statement = Statement {
+        public: &w.public,
+        outputs,
+        context: CTX,
+        weights_commitment: Some(&proof.proof.commitments[0]),
+    };
+    assert_eq!(
+        verify_zk(&w.zk, &statement, Some(w.stock.key()), proof),
+        Err(VerifyError::UnexpectedWeightsCommitment)
+    );
+}
+
+#[test]
+fn stock_key_and_path_encodings_round_trip_and_refuse_damage() {
+    use circuits::codec::{Reader, Writer};
+    use prover::zk::StockPath;
+    let w = Weighted::new(39, 17);
+    let mut wr = Writer::new();
+    w.stock.key().encode(&mut wr);
+    let bytes = wr.into_bytes();
+    let mut r = Reader::new(&bytes);
+    assert_eq!(&StockKey::decode(&mut r).unwrap(), w.stock.key());
+    r.finish().unwrap();
+    let mut zero = bytes.clone();
+    zero[32..36].copy_from_slice(&0u32.to_le_bytes());
+    assert!(StockKey::decode(&mut Reader::new(&zero)).is_err());
+    let path = w.proofs[0].0.stock.clone().unwrap();
+    let mut wr = Writer::new();
+    path.encode(&mut wr);
+    let bytes = wr.into_bytes();
+    assert_eq!(StockPath::decode(&mut Reader::new(&bytes)).unwrap(), path);
+    let mut deep = bytes.clone();
+    deep[4] = 21;
+    assert!(StockPath::decode(&mut Reader::new(&deep)).is_err());
+    for cut in 0..bytes.len() {
+        assert!(StockPath::decode(&mut Reader::new(&bytes[..cut])).is_err());
+    }
+    // The proof's stock flag takes 0 or 1 only.
+    let mut proof = w.proofs[0].0.to_bytes();
+    let flag = proof.len() - bytes.len() - 1;
+    proof[flag] = 2;
+    assert!(matches!(
+        ZkProof::from_bytes(&proof),
+        Err(circuits::DecodeError::Tag { .. })
     ));
 }
