@@ -24,7 +24,13 @@ pub struct SliceProgram {
 /// range-checked against the declared input range in the circuit; later slices' inputs
 /// are earlier slices' proven outputs, which the verifier chains exactly.
 pub fn build(model: &Model, slice: &Slice) -> Result<SliceProgram> {
-    let mut b = Builder::new();
+    build_with(model, slice, Builder::new())
+}
+
+/// [`build`] into a given builder: [`Builder::gates_only`] makes every convolution and
+/// matrix product gates instead of structured blocks.
+pub fn build_with(model: &Model, slice: &Slice, builder: Builder) -> Result<SliceProgram> {
+    let mut b = builder;
     let mut vars: HashMap<usize, Vec<Var>> = HashMap::new();
     for &v in &slice.inputs {
         let input = b.public_inputs(model.len_of(v));

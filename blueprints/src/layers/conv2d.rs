@@ -222,7 +222,9 @@ impl Blueprint for Conv2d {
     fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
         let label = |e: usize| Label::new("conv2d", layer, e as u32);
         let accs = match self.spec() {
-            Some(spec) if self.structured => self.emit_blocks(b, x[0], w, spec)?,
+            Some(spec) if self.structured && !b.prefers_gates() => {
+                self.emit_blocks(b, x[0], w, spec)?
+            }
             _ => self.emit_gates(b, x[0], w),
         };
         Ok(accs

@@ -167,7 +167,7 @@ impl Blueprint for Gemm {
             .collect()
     }
     fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
-        let accs = if self.structured {
+        let accs = if self.structured && !b.prefers_gates() {
             self.emit_block(b, x[0], w)?
         } else {
             self.emit_gates(b, x[0], w)

@@ -148,6 +148,8 @@ pub struct Builder {
     pub(crate) constraints: Vec<(u32, Label)>,
     pub(crate) range_checks: Vec<RangeCheck>,
     pub(crate) outputs: Vec<u32>,
+    /// Whether layers should emit gates where they would emit structured blocks.
+    gates_only: bool,
 }
 
 fn region_slot(region: RegionKind) -> usize {
@@ -162,6 +164,22 @@ impl Builder {
     /// An empty program.
     pub fn new() -> Self {
         Builder::default()
+    }
+
+    /// An empty program whose layers emit gates instead of structured blocks (one
+    /// degree-2 step per multiply-accumulate): the form the zero-knowledge prover takes
+    /// until it hides blocks' sub-cube claims.
+    pub fn gates_only() -> Self {
+        Builder {
+            gates_only: true,
+            ..Builder::default()
+        }
+    }
+
+    /// Whether layers should emit gates where they would emit structured blocks
+    /// ([`Builder::gates_only`]); blueprints consult it.
+    pub fn prefers_gates(&self) -> bool {
+        self.gates_only
     }
 
     fn push(&mut self, node: Node) -> Var {

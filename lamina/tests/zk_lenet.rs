@@ -1,0 +1,125 @@
+//! Zero-knowledge proofs of the bundled trained LeNet (whole model, K = 18), compiled with
+//! gates for every multiply-accumulate: each proof opens its own weights stock entry,
+//! verifies against the stock's key, computes the integer forward pass's outputs, and
+//! holds no weight and no private value in its bytes — while a transparent proof of the
+//! same circuit holds them (the scan's own check).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
+use circuits::compiler::Builder;
+use prover::commit::ZkRng;
+use prover::zk::{StockUse, WeightsStock, ZkCircuit, prove_zk, verify_zk};
+use prover::{Field, FieldWitness, Goldilocks, PrimeField64, Statement, VerifyError};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+fn lenet() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lenet")
+}
+
+fn first_input() -> Vec<f64> {
+    let text = std::fs::read_to_string(lenet().join("input.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["input_data"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn hits(bytes: &[u8], values: &HashSet<u64>) -> usize {
+    bytes
+        .windows(8)
+        .filter(|w| values.contains(&u64::from_le_bytes((*w).try_into().unwrap())))
+        .count()
+}
+
+#[test]
+fn lenet_zero_knowledge_round_trip_hides_weights_and_hints() {
+    let m = Model::from_onnx(
+        &std::fs::read(lenet().join("lenet.onnx")).unwrap(),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap();
+    let x = m.quant.quantize_input(&first_input(), "input").unwrap();
+    let s = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);
+    let sp = pipeline::build_with(&m, &s, Builder::gates_only()).unwrap();
+    let circuit = sp.program.compile().unwrap().circuit;
+    assert_eq!(circuit.num_blocks(), 0);
+    let weights = pipeline::weights(&m, &s);
+    let (w, output) = pipeline::witness(&m, &s, &sp.program, &weights, &x).unwrap();
+    let fw = FieldWitness::from_solved(&w);
+
+    let zk = ZkCircuit::new(&circuit).unwrap();
+    let stock = WeightsStock::build(&zk, &fw.weights, 2, &ZkRng::System).unwrap();
+    assert!(zk.security(Some(2)).unwrap().bits >= 100.0);
+    let expected: Vec<Goldilocks> = output.iter().map(|&v| Goldilocks::from_i64(v)).collect();
+
+    let mut proofs = Vec::new();
+    for index in 0..2 {
+        let (proof, outputs) = prove_zk(
+            &zk,
+            &fw.witness(),
+            b"lenet-zk",
+            &ZkRng::System,
+            Some(StockUse {
+                stock: &stock,
+                index,
+            }),
+        )
+        .unwrap();
+        assert_eq!(outputs, expected);
+        let st = Statement {
+            public: &fw.public,
+            outputs: &outputs,
+            context: b"lenet-zk",
+            weights_commitment: None,
+        };
+        verify_zk(&zk, &st, Some(stock.key()), &proof).unwrap();
+        // A wrong output is rejected.
+        let mut wrong = outputs.clone();
+        wrong[0] += Goldilocks::ONE;
+        let st = Statement {
+            outputs: &wrong,
+            ..st
+        };
+        assert!(verify_zk(&zk, &st, Some(stock.key()), &proof).is_err());
+        proofs.push(proof.to_bytes());
+    }
+    assert_ne!(proofs[0], proofs[1]);
+
+    // Every weight and private value of at least 2^16 (most of them at K = 18; negative
+    // values are near p), scanned at every alignment.
+    let secrets: HashSet<u64> = fw
+        .weights
+        .iter()
+        .chain(&fw.private)
+        .map(|v| v.as_u64())
+        .filter(|&v| v >= 1 << 16)
+        .collect();
+    assert!(secrets.len() > 10_000, "{} secrets", secrets.len());
+    for p in &proofs {
+        assert_eq!(hits(p, &secrets), 0);
+    }
+    // The test of the test: a transparent proof of the same circuit opens them in the
+    // clear, and the scan finds them.
+    let (plain, _) = prover::prove_transparent(&circuit, &fw.witness(), b"lenet-zk").unwrap();
+    assert!(hits(&plain.to_bytes(), &secrets) >= secrets.len() / 2);
+
+    // The stock's key of another model (other weights) rejects these proofs.
+    let mut other = fw.weights.clone();
+    other[0] += Goldilocks::ONE;
+    let other = WeightsStock::build(&zk, &other, 2, &ZkRng::System).unwrap();
+    let proof = prover::zk::ZkProof::from_bytes(&proofs[0]).unwrap();
+    let st = Statement {
+        public: &fw.public,
+        outputs: &expected,
+        context: b"lenet-zk",
+        weights_commitment: None,
+    };
+    assert_eq!(
+        verify_zk(&zk, &st, Some(other.key()), &proof),
+        Err(VerifyError::StockPath)
+    );
+}
