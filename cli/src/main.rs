@@ -55,9 +55,11 @@ struct QuantArgs {
     /// Factor applied to the calibrated magnitudes (≥ 1).
     #[arg(long, default_value_t = 2.0, requires = "calibrate")]
     margin: f64,
-    /// Commitment scheme: whir (succinct, ≥ 100 bits, Johnson bound) or transparent
-    /// (every committed value in the proof; for debugging and comparisons).
-    #[arg(long, default_value = "whir", value_name = "whir|transparent")]
+    /// Commitment scheme: whir (succinct, ≥ 100 bits, Johnson bound), transparent (every
+    /// committed value in the proof; for debugging and comparisons) or whir-zk (zero
+    /// knowledge: weights and every intermediate value hidden, convolutions and matrix
+    /// products as gates; `run` only for now; see prover/ZK.md).
+    #[arg(long, default_value = "whir", value_name = "whir|transparent|whir-zk")]
     commitment: String,
 }
 

@@ -186,6 +186,11 @@ pub fn compile(
     out: &Path,
     hooks: Hooks<'_>,
 ) -> Result<Value> {
+    if settings.scheme.is_zk() {
+        refuse!(
+            "--commitment whir-zk is available in `lamina run` only: a compiled folder does not store the weights stock's secret or a ledger of used entries yet"
+        );
+    }
     let (model, calibration) = settings.load(model_path)?;
     let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
     let doc = model_folder::write(
@@ -315,6 +320,7 @@ fn prove_plan(
             &p.proof_bytes,
             &ctx,
             cs.weights_commitment().as_ref(),
+            cs.zk_verifier(),
             hooks.heap,
         );
         if let Err(e) = &verdict {

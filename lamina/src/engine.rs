@@ -8,12 +8,22 @@ use crate::measure::{self, Figures, HeapMeter};
 use blueprints::{Model, Slice, pipeline};
 use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
+use prover::commit::ZkRng;
 use prover::gkr::PreparedCircuit;
+use prover::zk::{StockKey, StockUse, WeightsStock, ZkCircuit, ZkProof};
 use prover::{
     CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
     WhirCommittedWeights, WhirProof,
 };
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Entries of a slice's weights stock under [`Scheme::WhirZk`]: proofs an in-memory
+/// compile can make before its stock runs out (one hiding commitment each at compile).
+pub const ZK_STOCK_SIZE: u32 = 16;
+
+/// What a zero-knowledge report says the guarantee is.
+pub const ZK_KIND: &str = "honest-verifier zero knowledge, Fiat–Shamir (random oracle)";
 
 /// The commitment scheme of a compile: what its weights commitments and its proofs are.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,6 +35,12 @@ pub enum Scheme {
     /// A hash commitment opened in the clear: every committed value (weights, hints) is
     /// in the proof. For debugging and comparisons; hides nothing, not succinct.
     Transparent,
+    /// Zero knowledge (`prover::zk`, argument in `prover/ZK.md`): masked GKR, hiding WHIR
+    /// opened once per commitment, the weights through a stock of one-time commitments.
+    /// Convolutions and matrix products are compiled as gates (the zero-knowledge prover
+    /// does not hide structured blocks yet). Available in `lamina run` only: compiled
+    /// folders do not store the stock's secret yet.
+    WhirZk,
 }
 
 impl Scheme {
@@ -33,6 +49,20 @@ impl Scheme {
         match self {
             Scheme::Whir => "whir",
             Scheme::Transparent => "transparent",
+            Scheme::WhirZk => "whir-zk",
+        }
+    }
+
+    /// Whether proofs are zero-knowledge.
+    pub fn is_zk(self) -> bool {
+        self == Scheme::WhirZk
+    }
+
+    /// The builder a slice's program is recorded with: gates only under zero knowledge.
+    pub fn builder(self) -> circuits::compiler::Builder {
+        match self {
+            Scheme::WhirZk => circuits::compiler::Builder::gates_only(),
+            _ => circuits::compiler::Builder::new(),
         }
     }
 
@@ -45,6 +75,12 @@ impl Scheme {
                 CommitmentScheme::<Goldilocks, GoldilocksExt2>::id(&prover::Transparent)
                     .into_owned()
             }
+            Scheme::WhirZk => format!(
+                "{}; stock of {ZK_STOCK_SIZE}",
+                prover::commit::HidingScheme::<Goldilocks, prover::zk::ZkExt>::id(
+                    prover::zk::hiding_scheme()
+                )
+            ),
         }
     }
 
@@ -64,6 +100,12 @@ impl Scheme {
                     (-err.log2()).min(128.0),
                     "hash commitment opened in the clear (BLAKE3) + GKR over Ext2",
                 ))
+            }
+            Scheme::WhirZk => {
+                let zk = ZkCircuit::new(prepared.circuit()).map_err(prover::ProveError::from)?;
+                let stock = zk.weights_noise().map(|_| ZK_STOCK_SIZE);
+                let s = zk.security(stock)?;
+                Ok((s.bits, s.regime))
             }
         }
     }
@@ -86,8 +128,19 @@ impl Scheme {
             "id": self.id(),
             "security_bits": if bits.is_finite() { json!((bits * 10.0).floor() / 10.0) } else { Value::Null },
             "regime": regime,
-            "succinct": self == Scheme::Whir,
-            "hiding": false,
+            "succinct": self != Scheme::Transparent,
+            "hiding": self.is_zk(),
+            "zero_knowledge": if self.is_zk() {
+                json!({
+                    "kind": ZK_KIND,
+                    "circuits": "gates (structured blocks are not hidden yet)",
+                    "weights": format!("a stock of {ZK_STOCK_SIZE} one-time hiding commitments per slice"),
+                    "private_activations": false,
+                    "private_input": false,
+                })
+            } else {
+                Value::Null
+            },
         }))
     }
 }
@@ -98,8 +151,9 @@ impl std::str::FromStr for Scheme {
         match s {
             "whir" => Ok(Scheme::Whir),
             "transparent" => Ok(Scheme::Transparent),
+            "whir-zk" => Ok(Scheme::WhirZk),
             _ => Err(Error::Refused(format!(
-                "unknown commitment scheme '{s}' (supported: whir, transparent)"
+                "unknown commitment scheme '{s}' (supported: whir, transparent, whir-zk)"
             ))),
         }
     }
@@ -113,6 +167,18 @@ pub struct CommittedWeights {
     pub digest: Option<[u8; 32]>,
     /// WHIR's prover data (kept from the commit).
     whir: Option<WhirCommittedWeights>,
+    /// Zero knowledge: the circuit's zero-knowledge form and the weights stock.
+    zk: Option<Arc<ZkSlice>>,
+}
+
+/// A slice's zero-knowledge parts: its circuit's zero-knowledge form and, with weights,
+/// its weights stock (the prover's secret; the key holds [`WeightsStock::key`]).
+#[derive(Debug)]
+pub struct ZkSlice {
+    /// The zero-knowledge form.
+    pub circuit: ZkCircuit,
+    /// The weights stock.
+    pub stock: Option<WeightsStock>,
 }
 
 impl CommittedWeights {
@@ -123,15 +189,39 @@ impl CommittedWeights {
             Scheme::Transparent => CommittedWeights {
                 digest: prover::transparent_weights_commitment(circuit, &f(weights)),
                 whir: None,
+                zk: None,
             },
             Scheme::Whir => {
                 let w = prover::whir_commit_weights(circuit, &f(weights))?;
                 CommittedWeights {
                     digest: w.as_ref().map(|w| *w.digest()),
                     whir: w,
+                    zk: None,
+                }
+            }
+            Scheme::WhirZk => {
+                let zk = ZkCircuit::new(circuit).map_err(prover::ProveError::from)?;
+                let stock = match zk.weights_noise() {
+                    Some(_) => Some(WeightsStock::build(
+                        &zk,
+                        &f(weights),
+                        ZK_STOCK_SIZE,
+                        &ZkRng::System,
+                    )?),
+                    None => None,
+                };
+                CommittedWeights {
+                    digest: stock.as_ref().map(|s| s.key().root),
+                    whir: None,
+                    zk: Some(Arc::new(ZkSlice { circuit: zk, stock })),
                 }
             }
         })
+    }
+
+    /// The weights stock's key (zero knowledge, slices with weights).
+    pub fn stock_key(&self) -> Option<&StockKey> {
+        self.zk.as_ref()?.stock.as_ref().map(WeightsStock::key)
     }
 }
 
@@ -189,7 +279,7 @@ pub fn compile_slice(
     heap: &dyn HeapMeter,
 ) -> Result<CompiledSlice> {
     let (r, compile) = measure::stage(heap, || -> Result<_> {
-        let sp = pipeline::build(model, slice)?;
+        let sp = pipeline::build_with(model, slice, scheme.builder())?;
         let compiled =
             sp.program
                 .compile()
@@ -278,6 +368,7 @@ pub fn prove_slice(
             ctx,
         )
         .map(|(proof, outputs)| (proof.to_bytes(), outputs)),
+        Scheme::WhirZk => prove_zk_slice(cs, &fw, ctx),
     });
     let (proof_bytes, outputs) = r.context_with(|| format!("proving slice {}", cs.slice.index))?;
     if outputs != f(&output) {
@@ -295,6 +386,50 @@ pub fn prove_slice(
     })
 }
 
+/// What a zero-knowledge verification takes from the key: the circuit's zero-knowledge
+/// form (derived from the key's circuit once) and the slice's weights stock key.
+#[derive(Clone, Copy, Debug)]
+pub struct ZkVerifier<'a> {
+    /// The zero-knowledge form of the key's circuit.
+    pub form: &'a ZkCircuit,
+    /// The stock key (slices with weights).
+    pub stock: Option<&'a StockKey>,
+}
+
+impl CompiledSlice {
+    /// The zero-knowledge verifier's inputs, for a slice compiled with [`Scheme::WhirZk`].
+    pub fn zk_verifier(&self) -> Option<ZkVerifier<'_>> {
+        let zk = self.committed.zk.as_ref()?;
+        Some(ZkVerifier {
+            form: &zk.circuit,
+            stock: zk.stock.as_ref().map(WeightsStock::key),
+        })
+    }
+}
+
+/// A zero-knowledge proof of a compiled slice: the next stock entry this process has not
+/// opened (none left: refused, recompile).
+fn prove_zk_slice(
+    cs: &CompiledSlice,
+    fw: &FieldWitness,
+    ctx: &[u8],
+) -> std::result::Result<(Vec<u8>, Vec<Goldilocks>), prover::ProveError> {
+    let zk = cs.committed.zk.as_ref().ok_or(prover::ProveError::Unsupported {
+        what: "a zero-knowledge slice without its zero-knowledge form",
+    })?;
+    let stock = match &zk.stock {
+        Some(stock) => Some(StockUse {
+            stock,
+            index: stock.next_unused().ok_or(prover::ProveError::Stock(
+                "every entry of the weights stock is used: compile again for more proofs",
+            ))?,
+        }),
+        None => None,
+    };
+    prover::zk::prove_zk(&zk.circuit, &fw.witness(), ctx, &ZkRng::System, stock)
+        .map(|(proof, outputs)| (proof.to_bytes(), outputs))
+}
+
 /// Verifies one slice's proof bytes as a measured stage.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_slice(
@@ -305,6 +440,7 @@ pub fn verify_slice(
     proof_bytes: &[u8],
     ctx: &[u8],
     weights_commitment: Option<&[u8; 32]>,
+    zk: Option<ZkVerifier<'_>>,
     heap: &dyn HeapMeter,
 ) -> std::result::Result<Figures, prover::VerifyError> {
     let (r, fig) = measure::stage(heap, || {
@@ -323,6 +459,28 @@ pub fn verify_slice(
             Scheme::Whir => {
                 let proof = WhirProof::from_bytes(proof_bytes)?;
                 prover::gkr::verify_prepared(prover::whir_scheme(), prepared, &st, &proof)
+            }
+            Scheme::WhirZk => {
+                // The zero-knowledge form is derived from the key's circuit (or was, by
+                // the caller), never read from the proof; the weights are the key's stock.
+                let derived;
+                let (form, stock) = match zk {
+                    Some(z) => (z.form, z.stock),
+                    None => {
+                        derived = ZkCircuit::new(prepared.circuit()).map_err(|_| {
+                            prover::VerifyError::Unsupported {
+                                what: "a circuit without a zero-knowledge form",
+                            }
+                        })?;
+                        (&derived, None)
+                    }
+                };
+                let proof = ZkProof::from_bytes(proof_bytes)?;
+                let st = Statement {
+                    weights_commitment: None,
+                    ..st
+                };
+                prover::zk::verify_zk(form, &st, stock, &proof)
             }
         }
     });

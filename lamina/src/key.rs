@@ -248,7 +248,7 @@ fn header(
         crate::error::refuse!("a compile's slices must share one commitment scheme");
     }
     let q = model.quant;
-    let header = json!({
+    let mut header = json!({
         "format": FORMAT,
         "model_digest": io::hex(&model.digest),
         "scale_bits": q.scale_bits,
@@ -266,6 +266,25 @@ fn header(
             "weights_commitment": cs.weights_commitment().map(|c| io::hex(&c)),
         })).collect::<Vec<_>>(),
     });
+    // Zero knowledge: each slice's stock size and agreement value are part of what the
+    // proofs bind (the root is the weights commitment). Binding keys keep their bytes.
+    if scheme.is_zk() {
+        for (entry, cs) in header["slices"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .zip(slices)
+        {
+            entry["weights_stock"] = match cs.committed.stock_key() {
+                Some(k) => {
+                    let mut w = Writer::new();
+                    k.encode(&mut w);
+                    json!(io::hex(&w.into_bytes()))
+                }
+                None => Value::Null,
+            };
+        }
+    }
     Ok(header)
 }
 

@@ -237,6 +237,7 @@ impl Verifier {
                     &bytes,
                     &ctx,
                     ks.weights_commitment.as_ref(),
+                    None,
                     hooks.heap,
                 )
                 .map_err(|e| e.to_string())

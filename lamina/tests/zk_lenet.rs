@@ -123,3 +123,29 @@ fn lenet_zero_knowledge_round_trip_hides_weights_and_hints() {
         Err(VerifyError::StockPath)
     );
 }
+
+/// `lamina run --commitment whir-zk` on the bundled LeNet, one slice per layer: every
+/// slice verifies, the report says the proofs hide, and the outputs are the binding
+/// run's. A compile to a folder is refused with the reason.
+#[test]
+fn lamina_run_in_zero_knowledge_and_folder_compile_refused() {
+    use lamina::commands::{Settings, compile, run};
+    use lamina::engine::Scheme;
+    use lamina::measure::Hooks;
+    let x = first_input();
+    let model = lenet().join("lenet.onnx");
+    let binding = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
+    let zk = binding.clone().with_scheme(Scheme::WhirZk);
+    let a = run(&model, &x, "input.json", &binding, false, Hooks::default()).unwrap();
+    let b = run(&model, &x, "input.json", &zk, false, Hooks::default()).unwrap();
+    assert_eq!(b["verified"], true);
+    assert_eq!(b["outputs"], a["outputs"]);
+    assert_eq!(b["commitment"]["hiding"], true);
+    assert_eq!(b["commitment"]["scheme"], "whir-zk");
+    assert!(b["commitment"]["security_bits"].as_f64().unwrap() >= 100.0);
+    assert_eq!(a["commitment"]["hiding"], false);
+    let out = std::env::temp_dir().join(format!("lamina-zk-refused-{}", std::process::id()));
+    let err = compile(&model, &zk, &out, Hooks::default()).unwrap_err();
+    assert!(err.to_string().contains("`lamina run` only"), "{err}");
+    assert!(!out.exists());
+}

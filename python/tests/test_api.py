@@ -77,6 +77,9 @@ def test_run_report_has_the_cli_fields():
     assert t["commitment"]["scheme"] == "transparent" and t["outputs"] == r["outputs"]
     with pytest.raises(lamina.LaminaError, match="unknown commitment scheme"):
         lamina.run(LENET, first_input(), commitment="kzg")
+    z = lamina.run(LENET, first_input(), commitment="whir-zk")
+    assert z["verified"] is True and z["outputs"] == r["outputs"]
+    assert z["commitment"]["hiding"] is True and z["commitment"]["zero_knowledge"]["kind"]
 
 
 def test_fidelity_one_and_many_scales():
