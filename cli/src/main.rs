@@ -58,9 +58,13 @@ struct QuantArgs {
     /// Commitment scheme: whir (succinct, ≥ 100 bits, Johnson bound), transparent (every
     /// committed value in the proof; for debugging and comparisons) or whir-zk (zero
     /// knowledge: weights and every intermediate value hidden, convolutions and matrix
-    /// products as gates; `run` only for now; see prover/ZK.md).
+    /// products as gates, --zk-proofs proofs per compile; see prover/ZK.md).
     #[arg(long, default_value = "whir", value_name = "whir|transparent|whir-zk")]
     commitment: String,
+    /// With whir-zk: zero-knowledge proofs one compile can make (each slice's weights
+    /// stock: one hiding commitment per entry at compile).
+    #[arg(long, default_value_t = lamina::engine::ZK_STOCK_SIZE, value_name = "K")]
+    zk_proofs: u32,
 }
 
 #[derive(Subcommand)]
@@ -305,6 +309,7 @@ fn main() -> std::process::ExitCode {
                 calibrate,
                 margin,
                 commitment: "whir".into(),
+                zk_proofs: lamina::engine::ZK_STOCK_SIZE,
             },
             plot.as_deref(),
             json,
@@ -360,7 +365,8 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
             .with_context(|| format!("--input-range '{}': '{s}' is not a number", q.input_range))
     };
     let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?
-        .with_scheme(q.commitment.parse()?);
+        .with_scheme(q.commitment.parse()?)
+        .with_zk_proofs(q.zk_proofs)?;
     Ok(match &q.calibrate {
         None => s,
         Some(p) => s.calibrated(io::read_inputs(p)?, &p.display().to_string(), q.margin)?,
@@ -482,6 +488,9 @@ fn audit(model: &Path, vk: &Path, pin: Option<&str>, json_out: bool) -> Result<b
             model.display(),
             a.doc["vk_digest"].as_str().unwrap_or_default()
         );
+        for note in a.doc["unchecked"].as_array().into_iter().flatten() {
+            eprintln!("not checked: {}", note.as_str().unwrap_or_default());
+        }
     } else {
         eprintln!(
             "{} does NOT compile to the key {} (differs: {})",

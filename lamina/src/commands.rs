@@ -25,6 +25,8 @@ pub struct Settings {
     pub calibrate: Option<CalibrationSpec>,
     /// The commitment scheme (WHIR unless `--commitment transparent`).
     pub scheme: engine::Scheme,
+    /// Zero knowledge: proofs one compile can make (each slice's weights stock size).
+    pub zk_proofs: u32,
 }
 
 /// What calibrated bounds are computed from.
@@ -50,7 +52,21 @@ impl Settings {
             plan,
             calibrate: None,
             scheme: engine::Scheme::default(),
+            zk_proofs: engine::ZK_STOCK_SIZE,
         })
+    }
+
+    /// The same settings with another weights stock size (zero knowledge only; refused
+    /// outside 1..=2^20).
+    pub fn with_zk_proofs(mut self, proofs: u32) -> Result<Settings> {
+        if !(1..=prover::zk::stock::STOCK_MAX).contains(&proofs) {
+            refuse!(
+                "--zk-proofs {proofs}: a weights stock holds 1 to {} entries",
+                prover::zk::stock::STOCK_MAX
+            );
+        }
+        self.zk_proofs = proofs;
+        Ok(self)
     }
 
     /// The same settings with another commitment scheme.
@@ -171,11 +187,12 @@ pub fn compile_all(
     model: &Model,
     plan: &SlicePlan,
     scheme: engine::Scheme,
+    zk_proofs: u32,
     hooks: Hooks<'_>,
 ) -> Result<Vec<CompiledSlice>> {
     slice::plan(model, plan)?
         .iter()
-        .map(|s| engine::compile_slice(model, s, scheme, hooks.heap))
+        .map(|s| engine::compile_slice(model, s, scheme, zk_proofs, hooks.heap))
         .collect()
 }
 
@@ -186,13 +203,14 @@ pub fn compile(
     out: &Path,
     hooks: Hooks<'_>,
 ) -> Result<Value> {
-    if settings.scheme.is_zk() {
-        refuse!(
-            "--commitment whir-zk is available in `lamina run` only: a compiled folder does not store the weights stock's secret or a ledger of used entries yet"
-        );
-    }
     let (model, calibration) = settings.load(model_path)?;
-    let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
+    let slices = compile_all(
+        &model,
+        &settings.plan,
+        settings.scheme,
+        settings.zk_proofs,
+        hooks,
+    )?;
     let doc = model_folder::write(
         model_path,
         &model,
@@ -359,7 +377,13 @@ pub fn run(
     let cfg = settings.quant;
     let (model, calibration) = settings.load(model_path)?;
     check_len(&model, x, source)?;
-    let slices = compile_all(&model, &settings.plan, settings.scheme, hooks)?;
+    let slices = compile_all(
+        &model,
+        &settings.plan,
+        settings.scheme,
+        settings.zk_proofs,
+        hooks,
+    )?;
     // The key a `compile` at these settings writes: its digest is what the proofs bind.
     let key = crate::key::encode_digest(&model, calibration.as_ref(), &settings.slices, &slices)?;
     let vk_digest = key.digest;
@@ -370,7 +394,13 @@ pub fn run(
     ));
     let (rows, act, mut all_ok) = prove_plan(&model, &slices, &vk_digest, x, hooks)?;
     let whole = if compare_whole {
-        let w = compile_all(&model, &SlicePlan::Whole, settings.scheme, hooks)?;
+        let w = compile_all(
+            &model,
+            &SlicePlan::Whole,
+            settings.scheme,
+            settings.zk_proofs,
+            hooks,
+        )?;
         let wd = crate::key::encode_digest(&model, calibration.as_ref(), "whole", &w)?.digest;
         let (mut wrows, wact, ok) = prove_plan(&model, &w, &wd, x, hooks)?;
         all_ok &= ok;

@@ -18,9 +18,10 @@ use prover::{
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// Entries of a slice's weights stock under [`Scheme::WhirZk`]: proofs an in-memory
-/// compile can make before its stock runs out (one hiding commitment each at compile).
-pub const ZK_STOCK_SIZE: u32 = 16;
+/// Entries of a slice's weights stock under [`Scheme::WhirZk`]: the zero-knowledge proofs
+/// one compile can make (one hiding commitment each at compile, 3–4 ms for LeNet's
+/// largest slice); compile again for more.
+pub const ZK_STOCK_SIZE: u32 = 64;
 
 /// What a zero-knowledge report says the guarantee is.
 pub const ZK_KIND: &str = "honest-verifier zero knowledge, Fiat–Shamir (random oracle)";
@@ -38,8 +39,8 @@ pub enum Scheme {
     /// Zero knowledge (`prover::zk`, argument in `prover/ZK.md`): masked GKR, hiding WHIR
     /// opened once per commitment, the weights through a stock of one-time commitments.
     /// Convolutions and matrix products are compiled as gates (the zero-knowledge prover
-    /// does not hide structured blocks yet). Available in `lamina run` only: compiled
-    /// folders do not store the stock's secret yet.
+    /// does not hide structured blocks yet). A compiled folder keeps each slice's stock
+    /// (the model owner's secret) and a ledger of the entries proofs have taken.
     WhirZk,
 }
 
@@ -76,7 +77,7 @@ impl Scheme {
                     .into_owned()
             }
             Scheme::WhirZk => format!(
-                "{}; stock of {ZK_STOCK_SIZE}",
+                "{}; weights stock",
                 prover::commit::HidingScheme::<Goldilocks, prover::zk::ZkExt>::id(
                     prover::zk::hiding_scheme()
                 )
@@ -103,7 +104,8 @@ impl Scheme {
             }
             Scheme::WhirZk => {
                 let zk = ZkCircuit::new(prepared.circuit()).map_err(prover::ProveError::from)?;
-                let stock = zk.weights_noise().map(|_| ZK_STOCK_SIZE);
+                // The agreement term at the largest stock: a bound for every key.
+                let stock = zk.weights_noise().map(|_| prover::zk::stock::STOCK_MAX);
                 let s = zk.security(stock)?;
                 Ok((s.bits, s.regime))
             }
@@ -134,7 +136,7 @@ impl Scheme {
                 json!({
                     "kind": ZK_KIND,
                     "circuits": "gates (structured blocks are not hidden yet)",
-                    "weights": format!("a stock of {ZK_STOCK_SIZE} one-time hiding commitments per slice"),
+                    "weights": "a stock of one-time hiding commitments per slice (its size in the key)",
                     "private_activations": false,
                     "private_input": false,
                 })
@@ -171,6 +173,42 @@ pub struct CommittedWeights {
     zk: Option<Arc<ZkSlice>>,
 }
 
+/// Where a compiled folder records the stock entries proofs have taken: one empty file
+/// per entry, created exclusively, so two processes never take the same entry.
+#[derive(Clone, Debug)]
+pub struct StockLedger(pub std::path::PathBuf);
+
+impl StockLedger {
+    /// Takes the first entry of `stock` no process has taken.
+    fn take(&self, stock: &WeightsStock) -> Result<u32> {
+        crate::io::io(std::fs::create_dir_all(&self.0), || {
+            format!("creating the stock ledger {}", self.0.display())
+        })?;
+        for index in (0..stock.size()).filter(|&i| !stock.is_used(i)) {
+            let path = self.0.join(index.to_string());
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return Ok(index),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(Error::Io {
+                        what: format!("recording stock entry {}", path.display()),
+                        source: e,
+                    });
+                }
+            }
+        }
+        refuse!(
+            "every entry of the weights stock ({} in {}) is used: compile again for more zero-knowledge proofs",
+            stock.size(),
+            self.0.display()
+        )
+    }
+}
+
 /// A slice's zero-knowledge parts: its circuit's zero-knowledge form and, with weights,
 /// its weights stock (the prover's secret; the key holds [`WeightsStock::key`]).
 #[derive(Debug)]
@@ -179,12 +217,20 @@ pub struct ZkSlice {
     pub circuit: ZkCircuit,
     /// The weights stock.
     pub stock: Option<WeightsStock>,
+    /// The compiled folder's ledger (`None` in memory: this process is the only prover).
+    pub ledger: Option<StockLedger>,
 }
 
 impl CommittedWeights {
     /// Commits `circuit`'s weights region holding the quantized `weights` with `scheme`;
-    /// `weights` are as the region holds them ([`Program::layout_weights`]).
-    pub fn commit(scheme: Scheme, circuit: &Circuit, weights: &[i64]) -> Result<Self> {
+    /// `weights` are as the region holds them ([`Program::layout_weights`]). Under zero
+    /// knowledge this builds a weights stock of `zk_proofs` entries (ignored otherwise).
+    pub fn commit(
+        scheme: Scheme,
+        circuit: &Circuit,
+        weights: &[i64],
+        zk_proofs: u32,
+    ) -> Result<Self> {
         Ok(match scheme {
             Scheme::Transparent => CommittedWeights {
                 digest: prover::transparent_weights_commitment(circuit, &f(weights)),
@@ -205,7 +251,7 @@ impl CommittedWeights {
                     Some(_) => Some(WeightsStock::build(
                         &zk,
                         &f(weights),
-                        ZK_STOCK_SIZE,
+                        zk_proofs,
                         &ZkRng::System,
                     )?),
                     None => None,
@@ -213,10 +259,39 @@ impl CommittedWeights {
                 CommittedWeights {
                     digest: stock.as_ref().map(|s| s.key().root),
                     whir: None,
-                    zk: Some(Arc::new(ZkSlice { circuit: zk, stock })),
+                    zk: Some(Arc::new(ZkSlice {
+                        circuit: zk,
+                        stock,
+                        ledger: None,
+                    })),
                 }
             }
         })
+    }
+
+    /// A zero-knowledge slice loaded from a compiled folder: the circuit's
+    /// zero-knowledge form, the stored stock (its root recomputed, to compare with the
+    /// key's) and the folder's ledger.
+    pub fn load_zk(circuit: &Circuit, stock: Option<&[u8]>, ledger: StockLedger) -> Result<Self> {
+        let zk = ZkCircuit::new(circuit).map_err(prover::ProveError::from)?;
+        let stock = match stock {
+            Some(bytes) => Some(WeightsStock::from_bytes(&zk, bytes)?),
+            None => None,
+        };
+        Ok(CommittedWeights {
+            digest: stock.as_ref().map(|s| s.key().root),
+            whir: None,
+            zk: Some(Arc::new(ZkSlice {
+                circuit: zk,
+                stock,
+                ledger: Some(ledger),
+            })),
+        })
+    }
+
+    /// The stored stock (the prover's secret), for a compiled folder.
+    pub fn stock_bytes(&self) -> Option<Vec<u8>> {
+        self.zk.as_ref()?.stock.as_ref().map(WeightsStock::to_bytes)
     }
 
     /// The weights stock's key (zero knowledge, slices with weights).
@@ -271,11 +346,13 @@ pub fn context(vk_digest: &[u8; 32], slice: usize, count: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Builds and compiles one slice and commits its weights with `scheme`.
+/// Builds and compiles one slice and commits its weights with `scheme` (under zero
+/// knowledge, a weights stock of `zk_proofs` entries; ignored otherwise).
 pub fn compile_slice(
     model: &Model,
     slice: &Slice,
     scheme: Scheme,
+    zk_proofs: u32,
     heap: &dyn HeapMeter,
 ) -> Result<CompiledSlice> {
     let (r, compile) = measure::stage(heap, || -> Result<_> {
@@ -292,6 +369,7 @@ pub fn compile_slice(
             scheme,
             &compiled.circuit,
             &sp.program.layout_weights(&weights),
+            zk_proofs,
         )
         .context_with(|| format!("slice {}: committing the weights", slice.index))?;
         // One validation and one encoding; the digest is the hash of these bytes.
@@ -352,6 +430,20 @@ pub fn prove_slice(
         Ok((FieldWitness::from_solved(&w), output))
     });
     let (fw, output) = r?;
+    // Zero knowledge: the stock entry is taken before proving (a failed proof does not
+    // give it back: an entry is never opened twice).
+    let zk = match cs.scheme {
+        Scheme::WhirZk => {
+            let zk = cs.committed.zk.as_deref().context_with(|| {
+                format!(
+                    "slice {}: no zero-knowledge form (internal error)",
+                    cs.slice.index
+                )
+            })?;
+            Some((zk, stock_index(zk)?))
+        }
+        _ => None,
+    };
     let (r, prove) = measure::stage(heap, || match cs.scheme {
         Scheme::Transparent => prover::gkr::prove_prepared::<Goldilocks, GoldilocksExt2, _>(
             &prover::Transparent,
@@ -368,7 +460,12 @@ pub fn prove_slice(
             ctx,
         )
         .map(|(proof, outputs)| (proof.to_bytes(), outputs)),
-        Scheme::WhirZk => prove_zk_slice(cs, &fw, ctx),
+        Scheme::WhirZk => match zk {
+            Some((zk, index)) => prove_zk_slice(zk, index, &fw, ctx),
+            None => Err(prover::ProveError::Unsupported {
+                what: "a zero-knowledge slice without its zero-knowledge form",
+            }),
+        },
     });
     let (proof_bytes, outputs) = r.context_with(|| format!("proving slice {}", cs.slice.index))?;
     if outputs != f(&output) {
@@ -410,24 +507,35 @@ impl CompiledSlice {
 /// A zero-knowledge proof of a compiled slice: the next stock entry this process has not
 /// opened (none left: refused, recompile).
 fn prove_zk_slice(
-    cs: &CompiledSlice,
+    zk: &ZkSlice,
+    index: Option<u32>,
     fw: &FieldWitness,
     ctx: &[u8],
 ) -> std::result::Result<(Vec<u8>, Vec<Goldilocks>), prover::ProveError> {
-    let zk = cs.committed.zk.as_ref().ok_or(prover::ProveError::Unsupported {
-        what: "a zero-knowledge slice without its zero-knowledge form",
-    })?;
-    let stock = match &zk.stock {
-        Some(stock) => Some(StockUse {
-            stock,
-            index: stock.next_unused().ok_or(prover::ProveError::Stock(
-                "every entry of the weights stock is used: compile again for more proofs",
-            ))?,
-        }),
-        None => None,
+    let stock = match (&zk.stock, index) {
+        (Some(stock), Some(index)) => Some(StockUse { stock, index }),
+        _ => None,
     };
     prover::zk::prove_zk(&zk.circuit, &fw.witness(), ctx, &ZkRng::System, stock)
         .map(|(proof, outputs)| (proof.to_bytes(), outputs))
+}
+
+/// The stock entry a zero-knowledge proof of `zk` takes: the folder ledger's next free
+/// one, or in memory this process's.
+fn stock_index(zk: &ZkSlice) -> Result<Option<u32>> {
+    let Some(stock) = &zk.stock else {
+        return Ok(None);
+    };
+    match &zk.ledger {
+        Some(ledger) => ledger.take(stock).map(Some),
+        None => match stock.next_unused() {
+            Some(i) => Ok(Some(i)),
+            None => refuse!(
+                "every entry of the weights stock ({}) is used: compile again for more zero-knowledge proofs",
+                stock.size()
+            ),
+        },
+    }
 }
 
 /// Verifies one slice's proof bytes as a measured stage.

@@ -133,8 +133,11 @@ pub struct KeySlice {
     pub prepared: Option<PreparedCircuit<'static>>,
     /// The circuit digest the entry lists (the circuit's own when decoded).
     pub circuit_digest: [u8; 32],
-    /// Its weights commitment (`None` for a slice without parameters).
+    /// Its weights commitment (`None` for a slice without parameters; under zero
+    /// knowledge, the weights stock's root).
     pub weights_commitment: Option<[u8; 32]>,
+    /// Zero knowledge: the weights stock's key (its root is `weights_commitment`).
+    pub stock: Option<prover::zk::StockKey>,
 }
 
 impl KeySlice {
@@ -445,12 +448,13 @@ pub fn decode_with(
     let id = io::str_field(&commitment, "id", "commitment").map_err(header_err)?;
     // The scheme and its parameters are this verifier's own, never taken from the key: a
     // key naming weaker parameters is refused, not honoured.
-    let scheme = [Scheme::Whir, Scheme::Transparent]
+    const SCHEMES: [Scheme; 3] = [Scheme::Whir, Scheme::Transparent, Scheme::WhirZk];
+    let scheme = SCHEMES
         .into_iter()
         .find(|s| s.name() == name && s.id() == id)
         .ok_or_else(|| KeyError::Scheme {
             got: format!("{name} ({id})"),
-            supported: [Scheme::Whir, Scheme::Transparent]
+            supported: SCHEMES
                 .map(|s| format!("{} ({})", s.name(), s.id()))
                 .join(", "),
         })?;
@@ -517,6 +521,33 @@ pub fn decode_with(
                 Some(d)
             }
         };
+        // Zero knowledge: the stock's size and agreement value, its root the commitment.
+        let stock = match (scheme.is_zk(), m.get("weights_stock")) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(bad("a weights stock in a binding key".into())),
+            (true, None) => return Err(bad("no weights_stock entry".into())),
+            (true, Some(Value::Null)) => None,
+            (true, Some(v)) => {
+                let bytes = v
+                    .as_str()
+                    .and_then(io::unhex)
+                    .ok_or_else(|| bad("weights_stock must be hex".into()))?;
+                let mut r = Reader::new(&bytes);
+                let k = prover::zk::StockKey::decode(&mut r)?;
+                r.finish()?;
+                if Some(k.root) != weights_commitment {
+                    return Err(bad(
+                        "the weights stock's root is not the weights commitment".into(),
+                    ));
+                }
+                Some(k)
+            }
+        };
+        if scheme.is_zk() && stock.is_none() != weights_commitment.is_none() {
+            return Err(bad(
+                "a weights commitment without a weights stock, or the reverse".into(),
+            ));
+        }
         let prepared = if wanted(i) {
             let prepared = PreparedCircuit::from_bytes(blob)?;
             let c = prepared.circuit();
@@ -552,6 +583,7 @@ pub fn decode_with(
             prepared,
             circuit_digest: listed_digest,
             weights_commitment,
+            stock,
         });
     }
     Ok(VerificationKey {
@@ -585,8 +617,37 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
     let calibration = crate::model_folder::read_calibration(&key.calibration)?;
     let m = crate::commands::load_model(model, key.quant, calibration.as_ref())?;
     let plan: SlicePlan = key.plan.parse()?;
-    let slices = crate::commands::compile_all(&m, &plan, key.scheme, hooks)?;
-    let d = encode_digest(&m, calibration.as_ref(), &key.plan, &slices)?.digest;
+    // A stock of one entry: the key's stands in for it below.
+    let slices = crate::commands::compile_all(&m, &plan, key.scheme, 1, hooks)?;
+    // Zero knowledge: a recompile draws a fresh weights stock (the model owner's secret
+    // fixes the key's), so the key's stock fields stand in for the recompiled ones and
+    // the audit says they were not checked.
+    let mut header = header(&m, calibration.as_ref(), &key.plan, &slices)?;
+    if key.scheme.is_zk() {
+        for (entry, ks) in header["slices"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .zip(&key.slices)
+        {
+            entry["weights_commitment"] = json!(ks.weights_commitment.map(|c| io::hex(&c)));
+            entry["weights_stock"] = match &ks.stock {
+                Some(k) => {
+                    let mut w = Writer::new();
+                    k.encode(&mut w);
+                    json!(io::hex(&w.into_bytes()))
+                }
+                None => Value::Null,
+            };
+        }
+    }
+    let mut w = Writer::hashing(blake3::Hasher::new_derive_key(DIGEST_CONTEXT));
+    write_parts(
+        &mut w,
+        &header,
+        slices.iter().map(|cs| cs.circuit_bytes.as_slice()),
+    );
+    let d = w.finish_hash();
     let mut differs = Vec::new();
     if m.digest != key.model_digest {
         differs.push("model_digest".to_string());
@@ -602,7 +663,9 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
         if cs.prepared.digest().0 != ks.circuit_digest {
             differs.push(format!("slice {}: circuit", ks.index));
         }
-        if cs.weights_commitment() != ks.weights_commitment {
+        if cs.weights_commitment().is_some() != ks.weights_commitment.is_some()
+            || (!key.scheme.is_zk() && cs.weights_commitment() != ks.weights_commitment)
+        {
             differs.push(format!("slice {}: weights commitment", ks.index));
         }
     }
@@ -616,6 +679,11 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
         "recompiled_vk_digest": io::hex(&d),
         "model_digest": io::hex(&m.digest),
         "differs": differs,
+        "unchecked": if key.scheme.is_zk() {
+            json!(["the weights stocks: whether each entry commits to this model's weights needs the model owner's stock secret (weights_stock/ in the compiled folder); everything else was recompiled and compared"])
+        } else {
+            json!([])
+        },
     });
     Ok(Audit { matches, doc })
 }

@@ -18,6 +18,12 @@ use std::path::Path;
 
 /// The format tag of `model.json`.
 pub const FORMAT: &str = "lamina-model/2";
+/// Zero knowledge: the folder of the weights stocks (secret) and their ledger.
+pub const STOCK_DIR: &str = "weights_stock";
+
+fn stock_file(slice: usize) -> String {
+    format!("slice_{slice}.bin")
+}
 
 /// Writes a compiled model's folder and returns `model.json`'s contents.
 pub fn write(
@@ -60,6 +66,15 @@ pub fn write(
         meta.push(j);
     }
     weights::write(&out.join("weights.safetensors"), &tensors)?;
+    // Zero knowledge: each slice's weights stock (the model owner's secret: noise and
+    // commitment randomness derive from it) and an empty ledger of taken entries.
+    for cs in slices {
+        if let Some(bytes) = cs.committed.stock_bytes() {
+            let dir = out.join(STOCK_DIR);
+            io::create_dir(&dir)?;
+            io::write(&dir.join(stock_file(cs.slice.index)), &bytes)?;
+        }
+    }
     let cfg = model.quant;
     let doc = json!({
         "format": FORMAT,
@@ -314,17 +329,39 @@ impl ProverFolder {
         let Some(prepared) = ks.prepared else {
             refuse!("slice {i}: its circuit was not decoded (internal error)");
         };
-        let sp = blueprints::pipeline::build(&self.model, s)?;
+        let sp = blueprints::pipeline::build_with(&self.model, s, self.scheme.builder())?;
         let weights = self.store.get(&format!("slice_{i}"))?;
-        let laid_out = sp.program.layout_weights(&weights);
-        let committed = CommittedWeights::commit(self.scheme, prepared.circuit(), &laid_out)
-            .context_with(|| format!("slice {i}: committing the weights"))?;
-        if committed.digest != ks.weights_commitment {
-            refuse!(
-                "slice {i}: weights.safetensors does not match the weights commitment in {}",
-                key::FILE
-            );
-        }
+        let committed = if self.scheme.is_zk() {
+            // The stock is the model owner's secret, stored at compile; its entries are
+            // checked against the weights when a proof recreates one.
+            let dir = self.key_path.with_file_name(STOCK_DIR);
+            let bytes = match ks.weights_commitment {
+                Some(_) => Some(io::read_capped(&dir.join(stock_file(i)), io::cap::CIRCUIT)?),
+                None => None,
+            };
+            let ledger = engine::StockLedger(dir.join("used").join(format!("slice_{i}")));
+            let c = CommittedWeights::load_zk(prepared.circuit(), bytes.as_deref(), ledger)
+                .context_with(|| format!("slice {i}: loading the weights stock"))?;
+            if c.stock_key() != ks.stock.as_ref() {
+                refuse!(
+                    "slice {i}: {STOCK_DIR}/{} is not the weights stock in {}",
+                    stock_file(i),
+                    key::FILE
+                );
+            }
+            c
+        } else {
+            let laid_out = sp.program.layout_weights(&weights);
+            let c = CommittedWeights::commit(self.scheme, prepared.circuit(), &laid_out, 0)
+                .context_with(|| format!("slice {i}: committing the weights"))?;
+            if c.digest != ks.weights_commitment {
+                refuse!(
+                    "slice {i}: weights.safetensors does not match the weights commitment in {}",
+                    key::FILE
+                );
+            }
+            c
+        };
         Ok(CompiledSlice {
             slice: s.clone(),
             program: sp.program,

@@ -229,6 +229,15 @@ impl Verifier {
             } else if prev_output.as_ref().is_some_and(|p| *p != input) {
                 Err(format!("its input is not slice {}'s proven output", i - 1))
             } else {
+                // Zero knowledge: the circuit's zero-knowledge form, derived from the key's
+                // circuit, and the key's weights stock.
+                let form = match key.scheme {
+                    engine::Scheme::WhirZk => Some(
+                        prover::zk::ZkCircuit::new(ks.circuit()?.circuit())
+                            .map_err(prover::ProveError::from)?,
+                    ),
+                    _ => None,
+                };
                 engine::verify_slice(
                     key.scheme,
                     ks.circuit()?,
@@ -237,7 +246,10 @@ impl Verifier {
                     &bytes,
                     &ctx,
                     ks.weights_commitment.as_ref(),
-                    None,
+                    form.as_ref().map(|form| engine::ZkVerifier {
+                        form,
+                        stock: ks.stock.as_ref(),
+                    }),
                     hooks.heap,
                 )
                 .map_err(|e| e.to_string())

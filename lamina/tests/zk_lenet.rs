@@ -126,10 +126,10 @@ fn lenet_zero_knowledge_round_trip_hides_weights_and_hints() {
 
 /// `lamina run --commitment whir-zk` on the bundled LeNet, one slice per layer: every
 /// slice verifies, the report says the proofs hide, and the outputs are the binding
-/// run's. A compile to a folder is refused with the reason.
+/// run's.
 #[test]
-fn lamina_run_in_zero_knowledge_and_folder_compile_refused() {
-    use lamina::commands::{Settings, compile, run};
+fn lamina_run_in_zero_knowledge() {
+    use lamina::commands::{Settings, run};
     use lamina::engine::Scheme;
     use lamina::measure::Hooks;
     let x = first_input();
@@ -144,8 +144,103 @@ fn lamina_run_in_zero_knowledge_and_folder_compile_refused() {
     assert_eq!(b["commitment"]["scheme"], "whir-zk");
     assert!(b["commitment"]["security_bits"].as_f64().unwrap() >= 100.0);
     assert_eq!(a["commitment"]["hiding"], false);
-    let out = std::env::temp_dir().join(format!("lamina-zk-refused-{}", std::process::id()));
-    let err = compile(&model, &zk, &out, Hooks::default()).unwrap_err();
-    assert!(err.to_string().contains("`lamina run` only"), "{err}");
-    assert!(!out.exists());
+}
+
+/// Compile to a folder, prove twice, verify both against the pinned key: each proof takes
+/// its own stock entry from the folder's ledger; a proof tampered in one byte, or checked
+/// against another compile's key, is rejected; the audit recompiles and compares
+/// everything but the stock, and says so.
+#[test]
+fn lamina_folders_in_zero_knowledge() {
+    use lamina::commands::{Settings, compile, prove};
+    use lamina::engine::Scheme;
+    use lamina::measure::Hooks;
+    use lamina::proof_folder::{Pin, verify};
+    let tmp = std::env::temp_dir().join(format!("lamina-zk-folders-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let model = lenet().join("lenet.onnx");
+    let x = first_input();
+    let settings = Settings::new(18, (-1.0, 1.0), "layers")
+        .unwrap()
+        .with_scheme(Scheme::WhirZk);
+    let doc = compile(&model, &settings, &tmp.join("m"), Hooks::default()).unwrap();
+    let pin = doc["vk_digest"].as_str().unwrap().to_string();
+    let vk = tmp.join("m").join("model.vk");
+    for run in ["p1", "p2"] {
+        prove(
+            &tmp.join("m"),
+            &x,
+            "input.json",
+            &tmp.join(run),
+            Hooks::default(),
+        )
+        .unwrap();
+        let v = verify(
+            &vk,
+            &tmp.join(run),
+            Pin {
+                vk_digest: Some(&pin),
+                model_digest: None,
+            },
+            Hooks::default(),
+        )
+        .unwrap();
+        assert!(v.verified, "{}", v.doc);
+    }
+    // Every slice took entries 0 and 1 of its stock, one per proof.
+    for i in 0..5 {
+        let used = tmp.join(format!("m/weights_stock/used/slice_{i}"));
+        let mut taken: Vec<String> = std::fs::read_dir(&used)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        taken.sort();
+        assert_eq!(taken, ["0", "1"], "slice {i}");
+    }
+    let (a, b) = (
+        std::fs::read(tmp.join("p1/slice_0.proof")).unwrap(),
+        std::fs::read(tmp.join("p2/slice_0.proof")).unwrap(),
+    );
+    assert_ne!(a, b);
+    // One flipped byte in the middle of a proof.
+    let mut bad = a.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 1;
+    std::fs::write(tmp.join("p1/slice_0.proof"), &bad).unwrap();
+    let v = verify(
+        &vk,
+        &tmp.join("p1"),
+        Pin {
+            vk_digest: Some(&pin),
+            model_digest: None,
+        },
+        Hooks::default(),
+    )
+    .unwrap();
+    assert!(!v.verified);
+    std::fs::write(tmp.join("p1/slice_0.proof"), &a).unwrap();
+    // Another compile of the same model (another stock): its key rejects these proofs
+    // (their context binds the key digest, and the stocks differ).
+    compile(&model, &settings, &tmp.join("m2"), Hooks::default()).unwrap();
+    let other = verify(
+        &tmp.join("m2/model.vk"),
+        &tmp.join("p1"),
+        Pin {
+            vk_digest: None,
+            model_digest: None,
+        },
+        Hooks::default(),
+    );
+    assert!(other.map_or(true, |v| !v.verified));
+    // The audit: everything but the stock recompiles to the key.
+    let key = lamina::key::load(&vk, Some(&pin)).unwrap();
+    let audit = lamina::key::audit(&model, &key, Hooks::default()).unwrap();
+    assert!(audit.matches, "{}", audit.doc);
+    assert!(
+        audit.doc["unchecked"][0]
+            .as_str()
+            .unwrap()
+            .contains("weights stocks")
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -43,6 +43,10 @@ use std::sync::Mutex;
 
 /// The most commitments one stock holds (the path depth is at most 20).
 pub const STOCK_MAX: u32 = 1 << 20;
+/// Magic bytes of a stored stock (the prover's secret).
+pub const STOCK_MAGIC: [u8; 4] = *b"LAMS";
+/// Version of the stored stock encoding.
+pub const STOCK_FORMAT_VERSION: u32 = 1;
 
 /// What a verification key holds for the stock: the Merkle root over the entries, their
 /// number, and the agreement value `y_eq`.
@@ -300,6 +304,84 @@ impl WeightsStock {
     /// What the verification key holds.
     pub fn key(&self) -> &StockKey {
         &self.key
+    }
+
+    /// The number of entries.
+    pub fn size(&self) -> u32 {
+        self.key.size
+    }
+
+    /// Whether this process has opened entry `index` (or it is beyond the stock).
+    pub fn is_used(&self, index: u32) -> bool {
+        self.used
+            .lock()
+            .map(|u| u.get(index as usize).copied().unwrap_or(true))
+            .unwrap_or(true)
+    }
+
+    /// The prover's secret file: `"LAMS" | version u32 | master (32) | size u32 | each
+    /// entry's commitment (32 each) | y_eq`. As secret as the weights; never give it to a
+    /// verifier.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(&STOCK_MAGIC);
+        w.u32(STOCK_FORMAT_VERSION);
+        w.bytes(&self.master);
+        w.u32(self.key.size);
+        for c in &self.commitments {
+            w.bytes(c);
+        }
+        self.key.y_eq.encode(&mut w);
+        w.into_bytes()
+    }
+
+    /// Reads a stock written by [`Self::to_bytes`] for `zk`, strictly: the root is
+    /// recomputed from the entries (compare it with the key's). Nothing is opened.
+    pub fn from_bytes(zk: &ZkCircuit, bytes: &[u8]) -> Result<Self, ProveError> {
+        let noise = zk.weights_noise().ok_or(ProveError::NoWeightsRegion)?;
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != STOCK_MAGIC {
+            return Err(DecodeError::Magic {
+                expected: STOCK_MAGIC,
+            }
+            .into());
+        }
+        let version = r.u32("version")?;
+        if version != STOCK_FORMAT_VERSION {
+            return Err(DecodeError::Version {
+                what: "weights stock",
+                got: version,
+                supported: STOCK_FORMAT_VERSION,
+            }
+            .into());
+        }
+        let master = r.digest("stock master secret")?;
+        let size = r.u32("stock size")?;
+        if !(1..=STOCK_MAX).contains(&size) || (size as usize).saturating_mul(32) > r.remaining() {
+            return Err(ProveError::Stock(
+                "a stock size outside 1..=2^20 or the bytes",
+            ));
+        }
+        let commitments = (0..size)
+            .map(|_| r.digest("stock entry"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let y_eq = ZkExt::decode(&mut r)?;
+        r.finish()?;
+        let leaves: Vec<Digest> = (0..size)
+            .map(|i| leaf(i, &commitments[i as usize]))
+            .collect();
+        let root = levels(&leaves)
+            .last()
+            .and_then(|l| l.first().copied())
+            .ok_or(ProveError::Stock("an empty stock tree"))?;
+        Ok(WeightsStock {
+            master,
+            commitments,
+            key: StockKey { root, size, y_eq },
+            noise,
+            log_len: noise.lower_log_len + 1,
+            used: Mutex::new(vec![false; size as usize]),
+        })
     }
 
     /// The first entry this process has not opened, if any.
