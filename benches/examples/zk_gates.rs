@@ -21,31 +21,7 @@ fn gate_circuit(log_widths: &[u8]) -> Circuit {
         mul_percent: 50,
         ..Spec::default()
     };
-    let mut c = random::circuit(&spec, 1);
-    let w = *c.input.region(RegionKind::Weights).unwrap();
-    let p = c.input.region(RegionKind::Private).unwrap().log_len;
-    let span = w.offset..w.offset + (1u32 << w.log_len);
-    let full = 1u32 << p;
-    for r in &mut c.input.regions {
-        if r.kind == RegionKind::Private {
-            r.len = full;
-        }
-    }
-    let remap = |s: &mut u32| {
-        if span.contains(s) {
-            *s = (*s - w.offset) % full;
-        }
-    };
-    for g in &mut c.layers[0].mul {
-        remap(&mut g.in0);
-        remap(&mut g.in1);
-    }
-    for g in &mut c.layers[0].add {
-        remap(&mut g.input);
-    }
-    c.input.regions.retain(|r| r.kind != RegionKind::Weights);
-    c.validate().unwrap();
-    c
+    random::without_weights(random::circuit(&spec, 1), true)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -124,6 +124,49 @@ fn coeff(rng: &mut Rng, challenges: u32) -> Coeff {
     }
 }
 
+/// `c` without its weights region: layer-1 reads of the weights move into the private
+/// region (slot modulo its length), as for circuits whose secrets are all private inputs.
+/// With `fill_private`, the private region's length becomes its whole span (no padding,
+/// which a scheme that does not prove padding zero refuses to see read).
+///
+/// # Panics
+/// If `c` has no weights or no private region, or the result does not validate (both
+/// impossible for [`circuit`]'s output).
+#[allow(clippy::expect_used)]
+pub fn without_weights(mut c: Circuit, fill_private: bool) -> Circuit {
+    let w = *c
+        .input
+        .region(RegionKind::Weights)
+        .expect("a weights region");
+    let p = c
+        .input
+        .region(RegionKind::Private)
+        .expect("a private region");
+    let (offset, log_len) = (p.offset, p.log_len);
+    let len = if fill_private { 1u32 << log_len } else { p.len };
+    for r in &mut c.input.regions {
+        if r.kind == RegionKind::Private {
+            r.len = len;
+        }
+    }
+    let span = w.offset..w.offset + (1u32 << w.log_len);
+    let remap = |s: &mut u32| {
+        if span.contains(s) {
+            *s = offset + (*s - w.offset) % len;
+        }
+    };
+    for g in &mut c.layers[0].mul {
+        remap(&mut g.in0);
+        remap(&mut g.in1);
+    }
+    for g in &mut c.layers[0].add {
+        remap(&mut g.input);
+    }
+    c.input.regions.retain(|r| r.kind != RegionKind::Weights);
+    c.validate().expect("a valid circuit without weights");
+    c
+}
+
 /// A random valid circuit of the given shape. The input layer holds a private region
 /// (the lower half), a weights region (a quarter) and, with public inputs, a public region.
 pub fn circuit(spec: &Spec, seed: u64) -> Circuit {

@@ -184,29 +184,40 @@ pub struct Case {
     pub other_same_statement: bool,
 }
 
+/// A per-thread cache of honest cases by shape (`None`: the shape was refused).
+pub(crate) type ShapeCache<V> = RefCell<HashMap<Shape, Option<Rc<V>>>>;
+
+/// The cached case of `shape`, or `make`'s (cached); the cache is cleared when it holds
+/// `cap` entries.
+pub(crate) fn cached<V>(
+    cache: &'static std::thread::LocalKey<ShapeCache<V>>,
+    shape: &Shape,
+    cap: usize,
+    make: impl FnOnce() -> Option<V>,
+) -> Option<Rc<V>> {
+    if let Some(hit) = cache.with(|c| c.borrow().get(shape).cloned()) {
+        return hit;
+    }
+    let case = make().map(Rc::new);
+    cache.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= cap {
+            c.clear();
+        }
+        c.insert(*shape, case.clone());
+    });
+    case
+}
+
 thread_local! {
-    static CACHE: RefCell<HashMap<Shape, Option<Rc<Case>>>> = RefCell::new(HashMap::new());
+    static CACHE: ShapeCache<Case> = RefCell::new(HashMap::new());
 }
 
 impl Case {
     /// The honest case of a shape (cached), or `None` if the generator's circuit is
     /// refused by the prover (counted as skipped).
     pub fn get(shape: &Shape) -> Option<Rc<Case>> {
-        let hit = CACHE.with(|c| c.borrow().get(shape).cloned());
-        let case = match hit {
-            Some(case) => case,
-            None => {
-                let case = Case::new(shape).map(Rc::new);
-                CACHE.with(|c| {
-                    let mut c = c.borrow_mut();
-                    if c.len() >= 4096 {
-                        c.clear();
-                    }
-                    c.insert(*shape, case.clone());
-                });
-                case
-            }
-        };
+        let case = cached(&CACHE, shape, 4096, || Case::new(shape));
         if case.is_none() {
             STATS.skipped.fetch_add(1, Ordering::Relaxed);
         }

@@ -7,7 +7,10 @@
 //! **Property.** Nothing panics, and every mutation that changes the proof bytes is
 //! rejected, by the decoder or the verifier (`gkr::verify_masked`).
 
-use crate::{ByteEdit, CONTEXT, Data, Delta, E, F, MAX_MUTATIONS, STATS, Shape, expect, pick};
+use crate::{
+    ByteEdit, CONTEXT, Data, Delta, E, F, MAX_MUTATIONS, STATS, Shape, ShapeCache, cached, expect,
+    pick,
+};
 use arbitrary::Arbitrary;
 use circuits::Circuit;
 use prover::gkr::{self, PreparedCircuit, ZkArgs, ZkLayout};
@@ -62,23 +65,12 @@ struct MaskedCase {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<Shape, Option<Rc<MaskedCase>>>> = RefCell::new(HashMap::new());
+    static CACHE: ShapeCache<MaskedCase> = RefCell::new(HashMap::new());
 }
 
 impl MaskedCase {
     fn get(shape: &Shape) -> Option<Rc<MaskedCase>> {
-        if let Some(hit) = CACHE.with(|c| c.borrow().get(shape).cloned()) {
-            return hit;
-        }
-        let case = MaskedCase::new(shape).map(Rc::new);
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= 1024 {
-                c.clear();
-            }
-            c.insert(*shape, case.clone());
-        });
-        case
+        cached(&CACHE, shape, 1024, || MaskedCase::new(shape))
     }
 
     fn new(shape: &Shape) -> Option<MaskedCase> {

@@ -9,7 +9,10 @@
 //! rejected, by the decoder or the verifier (`zk::verify_zk_bytes`).
 
 use crate::whir::delta3;
-use crate::{ByteEdit, CONTEXT, Delta, MAX_MUTATIONS, STATS, Shape, expect, field_values, pick};
+use crate::{
+    ByteEdit, CONTEXT, Delta, MAX_MUTATIONS, STATS, Shape, ShapeCache, cached, expect,
+    field_values, pick,
+};
 use arbitrary::Arbitrary;
 use circuits::RegionKind;
 use prover::commit::ZkRng;
@@ -63,23 +66,12 @@ struct ZkCase {
 }
 
 thread_local! {
-    static CACHE: RefCell<HashMap<Shape, Option<Rc<ZkCase>>>> = RefCell::new(HashMap::new());
+    static CACHE: ShapeCache<ZkCase> = RefCell::new(HashMap::new());
 }
 
 impl ZkCase {
     fn get(shape: &Shape) -> Option<Rc<ZkCase>> {
-        if let Some(hit) = CACHE.with(|c| c.borrow().get(shape).cloned()) {
-            return hit;
-        }
-        let case = ZkCase::new(shape).map(Rc::new);
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= 256 {
-                c.clear();
-            }
-            c.insert(*shape, case.clone());
-        });
-        case
+        cached(&CACHE, shape, 256, || ZkCase::new(shape))
     }
 
     fn new(shape: &Shape) -> Option<ZkCase> {

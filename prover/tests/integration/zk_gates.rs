@@ -24,27 +24,9 @@ type F = Goldilocks;
 type E = ZkExt;
 const CTX: &[u8] = b"zk-gates";
 
-/// A random gate circuit without a weights region: layer-1 reads of the weights move
-/// into the private region.
-fn without_weights(mut c: Circuit) -> Circuit {
-    let w = *c.input.region(RegionKind::Weights).unwrap();
-    let p = *c.input.region(RegionKind::Private).unwrap();
-    let span = w.offset..w.offset + (1u32 << w.log_len);
-    let remap = |s: &mut u32| {
-        if span.contains(s) {
-            *s = p.offset + (*s - w.offset) % p.len;
-        }
-    };
-    for g in &mut c.layers[0].mul {
-        remap(&mut g.in0);
-        remap(&mut g.in1);
-    }
-    for g in &mut c.layers[0].add {
-        remap(&mut g.input);
-    }
-    c.input.regions.retain(|r| r.kind != RegionKind::Weights);
-    c.validate().unwrap();
-    c
+/// A random gate circuit without a weights region.
+fn without_weights(c: Circuit) -> Circuit {
+    random::without_weights(c, false)
 }
 
 fn specs() -> Vec<Spec> {
