@@ -179,12 +179,17 @@ pub struct CommittedWeights {
 pub struct StockLedger(pub std::path::PathBuf);
 
 impl StockLedger {
-    /// Takes the first entry of `stock` no process has taken.
+    /// Takes an entry of `stock` no process has taken, at random.
     fn take(&self, stock: &WeightsStock) -> Result<u32> {
         crate::io::io(std::fs::create_dir_all(&self.0), || {
             format!("creating the stock ledger {}", self.0.display())
         })?;
-        for index in (0..stock.size()).filter(|&i| !stock.is_used(i)) {
+        // A random order: the index a proof shows says nothing about how many came before.
+        for index in stock
+            .shuffled_indices()?
+            .into_iter()
+            .filter(|&i| !stock.is_used(i))
+        {
             let path = self.0.join(index.to_string());
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -528,7 +533,7 @@ fn stock_index(zk: &ZkSlice) -> Result<Option<u32>> {
     };
     match &zk.ledger {
         Some(ledger) => ledger.take(stock).map(Some),
-        None => match stock.next_unused() {
+        None => match stock.random_unused()? {
             Some(i) => Ok(Some(i)),
             None => refuse!(
                 "every entry of the weights stock ({}) is used: compile again for more zero-knowledge proofs",

@@ -192,15 +192,23 @@ fn lamina_folders_in_zero_knowledge() {
         .unwrap();
         assert!(v.verified, "{}", v.doc);
     }
-    // Every slice took entries 0 and 1 of its stock, one per proof.
+    // Every slice took two distinct entries of its stock of 64, one per proof.
     for i in 0..5 {
         let used = tmp.join(format!("m/weights_stock/used/slice_{i}"));
-        let mut taken: Vec<String> = std::fs::read_dir(&used)
+        let taken: Vec<u32> = std::fs::read_dir(&used)
             .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .into_string()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
             .collect();
-        taken.sort();
-        assert_eq!(taken, ["0", "1"], "slice {i}");
+        assert_eq!(taken.len(), 2, "slice {i}");
+        assert_ne!(taken[0], taken[1]);
+        assert!(taken.iter().all(|&t| t < 64));
     }
     let (a, b) = (
         std::fs::read(tmp.join("p1/slice_0.proof")).unwrap(),
@@ -224,6 +232,29 @@ fn lamina_folders_in_zero_knowledge() {
     .unwrap();
     assert!(!v.verified);
     std::fs::write(tmp.join("p1/slice_0.proof"), &a).unwrap();
+    // Exhausting a stock: a compile for one proof per slice proves once, then refuses.
+    let one = settings.clone().with_zk_proofs(1).unwrap();
+    compile(&model, &one, &tmp.join("m1"), Hooks::default()).unwrap();
+    prove(
+        &tmp.join("m1"),
+        &x,
+        "input.json",
+        &tmp.join("q1"),
+        Hooks::default(),
+    )
+    .unwrap();
+    let err = prove(
+        &tmp.join("m1"),
+        &x,
+        "input.json",
+        &tmp.join("q2"),
+        Hooks::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("every entry of the weights stock"),
+        "{err}"
+    );
     // Another compile of the same model (another stock): its key rejects these proofs
     // (their context binds the key digest, and the stocks differ).
     compile(&model, &settings, &tmp.join("m2"), Hooks::default()).unwrap();

@@ -390,6 +390,28 @@ impl WeightsStock {
         used.iter().position(|u| !u).map(|i| i as u32)
     }
 
+    /// Every index in a fresh random order (the operating system's generator). A prover
+    /// that takes the first free entry in this order reveals, by the index in its proof,
+    /// nothing about how many proofs came before (taking them in order would).
+    pub fn shuffled_indices(&self) -> Result<Vec<u32>, ProveError> {
+        let mut rng = ZkRng::System.chacha()?;
+        let mut v: Vec<u32> = (0..self.key.size).collect();
+        // Fisher–Yates; the modulo bias is below 2^-43 (at most 2^20 entries).
+        for i in (1..v.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+        Ok(v)
+    }
+
+    /// A uniformly random entry this process has not opened, if any.
+    pub fn random_unused(&self) -> Result<Option<u32>, ProveError> {
+        Ok(self
+            .shuffled_indices()?
+            .into_iter()
+            .find(|&i| !self.is_used(i)))
+    }
+
     /// The weights region's values for entry `index`: `W`, `N_0`, zeros, `N_i`.
     fn region_values(&self, weights: &[Goldilocks], index: u32) -> Vec<Goldilocks> {
         let n = &self.noise;

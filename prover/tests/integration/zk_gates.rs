@@ -743,3 +743,21 @@ fn stock_key_and_path_encodings_round_trip_and_refuse_damage() {
         Err(circuits::DecodeError::Tag { .. })
     ));
 }
+
+/// Entries are taken in a fresh random order: a permutation of the stock, different from
+/// one draw to the next (two equal draws of 64 entries: probability 1/64!).
+#[test]
+fn stock_indices_are_shuffled() {
+    let original = random::circuit(&specs()[0], 40);
+    let zk = ZkCircuit::new(&original).unwrap();
+    let weights = field_values(original.input.len_of(RegionKind::Weights), 40);
+    let stock = WeightsStock::build(&zk, &weights, 64, &ZkRng::Seeded([3; 32])).unwrap();
+    let a = stock.shuffled_indices().unwrap();
+    let b = stock.shuffled_indices().unwrap();
+    let mut sorted = a.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..64).collect::<Vec<u32>>());
+    assert_ne!(a, b);
+    let first = stock.random_unused().unwrap().unwrap();
+    assert!(first < 64);
+}
