@@ -124,7 +124,7 @@ where
     fn commit(&self, values: &[F], log_len: u8) -> Result<(Digest, Self::ProverData), CommitError> {
         let seed = self.next_seed()?;
         let (digest, data) = self.scheme.commit(values, log_len, ZkRng::Seeded(seed))?;
-        Ok((digest, OnceData(Arc::new(Mutex::new(Some(data))))))
+        Ok((digest, OnceData::new(data)))
     }
 
     fn open(

@@ -142,10 +142,11 @@ fn empty_leaf() -> Digest {
         .as_bytes()
 }
 
-/// Every level of the tree over `leaves`, padded to a power of two with the empty leaf.
-fn levels(leaves: &[Digest]) -> Vec<Vec<Digest>> {
-    let mut level = leaves.to_vec();
-    level.resize(leaves.len().next_power_of_two().max(1), empty_leaf());
+/// Every level of the tree over the entries' leaves `H(i ‖ C_i)`, leaf level first,
+/// padded to a power of two with the empty leaf; the last level is the root alone.
+fn tree(commitments: &[Digest]) -> Vec<Vec<Digest>> {
+    let mut level: Vec<Digest> = (0u32..).zip(commitments).map(|(i, c)| leaf(i, c)).collect();
+    level.resize(commitments.len().next_power_of_two().max(1), empty_leaf());
     let mut out = vec![level];
     while let Some(last) = out.last().filter(|l| l.len() > 1) {
         let next = last.chunks(2).map(|p| node(&p[0], &p[1])).collect();
@@ -230,6 +231,8 @@ fn entry_seed(master: &[u8; 32], index: u32) -> [u8; 32] {
 pub struct WeightsStock {
     master: [u8; 32],
     commitments: Vec<Digest>,
+    /// The Merkle tree over the entries (its root is the key's), kept for the paths.
+    tree: Vec<Vec<Digest>>,
     key: StockKey,
     noise: WeightsNoise,
     log_len: u8,
@@ -271,6 +274,7 @@ impl WeightsStock {
         let mut stock = WeightsStock {
             master,
             commitments: Vec::with_capacity(size as usize),
+            tree: Vec::new(),
             key: StockKey {
                 root: [0; 32],
                 size,
@@ -281,16 +285,10 @@ impl WeightsStock {
             used: Mutex::new(vec![false; size as usize]),
         };
         for i in 0..size {
-            let (c, _) = stock.commit(weights, i)?;
+            let (c, _) = stock.commit(&stock.region_values(weights, i), i)?;
             stock.commitments.push(c);
         }
-        let leaves: Vec<Digest> = (0..size)
-            .map(|i| leaf(i, &stock.commitments[i as usize]))
-            .collect();
-        stock.key.root = levels(&leaves)
-            .last()
-            .and_then(|l| l.first().copied())
-            .ok_or(ProveError::Stock("an empty stock tree"))?;
+        stock.set_tree()?;
         let point = agreement_point(&zk.digest().0, &stock.key.root, size, &noise);
         let lower = stock.region_values(weights, 0);
         let half = 1usize << noise.lower_log_len;
@@ -367,21 +365,32 @@ impl WeightsStock {
             .collect::<Result<Vec<_>, _>>()?;
         let y_eq = ZkExt::decode(&mut r)?;
         r.finish()?;
-        let leaves: Vec<Digest> = (0..size)
-            .map(|i| leaf(i, &commitments[i as usize]))
-            .collect();
-        let root = levels(&leaves)
-            .last()
-            .and_then(|l| l.first().copied())
-            .ok_or(ProveError::Stock("an empty stock tree"))?;
-        Ok(WeightsStock {
+        let mut stock = WeightsStock {
             master,
             commitments,
-            key: StockKey { root, size, y_eq },
+            tree: Vec::new(),
+            key: StockKey {
+                root: [0; 32],
+                size,
+                y_eq,
+            },
             noise,
             log_len: noise.lower_log_len + 1,
             used: Mutex::new(vec![false; size as usize]),
-        })
+        };
+        stock.set_tree()?;
+        Ok(stock)
+    }
+
+    /// Builds the tree over the commitments and sets the key's root from it.
+    fn set_tree(&mut self) -> Result<(), ProveError> {
+        self.tree = tree(&self.commitments);
+        self.key.root = self
+            .tree
+            .last()
+            .and_then(|l| l.first().copied())
+            .ok_or(ProveError::Stock("an empty stock tree"))?;
+        Ok(())
     }
 
     /// The first entry this process has not opened, if any.
@@ -431,16 +440,16 @@ impl WeightsStock {
         v
     }
 
+    /// Entry `index`'s commitment to its region `values` ([`Self::region_values`]).
     fn commit(
         &self,
-        weights: &[Goldilocks],
+        values: &[Goldilocks],
         index: u32,
     ) -> Result<(Digest, HidingData<ZkExt>), ProveError> {
-        let values = self.region_values(weights, index);
         let seed = ZkRng::Seeded(entry_seed(&self.master, index));
         Ok(HidingScheme::<Goldilocks, ZkExt>::commit(
             hiding_scheme(),
-            &values,
+            values,
             self.log_len,
             seed,
         )?)
@@ -469,24 +478,16 @@ impl WeightsStock {
             }
             *slot = true;
         }
-        let (c, data) = self.commit(weights, index)?;
+        let values = self.region_values(weights, index);
+        let (c, data) = self.commit(&values, index)?;
         if Some(&c) != self.commitments.get(index as usize) {
             return Err(ProveError::WeightsMismatch);
         }
-        let leaves: Vec<Digest> = (0..self.key.size)
-            .map(|i| leaf(i, &self.commitments[i as usize]))
-            .collect();
-        let tree = levels(&leaves);
-        let siblings = tree[..tree.len() - 1]
+        let siblings = self.tree[..self.tree.len() - 1]
             .iter()
             .enumerate()
             .map(|(level, nodes)| nodes[((index >> level) ^ 1) as usize])
             .collect();
-        Ok((
-            self.region_values(weights, index),
-            c,
-            data,
-            StockPath { index, siblings },
-        ))
+        Ok((values, c, data, StockPath { index, siblings }))
     }
 }
