@@ -85,8 +85,14 @@ impl Scheme {
         }
     }
 
-    /// A proof's soundness for `circuit` in bits and the regime it holds under.
-    pub fn security(self, prepared: &PreparedCircuit<'_>) -> Result<(f64, &'static str)> {
+    /// A proof's soundness for `circuit` in bits and the regime it holds under. Zero
+    /// knowledge needs the circuit's zero-knowledge form (`zk`), derived once by the
+    /// caller.
+    pub fn security(
+        self,
+        prepared: &PreparedCircuit<'_>,
+        zk: Option<&ZkCircuit>,
+    ) -> Result<(f64, &'static str)> {
         match self {
             Scheme::Whir => {
                 let s = prover::whir_prepared_security(prepared)?;
@@ -103,7 +109,11 @@ impl Scheme {
                 ))
             }
             Scheme::WhirZk => {
-                let zk = ZkCircuit::new(prepared.circuit()).map_err(prover::ProveError::from)?;
+                let Some(zk) = zk else {
+                    refuse!(
+                        "a zero-knowledge security figure without the circuit's zero-knowledge form (internal error)"
+                    );
+                };
                 // The agreement term at the largest stock: a bound for every key.
                 let stock = zk.weights_noise().map(|_| prover::zk::stock::STOCK_MAX);
                 let s = zk.security(stock)?;
@@ -112,15 +122,16 @@ impl Scheme {
         }
     }
 
-    /// The `"commitment"` object of a report: the scheme and the weakest slice's bits.
+    /// The `"commitment"` object of a report: the scheme and the weakest slice's bits,
+    /// from each slice's circuit and (zero knowledge) its zero-knowledge form.
     pub fn report<'a, 'c: 'a>(
         self,
-        circuits: impl IntoIterator<Item = &'a PreparedCircuit<'c>>,
+        circuits: impl IntoIterator<Item = (&'a PreparedCircuit<'c>, Option<&'a ZkCircuit>)>,
     ) -> Result<Value> {
         let mut bits = f64::INFINITY;
         let mut regime = "";
-        for c in circuits {
-            let (b, r) = self.security(c)?;
+        for (c, zk) in circuits {
+            let (b, r) = self.security(c, zk)?;
             if b < bits {
                 (bits, regime) = (b, r);
             }
@@ -292,6 +303,11 @@ impl CommittedWeights {
                 ledger: Some(ledger),
             })),
         })
+    }
+
+    /// The circuit's zero-knowledge form (zero knowledge only).
+    pub fn zk_form(&self) -> Option<&ZkCircuit> {
+        self.zk.as_ref().map(|z| &z.circuit)
     }
 
     /// The stored stock (the prover's secret), for a compiled folder.
@@ -574,20 +590,11 @@ pub fn verify_slice(
                 prover::gkr::verify_prepared(prover::whir_scheme(), prepared, &st, &proof)
             }
             Scheme::WhirZk => {
-                // The zero-knowledge form is derived from the key's circuit (or was, by
-                // the caller), never read from the proof; the weights are the key's stock.
-                let derived;
-                let (form, stock) = match zk {
-                    Some(z) => (z.form, z.stock),
-                    None => {
-                        derived = ZkCircuit::new(prepared.circuit()).map_err(|_| {
-                            prover::VerifyError::Unsupported {
-                                what: "a circuit without a zero-knowledge form",
-                            }
-                        })?;
-                        (&derived, None)
-                    }
-                };
+                // The zero-knowledge form is the caller's, derived from the key's circuit,
+                // never read from the proof; the weights are the key's stock.
+                let ZkVerifier { form, stock } = zk.ok_or(prover::VerifyError::Unsupported {
+                    what: "a zero-knowledge proof without the circuit's zero-knowledge form",
+                })?;
                 let proof = ZkProof::from_bytes(proof_bytes)?;
                 let st = Statement {
                     weights_commitment: None,

@@ -226,17 +226,35 @@ pub fn encode_digest(
     slices: &[CompiledSlice],
 ) -> Result<Encoded> {
     let header = header(model, calibration, plan, slices)?;
+    Ok(Encoded {
+        bytes: Vec::new(),
+        digest: digest_parts(&header, slices),
+        commitment: header["commitment"].clone(),
+    })
+}
+
+/// The digest of the key a header and the compiled slices' circuits encode to, hashed as
+/// it is written.
+fn digest_parts(header: &Value, slices: &[CompiledSlice]) -> [u8; 32] {
     let mut w = Writer::hashing(blake3::Hasher::new_derive_key(DIGEST_CONTEXT));
     write_parts(
         &mut w,
-        &header,
+        header,
         slices.iter().map(|cs| cs.circuit_bytes.as_slice()),
     );
-    Ok(Encoded {
-        bytes: Vec::new(),
-        digest: w.finish_hash(),
-        commitment: header["commitment"].clone(),
-    })
+    w.finish_hash()
+}
+
+/// A slice entry's `weights_stock`: the stock key's encoding in hex, or `null`.
+fn stock_json(stock: Option<&prover::zk::StockKey>) -> Value {
+    match stock {
+        Some(k) => {
+            let mut w = Writer::new();
+            k.encode(&mut w);
+            json!(io::hex(&w.into_bytes()))
+        }
+        None => Value::Null,
+    }
 }
 
 /// The key's header for a compile.
@@ -259,7 +277,7 @@ fn header(
         "calibration": crate::commands::calibration_json(calibration),
         "slices_plan": plan,
         "input_shape": crate::report::shape(model, 0),
-        "commitment": scheme.report(slices.iter().map(|s| &s.prepared))?,
+        "commitment": scheme.report(slices.iter().map(|s| (&s.prepared, s.committed.zk_form())))?,
         "slices": slices.iter().map(|cs| json!({
             "index": cs.slice.index,
             "layer_range": [cs.slice.layers.start, cs.slice.layers.end],
@@ -278,14 +296,7 @@ fn header(
             .flatten()
             .zip(slices)
         {
-            entry["weights_stock"] = match cs.committed.stock_key() {
-                Some(k) => {
-                    let mut w = Writer::new();
-                    k.encode(&mut w);
-                    json!(io::hex(&w.into_bytes()))
-                }
-                None => Value::Null,
-            };
+            entry["weights_stock"] = stock_json(cs.committed.stock_key());
         }
     }
     Ok(header)
@@ -631,23 +642,10 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
             .zip(&key.slices)
         {
             entry["weights_commitment"] = json!(ks.weights_commitment.map(|c| io::hex(&c)));
-            entry["weights_stock"] = match &ks.stock {
-                Some(k) => {
-                    let mut w = Writer::new();
-                    k.encode(&mut w);
-                    json!(io::hex(&w.into_bytes()))
-                }
-                None => Value::Null,
-            };
+            entry["weights_stock"] = stock_json(ks.stock.as_ref());
         }
     }
-    let mut w = Writer::hashing(blake3::Hasher::new_derive_key(DIGEST_CONTEXT));
-    write_parts(
-        &mut w,
-        &header,
-        slices.iter().map(|cs| cs.circuit_bytes.as_slice()),
-    );
-    let d = w.finish_hash();
+    let d = digest_parts(&header, &slices);
     let mut differs = Vec::new();
     if m.digest != key.model_digest {
         differs.push("model_digest".to_string());

@@ -151,6 +151,8 @@ pub fn verify(key: &Path, proofs: &Path, pin: Pin<'_>, hooks: Hooks<'_>) -> Resu
 /// caller may prepare while proofs are still being made.
 pub struct Verifier {
     key: VerificationKey,
+    /// Zero knowledge: each slice's zero-knowledge form, derived once from its circuit.
+    forms: Vec<Option<prover::zk::ZkCircuit>>,
 }
 
 impl Verifier {
@@ -158,13 +160,25 @@ impl Verifier {
     /// one) and checks the model pin.
     pub fn prepare(key: &Path, pin: Pin<'_>, hooks: Hooks<'_>) -> Result<Verifier> {
         let mut k = key::load(key, pin.vk_digest)?;
+        let forms = k
+            .slices
+            .iter()
+            .map(|s| match k.scheme {
+                engine::Scheme::WhirZk => Ok(Some(
+                    prover::zk::ZkCircuit::new(s.circuit()?.circuit())
+                        .map_err(prover::ProveError::from)?,
+                )),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
         // The security figure reported is the verifier's own, from the circuits and its
         // own parameters, not the key's word.
         k.commitment = k.scheme.report(
             k.slices
                 .iter()
-                .map(|s| s.circuit())
-                .collect::<std::result::Result<Vec<_>, _>>()?,
+                .zip(&forms)
+                .map(|(s, f)| Ok((s.circuit()?, f.as_ref())))
+                .collect::<Result<Vec<_>>>()?,
         )?;
         if let Some(p) = pin.model_digest {
             let pinned = io::unhex32(p).context_with(|| "--model-digest".to_string())?;
@@ -182,7 +196,7 @@ impl Verifier {
                 io::hex(k.digest())
             ));
         }
-        Ok(Verifier { key: k })
+        Ok(Verifier { key: k, forms })
     }
 
     /// The key.
@@ -229,15 +243,9 @@ impl Verifier {
             } else if prev_output.as_ref().is_some_and(|p| *p != input) {
                 Err(format!("its input is not slice {}'s proven output", i - 1))
             } else {
-                // Zero knowledge: the circuit's zero-knowledge form, derived from the key's
-                // circuit, and the key's weights stock.
-                let form = match key.scheme {
-                    engine::Scheme::WhirZk => Some(
-                        prover::zk::ZkCircuit::new(ks.circuit()?.circuit())
-                            .map_err(prover::ProveError::from)?,
-                    ),
-                    _ => None,
-                };
+                // Zero knowledge: the circuit's zero-knowledge form (derived when the key
+                // was prepared) and the key's weights stock.
+                let form = self.forms.get(i).and_then(Option::as_ref);
                 engine::verify_slice(
                     key.scheme,
                     ks.circuit()?,
@@ -246,7 +254,7 @@ impl Verifier {
                     &bytes,
                     &ctx,
                     ks.weights_commitment.as_ref(),
-                    form.as_ref().map(|form| engine::ZkVerifier {
+                    form.map(|form| engine::ZkVerifier {
                         form,
                         stock: ks.stock.as_ref(),
                     }),
