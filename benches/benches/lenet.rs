@@ -3,8 +3,7 @@
 //! Run: `cargo bench -p benches --bench lenet`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use benches::{lenet_first_input, lenet_testdata};
-use blueprints::{Model, QuantConfig, Slice, SlicePlan, pipeline, slice};
+use blueprints::{Model, Slice, SlicePlan, pipeline, slice};
 use circuits::compiler::Program;
 use criterion::{Criterion, criterion_group, criterion_main};
 use prover::gkr::PreparedCircuit;
@@ -35,15 +34,7 @@ fn prepare(m: &Model, plan: &SlicePlan) -> Vec<Prepared> {
 }
 
 fn lenet(c: &mut Criterion) {
-    let m = Model::from_onnx(
-        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap();
-    let x = m
-        .quant
-        .quantize_input(&lenet_first_input(), "conv1")
-        .unwrap();
+    let (m, x) = benches::lenet_k18();
     let mut g = c.benchmark_group("lenet");
     g.sample_size(10);
     let whole_slice = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);

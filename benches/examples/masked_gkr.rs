@@ -13,10 +13,7 @@ use circuits::random::{self, Spec};
 use prover::{Field, Goldilocks, GoldilocksExt3, Transparent, Witness};
 
 fn main() {
-    let reps: usize = std::env::var("REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps = benches::reps(3);
     let scheme = &Transparent;
     type E = GoldilocksExt3;
     for log_widths in [

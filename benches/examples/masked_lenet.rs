@@ -9,27 +9,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use benches::masked::time_gkr;
-use benches::{lenet_first_input, lenet_testdata};
-use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
+use blueprints::{SlicePlan, pipeline, slice};
 use circuits::RegionKind;
 use prover::{Field, Goldilocks, GoldilocksExt3, Witness};
 
 fn main() {
     type E = GoldilocksExt3;
-    let reps: usize = std::env::var("REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps = benches::reps(3);
     let scheme = prover::whir_scheme();
-    let m = Model::from_onnx(
-        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap();
-    let x = m
-        .quant
-        .quantize_input(&lenet_first_input(), "conv1")
-        .unwrap();
+    let (m, x) = benches::lenet_k18();
     let s = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);
     let sp = pipeline::build(&m, &s).unwrap();
     let original = sp.program.compile().unwrap().circuit;

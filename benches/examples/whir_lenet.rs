@@ -4,8 +4,8 @@
 //! Run: `cargo run --release -p benches --features whir-figures --example whir_lenet`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use benches::{lenet_first_input, lenet_testdata, median};
-use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
+use benches::median;
+use blueprints::{SlicePlan, pipeline, slice};
 use prover::gkr::PreparedCircuit;
 use prover::{Statement, Transparent};
 use std::time::Instant;
@@ -102,20 +102,9 @@ where
 }
 
 fn main() {
-    let reps: usize = std::env::var("REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps = benches::reps(3);
     let config = std::env::var("CONFIG").unwrap_or_else(|_| "whir-ext3".into());
-    let m = Model::from_onnx(
-        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap();
-    let x = m
-        .quant
-        .quantize_input(&lenet_first_input(), "conv1")
-        .unwrap();
+    let (m, x) = benches::lenet_k18();
     let pow: u8 = std::env::var("POW")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -30,10 +30,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let reps: usize = std::env::var("REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let reps = benches::reps(5);
     for log_widths in [vec![13u8, 13, 12, 12, 11, 8], vec![16, 16, 15, 15, 14, 10]] {
         let original = gate_circuit(&log_widths);
         let zk = ZkCircuit::new(&original).unwrap();

@@ -8,8 +8,8 @@
 //! Run: `cargo run --release -p benches --features whir-figures --example zk_lenet`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use benches::{lenet_first_input, lenet_testdata, median};
-use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
+use benches::median;
+use blueprints::{SlicePlan, pipeline, slice};
 use circuits::Circuit;
 use circuits::compiler::Builder;
 use prover::commit::ZkRng;
@@ -59,19 +59,8 @@ fn binding(circuit: &Circuit, fw: &FieldWitness, reps: usize) -> Row {
 }
 
 fn main() {
-    let reps: usize = std::env::var("REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let m = Model::from_onnx(
-        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
-        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
-    )
-    .unwrap();
-    let x = m
-        .quant
-        .quantize_input(&lenet_first_input(), "conv1")
-        .unwrap();
+    let reps = benches::reps(5);
+    let (m, x) = benches::lenet_k18();
     let s = slice::plan(&m, &SlicePlan::Whole).unwrap().remove(0);
     let weights = pipeline::weights(&m, &s);
     let compile = |builder: Builder| {

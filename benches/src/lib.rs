@@ -30,6 +30,32 @@ pub fn lenet_first_input() -> Vec<f64> {
     body.split(',').map(|t| t.trim().parse().unwrap()).collect()
 }
 
+/// The bundled LeNet at K = 18 with input range [-1, 1], and its first input quantized.
+///
+/// # Panics
+/// If the bundled files are missing or malformed.
+#[allow(clippy::unwrap_used)]
+pub fn lenet_k18() -> (blueprints::Model, Vec<i64>) {
+    let m = blueprints::Model::from_onnx(
+        &std::fs::read(lenet_testdata("lenet.onnx")).unwrap(),
+        blueprints::QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap();
+    let x = m
+        .quant
+        .quantize_input(&lenet_first_input(), "conv1")
+        .unwrap();
+    (m, x)
+}
+
+/// The measurement examples' repetitions: `REPS` from the environment, else `default`.
+pub fn reps(default: usize) -> usize {
+    std::env::var("REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The median of a non-empty sample (the upper one of an even count).
 ///
 /// # Panics
