@@ -32,6 +32,7 @@ mod validate_blocks;
 
 pub mod structured;
 
+pub mod boundary;
 pub mod codec;
 pub mod compiler;
 pub mod random;

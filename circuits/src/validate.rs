@@ -204,7 +204,7 @@ impl Circuit {
     /// blocks' operands, spanned by an input region, or named as a public output; and the
     /// number of gates whose coefficient references a challenge. A block whose shape does
     /// not compute counts nothing (validation refuses it before backing is checked).
-    fn highest_used_slots(&self) -> (Vec<Option<u64>>, usize) {
+    pub(crate) fn highest_used_slots(&self) -> (Vec<Option<u64>>, usize) {
         let d = self.layers.len();
         let mut highest: Vec<Option<u64>> = vec![None; d + 1];
         let mut bump = |k: usize, slot: u64| {

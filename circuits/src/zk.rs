@@ -76,6 +76,9 @@ pub enum ZkTransformError {
         /// The slot.
         slot: u32,
     },
+    /// The transform does not handle this case (refused, never ignored).
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
     /// The result would exceed the circuit format's limits.
     #[error("the zero-knowledge form does not fit: {0}")]
     TooLarge(&'static str),
@@ -148,11 +151,11 @@ pub fn min_slack(m: u8, ext_degree: usize) -> usize {
     2 * (2 * usize::from(m) + 2) * ext_degree
 }
 
-fn align_up(x: u64, to: u64) -> u64 {
+pub(crate) fn align_up(x: u64, to: u64) -> u64 {
     x.div_ceil(to) * to
 }
 
-fn ceil_log2(x: u64) -> u8 {
+pub(crate) fn ceil_log2(x: u64) -> u8 {
     (64 - x.saturating_sub(1).leading_zeros()) as u8
 }
 
@@ -224,7 +227,7 @@ pub fn with_noise(
             return Err(too_large("private region above 2^30 slots"));
         }
         let mut c2 = circuit.clone();
-        relocate_input(&mut c2, Some((log_len, len as u32)), None)?;
+        relocate_input(&mut c2, Some((log_len, len as u32)), None, None)?;
         let at = private_offset(&c2);
         add_relays(&mut c2, &base, at, noise_offset as u32)?;
         c2.fit_to_backing();
@@ -302,7 +305,7 @@ pub fn with_weights_noise(circuit: &Circuit) -> Result<(Circuit, WeightsNoise), 
         lower_log_len: lower,
     };
     let mut c = circuit.clone();
-    relocate_input(&mut c, None, Some((lower + 1, noise.region_len())))?;
+    relocate_input(&mut c, None, Some((lower + 1, noise.region_len())), None)?;
     c.fit_to_backing();
     c.validate()?;
     Ok((c, noise))
@@ -328,13 +331,21 @@ fn private_offset(c: &Circuit) -> u32 {
 
 /// Resizes the private region and the weights region (each to `(log_len, len)` where
 /// given) and lays the regions out again in their old order, each aligned to its span;
-/// with a gate span the weights go above the new span. Remaps layer 1's reads.
-fn relocate_input(
+/// with a gate span the weights go above the new span. Remaps layer 1's reads. With
+/// `public_at`, the public region is dropped and its values move into the private region
+/// at that (private-relative) offset.
+pub(crate) fn relocate_input(
     c: &mut Circuit,
     private: Option<(u8, u32)>,
     weights: Option<(u8, u32)>,
+    public_at: Option<u32>,
 ) -> Result<(), ZkTransformError> {
     let old: Vec<Region> = c.input.regions.clone();
+    let moved = |r: &Region| public_at.is_some() && r.kind == RegionKind::Public;
+    let private_index = old.iter().position(|r| r.kind == RegionKind::Private);
+    if public_at.is_some() && private_index.is_none() {
+        return Err(ZkTransformError::NoPrivateRegion);
+    }
     let mut order: Vec<usize> = (0..old.len()).collect();
     order.sort_by_key(|&i| old[i].offset);
     let weights_last = c.input.gate_log_width.is_some();
@@ -358,7 +369,7 @@ fn relocate_input(
         *cursor = at + span;
     };
     for &i in &order {
-        if weights_last && old[i].kind == RegionKind::Weights {
+        if (weights_last && old[i].kind == RegionKind::Weights) || moved(&old[i]) {
             continue;
         }
         place(&mut new[i], &mut cursor);
@@ -399,6 +410,10 @@ fn relocate_input(
     c.input.log_width = ceil_log2(cursor.max(2));
     let remap = |s: u32| -> Result<u32, ZkTransformError> {
         match (in_region(s), zero_slot) {
+            (Some(i), _) if moved(&old[i]) => {
+                let p = private_index.map_or(0, |p| new[p].offset);
+                Ok(p + public_at.unwrap_or(0) + (s - old[i].offset))
+            }
             (Some(i), _) => Ok(new[i].offset + (s - old[i].offset)),
             (None, Some(z)) => Ok(z as u32),
             (None, None) => Err(ZkTransformError::ReadOutsideRegions { slot: s }),
@@ -426,10 +441,15 @@ fn relocate_input(
             };
             let i =
                 span_of(t.offset).ok_or(ZkTransformError::ReadOutsideRegions { slot: t.offset })?;
+            if moved(&old[i]) {
+                return Err(ZkTransformError::Unsupported(
+                    "a block reading the public input of a slice whose input is made private",
+                ));
+            }
             t.offset = new[i].offset + (t.offset - old[i].offset);
         }
     }
-    c.input.regions = new;
+    c.input.regions = new.into_iter().filter(|r| !moved(r)).collect();
     Ok(())
 }
 
