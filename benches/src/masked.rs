@@ -91,6 +91,7 @@ where
                     proof,
                     inner,
                     stock: None,
+                    links: Vec::new(),
                 }
                 .to_bytes()
                 .len()

@@ -115,12 +115,13 @@ pub fn with_private_boundaries(
     }
     let mut cursor = u64::from(private.len);
     if input {
-        let public = circuit
-            .input
-            .region(RegionKind::Public)
-            .ok_or(ZkTransformError::Unsupported(
-                "a private input for a circuit without a public region",
-            ))?;
+        let public =
+            circuit
+                .input
+                .region(RegionKind::Public)
+                .ok_or(ZkTransformError::Unsupported(
+                    "a private input for a circuit without a public region",
+                ))?;
         let const_public = circuit.layers.iter().any(|l| {
             l.constant
                 .iter()
@@ -151,7 +152,9 @@ pub fn with_private_boundaries(
         u32::try_from(cursor).map_err(|_| ZkTransformError::TooLarge("private region"))?;
     let log_len = ceil_log2(cursor).max(private.log_len);
     if log_len > 30 {
-        return Err(ZkTransformError::TooLarge("private region above 2^30 slots"));
+        return Err(ZkTransformError::TooLarge(
+            "private region above 2^30 slots",
+        ));
     }
     let mut c = circuit.clone();
     relocate_input(
@@ -175,10 +178,7 @@ pub fn with_private_boundaries(
 /// layer; no output slot stays public.
 fn relay_advice(c: &mut Circuit, out: crate::boundary::SubCube) -> Result<(), ZkTransformError> {
     let d = c.depth();
-    let private_at = c
-        .input
-        .region(RegionKind::Private)
-        .map_or(0, |r| r.offset);
+    let private_at = c.input.region(RegionKind::Private).map_or(0, |r| r.offset);
     let (highest, _) = c.highest_used_slots();
     let slot = |x: u64| u32::try_from(x).map_err(|_| ZkTransformError::TooLarge("layer width"));
     // Layer k (1 ≤ k < d) carries advice j in slot base[k] + j, above everything it uses.
@@ -191,10 +191,10 @@ fn relay_advice(c: &mut Circuit, out: crate::boundary::SubCube) -> Result<(), Zk
         }
     };
     let n = u64::from(out.len);
-    for k in 1..d {
+    for (k, &at) in base.iter().enumerate().take(d).skip(1) {
         for j in 0..n {
             c.layers[k - 1].add.push(AddGate {
-                out: slot(base[k] + j)?,
+                out: slot(at + j)?,
                 input: slot(source(k - 1, j))?,
                 coeff: Coeff::ONE,
             });
@@ -237,7 +237,12 @@ mod tests {
     }
 
     /// Output layer of `c` on the given input values.
-    fn run(c: &Circuit, public: &[Residue], weights: &[Residue], private: &[Residue]) -> Vec<Residue> {
+    fn run(
+        c: &Circuit,
+        public: &[Residue],
+        weights: &[Residue],
+        private: &[Residue],
+    ) -> Vec<Residue> {
         let input = c.input_layer(public, weights, private).unwrap();
         let mut all = c.evaluate(public, input, &[]).unwrap();
         all.pop().unwrap()
@@ -280,7 +285,10 @@ mod tests {
                     let pub_t: Vec<Residue> = if input { Vec::new() } else { public.clone() };
                     let got = run(&t, &pub_t, &weights, &laid);
                     if output {
-                        assert!(got.iter().all(|v| *v == Residue::ZERO), "seed {seed} depth {depth}");
+                        assert!(
+                            got.iter().all(|v| *v == Residue::ZERO),
+                            "seed {seed} depth {depth}"
+                        );
                     } else {
                         let now: Vec<Residue> =
                             t.public_outputs.iter().map(|&o| got[o as usize]).collect();
@@ -291,7 +299,10 @@ mod tests {
                         let mut bad = laid.clone();
                         bad[cube.offset as usize] = bad[cube.offset as usize] + Residue::new(1);
                         let got = run(&t, &pub_t, &weights, &bad);
-                        assert!(got.iter().any(|v| *v != Residue::ZERO), "seed {seed} depth {depth}");
+                        assert!(
+                            got.iter().any(|v| *v != Residue::ZERO),
+                            "seed {seed} depth {depth}"
+                        );
                     }
                 }
             }

@@ -94,6 +94,10 @@ pub enum ProveError {
     /// The circuit has no zero-knowledge proof here.
     #[error("zero knowledge: {0}")]
     ZeroKnowledge(#[from] crate::zk::ZkRefusal),
+    /// A chain of zero-knowledge proofs (private slice boundaries) was asked for in a
+    /// shape it cannot have.
+    #[error("chain: {0}")]
+    Chain(&'static str),
     /// A structured block could not be evaluated or proven.
     #[error("layer {layer}, block {block}: {source}")]
     Block {
@@ -142,6 +146,24 @@ pub enum VerifyError {
     /// proof's weights differ from the model's.
     #[error("the proof's weights disagree with the key's at the stock's agreement point")]
     WeightsAgreement,
+    /// A chained proof's private opening does not state the value its proof gives for
+    /// slice boundary `boundary` (0: the input's, or the output's when the slice has no
+    /// private input) at the boundary's agreement point.
+    #[error("the private opening disagrees with the proof's value at boundary {boundary}")]
+    BoundaryAgreement {
+        /// The boundary (in the slice's order: input, then output).
+        boundary: usize,
+    },
+    /// Two consecutive slices' proofs give different values at their shared boundary's
+    /// agreement point: slice `slice`'s output is not slice `slice + 1`'s input.
+    #[error("slice {slice}'s private output is not slice {}'s private input", slice + 1)]
+    BoundaryLink {
+        /// The earlier slice.
+        slice: usize,
+    },
+    /// A chain of proofs does not have the shape its circuits ask for.
+    #[error("chain: {0}")]
+    Chain(&'static str),
     /// A zero-knowledge proof of a circuit with weights was verified without the key's
     /// weights stock, or names no stock entry; or a proof of a circuit without weights
     /// names one.

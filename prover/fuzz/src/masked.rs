@@ -97,6 +97,7 @@ impl MaskedCase {
             proof,
             inner,
             stock: None,
+            links: Vec::new(),
         };
         let case = MaskedCase {
             bytes: proof.to_bytes(),

@@ -24,11 +24,13 @@ mod wiring;
 mod zk;
 
 pub use batch::RegionBatch;
+pub(crate) use blocks::extend_point;
+pub(crate) use prove::masked_private_commitment;
 pub use prove::{
     CommittedWeights, ProvenMasked, WEIGHTS_FORMAT_VERSION, WEIGHTS_MAGIC, Witness, commit_weights,
     prove, prove_prepared, prove_unchecked, prove_with_weights,
 };
-pub(crate) use prove_masked::prove_masked_agreeing;
+pub(crate) use prove_masked::{Agreements, prove_masked_agreeing};
 pub use prove_masked::{
     BlockFault, ZkArgs, prove_masked, prove_masked_unchecked, prove_masked_with_block_fault,
 };
@@ -37,7 +39,7 @@ pub use security::{
     region_opening_points, whir_proof_security,
 };
 pub use values::{LayerValues, evaluate};
-pub(crate) use verify::verify_masked_agreeing;
+pub(crate) use verify::{VerifyAgreements, verify_masked_agreeing};
 pub use verify::{verify, verify_masked, verify_prepared};
 pub use zk::{ZK_LAYOUT, ZkLayout, ZkLayoutError};
 

@@ -4,7 +4,7 @@ use super::blocks::{self, Deferred};
 use super::structured::{self, Claim};
 use super::values::{LayerValues, evaluate_all, operand_of};
 use super::wiring::Lower;
-use super::zk::{LayerSlots, ZkProver};
+use super::zk::{LayerSlots, ZkLayout, ZkProver};
 use super::{
     PreparedCircuit, batch, committed_regions, deferred_points, gate_point, gate_vars,
     opened_claims, points_or_zero,
@@ -360,26 +360,21 @@ fn outputs<F: Field, E: ExtensionField<F>>(
     Ok(claimed)
 }
 
-pub(super) fn prove_inner<F, E, C>(
-    scheme: &C,
-    prepared: &PreparedCircuit<'_>,
+/// A masked proof's state: the table's layout and span, and the masks' prover.
+type ZkState<E> = (ZkLayout, std::ops::Range<usize>, ZkProver<E>);
+
+/// The input layer from the witness (lengths checked), with a masked proof's noise and
+/// mask table filled (a PRF of its seed over the witness and the context).
+fn input_layer<F, E>(
+    circuit: &Circuit,
     witness: &Witness<'_, F>,
-    committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
-    check: bool,
-    zk: Option<super::prove_masked::MaskedArgs<'_, E>>,
-) -> Result<ProvenInner<F, E, C>, ProveError>
+    zk: Option<super::prove_masked::ZkArgs<'_>>,
+) -> Result<(Vec<F>, Option<ZkState<E>>), ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
-    C: CommitmentScheme<F, E>,
 {
-    let circuit = prepared.circuit();
-    if !C::ZERO_PADDING
-        && let Some((region, slot)) = super::committed_padding_read(circuit)
-    {
-        return Err(ProveError::ReadsCommittedPadding { region, slot });
-    }
     check_len(
         "public input",
         circuit.num_public as usize,
@@ -396,7 +391,6 @@ where
         witness.private.len(),
     )?;
 
-    // Input layer and commitments.
     let mut input = vec![F::ZERO; 1usize << circuit.input.log_width];
     for r in &circuit.input.regions {
         let src = match r.kind {
@@ -407,20 +401,7 @@ where
         input[r.offset as usize..r.offset as usize + src.len()].copy_from_slice(src);
     }
     // Masked proofs: the masks and slack fill their table before anything is committed.
-    let fault = zk.and_then(|z| z.fault);
-    let agreement = zk.and_then(|z| z.agreement);
-    if let Some(z) = agreement {
-        let w = circuit
-            .input
-            .region(RegionKind::Weights)
-            .ok_or(ProveError::NoWeightsRegion)?;
-        if z.len() != usize::from(w.log_len) {
-            return Err(ProveError::Unsupported {
-                what: "an agreement point of another arity than the weights region",
-            });
-        }
-    }
-    let mut zk_state = match zk.map(|z| z.zk) {
+    let zk_state = match zk {
         Some(z) => {
             // The masks are a PRF of the seed over the whole witness and the context.
             let mut w = Writer::hashing(blake3::Hasher::new_derive_key("lamina zk binding v1"));
@@ -453,6 +434,90 @@ where
         }
         None => None,
     };
+    Ok((input, zk_state))
+}
+
+/// The commitment a masked proof of `prepared` on `witness` with `zk` makes to its
+/// private region (the same bytes [`super::prove_masked`] commits to, given the same
+/// scheme state), and its prover data: what a chain of proofs must know of each other
+/// before any of them is made (`crate::zk::chain`).
+pub(crate) fn masked_private_commitment<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    witness: &Witness<'_, F>,
+    context: &[u8],
+    zk: super::prove_masked::ZkArgs<'_>,
+) -> Result<(Digest, C::ProverData), ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let circuit = prepared.circuit();
+    let r = *circuit
+        .input
+        .region(RegionKind::Private)
+        .ok_or(ProveError::Unsupported {
+            what: "a masked proof without a private region",
+        })?;
+    let (input, _) = input_layer::<F, E>(circuit, witness, context, Some(zk))?;
+    let start = r.offset as usize;
+    Ok(scheme.commit(&input[start..start + r.len as usize], r.log_len)?)
+}
+
+pub(super) fn prove_inner<F, E, C>(
+    scheme: &C,
+    prepared: &PreparedCircuit<'_>,
+    witness: &Witness<'_, F>,
+    committed: Option<&CommittedWeights<F, C::ProverData>>,
+    context: &[u8],
+    check: bool,
+    zk: Option<super::prove_masked::MaskedArgs<'_, E>>,
+) -> Result<ProvenInner<F, E, C>, ProveError>
+where
+    F: Field,
+    E: ExtensionField<F>,
+    C: CommitmentScheme<F, E>,
+{
+    let circuit = prepared.circuit();
+    if !C::ZERO_PADDING
+        && let Some((region, slot)) = super::committed_padding_read(circuit)
+    {
+        return Err(ProveError::ReadsCommittedPadding { region, slot });
+    }
+    // Input layer and commitments.
+    let fault = zk.and_then(|z| z.fault);
+    let agreement = zk.and_then(|z| z.agreement);
+    let private_agreement: &[Vec<E>] = zk.map_or(&[], |z| z.private_agreement);
+    if let Some(z) = agreement {
+        let w = circuit
+            .input
+            .region(RegionKind::Weights)
+            .ok_or(ProveError::NoWeightsRegion)?;
+        if z.len() != usize::from(w.log_len) {
+            return Err(ProveError::Unsupported {
+                what: "an agreement point of another arity than the weights region",
+            });
+        }
+    }
+    if let Some(z) = private_agreement.first() {
+        let p = circuit
+            .input
+            .region(RegionKind::Private)
+            .ok_or(ProveError::Unsupported {
+                what: "a private agreement point without a private region",
+            })?;
+        if private_agreement
+            .iter()
+            .any(|z| z.len() != usize::from(p.log_len))
+            || z.is_empty()
+        {
+            return Err(ProveError::Unsupported {
+                what: "an agreement point of another arity than the private region",
+            });
+        }
+    }
+    let (input, mut zk_state) = input_layer::<F, E>(circuit, witness, context, zk.map(|z| z.zk))?;
     let regions = committed_regions(circuit);
     let mut commitments = Vec::with_capacity(regions.len());
     let mut prover_data = Vec::with_capacity(regions.len());
@@ -607,6 +672,9 @@ where
         points.extend(deferred_points(r, &deferred)?);
         if let (RegionKind::Private, Some((layout, point))) = (r.kind, &table_point) {
             points.push(super::zk::table_point(r, *layout, point));
+        }
+        if r.kind == RegionKind::Private {
+            points.extend(private_agreement.iter().cloned());
         }
         if let (RegionKind::Weights, Some(z)) = (r.kind, agreement) {
             points.push(z.to_vec());

@@ -100,22 +100,35 @@ where
             zk,
             fault: Some(fault),
             agreement: None,
+            private_agreement: &[],
         },
         false,
     )
 }
 
-/// The masked prover's arguments: the public ones, a test-only fault, and the weights
-/// stock's agreement point (on the whole weights region) the weights opening must cover.
+/// The masked prover's arguments: the public ones, a test-only fault, the weights
+/// stock's agreement point (on the whole weights region) the weights opening must cover,
+/// and the slice boundaries' agreement points the private opening must cover.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct MaskedArgs<'a, E> {
     pub zk: ZkArgs<'a>,
     pub fault: Option<BlockFault>,
     pub agreement: Option<&'a [E]>,
+    pub private_agreement: &'a [Vec<E>],
 }
 
-/// [`prove_masked`] whose weights opening also covers `agreement` (the weights stock's
-/// point, `crate::zk` stock module), appended after the region's other points.
+/// Agreement points a masked proof's openings cover beyond GKR's: the weights stock's (on
+/// the whole weights region) and the slice boundaries' (on the whole private region).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Agreements<'a, E> {
+    pub weights: Option<&'a [E]>,
+    pub private: &'a [Vec<E>],
+}
+
+/// [`prove_masked`] whose weights opening also covers `agreement.weights` (the weights
+/// stock's point, `crate::zk` stock module) and whose private opening covers
+/// `agreement.private` (the boundaries', `crate::zk::chain`), each appended after the
+/// region's other points.
 pub(crate) fn prove_masked_agreeing<F, E, C>(
     scheme: &C,
     prepared: &PreparedCircuit<'_>,
@@ -123,7 +136,7 @@ pub(crate) fn prove_masked_agreeing<F, E, C>(
     witness: &Witness<'_, F>,
     context: &[u8],
     zk: ZkArgs<'_>,
-    agreement: &[E],
+    agreement: Agreements<'_, E>,
 ) -> Result<ProvenMasked<F, E, C>, ProveError>
 where
     F: Field,
@@ -139,7 +152,8 @@ where
         MaskedArgs {
             zk,
             fault: None,
-            agreement: Some(agreement),
+            agreement: agreement.weights,
+            private_agreement: agreement.private,
         },
         true,
     )
@@ -181,6 +195,7 @@ impl<'a, E> From<ZkArgs<'a>> for MaskedArgs<'a, E> {
             zk,
             fault: None,
             agreement: None,
+            private_agreement: &[],
         }
     }
 }

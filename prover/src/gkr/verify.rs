@@ -134,7 +134,14 @@ where
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
 {
-    verify_inner(scheme, prepared, statement, proof, None, None)
+    verify_inner(
+        scheme,
+        prepared,
+        statement,
+        proof,
+        None,
+        VerifyAgreements::default(),
+    )
 }
 
 /// Verifies a proof made by [`super::prove_masked`]: every GKR sumcheck masked, the
@@ -159,13 +166,34 @@ where
         statement,
         proof,
         Some((layout, inner)),
-        None,
+        VerifyAgreements::default(),
     )
 }
 
-/// [`verify_masked`] with the weights stock's agreement check: the weights opening also
-/// covers `agreement.0` (after the region's other points) and must state `agreement.1`
-/// there ([`VerifyError::WeightsAgreement`] otherwise).
+/// Agreement checks beyond GKR's: the weights stock's point on the whole weights region
+/// and the value the key states there; the slice boundaries' points on the whole private
+/// region and the values the proof states there (the chain verifier compares them across
+/// proofs, `crate::zk::chain`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VerifyAgreements<'a, E> {
+    pub weights: Option<(&'a [E], E)>,
+    pub private: &'a [(Vec<E>, E)],
+}
+
+impl<E> Default for VerifyAgreements<'_, E> {
+    fn default() -> Self {
+        VerifyAgreements {
+            weights: None,
+            private: &[],
+        }
+    }
+}
+
+/// [`verify_masked`] with agreement checks: the weights opening also covers
+/// `agreement.weights.0` (after the region's other points) and must state
+/// `agreement.weights.1` there; the private opening covers each of `agreement.private`'s
+/// points after the table's and must state its value ([`VerifyError::BoundaryAgreement`]).
+/// A wrong weights value is [`VerifyError::WeightsAgreement`].
 pub(crate) fn verify_masked_agreeing<F, E, C>(
     scheme: &C,
     prepared: &PreparedCircuit<'_>,
@@ -173,7 +201,7 @@ pub(crate) fn verify_masked_agreeing<F, E, C>(
     proof: &Proof<E, C::Opening>,
     layout: ZkLayout,
     inner: &InnerProductProof<E>,
-    agreement: (&[E], E),
+    agreement: VerifyAgreements<'_, E>,
 ) -> Result<(), VerifyError>
 where
     F: Field,
@@ -186,7 +214,7 @@ where
         statement,
         proof,
         Some((layout, inner)),
-        Some(agreement),
+        agreement,
     )
 }
 
@@ -196,7 +224,7 @@ fn verify_inner<F, E, C>(
     statement: &Statement<'_, F>,
     proof: &Proof<E, C::Opening>,
     zk: Option<(ZkLayout, &InnerProductProof<E>)>,
-    agreement: Option<(&[E], E)>,
+    agreements: VerifyAgreements<'_, E>,
 ) -> Result<(), VerifyError>
 where
     F: Field,
@@ -358,6 +386,18 @@ where
         if let (RegionKind::Private, Some((layout, claim))) = (r.kind, &table_claim) {
             lo.push(super::zk::table_point(r, *layout, &claim.point));
         }
+        if r.kind == RegionKind::Private && !agreements.private.is_empty() {
+            // Boundary points follow the table's: a masked proof's only.
+            if table_claim.is_none() {
+                return Err(VerifyError::BoundaryAgreement { boundary: 0 });
+            }
+            for (boundary, (z, _)) in agreements.private.iter().enumerate() {
+                if z.len() != usize::from(r.log_len) {
+                    return Err(VerifyError::BoundaryAgreement { boundary });
+                }
+                lo.push(z.clone());
+            }
+        }
         if r.kind == RegionKind::Weights {
             for (index, dc) in deferred.iter().enumerate() {
                 lo.push(
@@ -369,7 +409,7 @@ where
                         })?,
                 );
             }
-            if let Some((z, _)) = agreement {
+            if let Some((z, _)) = agreements.weights {
                 if z.len() != usize::from(r.log_len) {
                     return Err(VerifyError::WeightsAgreement);
                 }
@@ -383,7 +423,8 @@ where
         values: &values,
         deferred: &deferred,
         table_value: table_claim.as_ref().map(|(_, c)| c.value),
-        agreement_value: agreement.map(|(_, y)| y),
+        agreement_value: agreements.weights.map(|(_, y)| y),
+        private_agreement: agreements.private,
     };
     if batch::applies(circuit) {
         return verify_batched(
@@ -476,6 +517,9 @@ struct Claims<'a, E> {
     /// Zero-knowledge proofs with a weights stock: the value the weights region must open
     /// to at the agreement point, after its opened and deferred claims.
     agreement_value: Option<E>,
+    /// Chained zero-knowledge proofs: the boundaries' points and the values the private
+    /// region must open to there, after the table's value.
+    private_agreement: &'a [(Vec<E>, E)],
 }
 
 /// Verifies region `i`'s opening at `lo` and returns the evaluations it establishes,
@@ -924,6 +968,14 @@ where
             && evals.get(opened.len()) != Some(&z)
         {
             return Err(VerifyError::ZkTableValue);
+        }
+        if r.kind == RegionKind::Private {
+            let rest = evals.get(opened.len() + 1..).unwrap_or(&[]);
+            for (boundary, (_, y)) in claims.private_agreement.iter().enumerate() {
+                if rest.get(boundary) != Some(y) {
+                    return Err(VerifyError::BoundaryAgreement { boundary });
+                }
+            }
         }
         if r.kind == RegionKind::Weights {
             let rest = evals.get(opened.len()..).unwrap_or(&[]);

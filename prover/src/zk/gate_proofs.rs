@@ -47,6 +47,7 @@ use crate::commit::{
 use crate::error::{ProveError, VerifyError};
 use crate::gkr::{self, PreparedCircuit, Witness, ZkArgs, ZkLayout};
 use crate::statement::Statement;
+use circuits::boundary::Boundaries;
 use circuits::zk::{WeightsNoise, ZkTransformError};
 use circuits::{Circuit, RegionKind};
 use rand::Rng;
@@ -82,23 +83,37 @@ pub struct ZkCircuit {
     layout: ZkLayout,
     private_len: usize,
     weights: Option<WeightsNoise>,
+    boundaries: Boundaries,
 }
 
 impl ZkCircuit {
     /// The zero-knowledge form of `original`, or why it has none.
     pub fn new(original: &Circuit) -> Result<Self, ZkRefusal> {
+        Self::with_boundaries(original, false, false)
+    }
+
+    /// The zero-knowledge form of `original` with its input (`input`) and its outputs
+    /// (`output`) private ([`circuits::boundary`]): a slice of a chain proven by
+    /// [`super::chain`], whose neighbours' proofs show the same values.
+    pub fn with_boundaries(
+        original: &Circuit,
+        input: bool,
+        output: bool,
+    ) -> Result<Self, ZkRefusal> {
         if let Some(k) = original.layers.iter().position(|l| !l.blocks.is_empty()) {
             return Err(ZkRefusal::Blocks { layer: k + 1 });
         }
-        let (noisy_weights, weights) = match original.input.region(RegionKind::Weights) {
+        let (bounded, boundaries) =
+            circuits::boundary::with_private_boundaries(original, input, output)?;
+        let (noisy_weights, weights) = match bounded.input.region(RegionKind::Weights) {
             Some(_) => {
-                let (c, n) = circuits::zk::with_weights_noise(original)?;
+                let (c, n) = circuits::zk::with_weights_noise(&bounded)?;
                 (Some(c), Some(n))
             }
             None => (None, None),
         };
         let (circuit, layout) = circuits::zk::with_noise(
-            noisy_weights.as_ref().unwrap_or(original),
+            noisy_weights.as_ref().unwrap_or(&bounded),
             <ZkExt as ExtensionField<Goldilocks>>::DEGREE,
         )?;
         let (prepared, _) =
@@ -108,7 +123,24 @@ impl ZkCircuit {
             layout,
             private_len: original.input.len_of(RegionKind::Private),
             weights,
+            boundaries,
         })
+    }
+
+    /// Where the private boundaries lie (none for [`ZkCircuit::new`]'s forms).
+    pub fn boundaries(&self) -> Boundaries {
+        self.boundaries
+    }
+
+    /// The private region of the zero-knowledge form.
+    pub(super) fn private_region(&self) -> Option<circuits::Region> {
+        self.circuit().input.region(RegionKind::Private).copied()
+    }
+
+    /// The private commitment of a proof of this form (the last one).
+    pub(super) fn private_commitment<'p>(&self, proof: &'p ZkProof) -> Option<&'p [u8; 32]> {
+        self.private_region()?;
+        proof.proof.commitments.last()
     }
 
     /// The circuit digest the transcript binds.
@@ -160,7 +192,8 @@ pub struct StockUse<'a> {
 
 /// Proves `zk` on `witness`, given for the *original* circuit (its public input, its
 /// weights and its private values), in zero knowledge; a circuit with weights opens
-/// `stock`'s entry. Returns the proof and the public outputs.
+/// `stock`'s entry. Returns the proof and the public outputs. A form with private
+/// boundaries is proven in a chain ([`super::chain::prove_chain`]).
 pub fn prove_zk(
     zk: &ZkCircuit,
     witness: &Witness<'_, Goldilocks>,
@@ -168,50 +201,173 @@ pub fn prove_zk(
     rng: &ZkRng,
     stock: Option<StockUse<'_>>,
 ) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
-    if witness.private.len() != zk.private_len {
-        return Err(ProveError::Length {
-            what: "private values",
-            expected: zk.private_len,
-            got: witness.private.len(),
-        });
+    if zk.boundaries.any() {
+        return Err(ProveError::Chain(
+            "a form with private boundaries is proven in a chain",
+        ));
     }
-    // The zero-knowledge form keeps the original private values in place; the prover
-    // fills the noise and the table after them.
-    let mut private = witness.private.to_vec();
-    private.resize(
-        zk.circuit().input.len_of(RegionKind::Private),
-        Goldilocks::ZERO,
-    );
-    let mut stream = rng.chacha()?;
-    let mut mask_seed = [0u8; 32];
-    stream.fill_bytes(&mut mask_seed);
-    let mut commit_seed = [0u8; 32];
-    stream.fill_bytes(&mut commit_seed);
-    let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(commit_seed))?;
+    let private = zk.lay_out(witness.private, [None, None])?;
+    let seeds = Seeds::draw(rng)?;
+    prove_laid_out(
+        zk,
+        witness.public,
+        witness.weights,
+        &private,
+        context,
+        &seeds,
+        stock,
+        &[],
+    )
+}
+
+/// A boundary's values and its noise, laid out into its sub-cube.
+pub(super) type BoundaryFill<'a> = Option<(&'a [Goldilocks], &'a [Goldilocks])>;
+
+/// One proof's secret seeds: its masks and noise, and its commitment's randomness.
+#[derive(Clone)]
+pub(super) struct Seeds {
+    pub mask: [u8; 32],
+    pub commit: [u8; 32],
+}
+
+impl Seeds {
+    pub(super) fn draw(rng: &ZkRng) -> Result<Seeds, ProveError> {
+        let mut stream = rng.chacha()?;
+        let mut mask = [0u8; 32];
+        stream.fill_bytes(&mut mask);
+        let mut commit = [0u8; 32];
+        stream.fill_bytes(&mut commit);
+        Ok(Seeds { mask, commit })
+    }
+}
+
+impl ZkCircuit {
+    /// The zero-knowledge form's private values: the original's in place, the boundaries'
+    /// values and noise in their sub-cubes (`fills`: input, output), zeros for the rest
+    /// (the prover fills the layer noise and the table).
+    pub(super) fn lay_out(
+        &self,
+        private: &[Goldilocks],
+        fills: [BoundaryFill<'_>; 2],
+    ) -> Result<Vec<Goldilocks>, ProveError> {
+        if private.len() != self.private_len {
+            return Err(ProveError::Length {
+                what: "private values",
+                expected: self.private_len,
+                got: private.len(),
+            });
+        }
+        let mut out = private.to_vec();
+        out.resize(
+            self.circuit().input.len_of(RegionKind::Private),
+            Goldilocks::ZERO,
+        );
+        let cubes = [self.boundaries.input, self.boundaries.output];
+        for (cube, fill) in cubes.iter().zip(fills) {
+            match (cube, fill) {
+                (None, None) => {}
+                (Some(cube), Some((values, noise))) => {
+                    let (at, n) = (cube.offset as usize, cube.len as usize);
+                    if values.len() != n
+                        || noise.len() != circuits::boundary::BOUNDARY_NOISE as usize
+                    {
+                        return Err(ProveError::Length {
+                            what: "boundary values",
+                            expected: n,
+                            got: values.len(),
+                        });
+                    }
+                    out[at..at + n].copy_from_slice(values);
+                    let at = cube.noise_offset() as usize;
+                    out[at..at + noise.len()].copy_from_slice(noise);
+                }
+                _ => {
+                    return Err(ProveError::Chain(
+                        "boundary values for a form without that boundary, or none for one with it",
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The hiding commitment a proof with `seeds` makes to `private` (laid out by
+    /// [`ZkCircuit::lay_out`]): what a chain's proofs must know of each other first.
+    pub(super) fn commit_private(
+        &self,
+        public: &[Goldilocks],
+        weights: &[Goldilocks],
+        private: &[Goldilocks],
+        context: &[u8],
+        seeds: &Seeds,
+    ) -> Result<[u8; 32], ProveError> {
+        let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(seeds.commit))?;
+        // `weights`: the zero-knowledge weights region's values (the stock entry's), which
+        // the masks' PRF binds like the rest of the input layer.
+        let w = Witness {
+            public,
+            weights,
+            private,
+        };
+        let args = ZkArgs {
+            layout: self.layout,
+            seed: &seeds.mask,
+        };
+        let (digest, _) =
+            gkr::masked_private_commitment(&scheme, &self.prepared, &w, context, args)?;
+        Ok(digest)
+    }
+}
+
+/// [`prove_zk`] on private values already laid out, with `seeds`, its private opening
+/// also covering `private_points` (the boundaries' agreement points).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn prove_laid_out(
+    zk: &ZkCircuit,
+    public: &[Goldilocks],
+    weights: &[Goldilocks],
+    private: &[Goldilocks],
+    context: &[u8],
+    seeds: &Seeds,
+    stock: Option<StockUse<'_>>,
+    private_points: &[Vec<ZkExt>],
+) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
+    let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(seeds.commit))?;
     let args = ZkArgs {
         layout: zk.layout,
-        seed: &mask_seed,
+        seed: &seeds.mask,
     };
     let ((proof, outputs), inner, path) = match (zk.weights, stock) {
         (None, None) => {
-            if !witness.weights.is_empty() {
+            if !weights.is_empty() {
                 return Err(ProveError::NoWeightsRegion);
             }
             let w = Witness {
-                public: witness.public,
+                public,
                 weights: &[],
-                private: &private,
+                private,
             };
-            let (proven, inner) =
-                gkr::prove_masked(&scheme, &zk.prepared, None, &w, context, args)?;
+            let agreements = gkr::Agreements {
+                weights: None,
+                private: private_points,
+            };
+            let (proven, inner) = gkr::prove_masked_agreeing(
+                &scheme,
+                &zk.prepared,
+                None,
+                &w,
+                context,
+                args,
+                agreements,
+            )?;
             (proven, inner, None)
         }
         (Some(noise), Some(use_)) => {
-            if witness.weights.len() != noise.weights_len as usize {
+            if weights.len() != noise.weights_len as usize {
                 return Err(ProveError::Length {
                     what: "weights",
                     expected: noise.weights_len as usize,
-                    got: witness.weights.len(),
+                    got: weights.len(),
                 });
             }
             let region = zk
@@ -219,7 +375,7 @@ pub fn prove_zk(
                 .input
                 .region(RegionKind::Weights)
                 .ok_or(ProveError::NoWeightsRegion)?;
-            let (values, digest, data, path) = use_.stock.take(witness.weights, use_.index)?;
+            let (values, digest, data, path) = use_.stock.take(weights, use_.index)?;
             let committed = gkr::CommittedWeights::from_parts(
                 digest,
                 region.log_len,
@@ -227,12 +383,16 @@ pub fn prove_zk(
                 OnceData::new(data),
             );
             let w = Witness {
-                public: witness.public,
+                public,
                 weights: committed.values(),
-                private: &private,
+                private,
             };
             let key = use_.stock.key();
             let point = stock::agreement_point(&zk.digest().0, &key.root, key.size, &noise);
+            let agreements = gkr::Agreements {
+                weights: Some(&point),
+                private: private_points,
+            };
             let (proven, inner) = gkr::prove_masked_agreeing(
                 &scheme,
                 &zk.prepared,
@@ -240,7 +400,7 @@ pub fn prove_zk(
                 &w,
                 context,
                 args,
-                &point,
+                agreements,
             )?;
             (proven, inner, Some(path))
         }
@@ -256,6 +416,7 @@ pub fn prove_zk(
             proof,
             inner,
             stock: path,
+            links: Vec::new(),
         },
         outputs,
     ))
@@ -263,25 +424,47 @@ pub fn prove_zk(
 
 /// Verifies a zero-knowledge proof of `zk`'s statement. `statement.weights_commitment`
 /// must be `None`: a circuit with weights is verified against the key's weights stock
-/// (`stock`), whose entry the proof names and opens.
+/// (`stock`), whose entry the proof names and opens. A form with private boundaries is
+/// verified in its chain ([`super::chain`]).
 pub fn verify_zk(
     zk: &ZkCircuit,
     statement: &Statement<'_, Goldilocks>,
     stock: Option<&StockKey>,
     proof: &ZkProof,
 ) -> Result<(), VerifyError> {
+    if zk.boundaries.any() || !proof.links.is_empty() {
+        return Err(VerifyError::Chain(
+            "a proof of a slice with private boundaries is verified with its chain",
+        ));
+    }
+    verify_with_links(zk, statement, stock, proof, &[])
+}
+
+/// [`verify_zk`] whose private opening also covers the boundaries' agreement points,
+/// where it must state `private[i].1`.
+pub(super) fn verify_with_links(
+    zk: &ZkCircuit,
+    statement: &Statement<'_, Goldilocks>,
+    stock: Option<&StockKey>,
+    proof: &ZkProof,
+    private: &[(Vec<ZkExt>, ZkExt)],
+) -> Result<(), VerifyError> {
     if statement.weights_commitment.is_some() {
         return Err(VerifyError::UnexpectedWeightsCommitment);
     }
     let scheme = OpenOnce::verifier(hiding_scheme());
     match (zk.weights, stock, &proof.stock) {
-        (None, None, None) => gkr::verify_masked(
+        (None, None, None) => gkr::verify_masked_agreeing(
             &scheme,
             &zk.prepared,
             statement,
             &proof.proof,
             zk.layout,
             &proof.inner,
+            gkr::VerifyAgreements {
+                weights: None,
+                private,
+            },
         ),
         (Some(noise), Some(key), Some(path)) => {
             // The entry's commitment is the proof's weights commitment (weights first).
@@ -303,7 +486,10 @@ pub fn verify_zk(
                 &proof.proof,
                 zk.layout,
                 &proof.inner,
-                (&point, key.y_eq),
+                gkr::VerifyAgreements {
+                    weights: Some((&point, key.y_eq)),
+                    private,
+                },
             )
         }
         _ => Err(VerifyError::StockMissing),

@@ -11,6 +11,7 @@
 //! circuits whose secrets are all private inputs (masked GKR, the inner product, one
 //! hiding WHIR opening); `prover/ZK.md` is their written argument.
 
+pub mod chain;
 mod claims;
 mod gate_proofs;
 pub mod inner_product;

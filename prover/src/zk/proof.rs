@@ -7,9 +7,12 @@
 //!
 //! Layout (little-endian): `"LAMZ" | version u32 | GKR proof (u32 length, then
 //! [`Proof::to_bytes`]) | inner product ([`InnerProductProof::encode`]) | stock flag u8
-//! (0 or 1) | stock path ([`StockPath::encode`], if 1)`. The decoder rejects a wrong magic
-//! or version, a flag other than 0 or 1, truncation and trailing bytes; every count inside
-//! is checked by the verifier against the circuit, the layout and the key.
+//! (0 or 1) | stock path ([`StockPath::encode`], if 1)`, and in version 3 (chained proofs,
+//! [`crate::zk::chain`]) then `links u8 (1 or 2) | that many extension values`. A proof
+//! without links is written as version 2. The decoder rejects a wrong magic or version, a
+//! flag other than 0 or 1, a link count other than 1 or 2, truncation and trailing bytes;
+//! every count inside is checked by the verifier against the circuit, the layout and the
+//! key.
 
 use super::inner_product::InnerProductProof;
 use super::stock::StockPath;
@@ -21,8 +24,9 @@ use circuits::codec::{Reader, Writer};
 
 /// Magic bytes opening an encoded masked proof.
 pub const MASKED_PROOF_MAGIC: [u8; 4] = *b"LAMZ";
-/// Version of the masked proof encoding.
-pub const MASKED_PROOF_VERSION: u32 = 2;
+/// Version of the masked proof encoding (of a chained proof; one without links is
+/// written as version 2).
+pub const MASKED_PROOF_VERSION: u32 = 3;
 
 /// A masked GKR proof and its inner product (what [`crate::gkr::prove_masked`] returns,
 /// as one value that [`crate::gkr::verify_masked`] checks).
@@ -34,6 +38,10 @@ pub struct MaskedProof<E, O> {
     pub inner: InnerProductProof<E>,
     /// The weights stock entry the weights opening is of, with its Merkle path.
     pub stock: Option<StockPath>,
+    /// Chained proofs: the private region's values at the slice boundaries' agreement
+    /// points (the input's, then the output's), which the next and previous slices'
+    /// proofs must repeat.
+    pub links: Vec<E>,
 }
 
 impl<E: Field, O: Opening> MaskedProof<E, O> {
@@ -41,7 +49,11 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.bytes(&MASKED_PROOF_MAGIC);
-        w.u32(MASKED_PROOF_VERSION);
+        w.u32(if self.links.is_empty() {
+            2
+        } else {
+            MASKED_PROOF_VERSION
+        });
         let gkr = self.proof.to_bytes();
         w.length(gkr.len());
         w.bytes(&gkr);
@@ -52,6 +64,10 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
                 w.u8(1);
                 path.encode(&mut w);
             }
+        }
+        if !self.links.is_empty() {
+            w.u8(self.links.len() as u8);
+            self.links.iter().for_each(|v| v.encode(&mut w));
         }
         w.into_bytes()
     }
@@ -65,7 +81,7 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
             });
         }
         let version = r.u32("version")?;
-        if version != MASKED_PROOF_VERSION {
+        if version != MASKED_PROOF_VERSION && version != 2 {
             return Err(DecodeError::Version {
                 what: "masked proof",
                 got: version,
@@ -87,11 +103,27 @@ impl<E: Field, O: Opening> MaskedProof<E, O> {
                 });
             }
         };
+        let mut links = Vec::new();
+        if version == MASKED_PROOF_VERSION {
+            let offset = bytes.len() - r.remaining();
+            let n = r.u8("link count")?;
+            if !(1..=2).contains(&n) {
+                return Err(DecodeError::Tag {
+                    tag: n,
+                    what: "link count",
+                    offset,
+                });
+            }
+            for _ in 0..n {
+                links.push(E::decode(&mut r)?);
+            }
+        }
         r.finish()?;
         Ok(MaskedProof {
             proof,
             inner,
             stock,
+            links,
         })
     }
 }

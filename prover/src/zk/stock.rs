@@ -422,7 +422,7 @@ impl WeightsStock {
     }
 
     /// The weights region's values for entry `index`: `W`, `N_0`, zeros, `N_i`.
-    fn region_values(&self, weights: &[Goldilocks], index: u32) -> Vec<Goldilocks> {
+    pub(super) fn region_values(&self, weights: &[Goldilocks], index: u32) -> Vec<Goldilocks> {
         let n = &self.noise;
         let mut v = vec![Goldilocks::ZERO; n.region_len() as usize];
         v[..weights.len()].copy_from_slice(weights);

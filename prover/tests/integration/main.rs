@@ -25,4 +25,5 @@ mod tensors;
 mod transcript;
 mod whir;
 mod whir_mutations;
+mod zk_chain;
 mod zk_gates;

@@ -523,6 +523,7 @@ fn masked_proof_bytes_round_trip_and_refuse_damage() {
             proof: r.proof.0.clone(),
             inner: r.proof.1.clone(),
             stock: None,
+            links: Vec::new(),
         };
         let bytes = wire.to_bytes();
         let back = Wire::from_bytes(&bytes).unwrap();
@@ -548,7 +549,7 @@ fn masked_proof_bytes_round_trip_and_refuse_damage() {
             Err(circuits::DecodeError::Magic { .. })
         ));
         let mut version = bytes.clone();
-        version[4] ^= 1;
+        version[4] ^= 4;
         assert!(matches!(
             Wire::from_bytes(&version),
             Err(circuits::DecodeError::Version { .. })

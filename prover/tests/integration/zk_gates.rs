@@ -417,7 +417,8 @@ fn attack_unsatisfied_witness_rejected() {
             &ZkProof {
                 proof,
                 inner,
-                stock: None
+                stock: None,
+                links: Vec::new(),
             }
         ),
         Err(VerifyError::ZkInnerProduct(_))

@@ -1,0 +1,398 @@
+//! Chains of zero-knowledge slice proofs with private boundaries (issue 10 item 3): the
+//! statement shows the first slice's input and the last slice's outputs; every
+//! activation in between stays inside the proofs' hiding commitments, and the chain
+//! proves that each slice's output is the next slice's input.
+//!
+//! **The forms.** Slice `i` of `n` is proven on
+//! `ZkCircuit::with_boundaries(C_i, i > 0, i < n − 1)` ([`circuits::boundary`]): its
+//! private input and its output advice lie in sub-cubes `[values ‖ N_b ‖ 0…]` of its
+//! private region, where `N_b` is [`circuits::boundary::BOUNDARY_NOISE`] noise slots that
+//! slice `i` (output side) and slice `i + 1` (input side) share for boundary `b = i`.
+//! So the two sub-cubes hold the same values and their multilinear extensions are one
+//! polynomial `B_b`.
+//!
+//! **The link.** Each hiding commitment is opened once, so the boundary cannot be opened
+//! twice. Instead both proofs open their own private commitment, in the same single
+//! opening as GKR's points, at `z_b` on the sub-cube, and state the value there (the
+//! proof's `links`); the verifier requires both proofs to state the same value. `z_b`
+//! is derived from both proofs' contexts and both private commitments, so it is fixed
+//! only after both commitments are: the prover therefore commits every slice first
+//! (phase 1), derives every `z_b`, then proves every slice (phase 2), each proof's
+//! commitment being the one of phase 1 (same seeds; checked).
+//!
+//! **Soundness.** Each slice's proof shows its circuit holds on the values its private
+//! commitment decodes to (its GKR, as for any slice). If slice `i`'s output sub-cube and
+//! slice `i + 1`'s input sub-cube differ, their extensions — among the two openings'
+//! lists of `L` candidate polynomials each — agree at `z_b` with probability at most
+//! `L²·ℓ_b/|E|` (Schwartz–Zippel over `ℓ_b` random coordinates), for each pair of
+//! commitments the prover tries (every try costs it two commitments).
+//!
+//! **Zero knowledge.** What a boundary adds to the two proofs is one value, `B_b(z_b)`,
+//! the same in both; `N_b`'s 8 uniform slots (against 3 revealed base coordinates) make
+//! it uniform. The two private regions' evaluations at GKR's points are masked by each
+//! proof's own input noise, as for a single proof. `prover/ZK.md` §2 and §4 give the
+//! argument in full.
+
+use super::gate_proofs::{BoundaryFill, Seeds, ZkCircuit, ZkExt, ZkProof, prove_laid_out};
+use super::gate_proofs::{StockUse, verify_with_links};
+use super::stock::StockKey;
+use crate::arith::{Field, Goldilocks};
+use crate::commit::ZkRng;
+use crate::error::{ProveError, VerifyError};
+use crate::gkr::{self, Witness};
+use crate::mle;
+use crate::statement::Statement;
+use circuits::boundary::{BOUNDARY_NOISE, SubCube};
+use rand::Rng;
+
+/// One slice of a chain, as its prover sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainSlice<'a> {
+    /// The slice's zero-knowledge form, with the boundaries its place asks for.
+    pub zk: &'a ZkCircuit,
+    /// The *original* circuit's witness: the slice's input as the public input (private
+    /// or not), its weights and its private values.
+    pub witness: Witness<'a, Goldilocks>,
+    /// The slice's outputs (the advice of a private output).
+    pub outputs: &'a [Goldilocks],
+    /// The proof's context (what the transcript and the boundaries' points bind).
+    pub context: &'a [u8],
+    /// The weights stock entry (slices with weights).
+    pub stock: Option<StockUse<'a>>,
+}
+
+/// One slice of a chain, as its verifier sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainStatement<'a> {
+    /// The slice's zero-knowledge form (derived from the key's circuit, never read from
+    /// a proof).
+    pub zk: &'a ZkCircuit,
+    /// The slice's statement: an empty public input where the input is private, no
+    /// outputs where they are private.
+    pub statement: Statement<'a, Goldilocks>,
+    /// The weights stock key (slices with weights).
+    pub stock: Option<&'a StockKey>,
+}
+
+/// A slice's neighbours, as [`verify_linked`] needs them: each one's context and private
+/// commitment (from its proof), where the boundary between them is private.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Neighbours<'a> {
+    /// The previous slice's context and private commitment.
+    pub previous: Option<(&'a [u8], &'a [u8; 32])>,
+    /// The next slice's context and private commitment.
+    pub next: Option<(&'a [u8], &'a [u8; 32])>,
+}
+
+/// Why a chain's forms do not fit together, or `None`.
+fn misfit<'a>(mut forms: impl ExactSizeIterator<Item = &'a ZkCircuit>) -> Option<&'static str> {
+    let n = forms.len();
+    let mut prev: Option<&ZkCircuit> = None;
+    for (i, zk) in forms.by_ref().enumerate() {
+        let b = zk.boundaries();
+        if i == 0 && b.input.is_some() {
+            return Some("the first slice's input is the statement's: it cannot be private");
+        }
+        if i + 1 == n && b.output.is_some() {
+            return Some("the last slice's outputs are the statement's: they cannot be private");
+        }
+        if let Some(p) = prev {
+            match (p.boundaries().output, b.input) {
+                (None, None) => {}
+                (Some(o), Some(x)) if o.len == x.len => {}
+                (Some(_), Some(_)) => {
+                    return Some("a private boundary whose two sides differ in length");
+                }
+                _ => return Some("a boundary private on one side only"),
+            }
+        }
+        prev = Some(zk);
+    }
+    None
+}
+
+/// The agreement point of the boundary between a slice (context `previous`, private
+/// commitment `c_prev`) and the next: `log_len` coordinates, fixed by both commitments.
+pub fn boundary_point(
+    previous: &[u8],
+    next: &[u8],
+    c_prev: &[u8; 32],
+    c_next: &[u8; 32],
+    log_len: u8,
+) -> Vec<ZkExt> {
+    let mut h = blake3::Hasher::new_derive_key("lamina zk boundary agreement v1");
+    for part in [previous, next] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.update(c_prev);
+    h.update(c_next);
+    h.update(&[log_len]);
+    let mut xof = h.finalize_xof();
+    let mut buf = vec![0u8; <ZkExt as Field>::UNIFORM_BYTES];
+    (0..log_len)
+        .map(|_| {
+            xof.fill(&mut buf);
+            ZkExt::from_uniform_bytes(&buf)
+        })
+        .collect()
+}
+
+/// `z` on `cube`, extended to the whole private region of `zk`.
+fn region_point(zk: &ZkCircuit, cube: SubCube, z: &[ZkExt]) -> Option<Vec<ZkExt>> {
+    let region = zk.private_region()?;
+    let l = usize::from(cube.log_len);
+    let high = usize::from(region.log_len).checked_sub(l)?;
+    Some(gkr::extend_point(z, (cube.offset as usize) >> l, high))
+}
+
+/// `n` base elements from a PRF of `master` under `label` and `index`.
+fn prf(master: &[u8; 32], label: &[u8], index: usize) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_keyed(master);
+    h.update(label);
+    h.update(&(index as u64).to_le_bytes());
+    *h.finalize().as_bytes()
+}
+
+fn noise(master: &[u8; 32], boundary: usize) -> Vec<Goldilocks> {
+    let mut h = blake3::Hasher::new_keyed(master);
+    h.update(b"boundary noise");
+    h.update(&(boundary as u64).to_le_bytes());
+    let mut xof = h.finalize_xof();
+    let mut buf = vec![0u8; <Goldilocks as Field>::UNIFORM_BYTES];
+    (0..BOUNDARY_NOISE)
+        .map(|_| {
+            xof.fill(&mut buf);
+            Goldilocks::from_uniform_bytes(&buf)
+        })
+        .collect()
+}
+
+/// Proves a chain of slices in zero knowledge (module doc): every slice's private
+/// commitment first, then every proof. Returns each slice's proof and public outputs
+/// (none for a private output).
+pub fn prove_chain(
+    slices: &[ChainSlice<'_>],
+    rng: &ZkRng,
+) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
+    let broken = (1..slices.len()).any(|i| {
+        slices[i].zk.boundaries().input.is_some()
+            && slices[i].witness.public != slices[i - 1].outputs
+    });
+    if broken {
+        return Err(ProveError::Chain(
+            "a slice's private input is not the previous slice's output",
+        ));
+    }
+    prove_chain_unchecked(slices, rng)
+}
+
+/// [`prove_chain`] without checking that each slice's input is the previous one's output:
+/// only for soundness tests, which hand the verifier a broken chain.
+#[doc(hidden)]
+pub fn prove_chain_unchecked(
+    slices: &[ChainSlice<'_>],
+    rng: &ZkRng,
+) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
+    if slices.is_empty() {
+        return Err(ProveError::Chain("an empty chain"));
+    }
+    if let Some(why) = misfit(slices.iter().map(|s| s.zk)) {
+        return Err(ProveError::Chain(why));
+    }
+    let mut master = [0u8; 32];
+    rng.chacha()?.fill_bytes(&mut master);
+    let noises: Vec<Vec<Goldilocks>> = (0..slices.len() - 1).map(|b| noise(&master, b)).collect();
+
+    // Phase 1: every private region laid out and committed.
+    struct Laid {
+        public: Vec<Goldilocks>,
+        private: Vec<Goldilocks>,
+        seeds: Seeds,
+        commitment: [u8; 32],
+    }
+    let mut laid = Vec::with_capacity(slices.len());
+    for (i, s) in slices.iter().enumerate() {
+        let b = s.zk.boundaries();
+        let input: BoundaryFill<'_> = match (b.input, i.checked_sub(1)) {
+            (Some(_), Some(prev)) => Some((s.witness.public, &noises[prev])),
+            _ => None,
+        };
+        let output: BoundaryFill<'_> = b
+            .output
+            .and_then(|_| noises.get(i))
+            .map(|n| (s.outputs, n.as_slice()));
+        let private = s.zk.lay_out(s.witness.private, [input, output])?;
+        let public = if b.input.is_some() {
+            Vec::new()
+        } else {
+            s.witness.public.to_vec()
+        };
+        let weights = match s.stock {
+            Some(u) => u.stock.region_values(s.witness.weights, u.index),
+            None => s.witness.weights.to_vec(),
+        };
+        let seeds = Seeds::draw(&ZkRng::Seeded(prf(&master, b"slice seeds", i)))?;
+        let commitment =
+            s.zk.commit_private(&public, &weights, &private, s.context, &seeds)?;
+        laid.push(Laid {
+            public,
+            private,
+            seeds,
+            commitment,
+        });
+    }
+
+    // The boundaries' points, and each proof's points and values (input, then output).
+    let mut points: Vec<Vec<Vec<ZkExt>>> = vec![Vec::new(); slices.len()];
+    let mut links: Vec<Vec<ZkExt>> = vec![Vec::new(); slices.len()];
+    for i in 0..slices.len() - 1 {
+        let (a, b) = (&slices[i], &slices[i + 1]);
+        let (Some(out), Some(inp)) = (a.zk.boundaries().output, b.zk.boundaries().input) else {
+            continue;
+        };
+        let z = boundary_point(
+            a.context,
+            b.context,
+            &laid[i].commitment,
+            &laid[i + 1].commitment,
+            out.log_len,
+        );
+        // Each proof states its own sub-cube's value (equal on an honest chain).
+        let value = |l: &Laid, cube: SubCube| {
+            let at = cube.offset as usize;
+            l.private
+                .get(at..at + (1usize << cube.log_len))
+                .map(|v| mle::evaluate_base::<Goldilocks, ZkExt>(v, &z))
+                .ok_or(ProveError::Chain("a boundary beyond its private region"))
+        };
+        let missing = || ProveError::Chain("a boundary outside its private region");
+        // Slice i + 1's input first in its list, slice i's output last in its.
+        points[i].push(region_point(a.zk, out, &z).ok_or_else(missing)?);
+        links[i].push(value(&laid[i], out)?);
+        points[i + 1].insert(0, region_point(b.zk, inp, &z).ok_or_else(missing)?);
+        links[i + 1].insert(0, value(&laid[i + 1], inp)?);
+    }
+
+    // Phase 2: every proof, each committing what phase 1 committed.
+    let mut proofs = Vec::with_capacity(slices.len());
+    for (i, (s, l)) in slices.iter().zip(&laid).enumerate() {
+        let (mut proof, outputs) = prove_laid_out(
+            s.zk,
+            &l.public,
+            s.witness.weights,
+            &l.private,
+            s.context,
+            &l.seeds,
+            s.stock,
+            &points[i],
+        )?;
+        if s.zk.private_commitment(&proof) != Some(&l.commitment) {
+            return Err(ProveError::Chain(
+                "a private commitment moved between the chain's phases (internal error)",
+            ));
+        }
+        proof.links = std::mem::take(&mut links[i]);
+        proofs.push((proof, outputs));
+    }
+    Ok(proofs)
+}
+
+/// Verifies one slice's proof of a chain, given its neighbours' contexts and private
+/// commitments (from their proofs): its GKR, and its private opening at each private
+/// boundary's point stating the proof's link value there. The caller then compares the
+/// links of consecutive proofs ([`verify_chain`] does it all).
+pub fn verify_linked(
+    slice: &ChainStatement<'_>,
+    proof: &ZkProof,
+    neighbours: Neighbours<'_>,
+) -> Result<(), VerifyError> {
+    let zk = slice.zk;
+    let b = zk.boundaries();
+    let own = zk
+        .private_commitment(proof)
+        .ok_or(VerifyError::Chain("a slice without a private commitment"))?;
+    let mut private = Vec::new();
+    let sides = [
+        (b.input, neighbours.previous, true),
+        (b.output, neighbours.next, false),
+    ];
+    for (cube, neighbour, is_input) in sides {
+        let Some(cube) = cube else {
+            if neighbour.is_some() {
+                return Err(VerifyError::Chain("a neighbour across a public boundary"));
+            }
+            continue;
+        };
+        let (context, theirs) = neighbour.ok_or(VerifyError::Chain(
+            "a private boundary without its neighbour",
+        ))?;
+        let z = if is_input {
+            boundary_point(context, slice.statement.context, theirs, own, cube.log_len)
+        } else {
+            boundary_point(slice.statement.context, context, own, theirs, cube.log_len)
+        };
+        let point = region_point(zk, cube, &z)
+            .ok_or(VerifyError::Chain("a boundary outside its private region"))?;
+        let value = *proof.links.get(private.len()).ok_or(VerifyError::Chain(
+            "a proof with fewer links than boundaries",
+        ))?;
+        private.push((point, value));
+    }
+    if proof.links.len() != private.len() {
+        return Err(VerifyError::Chain(
+            "a proof with more links than boundaries",
+        ));
+    }
+    verify_with_links(zk, &slice.statement, slice.stock, proof, &private)
+}
+
+/// Verifies a chain: its shape, every slice's proof ([`verify_linked`]), and that each
+/// private boundary's two sides state one value ([`VerifyError::BoundaryLink`]).
+pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result<(), VerifyError> {
+    if slices.is_empty() || slices.len() != proofs.len() {
+        return Err(VerifyError::Chain("one proof per slice, at least one"));
+    }
+    if let Some(why) = misfit(slices.iter().map(|s| s.zk)) {
+        return Err(VerifyError::Chain(why));
+    }
+    let commitment = |i: usize| {
+        slices[i]
+            .zk
+            .private_commitment(&proofs[i])
+            .ok_or(VerifyError::Chain("a slice without a private commitment"))
+    };
+    for i in 0..slices.len() {
+        let b = slices[i].zk.boundaries();
+        let previous = match b.input {
+            Some(_) => Some((slices[i - 1].statement.context, commitment(i - 1)?)),
+            None => None,
+        };
+        let next = match b.output {
+            Some(_) => Some((slices[i + 1].statement.context, commitment(i + 1)?)),
+            None => None,
+        };
+        verify_linked(&slices[i], &proofs[i], Neighbours { previous, next })?;
+    }
+    check_links(slices.iter().map(|s| s.zk), proofs)
+}
+
+/// Each private boundary's two sides state one value: slice `i`'s last link is slice
+/// `i + 1`'s first.
+pub fn check_links<'a>(
+    forms: impl Iterator<Item = &'a ZkCircuit>,
+    proofs: &[ZkProof],
+) -> Result<(), VerifyError> {
+    for (i, zk) in forms.enumerate() {
+        if zk.boundaries().output.is_none() {
+            continue;
+        }
+        let (Some(a), Some(b)) = (proofs.get(i), proofs.get(i + 1)) else {
+            return Err(VerifyError::Chain("one proof per slice"));
+        };
+        if a.links.is_empty() || a.links.last() != b.links.first() {
+            return Err(VerifyError::BoundaryLink { slice: i });
+        }
+    }
+    Ok(())
+}
