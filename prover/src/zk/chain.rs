@@ -146,7 +146,7 @@ fn region_point(zk: &ZkCircuit, cube: SubCube, z: &[ZkExt]) -> Option<Vec<ZkExt>
     Some(gkr::extend_point(z, (cube.offset as usize) >> l, high))
 }
 
-/// `n` base elements from a PRF of `master` under `label` and `index`.
+/// 32 bytes from a PRF of `master` under `label` and `index`.
 fn prf(master: &[u8; 32], label: &[u8], index: usize) -> [u8; 32] {
     let mut h = blake3::Hasher::new_keyed(master);
     h.update(label);
@@ -170,7 +170,7 @@ fn noise(master: &[u8; 32], boundary: usize) -> Vec<Goldilocks> {
 
 /// Proves a chain of slices in zero knowledge (module doc): every slice's private
 /// commitment first, then every proof. Returns each slice's proof and public outputs
-/// (none for a private output).
+/// (none for a private output). [`ChainProver`] does the same in steps.
 pub fn prove_chain(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
@@ -194,34 +194,70 @@ pub fn prove_chain_unchecked(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
 ) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
-    if slices.is_empty() {
-        return Err(ProveError::Chain("an empty chain"));
+    let mut chain = ChainProver::new(slices, rng)?;
+    for i in 0..slices.len() {
+        chain.commit(i)?;
     }
-    if let Some(why) = misfit(slices.iter().map(|s| s.zk)) {
-        return Err(ProveError::Chain(why));
-    }
-    let mut master = [0u8; 32];
-    rng.chacha()?.fill_bytes(&mut master);
-    let noises: Vec<Vec<Goldilocks>> = (0..slices.len() - 1).map(|b| noise(&master, b)).collect();
+    (0..slices.len()).map(|i| chain.prove(i)).collect()
+}
 
-    // Phase 1: every private region laid out and committed.
-    struct Laid {
-        public: Vec<Goldilocks>,
-        private: Vec<Goldilocks>,
-        seeds: Seeds,
-        commitment: [u8; 32],
+/// A slice's boundary points on its private region and its values there (input, then
+/// output).
+type Links = (Vec<Vec<ZkExt>>, Vec<ZkExt>);
+
+/// One slice as phase 1 laid it out and committed it.
+struct Laid {
+    public: Vec<Goldilocks>,
+    private: Vec<Goldilocks>,
+    seeds: Seeds,
+    commitment: [u8; 32],
+}
+
+/// A chain proven in steps, so a caller can measure each: [`ChainProver::commit`] every
+/// slice (phase 1, any order), then [`ChainProver::prove`] each (phase 2). The slices'
+/// inputs are not checked against their predecessors' outputs (see [`prove_chain`]).
+pub struct ChainProver<'s, 'a> {
+    slices: &'s [ChainSlice<'a>],
+    master: [u8; 32],
+    laid: Vec<Option<Laid>>,
+    /// Each slice's boundary points and values (input, then output), once all committed.
+    links: Option<Vec<Links>>,
+}
+
+impl<'s, 'a> ChainProver<'s, 'a> {
+    /// Checks the chain's shape and draws its secret (boundary noise, per-slice seeds).
+    pub fn new(slices: &'s [ChainSlice<'a>], rng: &ZkRng) -> Result<Self, ProveError> {
+        if slices.is_empty() {
+            return Err(ProveError::Chain("an empty chain"));
+        }
+        if let Some(why) = misfit(slices.iter().map(|s| s.zk)) {
+            return Err(ProveError::Chain(why));
+        }
+        let mut master = [0u8; 32];
+        rng.chacha()?.fill_bytes(&mut master);
+        Ok(ChainProver {
+            slices,
+            master,
+            laid: (0..slices.len()).map(|_| None).collect(),
+            links: None,
+        })
     }
-    let mut laid = Vec::with_capacity(slices.len());
-    for (i, s) in slices.iter().enumerate() {
+
+    /// Phase 1 for slice `i`: lays out its private region (its boundaries' values and
+    /// noise included) and commits it.
+    pub fn commit(&mut self, i: usize) -> Result<(), ProveError> {
+        let s = self
+            .slices
+            .get(i)
+            .ok_or(ProveError::Chain("a slice beyond the chain"))?;
         let b = s.zk.boundaries();
-        let input: BoundaryFill<'_> = match (b.input, i.checked_sub(1)) {
-            (Some(_), Some(prev)) => Some((s.witness.public, &noises[prev])),
+        let noise_in = i.checked_sub(1).map(|prev| noise(&self.master, prev));
+        let noise_out = noise(&self.master, i);
+        let input: BoundaryFill<'_> = match (b.input, &noise_in) {
+            (Some(_), Some(n)) => Some((s.witness.public, n)),
             _ => None,
         };
-        let output: BoundaryFill<'_> = b
-            .output
-            .and_then(|_| noises.get(i))
-            .map(|n| (s.outputs, n.as_slice()));
+        let output: BoundaryFill<'_> = b.output.map(|_| (s.outputs, noise_out.as_slice()));
         let private = s.zk.lay_out(s.witness.private, [input, output])?;
         let public = if b.input.is_some() {
             Vec::new()
@@ -232,51 +268,85 @@ pub fn prove_chain_unchecked(
             Some(u) => u.stock.region_values(s.witness.weights, u.index),
             None => s.witness.weights.to_vec(),
         };
-        let seeds = Seeds::draw(&ZkRng::Seeded(prf(&master, b"slice seeds", i)))?;
+        let seeds = Seeds::draw(&ZkRng::Seeded(prf(&self.master, b"slice seeds", i)))?;
         let commitment =
             s.zk.commit_private(&public, &weights, &private, s.context, &seeds)?;
-        laid.push(Laid {
+        self.laid[i] = Some(Laid {
             public,
             private,
             seeds,
             commitment,
         });
+        self.links = None;
+        Ok(())
     }
 
-    // The boundaries' points, and each proof's points and values (input, then output).
-    let mut points: Vec<Vec<Vec<ZkExt>>> = vec![Vec::new(); slices.len()];
-    let mut links: Vec<Vec<ZkExt>> = vec![Vec::new(); slices.len()];
-    for i in 0..slices.len() - 1 {
-        let (a, b) = (&slices[i], &slices[i + 1]);
-        let (Some(out), Some(inp)) = (a.zk.boundaries().output, b.zk.boundaries().input) else {
-            continue;
-        };
-        let z = boundary_point(
-            a.context,
-            b.context,
-            &laid[i].commitment,
-            &laid[i + 1].commitment,
-            out.log_len,
-        );
-        // Each proof states its own sub-cube's value (equal on an honest chain).
-        let value = |l: &Laid, cube: SubCube| {
-            let at = cube.offset as usize;
-            l.private
-                .get(at..at + (1usize << cube.log_len))
-                .map(|v| mle::evaluate_base::<Goldilocks, ZkExt>(v, &z))
-                .ok_or(ProveError::Chain("a boundary beyond its private region"))
-        };
-        let missing = || ProveError::Chain("a boundary outside its private region");
-        // Slice i + 1's input first in its list, slice i's output last in its.
-        points[i].push(region_point(a.zk, out, &z).ok_or_else(missing)?);
-        links[i].push(value(&laid[i], out)?);
-        points[i + 1].insert(0, region_point(b.zk, inp, &z).ok_or_else(missing)?);
-        links[i + 1].insert(0, value(&laid[i + 1], inp)?);
+    /// The boundaries' points and each proof's values, once every slice is committed.
+    fn links(&mut self) -> Result<&[Links], ProveError> {
+        if self.links.is_none() {
+            let laid: Vec<&Laid> = self
+                .laid
+                .iter()
+                .map(|l| {
+                    l.as_ref()
+                        .ok_or(ProveError::Chain("a slice not committed yet"))
+                })
+                .collect::<Result<_, _>>()?;
+            let slices = self.slices;
+            let mut out: Vec<Links> = vec![(Vec::new(), Vec::new()); slices.len()];
+            for i in 0..slices.len() - 1 {
+                let (a, b) = (&slices[i], &slices[i + 1]);
+                let (Some(o), Some(x)) = (a.zk.boundaries().output, b.zk.boundaries().input) else {
+                    continue;
+                };
+                let z = boundary_point(
+                    a.context,
+                    b.context,
+                    &laid[i].commitment,
+                    &laid[i + 1].commitment,
+                    o.log_len,
+                );
+                // Each proof states its own sub-cube's value (equal on an honest chain).
+                let value = |l: &Laid, cube: SubCube| {
+                    let at = cube.offset as usize;
+                    l.private
+                        .get(at..at + (1usize << cube.log_len))
+                        .map(|v| mle::evaluate_base::<Goldilocks, ZkExt>(v, &z))
+                        .ok_or(ProveError::Chain("a boundary beyond its private region"))
+                };
+                let missing = || ProveError::Chain("a boundary outside its private region");
+                // Slice i + 1's input first in its list, slice i's output last in its.
+                out[i]
+                    .0
+                    .push(region_point(a.zk, o, &z).ok_or_else(missing)?);
+                out[i].1.push(value(laid[i], o)?);
+                out[i + 1]
+                    .0
+                    .insert(0, region_point(b.zk, x, &z).ok_or_else(missing)?);
+                out[i + 1].1.insert(0, value(laid[i + 1], x)?);
+            }
+            self.links = Some(out);
+        }
+        self.links
+            .as_deref()
+            .ok_or(ProveError::Chain("the chain's links (internal error)"))
     }
 
-    // Phase 2: every proof, each committing what phase 1 committed.
-    let mut proofs = Vec::with_capacity(slices.len());
-    for (i, (s, l)) in slices.iter().zip(&laid).enumerate() {
+    /// Phase 2 for slice `i` (every slice committed): its proof, whose commitment is the
+    /// one of phase 1, and its public outputs.
+    pub fn prove(&mut self, i: usize) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
+        let (points, values) = self
+            .links()?
+            .get(i)
+            .cloned()
+            .ok_or(ProveError::Chain("a slice beyond the chain"))?;
+        let (s, l) = match (
+            self.slices.get(i),
+            self.laid.get(i).and_then(Option::as_ref),
+        ) {
+            (Some(s), Some(l)) => (s, l),
+            _ => return Err(ProveError::Chain("a slice not committed yet")),
+        };
         let (mut proof, outputs) = prove_laid_out(
             s.zk,
             &l.public,
@@ -285,17 +355,16 @@ pub fn prove_chain_unchecked(
             s.context,
             &l.seeds,
             s.stock,
-            &points[i],
+            &points,
         )?;
         if s.zk.private_commitment(&proof) != Some(&l.commitment) {
             return Err(ProveError::Chain(
                 "a private commitment moved between the chain's phases (internal error)",
             ));
         }
-        proof.links = std::mem::take(&mut links[i]);
-        proofs.push((proof, outputs));
+        proof.links = values;
+        Ok((proof, outputs))
     }
-    Ok(proofs)
 }
 
 /// Verifies one slice's proof of a chain, given its neighbours' contexts and private
