@@ -65,6 +65,12 @@ struct QuantArgs {
     /// stock: one hiding commitment per entry at compile).
     #[arg(long, default_value_t = lamina::engine::ZK_STOCK_SIZE, value_name = "K")]
     zk_proofs: u32,
+    /// With whir-zk: the activations between slices are private too — committed, never in
+    /// the statement, each slice's output proven equal to the next slice's input inside
+    /// the proofs (one chain, proven in one process). The statement shows the model's
+    /// input and final output only.
+    #[arg(long)]
+    private_activations: bool,
 }
 
 #[derive(Subcommand)]
@@ -310,6 +316,7 @@ fn main() -> std::process::ExitCode {
                 margin,
                 commitment: "whir".into(),
                 zk_proofs: lamina::engine::ZK_STOCK_SIZE,
+                private_activations: false,
             },
             plot.as_deref(),
             json,
@@ -366,7 +373,8 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
     };
     let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?
         .with_scheme(q.commitment.parse()?)
-        .with_zk_proofs(q.zk_proofs)?;
+        .with_zk_proofs(q.zk_proofs)?
+        .with_private_activations(q.private_activations)?;
     Ok(match &q.calibrate {
         None => s,
         Some(p) => s.calibrated(io::read_inputs(p)?, &p.display().to_string(), q.margin)?,

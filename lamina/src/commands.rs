@@ -27,6 +27,9 @@ pub struct Settings {
     pub scheme: engine::Scheme,
     /// Zero knowledge: proofs one compile can make (each slice's weights stock size).
     pub zk_proofs: u32,
+    /// Zero knowledge: the activations between slices are private, proven by a chain of
+    /// proofs (`--private-activations`).
+    pub private_activations: bool,
 }
 
 /// What calibrated bounds are computed from.
@@ -53,7 +56,21 @@ impl Settings {
             calibrate: None,
             scheme: engine::Scheme::default(),
             zk_proofs: engine::ZK_STOCK_SIZE,
+            private_activations: false,
         })
+    }
+
+    /// The same settings with private activations between slices (zero knowledge only:
+    /// refused unless the scheme is `whir-zk`).
+    pub fn with_private_activations(mut self, private: bool) -> Result<Settings> {
+        if private && !self.scheme.is_zk() {
+            refuse!(
+                "--private-activations needs zero-knowledge proofs: add --commitment whir-zk (with {}, every committed value is revealed or bound, not hidden)",
+                self.scheme.name()
+            );
+        }
+        self.private_activations = private;
+        Ok(self)
     }
 
     /// The same settings with another weights stock size (zero knowledge only; refused
@@ -182,17 +199,25 @@ pub fn check_len(model: &Model, x: &[f64], source: &str) -> Result<()> {
     Ok(())
 }
 
-/// Compiles every slice of `plan`.
+/// Compiles every slice of `plan` (with `private_activations`, each slice's boundaries
+/// with its neighbours private).
 pub fn compile_all(
     model: &Model,
     plan: &SlicePlan,
     scheme: engine::Scheme,
     zk_proofs: u32,
+    private_activations: bool,
     hooks: Hooks<'_>,
 ) -> Result<Vec<CompiledSlice>> {
-    slice::plan(model, plan)?
+    let slices = slice::plan(model, plan)?;
+    let n = slices.len();
+    slices
         .iter()
-        .map(|s| engine::compile_slice(model, s, scheme, zk_proofs, hooks.heap))
+        .enumerate()
+        .map(|(i, s)| {
+            let sides = engine::PrivateSides::of(private_activations, i, n);
+            engine::compile_slice(model, s, scheme, zk_proofs, sides, hooks.heap)
+        })
         .collect()
 }
 
@@ -209,6 +234,7 @@ pub fn compile(
         &settings.plan,
         settings.scheme,
         settings.zk_proofs,
+        settings.private_activations,
         hooks,
     )?;
     let doc = model_folder::write(
@@ -247,11 +273,13 @@ pub fn compile(
     Ok(doc)
 }
 
-/// One proof-folder entry for a proven slice (`statement.json`'s `slices[i]`).
+/// One proof-folder entry for a proven slice (`statement.json`'s `slices[i]`); a
+/// private input or output is `null` (it is in no statement).
 pub(crate) fn statement_entry(cs: &CompiledSlice, p: &engine::ProvenSlice, name: &str) -> Value {
+    let public = |private: bool, v: &[i64]| if private { Value::Null } else { json!(v) };
     json!({
         "index": cs.slice.index, "proof": name, "proof_bytes": p.proof_bytes.len(),
-        "input": p.input, "output": p.output,
+        "input": public(cs.sides.input, &p.input), "output": public(cs.sides.output, &p.output),
         "stages": {"load": {"wall_s": cs.compile.wall_s}, "witness": p.witness.json(), "prove": p.prove.json()},
     })
 }
@@ -277,11 +305,24 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
     io::create_dir(out)?;
     let n = l.count;
     let mut entries = Vec::new();
+    // Private activations: the slices are proven together, as one chain.
+    let mut chained = if l.slices.iter().any(|cs| cs.sides.any()) {
+        let refs: Vec<&CompiledSlice> = l.slices.iter().collect();
+        let ctxs: Vec<Vec<u8>> = (0..n)
+            .map(|i| engine::context(&l.vk_digest, i, n))
+            .collect();
+        engine::prove_chain(&l.model, &refs, &act, &ctxs, hooks.heap)?.into_iter()
+    } else {
+        Vec::new().into_iter()
+    };
     hooks.observer.begin(n);
     for cs in &l.slices {
         hooks.observer.advance();
         let ctx = engine::context(&l.vk_digest, cs.slice.index, n);
-        let p = engine::prove_slice(&l.model, cs, &act, &ctx, hooks.heap)?;
+        let p = match chained.next() {
+            Some(p) => p,
+            None => engine::prove_slice(&l.model, cs, &act, &ctx, hooks.heap)?,
+        };
         let name = format!("slice_{}.proof", cs.slice.index);
         io::io(std::fs::write(out.join(&name), &p.proof_bytes), || {
             format!("writing {name}")
@@ -321,6 +362,9 @@ fn prove_plan(
 ) -> Result<(Vec<Value>, Vec<i64>, bool)> {
     let n = slices.len();
     let mut act = model.quant.quantize_input(x, &model.layers[0].name)?;
+    if slices.iter().any(|cs| cs.sides.any()) {
+        return prove_chain_plan(model, slices, vk_digest, &act, hooks);
+    }
     let mut rows = Vec::new();
     let mut all_ok = true;
     hooks.observer.begin(n);
@@ -347,20 +391,83 @@ fn prove_plan(
                 .observer
                 .warn(&format!("slice {}: NOT verified: {e}", cs.slice.index));
         }
-        let mut j = slice_json(model, cs);
-        j["verified"] = json!(verdict.is_ok());
-        j["proof_bytes"] = json!(p.proof_bytes.len());
-        j["stages"] = json!({
-            "compile": cs.compile.json(),
-            "witness": p.witness.json(),
-            "prove": p.prove.json(),
-            "verify": verdict.as_ref().copied().unwrap_or_default().json(),
-        });
-        rows.push(j);
+        rows.push(proven_row(model, cs, &p, &verdict));
         act = p.output;
         hooks.observer.advance();
     }
     hooks.observer.end();
+    Ok((rows, act, all_ok))
+}
+
+/// A report row for a proven and verified slice.
+fn proven_row(
+    model: &Model,
+    cs: &CompiledSlice,
+    p: &engine::ProvenSlice,
+    verdict: &std::result::Result<crate::measure::Figures, prover::VerifyError>,
+) -> Value {
+    let mut j = slice_json(model, cs);
+    j["verified"] = json!(verdict.is_ok());
+    j["proof_bytes"] = json!(p.proof_bytes.len());
+    j["private_input"] = json!(cs.sides.input);
+    j["private_output"] = json!(cs.sides.output);
+    j["stages"] = json!({
+        "compile": cs.compile.json(),
+        "witness": p.witness.json(),
+        "prove": p.prove.json(),
+        "verify": verdict.as_ref().copied().unwrap_or_default().json(),
+    });
+    j
+}
+
+/// [`prove_plan`] for slices with private activations: one chain of proofs (every
+/// witness, every commitment, every proof), verified as a chain.
+fn prove_chain_plan(
+    model: &Model,
+    slices: &[CompiledSlice],
+    vk_digest: &[u8; 32],
+    input: &[i64],
+    hooks: Hooks<'_>,
+) -> Result<(Vec<Value>, Vec<i64>, bool)> {
+    let n = slices.len();
+    hooks.observer.begin(n);
+    hooks
+        .observer
+        .step("slices: witness, commit, prove as one chain (private activations)");
+    let refs: Vec<&CompiledSlice> = slices.iter().collect();
+    let ctxs: Vec<Vec<u8>> = (0..n).map(|i| engine::context(vk_digest, i, n)).collect();
+    let proven = engine::prove_chain(model, &refs, input, &ctxs, hooks.heap)?;
+    let mut chained = Vec::with_capacity(n);
+    for ((cs, p), ctx) in slices.iter().zip(&proven).zip(&ctxs) {
+        let zk = cs.zk_verifier().context_with(|| {
+            format!(
+                "slice {}: no zero-knowledge form (internal error)",
+                cs.slice.index
+            )
+        })?;
+        chained.push(engine::ChainedProof {
+            zk,
+            input: if cs.sides.input { &[] } else { &p.input },
+            output: if cs.sides.output { &[] } else { &p.output },
+            proof_bytes: &p.proof_bytes,
+            ctx,
+        });
+    }
+    let verdicts = engine::verify_chain(&chained, hooks.heap);
+    let mut rows = Vec::with_capacity(n);
+    let mut all_ok = true;
+    for ((cs, p), verdict) in slices.iter().zip(&proven).zip(&verdicts) {
+        if let Err(e) = verdict {
+            all_ok = false;
+            hooks
+                .observer
+                .warn(&format!("slice {}: NOT verified: {e}", cs.slice.index));
+        }
+        rows.push(proven_row(model, cs, p, verdict));
+        hooks.observer.advance();
+    }
+    hooks.observer.end();
+    let act = proven.last().map(|p| p.output.clone()).unwrap_or_default();
     Ok((rows, act, all_ok))
 }
 
@@ -382,6 +489,7 @@ pub fn run(
         &settings.plan,
         settings.scheme,
         settings.zk_proofs,
+        settings.private_activations,
         hooks,
     )?;
     // The key a `compile` at these settings writes: its digest is what the proofs bind.
@@ -399,6 +507,7 @@ pub fn run(
             &SlicePlan::Whole,
             settings.scheme,
             settings.zk_proofs,
+            false,
             hooks,
         )?;
         let wd = crate::key::encode_digest(&model, calibration.as_ref(), "whole", &w)?.digest;

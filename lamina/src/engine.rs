@@ -10,6 +10,7 @@ use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
 use prover::commit::ZkRng;
 use prover::gkr::PreparedCircuit;
+use prover::zk::chain::{ChainProver, ChainSlice, ChainStatement, Neighbours};
 use prover::zk::{StockKey, StockUse, WeightsStock, ZkCircuit, ZkProof};
 use prover::{
     CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
@@ -25,6 +26,32 @@ pub const ZK_STOCK_SIZE: u32 = 64;
 
 /// What a zero-knowledge report says the guarantee is.
 pub const ZK_KIND: &str = "honest-verifier zero knowledge, Fiat–Shamir (random oracle)";
+
+/// Which of a slice's boundaries are private (zero knowledge with
+/// `--private-activations`): its input unless it is the first slice, its output unless it
+/// is the last. Private boundaries are proven by a chain of proofs (`prover::zk::chain`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrivateSides {
+    /// The slice's input is private.
+    pub input: bool,
+    /// The slice's output is private.
+    pub output: bool,
+}
+
+impl PrivateSides {
+    /// The sides of slice `index` of `count` (none without private activations).
+    pub fn of(private_activations: bool, index: usize, count: usize) -> PrivateSides {
+        PrivateSides {
+            input: private_activations && index > 0,
+            output: private_activations && index + 1 < count,
+        }
+    }
+
+    /// Whether any side is private.
+    pub fn any(self) -> bool {
+        self.input || self.output
+    }
+}
 
 /// The commitment scheme of a compile: what its weights commitments and its proofs are.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,7 +157,9 @@ impl Scheme {
     ) -> Result<Value> {
         let mut bits = f64::INFINITY;
         let mut regime = "";
+        let mut private_activations = false;
         for (c, zk) in circuits {
+            private_activations |= zk.is_some_and(|z| z.boundaries().any());
             let (b, r) = self.security(c, zk)?;
             if b < bits {
                 (bits, regime) = (b, r);
@@ -148,7 +177,7 @@ impl Scheme {
                     "kind": ZK_KIND,
                     "circuits": "gates (structured blocks are not hidden yet)",
                     "weights": "a stock of one-time hiding commitments per slice (its size in the key)",
-                    "private_activations": false,
+                    "private_activations": private_activations,
                     "private_input": false,
                 })
             } else {
@@ -246,7 +275,11 @@ impl CommittedWeights {
         circuit: &Circuit,
         weights: &[i64],
         zk_proofs: u32,
+        sides: PrivateSides,
     ) -> Result<Self> {
+        if sides.any() && !scheme.is_zk() {
+            refuse!("private activations need zero-knowledge proofs (--commitment whir-zk)");
+        }
         Ok(match scheme {
             Scheme::Transparent => CommittedWeights {
                 digest: prover::transparent_weights_commitment(circuit, &f(weights)),
@@ -262,7 +295,7 @@ impl CommittedWeights {
                 }
             }
             Scheme::WhirZk => {
-                let zk = ZkCircuit::new(circuit).map_err(prover::ProveError::from)?;
+                let zk = zk_form(circuit, sides)?;
                 let stock = match zk.weights_noise() {
                     Some(_) => Some(WeightsStock::build(
                         &zk,
@@ -288,8 +321,13 @@ impl CommittedWeights {
     /// A zero-knowledge slice loaded from a compiled folder: the circuit's
     /// zero-knowledge form, the stored stock (its root recomputed, to compare with the
     /// key's) and the folder's ledger.
-    pub fn load_zk(circuit: &Circuit, stock: Option<&[u8]>, ledger: StockLedger) -> Result<Self> {
-        let zk = ZkCircuit::new(circuit).map_err(prover::ProveError::from)?;
+    pub fn load_zk(
+        circuit: &Circuit,
+        stock: Option<&[u8]>,
+        ledger: StockLedger,
+        sides: PrivateSides,
+    ) -> Result<Self> {
+        let zk = zk_form(circuit, sides)?;
         let stock = match stock {
             Some(bytes) => Some(WeightsStock::from_bytes(&zk, bytes)?),
             None => None,
@@ -321,6 +359,14 @@ impl CommittedWeights {
     }
 }
 
+/// A circuit's zero-knowledge form with the given private sides.
+pub fn zk_form(circuit: &Circuit, sides: PrivateSides) -> Result<ZkCircuit> {
+    Ok(
+        ZkCircuit::with_boundaries(circuit, sides.input, sides.output)
+            .map_err(prover::ProveError::from)?,
+    )
+}
+
 /// A compiled slice.
 pub struct CompiledSlice {
     /// The slice.
@@ -337,6 +383,8 @@ pub struct CompiledSlice {
     pub weights: Vec<i64>,
     /// The commitment scheme.
     pub scheme: Scheme,
+    /// Which of its boundaries are private.
+    pub sides: PrivateSides,
     /// The weights, committed.
     pub committed: CommittedWeights,
     /// The compile stage (program build, layout and weight commitment; loading, for a
@@ -368,12 +416,14 @@ pub fn context(vk_digest: &[u8; 32], slice: usize, count: usize) -> Vec<u8> {
 }
 
 /// Builds and compiles one slice and commits its weights with `scheme` (under zero
-/// knowledge, a weights stock of `zk_proofs` entries; ignored otherwise).
+/// knowledge, a weights stock of `zk_proofs` entries; ignored otherwise), its `sides`
+/// private.
 pub fn compile_slice(
     model: &Model,
     slice: &Slice,
     scheme: Scheme,
     zk_proofs: u32,
+    sides: PrivateSides,
     heap: &dyn HeapMeter,
 ) -> Result<CompiledSlice> {
     let (r, compile) = measure::stage(heap, || -> Result<_> {
@@ -391,6 +441,7 @@ pub fn compile_slice(
             &compiled.circuit,
             &sp.program.layout_weights(&weights),
             zk_proofs,
+            sides,
         )
         .context_with(|| format!("slice {}: committing the weights", slice.index))?;
         // One validation and one encoding; the digest is the hash of these bytes.
@@ -419,6 +470,7 @@ pub fn compile_slice(
         stats,
         weights,
         scheme,
+        sides,
         committed,
         compile,
     })
@@ -451,6 +503,12 @@ pub fn prove_slice(
         Ok((FieldWitness::from_solved(&w), output))
     });
     let (fw, output) = r?;
+    if cs.sides.any() {
+        refuse!(
+            "slice {}: its activations are private; the slices are proven together, in a chain",
+            cs.slice.index
+        );
+    }
     // Zero knowledge: the stock entry is taken before proving (a failed proof does not
     // give it back: an entry is never opened twice).
     let zk = match cs.scheme {
@@ -502,6 +560,186 @@ pub fn prove_slice(
         witness,
         prove,
     })
+}
+
+/// Witnesses and zero-knowledge proofs of consecutive slices with private activations, on
+/// the first one's integer input, as one chain (`prover::zk::chain`): every witness, then
+/// every slice's private commitment, then every proof. Each slice's prove figures are its
+/// commitment and its proof; `ctxs` are the slices' contexts.
+pub fn prove_chain(
+    model: &Model,
+    slices: &[&CompiledSlice],
+    input: &[i64],
+    ctxs: &[Vec<u8>],
+    heap: &dyn HeapMeter,
+) -> Result<Vec<ProvenSlice>> {
+    if slices.len() != ctxs.len() {
+        refuse!("a chain needs one context per slice (internal error)");
+    }
+    let mut act = input.to_vec();
+    let mut solved = Vec::with_capacity(slices.len());
+    for cs in slices {
+        if cs.scheme != Scheme::WhirZk {
+            refuse!(
+                "slice {}: a chain is made of zero-knowledge proofs",
+                cs.slice.index
+            );
+        }
+        let (r, witness) = measure::stage(heap, || -> Result<_> {
+            let (w, output) = pipeline::witness(model, &cs.slice, &cs.program, &cs.weights, &act)?;
+            Ok((FieldWitness::from_solved(&w), output))
+        });
+        let (fw, output) = r?;
+        let input = std::mem::replace(&mut act, output.clone());
+        let zk = cs.committed.zk.as_deref().context_with(|| {
+            format!(
+                "slice {}: no zero-knowledge form (internal error)",
+                cs.slice.index
+            )
+        })?;
+        let index = stock_index(zk)?;
+        solved.push((fw, input, output, f(&act), witness, zk, index));
+    }
+    let chain: Vec<ChainSlice<'_>> = solved
+        .iter()
+        .zip(ctxs)
+        .map(|((fw, _, _, outputs, _, zk, index), ctx)| ChainSlice {
+            zk: &zk.circuit,
+            witness: fw.witness(),
+            outputs,
+            context: ctx,
+            stock: match (&zk.stock, index) {
+                (Some(stock), Some(index)) => Some(StockUse {
+                    stock,
+                    index: *index,
+                }),
+                _ => None,
+            },
+        })
+        .collect();
+    let what = |i: usize| format!("proving slice {}", slices[i].slice.index);
+    let mut prover = ChainProver::new(&chain, &ZkRng::System).context_with(|| what(0))?;
+    let mut commits = Vec::with_capacity(chain.len());
+    for i in 0..chain.len() {
+        let (r, fig) = measure::stage(heap, || prover.commit(i));
+        r.context_with(|| what(i))?;
+        commits.push(fig);
+    }
+    let mut proven = Vec::with_capacity(chain.len());
+    for (i, (commit, (_, input, output, _, witness, _, _))) in
+        commits.into_iter().zip(&solved).enumerate()
+    {
+        let (r, fig) = measure::stage(heap, || prover.prove(i));
+        let (proof, outputs) = r.context_with(|| what(i))?;
+        let public = if slices[i].sides.output {
+            Vec::new()
+        } else {
+            f(output)
+        };
+        if outputs != public {
+            refuse!(
+                "slice {}: circuit outputs differ from the integer forward pass (internal error)",
+                slices[i].slice.index
+            );
+        }
+        proven.push(ProvenSlice {
+            proof_bytes: proof.to_bytes(),
+            input: input.clone(),
+            output: output.clone(),
+            witness: *witness,
+            prove: commit.then(fig),
+        });
+    }
+    Ok(proven)
+}
+
+/// One slice of a chain to verify: its zero-knowledge verifier, the public parts of its
+/// statement (empty where private), its proof bytes and its context.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainedProof<'a> {
+    /// The zero-knowledge form and the stock key.
+    pub zk: ZkVerifier<'a>,
+    /// The slice's input (empty where private).
+    pub input: &'a [i64],
+    /// The slice's output (empty where private).
+    pub output: &'a [i64],
+    /// The proof.
+    pub proof_bytes: &'a [u8],
+    /// The slice's context.
+    pub ctx: &'a [u8],
+}
+
+/// Verifies a chain of zero-knowledge proofs with private activations: each slice's proof
+/// against its neighbours' commitments (a measured stage each), then the links between
+/// them. One verdict per slice; a broken link is the earlier slice's.
+pub fn verify_chain(
+    slices: &[ChainedProof<'_>],
+    heap: &dyn HeapMeter,
+) -> Vec<std::result::Result<Figures, prover::VerifyError>> {
+    use prover::VerifyError;
+    let decoded: Vec<std::result::Result<ZkProof, VerifyError>> = slices
+        .iter()
+        .map(|s| ZkProof::from_bytes(s.proof_bytes).map_err(VerifyError::from))
+        .collect();
+    let unreadable = VerifyError::Chain("a neighbour's proof does not decode");
+    let mut out: Vec<std::result::Result<Figures, VerifyError>> = Vec::with_capacity(slices.len());
+    for (i, s) in slices.iter().enumerate() {
+        let (r, fig) = measure::stage(heap, || {
+            let proof = decoded[i].as_ref().map_err(Clone::clone)?;
+            let neighbour = |j: usize| -> std::result::Result<(&[u8], &[u8; 32]), VerifyError> {
+                let n = slices
+                    .get(j)
+                    .ok_or(VerifyError::Chain("a slice beyond the chain"))?;
+                let p = decoded[j].as_ref().map_err(|_| unreadable.clone())?;
+                let c =
+                    n.zk.form
+                        .private_commitment(p)
+                        .ok_or(VerifyError::Chain("a slice without a private commitment"))?;
+                Ok((n.ctx, c))
+            };
+            let b = s.zk.form.boundaries();
+            let neighbours = Neighbours {
+                previous: match (b.input, i.checked_sub(1)) {
+                    (Some(_), Some(j)) => Some(neighbour(j)?),
+                    _ => None,
+                },
+                next: match b.output {
+                    Some(_) => Some(neighbour(i + 1)?),
+                    None => None,
+                },
+            };
+            let (public, outputs) = (f(s.input), f(s.output));
+            let statement = ChainStatement {
+                zk: s.zk.form,
+                statement: Statement {
+                    public: &public,
+                    outputs: &outputs,
+                    context: s.ctx,
+                    weights_commitment: None,
+                },
+                stock: s.zk.stock,
+            };
+            prover::zk::chain::verify_linked(&statement, proof, neighbours)
+        });
+        out.push(r.map(|()| fig));
+    }
+    // The links: each private boundary's two proofs state one value.
+    let proofs: Vec<&ZkProof> = decoded.iter().filter_map(|p| p.as_ref().ok()).collect();
+    if proofs.len() == slices.len() {
+        let proofs: Vec<ZkProof> = proofs.into_iter().cloned().collect();
+        if let Err(e) = prover::zk::chain::check_links(slices.iter().map(|s| s.zk.form), &proofs) {
+            let at = match e {
+                VerifyError::BoundaryLink { slice } => slice,
+                _ => 0,
+            };
+            if let Some(slot) = out.get_mut(at)
+                && slot.is_ok()
+            {
+                *slot = Err(e);
+            }
+        }
+    }
+    out
 }
 
 /// What a zero-knowledge verification takes from the key: the circuit's zero-knowledge

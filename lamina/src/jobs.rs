@@ -193,6 +193,12 @@ impl SliceProver {
                 out.display()
             );
         }
+        if cs.sides.any() {
+            refuse!(
+                "slice {index}: the key makes activations private, so the slices are proven together as one chain: prove the whole run in one process (lamina prove {} --input ...)",
+                self.dir.display()
+            );
+        }
         let ctx = engine::context(&l.vk_digest, index, n);
         let p = engine::prove_slice(model, cs, &input, &ctx, hooks.heap)?;
         if p.output != output {

@@ -81,6 +81,15 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// Two stages as one: wall times added, peaks the larger.
+    pub fn then(self, next: Figures) -> Figures {
+        Figures {
+            wall_s: self.wall_s + next.wall_s,
+            alloc_peak_bytes: self.alloc_peak_bytes.max(next.alloc_peak_bytes),
+            rss_peak_bytes: self.rss_peak_bytes.max(next.rss_peak_bytes),
+        }
+    }
+
     /// As the JSON stage object.
     pub fn json(&self) -> Value {
         json!({"wall_s": self.wall_s, "alloc_peak_bytes": self.alloc_peak_bytes, "rss_peak_bytes": self.rss_peak_bytes})

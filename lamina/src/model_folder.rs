@@ -222,6 +222,8 @@ pub struct ProverFolder {
     pub commitment: Value,
     /// The commitment scheme.
     pub scheme: engine::Scheme,
+    /// Zero knowledge: the activations between slices are private (the key says).
+    pub private_activations: bool,
     key_path: std::path::PathBuf,
     key_bytes: Vec<u8>,
     planned: Vec<slice::Slice>,
@@ -293,6 +295,7 @@ impl ProverFolder {
             vk_digest: *key.digest(),
             commitment: key.commitment.clone(),
             scheme: key.scheme,
+            private_activations: key.private_activations,
             model,
             meta: meta.json,
             key_path: path,
@@ -340,7 +343,8 @@ impl ProverFolder {
                 None => None,
             };
             let ledger = engine::StockLedger(dir.join("used").join(format!("slice_{i}")));
-            let c = CommittedWeights::load_zk(prepared.circuit(), bytes.as_deref(), ledger)
+            let sides = engine::PrivateSides::of(self.private_activations, i, self.count());
+            let c = CommittedWeights::load_zk(prepared.circuit(), bytes.as_deref(), ledger, sides)
                 .context_with(|| format!("slice {i}: loading the weights stock"))?;
             if c.stock_key() != ks.stock.as_ref() {
                 refuse!(
@@ -352,7 +356,8 @@ impl ProverFolder {
             c
         } else {
             let laid_out = sp.program.layout_weights(&weights);
-            let c = CommittedWeights::commit(self.scheme, prepared.circuit(), &laid_out, 0)
+            let sides = engine::PrivateSides::default();
+            let c = CommittedWeights::commit(self.scheme, prepared.circuit(), &laid_out, 0, sides)
                 .context_with(|| format!("slice {i}: committing the weights"))?;
             if c.digest != ks.weights_commitment {
                 refuse!(
@@ -370,6 +375,7 @@ impl ProverFolder {
             stats: circuits::compiler::Stats::default(),
             weights,
             scheme: self.scheme,
+            sides: engine::PrivateSides::of(self.private_activations, i, self.count()),
             committed,
             compile: Figures {
                 wall_s: t.elapsed().as_secs_f64(),

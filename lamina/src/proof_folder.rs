@@ -164,10 +164,11 @@ impl Verifier {
             .slices
             .iter()
             .map(|s| match k.scheme {
-                engine::Scheme::WhirZk => Ok(Some(
-                    prover::zk::ZkCircuit::new(s.circuit()?.circuit())
-                        .map_err(prover::ProveError::from)?,
-                )),
+                engine::Scheme::WhirZk => {
+                    let sides =
+                        engine::PrivateSides::of(k.private_activations, s.index, k.slices.len());
+                    Ok(Some(engine::zk_form(s.circuit()?.circuit(), sides)?))
+                }
                 _ => Ok(None),
             })
             .collect::<Result<Vec<_>>>()?;
@@ -208,10 +209,12 @@ impl Verifier {
     /// declared range, and the chain.
     pub fn check(&self, proofs: &Path, hooks: Hooks<'_>) -> Result<Verdict> {
         let key = &self.key;
-        let bits = key.quant.scale_bits;
         let n = key.slices.len();
         let st = read_entries(proofs, key)?;
-        let (lo, hi) = key.quant.input_limits();
+        if key.private_activations {
+            let (results, ok, last) = self.check_chain(proofs, &st, hooks)?;
+            return self.conclude(&st, results, ok, last, hooks);
+        }
         let mut results = Vec::new();
         let mut ok = true;
         let mut prev_output: Option<Vec<i64>> = None;
@@ -229,17 +232,9 @@ impl Verifier {
             )?;
             let bytes = io::read_capped(&path, io::cap::PROOF)?;
             let ctx = engine::context(key.digest(), i, n);
-            let out_of_range = (i == 0)
-                .then(|| input.iter().position(|v| !(lo..=hi).contains(v)))
-                .flatten();
-            let verdict = if let Some(k) = out_of_range {
-                Err(format!(
-                    "input[{k}] = {} ({} at 2^{bits}) is outside the declared input range [{}, {}]",
-                    input[k],
-                    input[k] as f64 / key.quant.alpha(),
-                    key.quant.input_range.0,
-                    key.quant.input_range.1
-                ))
+            let out_of_range = (i == 0).then(|| self.out_of_range(&input)).flatten();
+            let verdict = if let Some(why) = out_of_range {
+                Err(why)
             } else if prev_output.as_ref().is_some_and(|p| *p != input) {
                 Err(format!("its input is not slice {}'s proven output", i - 1))
             } else {
@@ -272,7 +267,121 @@ impl Verifier {
             }
             prev_output = Some(output);
         }
-        let outputs = dequantize(&prev_output.unwrap_or_default(), bits);
+        self.conclude(&st, results, ok, prev_output.unwrap_or_default(), hooks)
+    }
+
+    /// The input-range verdict of slice 0's input, if it is out of range.
+    fn out_of_range(&self, input: &[i64]) -> Option<String> {
+        let key = &self.key;
+        let (lo, hi) = key.quant.input_limits();
+        let k = input.iter().position(|v| !(lo..=hi).contains(v))?;
+        Some(format!(
+            "input[{k}] = {} ({} at 2^{}) is outside the declared input range [{}, {}]",
+            input[k],
+            input[k] as f64 / key.quant.alpha(),
+            key.quant.scale_bits,
+            key.quant.input_range.0,
+            key.quant.input_range.1
+        ))
+    }
+
+    /// A folder proven with private activations: the statement shows slice 0's input and
+    /// the last slice's output only (every other entry's `input`/`output` must be
+    /// `null`), and the proofs are checked as one chain (each against its neighbours'
+    /// commitments, then the links between them).
+    fn check_chain(
+        &self,
+        proofs: &Path,
+        st: &Entries,
+        hooks: Hooks<'_>,
+    ) -> Result<(Vec<Value>, bool, Vec<i64>)> {
+        let key = &self.key;
+        let n = key.slices.len();
+        let mut parts = Vec::with_capacity(n);
+        for (ks, (what, e)) in key.slices.iter().zip(&st.entries) {
+            let i = ks.index;
+            if io::uint_field::<usize>(e, "index", what)? != i {
+                refuse!("{what}: index {} at position {i}", e["index"]);
+            }
+            let sides = engine::PrivateSides::of(true, i, n);
+            let public = |field: &str, private: bool| -> Result<Vec<i64>> {
+                let v = io::field(e, field, what)?;
+                match (private, v) {
+                    (true, Value::Null) => Ok(Vec::new()),
+                    (true, _) => refuse!(
+                        "{what}.{field}: private under this key (private activations), so the statement must not carry it"
+                    ),
+                    (false, v) => io::ints(v, &format!("{what}.{field}")),
+                }
+            };
+            let input = public("input", sides.input)?;
+            let output = public("output", sides.output)?;
+            let path = io::inside(
+                proofs,
+                io::field(e, "proof", what)?,
+                &format!("{what}.proof"),
+            )?;
+            let bytes = io::read_capped(&path, io::cap::PROOF)?;
+            parts.push((input, output, bytes, engine::context(key.digest(), i, n)));
+        }
+        let mut chained = Vec::with_capacity(n);
+        for (i, (input, output, bytes, ctx)) in parts.iter().enumerate() {
+            let form = self
+                .forms
+                .get(i)
+                .and_then(Option::as_ref)
+                .context_with(|| format!("slice {i}: no zero-knowledge form (internal error)"))?;
+            chained.push(engine::ChainedProof {
+                zk: engine::ZkVerifier {
+                    form,
+                    stock: key.slices[i].stock.as_ref(),
+                },
+                input,
+                output,
+                proof_bytes: bytes,
+                ctx,
+            });
+        }
+        let verdicts = engine::verify_chain(&chained, hooks.heap);
+        let mut results = Vec::with_capacity(n);
+        let mut ok = true;
+        for (i, ((input, _, bytes, _), verdict)) in parts.iter().zip(verdicts).enumerate() {
+            let verdict = match (i, verdict) {
+                (0, v) => match self.out_of_range(input) {
+                    Some(why) => Err(why),
+                    None => v.map_err(|e| e.to_string()),
+                },
+                (_, v) => v.map_err(|e| e.to_string()),
+            };
+            match &verdict {
+                Ok(s) => results.push(json!({"index": i, "verified": true, "proof_bytes": bytes.len(), "stages": {"verify": s.json()}})),
+                Err(why) => {
+                    ok = false;
+                    hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
+                    results.push(json!({"index": i, "verified": false, "reason": why}));
+                }
+            }
+        }
+        let last = parts
+            .pop()
+            .map(|(_, output, _, _)| output)
+            .unwrap_or_default();
+        Ok((results, ok, last))
+    }
+
+    /// The verdict from the slices' results and the last slice's output.
+    fn conclude(
+        &self,
+        st: &Entries,
+        results: Vec<Value>,
+        ok: bool,
+        last: Vec<i64>,
+        hooks: Hooks<'_>,
+    ) -> Result<Verdict> {
+        let key = &self.key;
+        let bits = key.quant.scale_bits;
+        let n = key.slices.len();
+        let outputs = dequantize(&last, bits);
         // The statement's own copy of the outputs must be the proven ones, or it misleads.
         if let (true, Some(whole)) = (ok, &st.whole)
             && *io::field(whole, "outputs", "statement.json")? != json!(outputs)

@@ -137,8 +137,9 @@ impl ZkCircuit {
         self.circuit().input.region(RegionKind::Private).copied()
     }
 
-    /// The private commitment of a proof of this form (the last one).
-    pub(super) fn private_commitment<'p>(&self, proof: &'p ZkProof) -> Option<&'p [u8; 32]> {
+    /// The private commitment of a proof of this form (the last one; `None` if the form
+    /// has no private region).
+    pub fn private_commitment<'p>(&self, proof: &'p ZkProof) -> Option<&'p [u8; 32]> {
         self.private_region()?;
         proof.proof.commitments.last()
     }
