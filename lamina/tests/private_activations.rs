@@ -1,0 +1,236 @@
+//! `--private-activations` on the bundled LeNet, one slice per layer: the statement shows
+//! the model's input and final output only, the proofs form one chain whose links prove
+//! each slice's output is the next one's input, and no activation is in any proof or
+//! statement. Named refusals: a statement carrying a private value, a proof from another
+//! run spliced in, a per-slice job, a binding scheme.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use lamina::commands::{Settings, compile, prove, run};
+use lamina::engine::Scheme;
+use lamina::measure::Hooks;
+use lamina::proof_folder::{Pin, verify};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+fn lenet() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lenet")
+}
+
+fn first_input() -> Vec<f64> {
+    let text = std::fs::read_to_string(lenet().join("input.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["input_data"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn settings() -> Settings {
+    Settings::new(18, (-1.0, 1.0), "layers")
+        .unwrap()
+        .with_scheme(Scheme::WhirZk)
+        .with_private_activations(true)
+        .unwrap()
+}
+
+fn verify_pinned(vk: &Path, proofs: &Path, pin: &str) -> lamina::proof_folder::Verdict {
+    verify(
+        vk,
+        proofs,
+        Pin {
+            vk_digest: Some(pin),
+            model_digest: None,
+        },
+        Hooks::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn run_with_private_activations_proves_the_composition() {
+    let x = first_input();
+    let model = lenet().join("lenet.onnx");
+    let binding = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
+    let a = run(&model, &x, "input.json", &binding, false, Hooks::default()).unwrap();
+    let b = run(
+        &model,
+        &x,
+        "input.json",
+        &settings(),
+        false,
+        Hooks::default(),
+    )
+    .unwrap();
+    assert_eq!(b["verified"], true, "{b}");
+    assert_eq!(b["outputs"], a["outputs"]);
+    assert_eq!(
+        b["commitment"]["zero_knowledge"]["private_activations"],
+        true
+    );
+    assert!(b["commitment"]["security_bits"].as_f64().unwrap() >= 100.0);
+    let rows = b["slices"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["verified"], true);
+        assert_eq!(r["private_input"], i > 0);
+        assert_eq!(r["private_output"], i < 4);
+    }
+    // A binding scheme cannot hide activations: refused by name.
+    let err = binding.with_private_activations(true).unwrap_err();
+    assert!(err.to_string().contains("--commitment whir-zk"), "{err}");
+}
+
+/// Consecutive pairs of the activations between slices, as two canonical field elements
+/// in 8-byte little-endian form (how a vector of them would sit in any encoding); pairs
+/// of small values (ReLU's zeros) are left out, since lengths and padding look like them.
+fn activation_pairs(model: &Path, x: &[f64]) -> HashSet<[u8; 16]> {
+    use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
+    let m = Model::from_onnx(
+        &std::fs::read(model).unwrap(),
+        QuantConfig::new(18, (-1.0, 1.0)).unwrap(),
+    )
+    .unwrap();
+    let mut act = m.quant.quantize_input(x, "input").unwrap();
+    let slices = slice::plan(&m, &"layers".parse::<SlicePlan>().unwrap()).unwrap();
+    let mut out = HashSet::new();
+    let canonical = |v: i64| {
+        let f = <prover::Goldilocks as prover::Field>::from_i64(v);
+        prover::PrimeField64::as_u64(&f)
+    };
+    for s in &slices[..slices.len() - 1] {
+        act = pipeline::forward(&m, s, &act).unwrap().0;
+        for w in act.windows(2) {
+            let (a, b) = (canonical(w[0]), canonical(w[1]));
+            if a.max(b) < 1 << 12 {
+                continue;
+            }
+            let mut pair = [0u8; 16];
+            pair[..8].copy_from_slice(&a.to_le_bytes());
+            pair[8..].copy_from_slice(&b.to_le_bytes());
+            out.insert(pair);
+        }
+    }
+    out
+}
+
+fn hits(bytes: &[u8], pairs: &HashSet<[u8; 16]>) -> usize {
+    bytes
+        .windows(16)
+        .filter(|w| pairs.contains(&<[u8; 16]>::try_from(*w).unwrap()))
+        .count()
+}
+
+#[test]
+fn folders_with_private_activations() {
+    let tmp = std::env::temp_dir().join(format!("lamina-private-acts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let model = lenet().join("lenet.onnx");
+    let x = first_input();
+    let doc = compile(&model, &settings(), &tmp.join("m"), Hooks::default()).unwrap();
+    assert_eq!(
+        doc["commitment"]["zero_knowledge"]["private_activations"],
+        true
+    );
+    let pin = doc["vk_digest"].as_str().unwrap().to_string();
+    let vk = tmp.join("m").join("model.vk");
+    for p in ["p1", "p2"] {
+        prove(
+            &tmp.join("m"),
+            &x,
+            "input.json",
+            &tmp.join(p),
+            Hooks::default(),
+        )
+        .unwrap();
+        let v = verify_pinned(&vk, &tmp.join(p), &pin);
+        assert!(v.verified, "{}", v.doc);
+    }
+    // The statement: slice 0's input and slice 4's output only.
+    let st: Value =
+        serde_json::from_slice(&std::fs::read(tmp.join("p1/statement.json")).unwrap()).unwrap();
+    let entries = st["slices"].as_array().unwrap();
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["input"].is_null(), i > 0, "slice {i}");
+        assert_eq!(e["output"].is_null(), i < 4, "slice {i}");
+    }
+    // No activation between slices in any proof or statement byte.
+    let secrets = activation_pairs(&model, &x);
+    assert!(secrets.len() > 100, "too few activations to scan for");
+    let mut files: Vec<PathBuf> = (0..5)
+        .map(|i| tmp.join(format!("p1/slice_{i}.proof")))
+        .collect();
+    files.push(tmp.join("p1/statement.json"));
+    for f in &files {
+        assert_eq!(
+            hits(&std::fs::read(f).unwrap(), &secrets),
+            0,
+            "{}",
+            f.display()
+        );
+    }
+    // (The scan's own check — finding such values in a transparent twin's bytes — is
+    // prover's `zk_chain::chain_no_boundary_value_in_the_proof_bytes`.)
+
+    // A statement carrying a private value is refused by name.
+    let mut leaky = st.clone();
+    leaky["slices"][1]["input"] = st["slices"][0]["input"].clone();
+    let leaky_dir = tmp.join("leaky");
+    std::fs::create_dir_all(&leaky_dir).unwrap();
+    for i in 0..5 {
+        let name = format!("slice_{i}.proof");
+        std::fs::copy(tmp.join("p1").join(&name), leaky_dir.join(&name)).unwrap();
+    }
+    std::fs::write(
+        leaky_dir.join("statement.json"),
+        serde_json::to_vec(&leaky).unwrap(),
+    )
+    .unwrap();
+    let err = verify(
+        &vk,
+        &leaky_dir,
+        Pin {
+            vk_digest: Some(&pin),
+            model_digest: None,
+        },
+        Hooks::default(),
+    )
+    .err()
+    .expect("a statement with a private value is refused");
+    assert!(err.to_string().contains("private under this key"), "{err}");
+
+    // Slice 2's proof from the other run: its boundary points were drawn from that run's
+    // commitments, so the chain breaks at its boundaries.
+    std::fs::copy(tmp.join("p2/slice_2.proof"), tmp.join("p1/slice_2.proof")).unwrap();
+    let v = verify_pinned(&vk, &tmp.join("p1"), &pin);
+    assert!(!v.verified);
+    assert_eq!(v.doc["slices"][2]["verified"], false);
+
+    // A per-slice job cannot prove one link of a chain alone.
+    lamina::jobs::witness(
+        &tmp.join("m"),
+        &x,
+        "input.json",
+        &tmp.join("r"),
+        Hooks::default(),
+    )
+    .unwrap();
+    let err = lamina::jobs::prove_slice(
+        &tmp.join("m"),
+        &tmp.join("r"),
+        1,
+        &tmp.join("j"),
+        Hooks::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("one chain"), "{err}");
+
+    // The audit recompiles with private activations (the key says so).
+    let key = lamina::key::load(&vk, Some(&pin)).unwrap();
+    assert!(key.private_activations);
+    let audit = lamina::key::audit(&model, &key, Hooks::default()).unwrap();
+    assert!(audit.matches, "{}", audit.doc);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
