@@ -197,8 +197,7 @@ fn folders_with_private_activations() {
         },
         Hooks::default(),
     )
-    .err()
-    .expect("a statement with a private value is refused");
+    .expect_err("a statement with a private value is refused");
     assert!(err.to_string().contains("private under this key"), "{err}");
 
     // Slice 2's proof from the other run: its boundary points were drawn from that run's
