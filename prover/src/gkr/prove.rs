@@ -472,7 +472,7 @@ pub(super) fn prove_inner<F, E, C>(
     committed: Option<&CommittedWeights<F, C::ProverData>>,
     context: &[u8],
     check: bool,
-    zk: Option<super::prove_masked::MaskedArgs<'_, E>>,
+    zk: Option<super::prove_masked::MaskedArgs<'_, E, C::ProverData>>,
 ) -> Result<ProvenInner<F, E, C>, ProveError>
 where
     F: Field,
@@ -521,9 +521,11 @@ where
     let regions = committed_regions(circuit);
     let mut commitments = Vec::with_capacity(regions.len());
     let mut prover_data = Vec::with_capacity(regions.len());
+    let private_data = zk.and_then(|z| z.private_data);
     for r in &regions {
-        let (c, d) = match (r.kind, committed) {
-            (RegionKind::Weights, Some(cw)) => (cw.digest, cw.data.clone()),
+        let (c, d) = match (r.kind, committed, private_data) {
+            (RegionKind::Weights, Some(cw), _) => (cw.digest, cw.data.clone()),
+            (RegionKind::Private, _, Some((digest, data))) => (*digest, data.clone()),
             _ => {
                 let start = r.offset as usize;
                 scheme.commit(&input[start..start + r.len as usize], r.log_len)?

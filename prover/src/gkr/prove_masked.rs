@@ -7,7 +7,7 @@ use super::prove::{CommittedWeights, ProvenMasked, Witness, prove_inner, with_co
 use super::values::{BlockOutputs, evaluate_all};
 use super::zk::ZkLayout;
 use crate::arith::{ExtensionField, Field};
-use crate::commit::CommitmentScheme;
+use crate::commit::{CommitmentScheme, Digest};
 use crate::error::ProveError;
 use circuits::Circuit;
 
@@ -101,6 +101,7 @@ where
             fault: Some(fault),
             agreement: None,
             private_agreement: &[],
+            private_data: None,
         },
         false,
     )
@@ -109,20 +110,33 @@ where
 /// The masked prover's arguments: the public ones, a test-only fault, the weights
 /// stock's agreement point (on the whole weights region) the weights opening must cover,
 /// and the slice boundaries' agreement points the private opening must cover.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct MaskedArgs<'a, E> {
+#[derive(Debug)]
+pub(crate) struct MaskedArgs<'a, E, D> {
     pub zk: ZkArgs<'a>,
     pub fault: Option<BlockFault>,
     pub agreement: Option<&'a [E]>,
     pub private_agreement: &'a [Vec<E>],
+    /// The private region's commitment made beforehand ([`super::masked_private_commitment`]
+    /// with the same witness, context and seed), used instead of committing again.
+    pub private_data: Option<(&'a Digest, &'a D)>,
 }
+
+impl<E, D> Clone for MaskedArgs<'_, E, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E, D> Copy for MaskedArgs<'_, E, D> {}
 
 /// Agreement points a masked proof's openings cover beyond GKR's: the weights stock's (on
 /// the whole weights region) and the slice boundaries' (on the whole private region).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Agreements<'a, E> {
+#[derive(Debug)]
+pub(crate) struct Agreements<'a, E, D> {
     pub weights: Option<&'a [E]>,
     pub private: &'a [Vec<E>],
+    /// The private region's commitment and prover data, made beforehand.
+    pub private_data: Option<(&'a Digest, &'a D)>,
 }
 
 /// [`prove_masked`] whose weights opening also covers `agreement.weights` (the weights
@@ -136,7 +150,7 @@ pub(crate) fn prove_masked_agreeing<F, E, C>(
     witness: &Witness<'_, F>,
     context: &[u8],
     zk: ZkArgs<'_>,
-    agreement: Agreements<'_, E>,
+    agreement: Agreements<'_, E, C::ProverData>,
 ) -> Result<ProvenMasked<F, E, C>, ProveError>
 where
     F: Field,
@@ -154,6 +168,7 @@ where
             fault: None,
             agreement: agreement.weights,
             private_agreement: agreement.private,
+            private_data: agreement.private_data,
         },
         true,
     )
@@ -165,13 +180,14 @@ fn masked_inner<'a, F, E, C>(
     weights: Option<&CommittedWeights<F, C::ProverData>>,
     witness: &Witness<'_, F>,
     context: &[u8],
-    zk: impl Into<MaskedArgs<'a, E>>,
+    zk: impl Into<MaskedArgs<'a, E, C::ProverData>>,
     check: bool,
 ) -> Result<ProvenMasked<F, E, C>, ProveError>
 where
     F: Field,
     E: ExtensionField<F>,
     C: CommitmentScheme<F, E>,
+    C::ProverData: 'a,
 {
     let witness = with_committed_weights(prepared, weights, witness)?;
     let (proven, inner) = prove_inner(
@@ -189,13 +205,14 @@ where
     Ok((proven, inner))
 }
 
-impl<'a, E> From<ZkArgs<'a>> for MaskedArgs<'a, E> {
+impl<'a, E, D> From<ZkArgs<'a>> for MaskedArgs<'a, E, D> {
     fn from(zk: ZkArgs<'a>) -> Self {
         MaskedArgs {
             zk,
             fault: None,
             agreement: None,
             private_agreement: &[],
+            private_data: None,
         }
     }
 }

@@ -33,7 +33,9 @@
 //! proof's own input noise, as for a single proof. `prover/ZK.md` §2 and §4 give the
 //! argument in full.
 
-use super::gate_proofs::{BoundaryFill, Seeds, ZkCircuit, ZkExt, ZkProof, prove_laid_out};
+use super::gate_proofs::{
+    BoundaryFill, PrivateData, Seeds, ZkCircuit, ZkExt, ZkProof, prove_laid_out,
+};
 use super::gate_proofs::{StockUse, verify_with_links};
 use super::stock::StockKey;
 use crate::arith::{Field, Goldilocks};
@@ -211,6 +213,7 @@ struct Laid {
     private: Vec<Goldilocks>,
     seeds: Seeds,
     commitment: [u8; 32],
+    data: PrivateData,
 }
 
 /// A chain proven in steps, so a caller can measure each: [`ChainProver::commit`] every
@@ -269,13 +272,14 @@ impl<'s, 'a> ChainProver<'s, 'a> {
             None => s.witness.weights.to_vec(),
         };
         let seeds = Seeds::draw(&ZkRng::Seeded(prf(&self.master, b"slice seeds", i)))?;
-        let commitment =
+        let (commitment, data) =
             s.zk.commit_private(&public, &weights, &private, s.context, &seeds)?;
         self.laid[i] = Some(Laid {
             public,
             private,
             seeds,
             commitment,
+            data,
         });
         self.links = None;
         Ok(())
@@ -356,6 +360,7 @@ impl<'s, 'a> ChainProver<'s, 'a> {
             &l.seeds,
             s.stock,
             &points,
+            Some((&l.commitment, &l.data)),
         )?;
         if s.zk.private_commitment(&proof) != Some(&l.commitment) {
             return Err(ProveError::Chain(

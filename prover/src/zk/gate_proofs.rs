@@ -218,6 +218,7 @@ pub fn prove_zk(
         &seeds,
         stock,
         &[],
+        None,
     )
 }
 
@@ -301,7 +302,7 @@ impl ZkCircuit {
         private: &[Goldilocks],
         context: &[u8],
         seeds: &Seeds,
-    ) -> Result<[u8; 32], ProveError> {
+    ) -> Result<([u8; 32], PrivateData), ProveError> {
         let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(seeds.commit))?;
         // `weights`: the zero-knowledge weights region's values (the stock entry's), which
         // the masks' PRF binds like the rest of the input layer.
@@ -314,14 +315,20 @@ impl ZkCircuit {
             layout: self.layout,
             seed: &seeds.mask,
         };
-        let (digest, _) =
-            gkr::masked_private_commitment(&scheme, &self.prepared, &w, context, args)?;
-        Ok(digest)
+        gkr::masked_private_commitment(&scheme, &self.prepared, &w, context, args)
     }
 }
 
+/// The prover data of a zero-knowledge proof's private commitment.
+pub(super) type PrivateData =
+    <OpenOnce<'static, HidingWhir<ZkExt>> as crate::commit::CommitmentScheme<Goldilocks, ZkExt>>::ProverData;
+
+/// The private region's commitment made beforehand ([`ZkCircuit::commit_private`]).
+pub(super) type Precommitted<'a> = Option<(&'a [u8; 32], &'a PrivateData)>;
+
 /// [`prove_zk`] on private values already laid out, with `seeds`, its private opening
-/// also covering `private_points` (the boundaries' agreement points).
+/// also covering `private_points` (the boundaries' agreement points); `precommitted` is the
+/// private commitment [`ZkCircuit::commit_private`] made with the same values and seeds.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn prove_laid_out(
     zk: &ZkCircuit,
@@ -332,6 +339,7 @@ pub(super) fn prove_laid_out(
     seeds: &Seeds,
     stock: Option<StockUse<'_>>,
     private_points: &[Vec<ZkExt>],
+    precommitted: Precommitted<'_>,
 ) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
     let scheme = OpenOnce::new(hiding_scheme(), &ZkRng::Seeded(seeds.commit))?;
     let args = ZkArgs {
@@ -351,6 +359,7 @@ pub(super) fn prove_laid_out(
             let agreements = gkr::Agreements {
                 weights: None,
                 private: private_points,
+                private_data: precommitted,
             };
             let (proven, inner) = gkr::prove_masked_agreeing(
                 &scheme,
@@ -393,6 +402,7 @@ pub(super) fn prove_laid_out(
             let agreements = gkr::Agreements {
                 weights: Some(&point),
                 private: private_points,
+                private_data: precommitted,
             };
             let (proven, inner) = gkr::prove_masked_agreeing(
                 &scheme,
