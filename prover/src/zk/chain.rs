@@ -156,18 +156,14 @@ fn prf(master: &[u8; 32], label: &[u8], index: usize) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// Boundary `boundary`'s noise, shared by its two sides.
 fn noise(master: &[u8; 32], boundary: usize) -> Vec<Goldilocks> {
-    let mut h = blake3::Hasher::new_keyed(master);
-    h.update(b"boundary noise");
-    h.update(&(boundary as u64).to_le_bytes());
-    let mut xof = h.finalize_xof();
-    let mut buf = vec![0u8; <Goldilocks as Field>::UNIFORM_BYTES];
-    (0..BOUNDARY_NOISE)
-        .map(|_| {
-            xof.fill(&mut buf);
-            Goldilocks::from_uniform_bytes(&buf)
-        })
-        .collect()
+    super::stock::prf(
+        master,
+        b"boundary noise",
+        boundary as u32,
+        BOUNDARY_NOISE as usize,
+    )
 }
 
 /// Proves a chain of slices in zero knowledge (module doc): every slice's private

@@ -204,8 +204,9 @@ pub(crate) fn agreement_point(
     point
 }
 
-/// `n` base elements from a PRF of `master` under `label` and `index`.
-fn prf(master: &[u8; 32], label: &[u8], index: u32, n: usize) -> Vec<Goldilocks> {
+/// `n` base elements from a PRF of `master` under `label` and `index` (the stock's
+/// noise, and a chain's boundary noise).
+pub(super) fn prf(master: &[u8; 32], label: &[u8], index: u32, n: usize) -> Vec<Goldilocks> {
     let mut h = blake3::Hasher::new_keyed(master);
     h.update(label);
     h.update(&index.to_le_bytes());

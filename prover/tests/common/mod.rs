@@ -159,3 +159,19 @@ pub fn block_specs() -> Vec<(&'static str, Spec)> {
         ),
     ]
 }
+
+/// How many 8-byte little-endian windows of `bytes`, at any alignment, are in `values`.
+pub fn hits(bytes: &[u8], values: &std::collections::HashSet<u64>) -> usize {
+    bytes
+        .windows(8)
+        .filter(|w| values.contains(&u64::from_le_bytes((*w).try_into().unwrap())))
+        .count()
+}
+
+/// `n` random field elements.
+pub fn field_values(n: usize, seed: u64) -> Vec<F> {
+    random::values(n, seed)
+        .into_iter()
+        .map(F::from_u64)
+        .collect()
+}

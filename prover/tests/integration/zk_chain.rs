@@ -5,6 +5,7 @@
 //! attacks — a broken chain, a tampered link, a neighbour from another run, a proof
 //! verified without its chain — each asserting its rejection.
 
+use crate::common::{field_values, hits};
 use circuits::random::{self, Spec};
 use circuits::{Circuit, RegionKind};
 use prover::commit::ZkRng;
@@ -21,13 +22,6 @@ use prover::{
 use std::collections::HashSet;
 
 type F = Goldilocks;
-
-fn field_values(n: usize, seed: u64) -> Vec<F> {
-    random::values(n, seed)
-        .into_iter()
-        .map(F::from_u64)
-        .collect()
-}
 
 /// A random gate circuit reading `inputs` public values (no public constants, so its
 /// input can be made private), with or without weights.
@@ -232,13 +226,6 @@ fn private_values(chain: &Chain) -> HashSet<u64> {
         .map(|v| v.as_u64())
         .filter(|&v| v > u64::from(u32::MAX))
         .collect()
-}
-
-fn hits(bytes: &[u8], values: &HashSet<u64>) -> usize {
-    bytes
-        .windows(8)
-        .filter(|w| values.contains(&u64::from_le_bytes((*w).try_into().unwrap())))
-        .count()
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! the refusals, the security figure, "open once", and named attacks each asserting its
 //! rejection.
 
+use crate::common::{field_values, hits};
 use circuits::random::{self, BlockKind, BlockSpec, Spec};
 use circuits::{Circuit, RegionKind};
 use prover::commit::{CommitError, CommitmentScheme, OpenOnce, ZkRng};
@@ -45,13 +46,6 @@ fn specs() -> Vec<Spec> {
             ..Spec::default()
         },
     ]
-}
-
-fn field_values(n: usize, seed: u64) -> Vec<F> {
-    random::values(n, seed)
-        .into_iter()
-        .map(F::from_u64)
-        .collect()
 }
 
 /// One circuit, its zero-knowledge form, a witness and an honest proof.
@@ -198,14 +192,6 @@ fn secrets(case: &Case) -> HashSet<u64> {
     }
     out.retain(|&v| v >= 1 << 16);
     out
-}
-
-/// How many 8-byte little-endian windows of `bytes`, at any alignment, are in `values`.
-fn hits(bytes: &[u8], values: &HashSet<u64>) -> usize {
-    bytes
-        .windows(8)
-        .filter(|w| values.contains(&u64::from_le_bytes((*w).try_into().unwrap())))
-        .count()
 }
 
 #[test]
