@@ -138,6 +138,55 @@ pub struct Pin<'a> {
     pub model_digest: Option<&'a str>,
 }
 
+/// One statement entry: its index checked, its input and output (a private one must be
+/// `null` and reads as empty), and its proof's bytes.
+fn read_entry(
+    proofs: &Path,
+    e: &Value,
+    what: &str,
+    i: usize,
+    sides: engine::PrivateSides,
+) -> Result<(Vec<i64>, Vec<i64>, Vec<u8>)> {
+    if io::uint_field::<usize>(e, "index", what)? != i {
+        refuse!("{what}: index {} at position {i}", e["index"]);
+    }
+    let public = |field: &str, private: bool| -> Result<Vec<i64>> {
+        match (private, io::field(e, field, what)?) {
+            (true, Value::Null) => Ok(Vec::new()),
+            (true, _) => refuse!(
+                "{what}.{field}: private under this key (private activations), so the statement must not carry it"
+            ),
+            (false, v) => io::ints(v, &format!("{what}.{field}")),
+        }
+    };
+    let input = public("input", sides.input)?;
+    let output = public("output", sides.output)?;
+    let path = io::inside(
+        proofs,
+        io::field(e, "proof", what)?,
+        &format!("{what}.proof"),
+    )?;
+    Ok((input, output, io::read_capped(&path, io::cap::PROOF)?))
+}
+
+/// Adds slice `i`'s verdict to the report (a rejection also warned); whether it verified.
+fn record(
+    i: usize,
+    verdict: &std::result::Result<crate::measure::Figures, String>,
+    proof_bytes: usize,
+    results: &mut Vec<Value>,
+    hooks: Hooks<'_>,
+) -> bool {
+    match verdict {
+        Ok(s) => results.push(json!({"index": i, "verified": true, "proof_bytes": proof_bytes, "stages": {"verify": s.json()}})),
+        Err(why) => {
+            hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
+            results.push(json!({"index": i, "verified": false, "reason": why}));
+        }
+    }
+    verdict.is_ok()
+}
+
 /// `lamina verify`: checks the proof folder `proofs` against the verification key `key`
 /// (a key file, or a compiled folder holding `model.vk`). Needs nothing else: no ONNX,
 /// no weights, no witness. A rejected slice makes `verified` false (and is reported
@@ -220,17 +269,8 @@ impl Verifier {
         let mut prev_output: Option<Vec<i64>> = None;
         for (ks, (what, e)) in key.slices.iter().zip(&st.entries) {
             let i = ks.index;
-            if io::uint_field::<usize>(e, "index", what)? != i {
-                refuse!("{what}: index {} at position {i}", e["index"]);
-            }
-            let input = io::ints(io::field(e, "input", what)?, &format!("{what}.input"))?;
-            let output = io::ints(io::field(e, "output", what)?, &format!("{what}.output"))?;
-            let path = io::inside(
-                proofs,
-                io::field(e, "proof", what)?,
-                &format!("{what}.proof"),
-            )?;
-            let bytes = io::read_capped(&path, io::cap::PROOF)?;
+            let (input, output, bytes) =
+                read_entry(proofs, e, what, i, engine::PrivateSides::default())?;
             let ctx = engine::context(key.digest(), i, n);
             let out_of_range = (i == 0).then(|| self.out_of_range(&input)).flatten();
             let verdict = if let Some(why) = out_of_range {
@@ -257,14 +297,7 @@ impl Verifier {
                 )
                 .map_err(|e| e.to_string())
             };
-            match &verdict {
-                Ok(s) => results.push(json!({"index": i, "verified": true, "proof_bytes": bytes.len(), "stages": {"verify": s.json()}})),
-                Err(why) => {
-                    ok = false;
-                    hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
-                    results.push(json!({"index": i, "verified": false, "reason": why}));
-                }
-            }
+            ok &= record(i, &verdict, bytes.len(), &mut results, hooks);
             prev_output = Some(output);
         }
         self.conclude(&st, results, ok, prev_output.unwrap_or_default(), hooks)
@@ -300,28 +333,8 @@ impl Verifier {
         let mut parts = Vec::with_capacity(n);
         for (ks, (what, e)) in key.slices.iter().zip(&st.entries) {
             let i = ks.index;
-            if io::uint_field::<usize>(e, "index", what)? != i {
-                refuse!("{what}: index {} at position {i}", e["index"]);
-            }
             let sides = engine::PrivateSides::of(true, i, n);
-            let public = |field: &str, private: bool| -> Result<Vec<i64>> {
-                let v = io::field(e, field, what)?;
-                match (private, v) {
-                    (true, Value::Null) => Ok(Vec::new()),
-                    (true, _) => refuse!(
-                        "{what}.{field}: private under this key (private activations), so the statement must not carry it"
-                    ),
-                    (false, v) => io::ints(v, &format!("{what}.{field}")),
-                }
-            };
-            let input = public("input", sides.input)?;
-            let output = public("output", sides.output)?;
-            let path = io::inside(
-                proofs,
-                io::field(e, "proof", what)?,
-                &format!("{what}.proof"),
-            )?;
-            let bytes = io::read_capped(&path, io::cap::PROOF)?;
+            let (input, output, bytes) = read_entry(proofs, e, what, i, sides)?;
             parts.push((input, output, bytes, engine::context(key.digest(), i, n)));
         }
         let mut chained = Vec::with_capacity(n);
@@ -353,14 +366,7 @@ impl Verifier {
                 },
                 (_, v) => v.map_err(|e| e.to_string()),
             };
-            match &verdict {
-                Ok(s) => results.push(json!({"index": i, "verified": true, "proof_bytes": bytes.len(), "stages": {"verify": s.json()}})),
-                Err(why) => {
-                    ok = false;
-                    hooks.observer.warn(&format!("slice {i}: NOT verified: {why}"));
-                    results.push(json!({"index": i, "verified": false, "reason": why}));
-                }
-            }
+            ok &= record(i, &verdict, bytes.len(), &mut results, hooks);
         }
         let last = parts
             .pop()

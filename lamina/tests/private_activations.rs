@@ -5,6 +5,9 @@
 //! run spliced in, a per-slice job, a binding scheme.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::{first_input, lenet, verify_pinned};
+
 use lamina::commands::{Settings, compile, prove, run};
 use lamina::engine::Scheme;
 use lamina::measure::Hooks;
@@ -13,40 +16,12 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-fn lenet() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lenet")
-}
-
-fn first_input() -> Vec<f64> {
-    let text = std::fs::read_to_string(lenet().join("input.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["input_data"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn settings() -> Settings {
     Settings::new(18, (-1.0, 1.0), "layers")
         .unwrap()
         .with_scheme(Scheme::WhirZk)
         .with_private_activations(true)
         .unwrap()
-}
-
-fn verify_pinned(vk: &Path, proofs: &Path, pin: &str) -> lamina::proof_folder::Verdict {
-    verify(
-        vk,
-        proofs,
-        Pin {
-            vk_digest: Some(pin),
-            model_digest: None,
-        },
-        Hooks::default(),
-    )
-    .unwrap()
 }
 
 #[test]

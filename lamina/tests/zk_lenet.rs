@@ -5,28 +5,15 @@
 //! same circuit holds them (the scan's own check).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::{first_input, lenet, verify_pinned};
+
 use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
 use circuits::compiler::Builder;
 use prover::commit::ZkRng;
 use prover::zk::{StockUse, WeightsStock, ZkCircuit, prove_zk, verify_zk};
 use prover::{Field, FieldWitness, Goldilocks, PrimeField64, Statement, VerifyError};
 use std::collections::HashSet;
-use std::path::PathBuf;
-
-fn lenet() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/lenet")
-}
-
-fn first_input() -> Vec<f64> {
-    let text = std::fs::read_to_string(lenet().join("input.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v["input_data"][0]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 fn hits(bytes: &[u8], values: &HashSet<u64>) -> usize {
     bytes
@@ -180,16 +167,7 @@ fn lamina_folders_in_zero_knowledge() {
             Hooks::default(),
         )
         .unwrap();
-        let v = verify(
-            &vk,
-            &tmp.join(run),
-            Pin {
-                vk_digest: Some(&pin),
-                model_digest: None,
-            },
-            Hooks::default(),
-        )
-        .unwrap();
+        let v = verify_pinned(&vk, &tmp.join(run), &pin);
         assert!(v.verified, "{}", v.doc);
     }
     // Every slice took two distinct entries of its stock of 64, one per proof.
@@ -220,16 +198,7 @@ fn lamina_folders_in_zero_knowledge() {
     let mid = bad.len() / 2;
     bad[mid] ^= 1;
     std::fs::write(tmp.join("p1/slice_0.proof"), &bad).unwrap();
-    let v = verify(
-        &vk,
-        &tmp.join("p1"),
-        Pin {
-            vk_digest: Some(&pin),
-            model_digest: None,
-        },
-        Hooks::default(),
-    )
-    .unwrap();
+    let v = verify_pinned(&vk, &tmp.join("p1"), &pin);
     assert!(!v.verified);
     std::fs::write(tmp.join("p1/slice_0.proof"), &a).unwrap();
     // Exhausting a stock: a compile for one proof per slice proves once, then refuses.
