@@ -115,6 +115,11 @@ impl MaskedCase {
 
     fn verify(&self, bytes: &[u8]) -> Result<(), VerifyError> {
         let p = Wire::from_bytes(bytes)?;
+        // Links belong to chained proofs only (`prover::zk::chain`); masked GKR ignores
+        // them, so a proof re-encoded with links is not this proof.
+        if !p.links.is_empty() {
+            return Err(VerifyError::Chain("links on a proof outside a chain"));
+        }
         let prepared = PreparedCircuit::new(&self.circuit).map_err(VerifyError::from)?;
         let weights = prover::transparent_weights_commitment(&self.circuit, &self.data.weights);
         let st = Statement {

@@ -173,13 +173,10 @@ pub fn prove_chain(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
 ) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
-    let broken = (1..slices.len()).any(|i| {
-        slices[i].zk.boundaries().input.is_some()
-            && slices[i].witness.public != slices[i - 1].outputs
-    });
+    let broken = (1..slices.len()).any(|i| slices[i].witness.public != slices[i - 1].outputs);
     if broken {
         return Err(ProveError::Chain(
-            "a slice's private input is not the previous slice's output",
+            "a slice's input is not the previous slice's output",
         ));
     }
     prove_chain_unchecked(slices, rng)
@@ -444,15 +441,30 @@ pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result
         };
         verify_linked(&slices[i], &proofs[i], Neighbours { previous, next })?;
     }
+    // A public boundary is linked by the statements themselves.
+    for (i, pair) in slices.windows(2).enumerate() {
+        if pair[0].zk.boundaries().output.is_none()
+            && pair[0].statement.outputs != pair[1].statement.public
+        {
+            return Err(VerifyError::BoundaryLink { slice: i });
+        }
+    }
     check_links(slices.iter().map(|s| s.zk), proofs)
 }
 
 /// Each private boundary's two sides state one value: slice `i`'s last link is slice
 /// `i + 1`'s first.
 pub fn check_links<'a>(
-    forms: impl Iterator<Item = &'a ZkCircuit>,
+    forms: impl ExactSizeIterator<Item = &'a ZkCircuit> + Clone,
     proofs: &[ZkProof],
 ) -> Result<(), VerifyError> {
+    if forms.len() != proofs.len() {
+        return Err(VerifyError::Chain("one proof per slice"));
+    }
+    // The two sides of every private boundary have one length (so one sub-cube shape).
+    if let Some(why) = misfit(forms.clone()) {
+        return Err(VerifyError::Chain(why));
+    }
     for (i, zk) in forms.enumerate() {
         if zk.boundaries().output.is_none() {
             continue;

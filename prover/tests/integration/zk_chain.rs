@@ -433,3 +433,74 @@ fn chain_link_count_is_decoded_strictly() {
     // Without links the proof is written in version 2 and verified alone, as before.
     assert_eq!(&bytes[4..8], &3u32.to_le_bytes());
 }
+
+/// A chain whose boundary is public: the statements link it, so slice 1 proven on an
+/// input other than slice 0's stated output is rejected.
+#[test]
+fn attack_public_boundary_with_another_input_rejected() {
+    let chain = Chain::new(13, false);
+    let forms: Vec<ZkCircuit> = chain.circuits[..2]
+        .iter()
+        .map(|c| ZkCircuit::with_boundaries(c, false, false).unwrap())
+        .collect();
+    let mut x = chain.inputs[1].clone();
+    x[0] += F::ONE;
+    let y = outputs(&chain.circuits[1], &x, &[], &chain.private[1]);
+    let (x0, y0) = (&chain.inputs[0], &chain.outputs[0]);
+    let slices = [
+        ChainSlice {
+            zk: &forms[0],
+            witness: Witness {
+                public: x0,
+                weights: &[],
+                private: &chain.private[0],
+            },
+            outputs: y0,
+            context: &chain.contexts[0],
+            stock: None,
+        },
+        ChainSlice {
+            zk: &forms[1],
+            witness: Witness {
+                public: &x,
+                weights: &[],
+                private: &chain.private[1],
+            },
+            outputs: &y,
+            context: &chain.contexts[1],
+            stock: None,
+        },
+    ];
+    // The honest prover refuses; a cheating one proves each slice alone.
+    assert!(matches!(
+        prove_chain(&slices, &ZkRng::System),
+        Err(ProveError::Chain(_))
+    ));
+    let proofs = only_proofs(prove_chain_unchecked(&slices, &ZkRng::System).unwrap());
+    let statements: Vec<ChainStatement<'_>> = (0..2)
+        .map(|i| ChainStatement {
+            zk: &forms[i],
+            statement: Statement {
+                public: if i == 0 { x0 } else { &x },
+                outputs: if i == 0 { y0 } else { &y },
+                context: &chain.contexts[i],
+                weights_commitment: None,
+            },
+            stock: None,
+        })
+        .collect();
+    assert_eq!(
+        verify_chain(&statements, &proofs),
+        Err(VerifyError::BoundaryLink { slice: 0 })
+    );
+    // With slice 0's output as slice 1's input, the same shape verifies.
+    let y1 = outputs(&chain.circuits[1], y0, &[], &chain.private[1]);
+    let mut honest = slices;
+    honest[1].witness.public = y0;
+    honest[1].outputs = &y1;
+    let proofs = only_proofs(prove_chain(&honest, &ZkRng::System).unwrap());
+    let mut statements = statements;
+    statements[1].statement.public = y0;
+    statements[1].statement.outputs = &y1;
+    verify_chain(&statements, &proofs).unwrap();
+}
