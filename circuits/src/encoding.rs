@@ -352,7 +352,7 @@ impl Circuit {
                 return Err(DecodeError::Version {
                     what: "circuit",
                     got,
-                    supported: CIRCUIT_FORMAT_VERSION_STRUCTURED,
+                    supported: &[CIRCUIT_FORMAT_VERSION, CIRCUIT_FORMAT_VERSION_STRUCTURED],
                 });
             }
         };

@@ -269,14 +269,14 @@ pub enum DecodeError {
         expected: [u8; 4],
     },
     /// The format version is not one this build reads.
-    #[error("unsupported {what} format version {got}, this build reads {supported}")]
+    #[error("unsupported {what} format version {got}, this build reads versions {supported:?}")]
     Version {
         /// What format.
         what: &'static str,
         /// Version found.
         got: u32,
-        /// Version supported.
-        supported: u32,
+        /// The versions this build reads.
+        supported: &'static [u32],
     },
     /// A tag byte is not a known value.
     #[error("invalid tag {tag} for {what} at byte {offset}")]

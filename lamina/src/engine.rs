@@ -10,7 +10,7 @@ use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
 use prover::commit::ZkRng;
 use prover::gkr::PreparedCircuit;
-use prover::zk::chain::{ChainProver, ChainSlice, ChainStatement, Neighbours};
+use prover::zk::chain::{ChainProver, ChainSlice, ChainStatement, Neighbours, Side};
 use prover::zk::{StockKey, StockUse, WeightsStock, ZkCircuit, ZkProof};
 use prover::{
     CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
@@ -686,7 +686,7 @@ pub fn verify_chain(
     for (i, s) in slices.iter().enumerate() {
         let (r, fig) = measure::stage(heap, || {
             let proof = decoded[i].as_ref().map_err(Clone::clone)?;
-            let neighbour = |j: usize| -> std::result::Result<(&[u8], &[u8; 32]), VerifyError> {
+            let neighbour = |j: usize| -> std::result::Result<Side<'_>, VerifyError> {
                 let n = slices
                     .get(j)
                     .ok_or(VerifyError::Chain("a slice beyond the chain"))?;
@@ -695,7 +695,11 @@ pub fn verify_chain(
                     n.zk.form
                         .private_commitment(p)
                         .ok_or(VerifyError::Chain("a slice without a private commitment"))?;
-                Ok((n.ctx, c))
+                Ok(Side {
+                    zk: n.zk.form,
+                    context: n.ctx,
+                    commitment: c,
+                })
             };
             let b = s.zk.form.boundaries();
             let neighbours = Neighbours {

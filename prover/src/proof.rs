@@ -173,7 +173,7 @@ impl<E: Field, O: Opening> Proof<E, O> {
                 return Err(DecodeError::Version {
                     what: "proof",
                     got: version,
-                    supported: PROOF_FORMAT_VERSION_STRUCTURED,
+                    supported: &[PROOF_FORMAT_VERSION, PROOF_FORMAT_VERSION_STRUCTURED],
                 });
             }
         };

@@ -141,7 +141,7 @@ impl<F: Field, D> CommittedWeights<F, D> {
             return Err(DecodeError::Version {
                 what: "committed weights",
                 got: version,
-                supported: WEIGHTS_FORMAT_VERSION,
+                supported: &[WEIGHTS_FORMAT_VERSION],
             }
             .into());
         }

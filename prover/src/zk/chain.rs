@@ -76,14 +76,14 @@ pub struct ChainStatement<'a> {
     pub stock: Option<&'a StockKey>,
 }
 
-/// A slice's neighbours, as [`verify_linked`] needs them: each one's context and private
-/// commitment (from its proof), where the boundary between them is private.
+/// A slice's neighbours, as [`verify_linked`] needs them: each one's form, context and
+/// private commitment (from its proof), where the boundary between them is private.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Neighbours<'a> {
-    /// The previous slice's context and private commitment.
-    pub previous: Option<(&'a [u8], &'a [u8; 32])>,
-    /// The next slice's context and private commitment.
-    pub next: Option<(&'a [u8], &'a [u8; 32])>,
+    /// The previous slice's side of the input boundary.
+    pub previous: Option<Side<'a>>,
+    /// The next slice's side of the output boundary.
+    pub next: Option<Side<'a>>,
 }
 
 /// Why a chain's forms do not fit together, or `None`.
@@ -113,22 +113,29 @@ fn misfit<'a>(mut forms: impl ExactSizeIterator<Item = &'a ZkCircuit>) -> Option
     None
 }
 
-/// The agreement point of the boundary between a slice (context `previous`, private
-/// commitment `c_prev`) and the next: `log_len` coordinates, fixed by both commitments.
-pub fn boundary_point(
-    previous: &[u8],
-    next: &[u8],
-    c_prev: &[u8; 32],
-    c_next: &[u8; 32],
-    log_len: u8,
-) -> Vec<ZkExt> {
-    let mut h = blake3::Hasher::new_derive_key("lamina zk boundary agreement v1");
-    for part in [previous, next] {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part);
+/// One side of a private boundary, as its agreement point binds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Side<'a> {
+    /// The slice's zero-knowledge form (its digest is bound).
+    pub zk: &'a ZkCircuit,
+    /// The slice's proof context (in lamina: the key's digest, the slice's index and
+    /// the slice count, so the point also binds the boundary's place).
+    pub context: &'a [u8],
+    /// The slice's private commitment.
+    pub commitment: &'a [u8; 32],
+}
+
+/// The agreement point of the boundary between slice `previous` and slice `next`:
+/// `log_len` coordinates, fixed by both forms' digests, both contexts and both private
+/// commitments.
+pub fn boundary_point(previous: Side<'_>, next: Side<'_>, log_len: u8) -> Vec<ZkExt> {
+    let mut h = blake3::Hasher::new_derive_key("lamina zk boundary agreement v2");
+    for side in [previous, next] {
+        h.update(&side.zk.digest().0);
+        h.update(&(side.context.len() as u64).to_le_bytes());
+        h.update(side.context);
+        h.update(side.commitment);
     }
-    h.update(c_prev);
-    h.update(c_next);
     h.update(&[log_len]);
     let mut xof = h.finalize_xof();
     let mut buf = vec![0u8; <ZkExt as Field>::UNIFORM_BYTES];
@@ -297,10 +304,16 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                     continue;
                 };
                 let z = boundary_point(
-                    a.context,
-                    b.context,
-                    &laid[i].commitment,
-                    &laid[i + 1].commitment,
+                    Side {
+                        zk: a.zk,
+                        context: a.context,
+                        commitment: &laid[i].commitment,
+                    },
+                    Side {
+                        zk: b.zk,
+                        context: b.context,
+                        commitment: &laid[i + 1].commitment,
+                    },
                     o.log_len,
                 );
                 // Each proof states its own sub-cube's value (equal on an honest chain).
@@ -391,13 +404,18 @@ pub fn verify_linked(
             }
             continue;
         };
-        let (context, theirs) = neighbour.ok_or(VerifyError::Chain(
+        let theirs = neighbour.ok_or(VerifyError::Chain(
             "a private boundary without its neighbour",
         ))?;
+        let ours = Side {
+            zk,
+            context: slice.statement.context,
+            commitment: own,
+        };
         let z = if is_input {
-            boundary_point(context, slice.statement.context, theirs, own, cube.log_len)
+            boundary_point(theirs, ours, cube.log_len)
         } else {
-            boundary_point(slice.statement.context, context, own, theirs, cube.log_len)
+            boundary_point(ours, theirs, cube.log_len)
         };
         let point = region_point(zk, cube, &z)
             .ok_or(VerifyError::Chain("a boundary outside its private region"))?;
@@ -431,12 +449,22 @@ pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result
     };
     for i in 0..slices.len() {
         let b = slices[i].zk.boundaries();
-        let previous = match b.input {
-            Some(_) => Some((slices[i - 1].statement.context, commitment(i - 1)?)),
-            None => None,
+        let side = |j: usize| -> Result<Side<'_>, VerifyError> {
+            let s = slices
+                .get(j)
+                .ok_or(VerifyError::Chain("a slice beyond the chain"))?;
+            Ok(Side {
+                zk: s.zk,
+                context: s.statement.context,
+                commitment: commitment(j)?,
+            })
+        };
+        let previous = match (b.input, i.checked_sub(1)) {
+            (Some(_), Some(j)) => Some(side(j)?),
+            _ => None,
         };
         let next = match b.output {
-            Some(_) => Some((slices[i + 1].statement.context, commitment(i + 1)?)),
+            Some(_) => Some(side(i + 1)?),
             None => None,
         };
         verify_linked(&slices[i], &proofs[i], Neighbours { previous, next })?;

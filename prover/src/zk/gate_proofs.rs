@@ -138,10 +138,15 @@ impl ZkCircuit {
     }
 
     /// The private commitment of a proof of this form (the last one; `None` if the form
-    /// has no private region).
+    /// has no private region or the proof does not carry one commitment per committed
+    /// region of the form).
     pub fn private_commitment<'p>(&self, proof: &'p ZkProof) -> Option<&'p [u8; 32]> {
         self.private_region()?;
-        proof.proof.commitments.last()
+        let commitments = &proof.proof.commitments;
+        if commitments.len() != gkr::committed_regions(self.circuit()).len() {
+            return None;
+        }
+        commitments.last()
     }
 
     /// The circuit digest the transcript binds.
@@ -270,13 +275,19 @@ impl ZkCircuit {
                 (None, None) => {}
                 (Some(cube), Some((values, noise))) => {
                     let (at, n) = (cube.offset as usize, cube.len as usize);
-                    if values.len() != n
-                        || noise.len() != circuits::boundary::BOUNDARY_NOISE as usize
-                    {
+                    if values.len() != n {
                         return Err(ProveError::Length {
                             what: "boundary values",
                             expected: n,
                             got: values.len(),
+                        });
+                    }
+                    let slots = circuits::boundary::BOUNDARY_NOISE as usize;
+                    if noise.len() != slots {
+                        return Err(ProveError::Length {
+                            what: "boundary noise",
+                            expected: slots,
+                            got: noise.len(),
                         });
                     }
                     out[at..at + n].copy_from_slice(values);

@@ -350,7 +350,7 @@ impl WeightsStock {
             return Err(DecodeError::Version {
                 what: "weights stock",
                 got: version,
-                supported: STOCK_FORMAT_VERSION,
+                supported: &[STOCK_FORMAT_VERSION],
             }
             .into());
         }

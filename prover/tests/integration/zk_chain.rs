@@ -11,7 +11,7 @@ use circuits::{Circuit, RegionKind};
 use prover::commit::ZkRng;
 use prover::gkr;
 use prover::zk::chain::{
-    ChainSlice, ChainStatement, Neighbours, check_links, prove_chain, prove_chain_unchecked,
+    ChainSlice, ChainStatement, Neighbours, Side, check_links, prove_chain, prove_chain_unchecked,
     verify_chain, verify_linked,
 };
 use prover::zk::{StockUse, WeightsStock, ZkCircuit, ZkProof, prove_zk, verify_zk};
@@ -371,29 +371,50 @@ fn attack_neighbour_from_another_run_rejected() {
     );
     // And verify_linked with a neighbour that is not the proof's.
     let st = chain.statements(chain.outputs.last().unwrap());
-    let c0 = b[0].proof.commitments.last().unwrap();
-    let c2 = a[2].proof.commitments.last().unwrap();
+    fn side<'a>(chain: &'a Chain, j: usize, proofs: &'a [ZkProof]) -> Side<'a> {
+        Side {
+            zk: &chain.forms[j],
+            context: &chain.contexts[j],
+            commitment: proofs[j].proof.commitments.last().unwrap(),
+        }
+    }
     let neighbours = Neighbours {
-        previous: Some((&chain.contexts[0], c0)),
-        next: Some((&chain.contexts[2], c2)),
+        previous: Some(side(&chain, 0, &b)),
+        next: Some(side(&chain, 2, &a)),
     };
     assert!(verify_linked(&st[1], &a[1], neighbours).is_err());
-    let c0 = a[0].proof.commitments.last().unwrap();
     let honest = Neighbours {
-        previous: Some((&chain.contexts[0], c0)),
-        next: Some((&chain.contexts[2], c2)),
+        previous: Some(side(&chain, 0, &a)),
+        next: Some(side(&chain, 2, &a)),
     };
     verify_linked(&st[1], &a[1], honest).unwrap();
+    // The point binds the neighbour's form: the right context and commitment under
+    // another form's digest move it.
+    let other_form = Neighbours {
+        previous: Some(Side {
+            zk: &chain.forms[2],
+            ..side(&chain, 0, &a)
+        }),
+        next: Some(side(&chain, 2, &a)),
+    };
+    assert!(verify_linked(&st[1], &a[1], other_form).is_err());
     // A missing neighbour is refused by name.
     let missing = Neighbours {
         previous: None,
-        next: Some((&chain.contexts[2], c2)),
+        next: Some(side(&chain, 2, &a)),
     };
     assert!(matches!(
         verify_linked(&st[1], &a[1], missing),
         Err(VerifyError::Chain(_))
     ));
     assert!(check_links(chain.forms.iter(), &a).is_ok());
+    // A proof with an extra commitment has no private commitment to link by: the chain
+    // is refused by name before any point is derived from it.
+    let mut extra = a.clone();
+    let c = extra[0].proof.commitments[0];
+    extra[0].proof.commitments.push(c);
+    assert_eq!(chain.forms[0].private_commitment(&extra[0]), None);
+    assert!(matches!(chain.verify(&extra), Err(VerifyError::Chain(_))));
 }
 
 #[test]
