@@ -141,9 +141,7 @@ impl Scheme {
                         "a zero-knowledge security figure without the circuit's zero-knowledge form (internal error)"
                     );
                 };
-                // The agreement term at the largest stock: a bound for every key.
-                let stock = zk.weights_noise().map(|_| prover::zk::stock::STOCK_MAX);
-                let s = zk.security(stock)?;
+                let s = zk_security(zk)?;
                 Ok((s.bits, s.regime))
             }
         }
@@ -155,16 +153,20 @@ impl Scheme {
         self,
         circuits: impl IntoIterator<Item = (&'a PreparedCircuit<'c>, Option<&'a ZkCircuit>)>,
     ) -> Result<Value> {
-        let mut bits = f64::INFINITY;
-        let mut regime = "";
-        let mut private_activations = false;
-        for (c, zk) in circuits {
-            private_activations |= zk.is_some_and(|z| z.boundaries().any());
-            let (b, r) = self.security(c, zk)?;
-            if b < bits {
-                (bits, regime) = (b, r);
-            }
+        let circuits: Vec<_> = circuits.into_iter().collect();
+        let private_activations = circuits
+            .iter()
+            .any(|(_, zk)| zk.is_some_and(|z| z.boundaries().any()));
+        let mut figures = circuits
+            .iter()
+            .map(|&(c, zk)| self.security(c, zk))
+            .collect::<Result<Vec<_>>>()?;
+        if private_activations {
+            chain_boundary_terms(&circuits, &mut figures)?;
         }
+        let (bits, regime) = figures
+            .into_iter()
+            .fold((f64::INFINITY, ""), |a, b| if b.0 < a.0 { b } else { a });
         Ok(json!({
             "scheme": self.name(),
             "id": self.id(),
@@ -185,6 +187,40 @@ impl Scheme {
             },
         }))
     }
+}
+
+/// A zero-knowledge form's soundness, with the stock's agreement term at the largest
+/// stock (a bound for every key).
+fn zk_security(zk: &ZkCircuit) -> Result<prover::commit::ProofSecurity> {
+    let stock = zk.weights_noise().map(|_| prover::zk::stock::STOCK_MAX);
+    Ok(zk.security(stock)?)
+}
+
+/// Adds each private boundary's agreement term
+/// ([`prover::zk::chain::boundary_agreement_bits`]) to both of its slices' figures: a
+/// slice's proof is only as sound as the links it relies on.
+fn chain_boundary_terms(
+    circuits: &[(&PreparedCircuit<'_>, Option<&ZkCircuit>)],
+    figures: &mut [(f64, &'static str)],
+) -> Result<()> {
+    for i in 1..circuits.len() {
+        let (Some(a), Some(b)) = (circuits[i - 1].1, circuits[i].1) else {
+            continue;
+        };
+        let Some(cube) = b.boundaries().input else {
+            continue;
+        };
+        let term = prover::zk::chain::boundary_agreement_bits(
+            &zk_security(a)?,
+            &zk_security(b)?,
+            cube.log_len,
+        );
+        for f in [i - 1, i] {
+            let err = (-figures[f].0).exp2() + (-term).exp2();
+            figures[f].0 = -err.log2();
+        }
+    }
+    Ok(())
 }
 
 impl std::str::FromStr for Scheme {

@@ -34,6 +34,7 @@ pub(crate) use prove_masked::{Agreements, prove_masked_agreeing};
 pub use prove_masked::{
     BlockFault, ZkArgs, prove_masked, prove_masked_unchecked, prove_masked_with_block_fault,
 };
+pub(crate) use security::field_bits;
 pub use security::{
     GkrSoundness, masked_hiding_security, opening_points, prepared_proof_security,
     region_opening_points, whir_proof_security,

@@ -417,7 +417,7 @@ pub fn prepared_proof_security<E: WhirField>(
 }
 
 /// p3's own convention for the challenge field: a whole-bit lower bound on `log2 |E|`.
-fn field_bits<E: WhirField>() -> usize {
+pub(crate) fn field_bits<E: WhirField>() -> usize {
     <E as p3_field::Field>::bits().saturating_sub(1)
 }
 
@@ -433,7 +433,10 @@ fn field_bits<E: WhirField>() -> usize {
 ///   openings' candidate lists like the plain figure;
 /// * with a stock, its agreement term `(K·L)²·w/|E|` (`L` the weights opening's Johnson
 ///   list, `w` the agreement point's random coordinates): the chance that two entries
-///   with different weights agree at the point derived from their root.
+///   with different weights agree at the point derived from their root;
+/// * `boundary_points` more points on the private opening: a chained proof's private
+///   boundaries ([`crate::zk::chain`]; their agreement terms are the chain's,
+///   [`crate::zk::chain::boundary_agreement_bits`]).
 ///
 /// Circuits with structured blocks are refused: their masked proofs batch region points
 /// (protocol version 2), which this figure does not count yet.
@@ -442,6 +445,7 @@ pub fn masked_hiding_security<E: WhirField>(
     circuit: &Circuit,
     layout: super::ZkLayout,
     stock_size: Option<u32>,
+    boundary_points: usize,
 ) -> Result<ProofSecurity, ProveError>
 where
     rand::distr::StandardUniform: rand::distr::Distribution<E>,
@@ -460,7 +464,7 @@ where
         .iter()
         .map(|r| {
             let extra = match r.kind {
-                circuits::RegionKind::Private => 1,
+                circuits::RegionKind::Private => 1 + boundary_points,
                 _ => usize::from(stock_size.is_some()),
             };
             let h = scheme.security(r.log_len, region_opening_points(circuit, r) + extra)?;

@@ -147,6 +147,28 @@ pub fn boundary_point(previous: Side<'_>, next: Side<'_>, log_len: u8) -> Vec<Zk
         .collect()
 }
 
+/// The agreement term of a private boundary between two slices whose proofs have
+/// soundness `previous` and `next` ([`ZkCircuit::security`]), in bits, on a sub-cube of
+/// `log_len` variables: `−log2(L_a·L_b·ℓ/|E|)`, with `L_a`, `L_b` the two private
+/// openings' Johnson lists — the chance that two different boundary tensors, among the
+/// candidates the two commitments leave open, agree at the point `z_b` drawn after both.
+pub fn boundary_agreement_bits(
+    previous: &crate::commit::ProofSecurity,
+    next: &crate::commit::ProofSecurity,
+    log_len: u8,
+) -> f64 {
+    let list = |s: &crate::commit::ProofSecurity| {
+        s.regions
+            .iter()
+            .zip(&s.openings)
+            .find(|(k, _)| **k == circuits::RegionKind::Private)
+            .map_or(0.0, |(_, o)| o.log2_max_candidates)
+    };
+    let field = gkr::field_bits::<ZkExt>() as f64;
+    let coordinates = f64::from(log_len.max(1)).log2();
+    (field - list(previous) - list(next) - coordinates).max(0.0)
+}
+
 /// `z` on `cube`, extended to the whole private region of `zk`.
 fn region_point(zk: &ZkCircuit, cube: SubCube, z: &[ZkExt]) -> Option<Vec<ZkExt>> {
     let region = zk.private_region()?;

@@ -169,15 +169,25 @@ impl ZkCircuit {
         self.layout
     }
 
-    /// The soundness of its proofs ([`gkr::masked_hiding_security`]); `stock_size` is
-    /// the weights stock's size (required exactly when the circuit has weights).
+    /// The soundness of its proofs ([`gkr::masked_hiding_security`], the private opening
+    /// with one more point per private boundary); `stock_size` is the weights stock's
+    /// size (required exactly when the circuit has weights). A chain adds its boundaries'
+    /// agreement terms ([`super::chain::boundary_agreement_bits`]).
     pub fn security(&self, stock_size: Option<u32>) -> Result<ProofSecurity, ProveError> {
         if self.weights.is_some() != stock_size.is_some() {
             return Err(ProveError::Stock(
                 "a stock size is given exactly for circuits with weights",
             ));
         }
-        gkr::masked_hiding_security(hiding_scheme(), self.circuit(), self.layout, stock_size)
+        let b = self.boundaries;
+        let boundary_points = usize::from(b.input.is_some()) + usize::from(b.output.is_some());
+        gkr::masked_hiding_security(
+            hiding_scheme(),
+            self.circuit(),
+            self.layout,
+            stock_size,
+            boundary_points,
+        )
     }
 }
 

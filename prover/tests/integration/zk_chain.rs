@@ -525,3 +525,36 @@ fn attack_public_boundary_with_another_input_rejected() {
     statements[1].statement.outputs = &y1;
     verify_chain(&statements, &proofs).unwrap();
 }
+
+#[test]
+fn security_counts_the_boundaries() {
+    let chain = Chain::new(12, false);
+    let private = |s: &prover::commit::ProofSecurity| {
+        let i = s
+            .regions
+            .iter()
+            .position(|k| *k == RegionKind::Private)
+            .unwrap();
+        s.openings[i].num_points
+    };
+    // The middle slice's private opening carries one more point per boundary than the
+    // same form's proof outside a chain.
+    let middle = &chain.forms[1];
+    let chained = middle.security(None).unwrap();
+    let alone = gkr::masked_hiding_security(
+        prover::zk::hiding_scheme(),
+        middle.circuit(),
+        middle.layout(),
+        None,
+        0,
+    )
+    .unwrap();
+    assert_eq!(private(&chained), private(&alone) + 2);
+    assert!(chained.bits <= alone.bits);
+    // A boundary's agreement term: the extension field's bits less both Johnson lists
+    // and the point's coordinates — far above the proofs' own figures.
+    let first = chain.forms[0].security(None).unwrap();
+    let cube = middle.boundaries().input.unwrap();
+    let term = prover::zk::chain::boundary_agreement_bits(&first, &chained, cube.log_len);
+    assert!(term > chained.bits && term < 191.0, "{term}");
+}
