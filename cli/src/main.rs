@@ -55,12 +55,20 @@ struct QuantArgs {
     /// Factor applied to the calibrated magnitudes (≥ 1).
     #[arg(long, default_value_t = 2.0, requires = "calibrate")]
     margin: f64,
-    /// Commitment scheme: whir (succinct, ≥ 100 bits, Johnson bound), transparent (every
-    /// committed value in the proof; for debugging and comparisons) or whir-zk (zero
-    /// knowledge: weights and every intermediate value hidden, convolutions and matrix
-    /// products as gates, --zk-proofs proofs per compile; see prover/ZK.md).
-    #[arg(long, default_value = "whir", value_name = "whir|transparent|whir-zk")]
-    commitment: String,
+    /// Zero knowledge, the default: weights and every intermediate value hidden (hiding
+    /// WHIR, masked GKR; convolutions and matrix products as gates; --zk-proofs proofs
+    /// per compile; see prover/ZK.md). With `--commitment whir` it makes `whir-zk`.
+    #[arg(long, conflicts_with = "no_zk")]
+    zk: bool,
+    /// Binding-only proofs (`whir`): faster and smaller, structured convolutions and
+    /// matrix products, but the proofs reveal evaluations of the weights and activations.
+    #[arg(long)]
+    no_zk: bool,
+    /// Commitment scheme, when not the default: whir (binding, succinct, ≥ 100 bits,
+    /// Johnson bound), transparent (every committed value in the proof; for debugging and
+    /// comparisons) or whir-zk (the default).
+    #[arg(long, value_name = "whir|transparent|whir-zk")]
+    commitment: Option<String>,
     /// With whir-zk: zero-knowledge proofs one compile can make (each slice's weights
     /// stock: one hiding commitment per entry at compile).
     #[arg(long, default_value_t = lamina::engine::ZK_STOCK_SIZE, value_name = "K")]
@@ -314,7 +322,9 @@ fn main() -> std::process::ExitCode {
                 slices,
                 calibrate,
                 margin,
-                commitment: "whir".into(),
+                zk: false,
+                no_zk: true,
+                commitment: None,
                 zk_proofs: lamina::engine::ZK_STOCK_SIZE,
                 private_activations: false,
             },
@@ -372,7 +382,14 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
             .with_context(|| format!("--input-range '{}': '{s}' is not a number", q.input_range))
     };
     let s = Settings::new(q.scale_bits, (parse(lo)?, parse(hi)?), &q.slices)?
-        .with_scheme(q.commitment.parse()?)
+        .with_scheme(lamina::engine::Scheme::resolve(
+            q.commitment.as_deref(),
+            match (q.zk, q.no_zk) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+        )?)
         .with_zk_proofs(q.zk_proofs)?
         .with_private_activations(q.private_activations)?;
     Ok(match &q.calibrate {

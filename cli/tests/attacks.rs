@@ -40,16 +40,28 @@ fn tmp(name: &str) -> PathBuf {
 /// LeNet compiled with `--slices layers` at 2^18 and proven once, shared by every test.
 fn honest() -> &'static (PathBuf, PathBuf) {
     static H: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    H.get_or_init(|| {
-        let (dir, proofs) = (tmp("honest-dir"), tmp("honest-proofs"));
-        let lenet = root().join("testdata/lenet/lenet.onnx");
-        let input = root().join("testdata/lenet/input.json");
-        let c = lamina(&["compile", s(&lenet), "--slices", "layers", "-o", s(&dir)]);
-        assert!(c.0, "{}", c.2);
-        let p = lamina(&["prove", s(&dir), "--input", s(&input), "-o", s(&proofs)]);
-        assert!(p.0, "{}", p.2);
-        (dir, proofs)
-    })
+    H.get_or_init(|| compile_and_prove("honest", &[]))
+}
+
+/// The same with binding-only proofs (`--no-zk`): the key's weights commitments are the
+/// weights' own (under zero knowledge they are the stocks' roots).
+fn honest_binding() -> &'static (PathBuf, PathBuf) {
+    static H: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    H.get_or_init(|| compile_and_prove("binding", &["--no-zk"]))
+}
+
+/// LeNet compiled with `--slices layers` (and `extra`) and proven on the bundled input.
+fn compile_and_prove(name: &str, extra: &[&str]) -> (PathBuf, PathBuf) {
+    let (dir, proofs) = (tmp(&format!("{name}-dir")), tmp(&format!("{name}-proofs")));
+    let lenet = root().join("testdata/lenet/lenet.onnx");
+    let input = root().join("testdata/lenet/input.json");
+    let mut args = vec!["compile", s(&lenet), "--slices", "layers", "-o", s(&dir)];
+    args.extend(extra);
+    let c = lamina(&args);
+    assert!(c.0, "{}", c.2);
+    let p = lamina(&["prove", s(&dir), "--input", s(&input), "-o", s(&proofs)]);
+    assert!(p.0, "{}", p.2);
+    (dir, proofs)
 }
 
 /// The same LeNet compiled with `--slices layers` at 2^16 (another compile: other
@@ -66,6 +78,7 @@ fn at_scale_16() -> &'static PathBuf {
             "layers",
             "--scale-bits",
             "16",
+            "--no-zk",
             "-o",
             s(&other),
         ]);
@@ -76,15 +89,35 @@ fn at_scale_16() -> &'static PathBuf {
 
 /// A private copy of the honest folders, to tamper with.
 fn copy(name: &str) -> (PathBuf, PathBuf) {
-    let (dir, proofs) = honest();
+    copy_of(honest(), name)
+}
+
+/// A private copy of the binding-only honest folders.
+fn copy_binding(name: &str) -> (PathBuf, PathBuf) {
+    copy_of(honest_binding(), name)
+}
+
+fn copy_of((dir, proofs): &(PathBuf, PathBuf), name: &str) -> (PathBuf, PathBuf) {
     let (d, p) = (tmp(&format!("{name}-dir")), tmp(&format!("{name}-proofs")));
     for (from, to) in [(dir, &d), (proofs, &p)] {
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
+        copy_tree(from, to);
     }
     (d, p)
+}
+
+/// Copies a folder's files and subfolders (a zero-knowledge compile keeps its weights
+/// stocks and their ledger in `weights_stock/`).
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
 }
 
 fn read(p: &Path) -> Value {
@@ -202,7 +235,7 @@ fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
         ),
         ("deleted", "slices[1]: no \"weights_commitment\""),
     ] {
-        let (d, p) = copy(&format!("wc-{case}"));
+        let (d, p) = copy_binding(&format!("wc-{case}"));
         let (mut h, c) = key_parts(&d);
         let entry = h["slices"][1].as_object_mut().unwrap();
         match case {
@@ -216,7 +249,7 @@ fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
     }
     // Swapped between two slices with weights: the key decodes, but the statement names
     // the honest key; restated, every proof still binds the honest key's digest.
-    let (d, p) = copy("wc-swap");
+    let (d, p) = copy_binding("wc-swap");
     let (mut h, c) = key_parts(&d);
     let (a, b) = (
         h["slices"][1]["weights_commitment"].clone(),
@@ -230,7 +263,7 @@ fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
     refused(&d, &p, "slice 0: NOT verified");
     refused(&d, &p, "slice 1: NOT verified");
     // A pinned verifier never reads the swapped key.
-    let honest_vk = read(&honest().0.join("model.json"))["vk_digest"].clone();
+    let honest_vk = read(&honest_binding().0.join("model.json"))["vk_digest"].clone();
     let (ok, _, err) = lamina(&[
         "verify",
         "--vk",
@@ -243,13 +276,32 @@ fn key_with_nulled_deleted_mistyped_or_swapped_commitment_is_refused() {
         !ok && err.contains("the verification key's digest is"),
         "{err}"
     );
+    // Under zero knowledge (the default) a key's weights commitment is its stock's root:
+    // nulled or swapped, it is refused against the folder's stock.
+    for case in ["null", "swap"] {
+        let (d, p) = copy(&format!("wc-zk-{case}"));
+        let (mut h, c) = key_parts(&d);
+        if case == "null" {
+            h["slices"][1]["weights_commitment"] = Value::Null;
+        } else {
+            let a = h["slices"][1]["weights_commitment"].clone();
+            h["slices"][1]["weights_commitment"] = h["slices"][2]["weights_commitment"].clone();
+            h["slices"][2]["weights_commitment"] = a;
+        }
+        write_key(&d, &h, &c);
+        refused(
+            &d,
+            &p,
+            "slice 1: the weights stock's root is not the weights commitment",
+        );
+    }
 }
 
 /// A commitment from another compile (the same model at 2^16: other quantized weights)
 /// grafted into the key, with the statement restated: the opening fails.
 #[test]
 fn commitment_from_another_compile_is_refused() {
-    let (d, p) = copy("othercommit");
+    let (d, p) = copy_binding("othercommit");
     let other = at_scale_16();
     let theirs = read(&other.join("model.json"));
     let (mut h, c) = key_parts(&d);
@@ -262,7 +314,18 @@ fn commitment_from_another_compile_is_refused() {
     let input = root().join("testdata/lenet/input.json");
     let pr = lamina(&["prove", s(other), "--input", s(&input), "-o", s(&p2)]);
     assert!(pr.0, "{}", pr.2);
+    refused(&honest_binding().0, &p2, "(another scale)");
     refused(&honest().0, &p2, "(another scale)");
+    // Grafted into a zero-knowledge key, it is not the slice's stock root.
+    let (d, p) = copy("othercommit-zk");
+    let (mut h, c) = key_parts(&d);
+    h["slices"][1]["weights_commitment"] = theirs["slices"][1]["weights_commitment"].clone();
+    write_key(&d, &h, &c);
+    refused(
+        &d,
+        &p,
+        "slice 1: the weights stock's root is not the weights commitment",
+    );
 }
 
 /// Item 4: the key and statement say the last slice is fc2+fc3 but the circuit is fc2
@@ -304,7 +367,7 @@ fn truncated_model_is_refused() {
 /// commitments updated: the key no longer is the one the proofs bind.
 #[test]
 fn circuits_of_another_scale_are_refused() {
-    let (d, p) = copy("scale");
+    let (d, p) = copy_binding("scale");
     let other = at_scale_16();
     let (theirs, their_c) = key_parts(other);
     let (mut h, _) = key_parts(&d);
@@ -317,7 +380,7 @@ fn circuits_of_another_scale_are_refused() {
     restate(&p, &vk);
     refused(&d, &p, "slice 0: NOT verified");
     // A circuit whose digest is not the one listed.
-    let (mut h, c) = key_parts(&honest().0);
+    let (mut h, c) = key_parts(&honest_binding().0);
     h["slices"][2]["circuit_digest"] = h["slices"][3]["circuit_digest"].clone();
     write_key(&d, &h, &c);
     refused(&d, &p, "slice 2: circuit digest");
@@ -526,7 +589,8 @@ fn audit_checks_a_key_against_its_model() {
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["matches"], true);
     assert_eq!(j["vk_digest"], j["recompiled_vk_digest"]);
-    let (d2, _) = copy("audit");
+    // The binding key's weights commitments are the weights' own, which audit compares.
+    let (d2, _) = copy_binding("audit");
     let (mut h, c) = key_parts(&d2);
     let (a, b) = (
         h["slices"][1]["weights_commitment"].clone(),

@@ -328,20 +328,36 @@ fn report_plot_and_fidelity_plot_write_svg() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("no slices"));
 }
 
-/// WHIR is the default and every report names the scheme and its security; the
-/// transparent scheme stays available and its proofs carry the committed values.
+/// Zero knowledge is the default, `--no-zk` gives binding WHIR, and every report names
+/// the scheme and its security; the transparent scheme stays available and its proofs
+/// carry the committed values; contradictory flags are refused by name.
 #[test]
 fn commitment_scheme_is_reported_and_selectable() {
+    let zk = json(&lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--zk-proofs",
+        "1",
+        "--json",
+    ]));
+    assert_eq!(zk["verified"], true);
+    assert_eq!(zk["commitment"]["scheme"], "whir-zk");
+    assert_eq!(zk["commitment"]["hiding"], true);
     let whir = json(&lamina(&[
         "run",
         s(&lenet()),
         "--input",
         s(&input()),
+        "--no-zk",
         "--json",
     ]));
     assert_eq!(whir["verified"], true);
+    assert_eq!(whir["outputs"], zk["outputs"]);
     let c = &whir["commitment"];
     assert_eq!(c["scheme"], "whir");
+    assert_eq!(c["hiding"], false);
     assert_eq!(c["regime"], "JohnsonBound");
     assert!(c["security_bits"].as_f64().unwrap() >= 100.0, "{c}");
     assert_eq!(whir["vk_digest"].as_str().unwrap().len(), 64);
@@ -381,6 +397,37 @@ fn commitment_scheme_is_reported_and_selectable() {
         !o.status.success()
             && String::from_utf8_lossy(&o.stderr).contains("unknown commitment scheme 'kzg'")
     );
+    for (flags, why) in [
+        (
+            &["--commitment", "transparent", "--zk"][..],
+            "cannot be zero-knowledge",
+        ),
+        (
+            &["--commitment", "whir-zk", "--no-zk"][..],
+            "contradict each other",
+        ),
+        (&["--zk", "--no-zk"][..], "cannot be used with"),
+    ] {
+        let o = lamina(&[&["run", s(&lenet()), "--input", s(&input())][..], flags].concat());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(why), "{flags:?}: {err}");
+    }
+    // `--commitment whir --zk` is zero knowledge.
+    let o = lamina(&[
+        "compile",
+        s(&lenet()),
+        "--commitment",
+        "whir",
+        "--zk",
+        "--zk-proofs",
+        "1",
+        "-o",
+        s(&tmp("scheme-zk")),
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["commitment"]["scheme"], "whir-zk");
     // A compiled folder's model.json, the statement and the verdict say it too.
     let dir = tmp("scheme-c");
     let proofs = tmp("scheme-p");

@@ -75,9 +75,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// LeNet compiled with `--slices layers`, proven in one go, a run folder, and the five
-/// slices proven by five separate processes (slices 3 and 4 take their index from the
-/// Slurm and Kubernetes variables): `(dir, one_go, run, per_slice)`.
+/// LeNet compiled with `--slices layers` and binding-only proofs (`--no-zk`: their bytes
+/// are a function of the statement, so a job's proof can be compared with the one-go
+/// proof), proven in one go, a run folder, and the five slices proven by five separate
+/// processes (slices 3 and 4 take their index from the Slurm and Kubernetes variables):
+/// `(dir, one_go, run, per_slice)`.
 fn shared() -> &'static (PathBuf, PathBuf, PathBuf, PathBuf) {
     static S: OnceLock<(PathBuf, PathBuf, PathBuf, PathBuf)> = OnceLock::new();
     S.get_or_init(|| {
@@ -87,6 +89,7 @@ fn shared() -> &'static (PathBuf, PathBuf, PathBuf, PathBuf) {
             s(&lenet()),
             "--slices",
             "layers",
+            "--no-zk",
             "-o",
             s(&dir),
         ]));
@@ -130,6 +133,63 @@ fn slices_proven_in_separate_processes_verify_with_the_chain() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["slices"].as_array().unwrap().len(), 5);
     assert_eq!(v["outputs"], read(&one.join("statement.json"))["outputs"]);
+}
+
+/// Under zero knowledge (the default) each job takes its own stock entry and fresh
+/// masks: the slices proven by separate processes verify together, and no job's proof
+/// repeats another run's bytes.
+#[test]
+fn zero_knowledge_slices_proven_in_separate_processes_verify() {
+    let (dir, run, per, again) = (tmp("zk-dir"), tmp("zk-run"), tmp("zk-per"), tmp("zk-again"));
+    ok(lamina(&[
+        "compile",
+        s(&lenet()),
+        "--slices",
+        "layers",
+        "--zk-proofs",
+        "4",
+        "-o",
+        s(&dir),
+    ]));
+    assert_eq!(
+        read(&dir.join("model.json"))["commitment"]["scheme"],
+        "whir-zk"
+    );
+    ok(lamina(&[
+        "witness",
+        s(&dir),
+        "--input",
+        s(&input()),
+        "-o",
+        s(&run),
+    ]));
+    for out in [&per, &again] {
+        for i in 0..5 {
+            let i = i.to_string();
+            ok(lamina(&[
+                "prove",
+                s(&dir),
+                "--run",
+                s(&run),
+                "--slice",
+                &i,
+                "-o",
+                s(out),
+            ]));
+        }
+    }
+    let v: Value =
+        serde_json::from_str(&ok(lamina(&["verify", s(&dir), s(&per), "--json"]))).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["slices"].as_array().unwrap().len(), 5);
+    for i in 0..5 {
+        let name = format!("slice_{i}.proof");
+        assert_ne!(
+            std::fs::read(per.join(&name)).unwrap(),
+            std::fs::read(again.join(&name)).unwrap(),
+            "{name}: a zero-knowledge proof repeated"
+        );
+    }
 }
 
 #[test]

@@ -23,7 +23,8 @@ pub struct Settings {
     /// Calibration inputs and margin (`--calibrate`, `--margin`): range checks sized from
     /// the magnitudes seen on them instead of the worst case over the weights.
     pub calibrate: Option<CalibrationSpec>,
-    /// The commitment scheme (WHIR unless `--commitment transparent`).
+    /// The commitment scheme (zero-knowledge WHIR unless `--no-zk` or `--commitment`
+    /// names a binding one).
     pub scheme: engine::Scheme,
     /// Zero knowledge: proofs one compile can make (each slice's weights stock size).
     pub zk_proofs: u32,
@@ -65,7 +66,7 @@ impl Settings {
     pub fn with_private_activations(mut self, private: bool) -> Result<Settings> {
         if private && !self.scheme.is_zk() {
             refuse!(
-                "--private-activations needs zero-knowledge proofs: add --commitment whir-zk (with {}, every committed value is revealed or bound, not hidden)",
+                "--private-activations needs zero-knowledge proofs, the default: drop --no-zk or --commitment {0} (with {0}, every committed value is revealed or bound, not hidden)",
                 self.scheme.name()
             );
         }

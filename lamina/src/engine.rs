@@ -54,11 +54,13 @@ impl PrivateSides {
 }
 
 /// The commitment scheme of a compile: what its weights commitments and its proofs are.
+/// Zero knowledge ([`Scheme::WhirZk`]) is the default; [`Scheme::resolve`] reads the
+/// command line's `--commitment` and `--zk` / `--no-zk`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Scheme {
     /// WHIR (Plonky3's `p3-whir`, Ext3 challenges, BLAKE3 Merkle trees): succinct
-    /// openings, ≥ 100 bits under the Johnson bound. Binding, not hiding.
-    #[default]
+    /// openings, ≥ 100 bits under the Johnson bound. Binding, not hiding: the faster
+    /// choice when the weights and activations need not stay secret (`--no-zk`).
     Whir,
     /// A hash commitment opened in the clear: every committed value (weights, hints) is
     /// in the proof. For debugging and comparisons; hides nothing, not succinct.
@@ -68,10 +70,32 @@ pub enum Scheme {
     /// Convolutions and matrix products are compiled as gates (the zero-knowledge prover
     /// does not hide structured blocks yet). A compiled folder keeps each slice's stock
     /// (the model owner's secret) and a ledger of the entries proofs have taken.
+    #[default]
     WhirZk,
 }
 
 impl Scheme {
+    /// The scheme a command line asks for: `commitment` (`--commitment`, if given) and
+    /// `zk` (`Some(true)` for `--zk`, `Some(false)` for `--no-zk`, `None` for neither).
+    /// Zero knowledge unless `--no-zk` or a binding scheme is named; `--zk` turns `whir`
+    /// into `whir-zk`. A contradiction is refused by name: `transparent` reveals every
+    /// committed value, and `whir-zk` with `--no-zk` asks for both.
+    pub fn resolve(commitment: Option<&str>, zk: Option<bool>) -> Result<Scheme> {
+        let named = commitment.map(str::parse::<Scheme>).transpose()?;
+        Ok(match (named, zk) {
+            (None, Some(false)) => Scheme::Whir,
+            (None, _) => Scheme::WhirZk,
+            (Some(Scheme::WhirZk), Some(false)) => {
+                refuse!("--commitment whir-zk and --no-zk contradict each other: pick one")
+            }
+            (Some(Scheme::Whir), Some(true)) => Scheme::WhirZk,
+            (Some(Scheme::Transparent), Some(true)) => refuse!(
+                "--commitment transparent puts every committed value in the proof: it cannot be zero-knowledge (drop --zk, or use --commitment whir)"
+            ),
+            (Some(s), _) => s,
+        })
+    }
+
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -28,7 +28,9 @@ fn settings() -> Settings {
 fn run_with_private_activations_proves_the_composition() {
     let x = first_input();
     let model = lenet().join("lenet.onnx");
-    let binding = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
+    let binding = Settings::new(18, (-1.0, 1.0), "layers")
+        .unwrap()
+        .with_scheme(Scheme::Whir);
     let a = run(&model, &x, "input.json", &binding, false, Hooks::default()).unwrap();
     let b = run(
         &model,
@@ -55,7 +57,7 @@ fn run_with_private_activations_proves_the_composition() {
     }
     // A binding scheme cannot hide activations: refused by name.
     let err = binding.with_private_activations(true).unwrap_err();
-    assert!(err.to_string().contains("--commitment whir-zk"), "{err}");
+    assert!(err.to_string().contains("drop --no-zk"), "{err}");
 }
 
 /// Consecutive pairs of the activations between slices, as two canonical field elements

@@ -126,8 +126,9 @@ fn lamina_run_in_zero_knowledge() {
     use lamina::measure::Hooks;
     let x = first_input();
     let model = lenet().join("lenet.onnx");
-    let binding = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
-    let zk = binding.clone().with_scheme(Scheme::WhirZk);
+    let zk = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
+    assert_eq!(zk.scheme, Scheme::WhirZk, "zero knowledge is the default");
+    let binding = zk.clone().with_scheme(Scheme::Whir);
     let a = run(&model, &x, "input.json", &binding, false, Hooks::default()).unwrap();
     let b = run(&model, &x, "input.json", &zk, false, Hooks::default()).unwrap();
     assert_eq!(b["verified"], true);

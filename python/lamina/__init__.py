@@ -64,19 +64,30 @@ def _cal(calibrate):
     return None if calibrate is None else _rows(calibrate)
 
 
+def _proofs(commitment, zk, zk_proofs, private_activations):
+    return (None if commitment is None else str(commitment),
+            None if zk is None else bool(zk), int(zk_proofs), bool(private_activations))
+
+
 def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
-            calibrate=None, margin=2.0, commitment="whir"):
+            calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=64,
+            private_activations=False):
     """Compiles an ONNX model into ``out``: the verification key ``model.vk`` (circuits,
     weight commitments; its digest is ``vk_digest`` in the result), the weight store and
     model.json, which it returns. ``slices``: "whole", "layers", or cut indices ("2,5" or
     [2, 5]). ``calibrate``: inputs (lists, an array or an inputs file) whose largest
     magnitudes times ``margin`` size the range checks instead of the worst case (as
-    ``--calibrate``). ``commitment``: "whir" (succinct) or "transparent"."""
+    ``--calibrate``). ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``: as
+    ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False), ``--zk-proofs`` and
+    ``--private-activations``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
+    or ``commitment`` names a binding scheme ("whir": succinct, faster, structured
+    layers; "transparent": every committed value in the proof)."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.compile(_path(model), _path(out), int(scale_bits),
                                       _range(input_range), str(slices), _cal(calibrate),
-                                      float(margin), str(commitment)))
+                                      float(margin), *_proofs(commitment, zk, zk_proofs,
+                                                              private_activations)))
 
 
 def prove(model_dir, input, out):
@@ -94,14 +105,20 @@ def verify(key, proofs, vk_digest=None, model_digest=None):
 
 
 def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
-        compare_whole=False, calibrate=None, margin=2.0, commitment="whir"):
+        compare_whole=False, calibrate=None, margin=2.0, commitment=None, zk=None,
+        zk_proofs=64, private_activations=False):
     """Compiles, proves and verifies in memory; returns the report with per-slice,
-    per-stage figures."""
+    per-stage figures. ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``: as
+    ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False), ``--zk-proofs`` and
+    ``--private-activations``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
+    or ``commitment`` names a binding scheme ("whir": succinct, faster, structured
+    layers; "transparent": every committed value in the proof)."""
     if isinstance(slices, (list, tuple)):
         slices = ",".join(str(int(s)) for s in slices)
     return json.loads(_lamina.run(_path(model), _flat(input), int(scale_bits),
                                   _range(input_range), str(slices), bool(compare_whole),
-                                  _cal(calibrate), float(margin), str(commitment)))
+                                  _cal(calibrate), float(margin),
+                                  *_proofs(commitment, zk, zk_proofs, private_activations)))
 
 
 def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",

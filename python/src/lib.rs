@@ -35,16 +35,42 @@ fn detached<T: Send>(py: Python<'_>, f: impl Send + FnOnce() -> lamina::Result<T
     py.detach(f).map_err(err)
 }
 
+/// How proofs are made: the command line's `--commitment`, `--zk` / `--no-zk`,
+/// `--zk-proofs` and `--private-activations`.
+struct ProofOptions {
+    commitment: Option<String>,
+    zk: Option<bool>,
+    zk_proofs: u32,
+    private_activations: bool,
+}
+
+impl ProofOptions {
+    /// Fidelity makes no proof: binding WHIR, the scheme that keeps structured layers.
+    fn none() -> ProofOptions {
+        ProofOptions {
+            commitment: None,
+            zk: Some(false),
+            zk_proofs: lamina::engine::ZK_STOCK_SIZE,
+            private_activations: false,
+        }
+    }
+}
+
 fn settings(
     scale_bits: u32,
     input_range: (f64, f64),
     slices: &str,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
-    commitment: &str,
+    proofs: ProofOptions,
 ) -> PyResult<Settings> {
     let s = Settings::new(scale_bits, input_range, slices)
-        .and_then(|s| Ok(s.with_scheme(commitment.parse()?)))
+        .and_then(|s| {
+            let scheme = lamina::engine::Scheme::resolve(proofs.commitment.as_deref(), proofs.zk)?;
+            s.with_scheme(scheme)
+                .with_zk_proofs(proofs.zk_proofs)?
+                .with_private_activations(proofs.private_activations)
+        })
         .map_err(err)?;
     match calibrate {
         None => Ok(s),
@@ -56,7 +82,7 @@ fn settings(
 
 /// Compiles an ONNX model into the folder `out`; returns model.json as JSON text.
 #[pyfunction]
-#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0, commitment="whir"))]
+#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false))]
 #[allow(clippy::too_many_arguments)]
 fn compile(
     py: Python<'_>,
@@ -67,7 +93,10 @@ fn compile(
     slices: &str,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
-    commitment: &str,
+    commitment: Option<String>,
+    zk: Option<bool>,
+    zk_proofs: u32,
+    private_activations: bool,
 ) -> PyResult<String> {
     let s = settings(
         scale_bits,
@@ -75,7 +104,12 @@ fn compile(
         slices,
         calibrate,
         margin,
-        commitment,
+        ProofOptions {
+            commitment,
+            zk,
+            zk_proofs,
+            private_activations,
+        },
     )?;
     detached(py, move || {
         lamina::compile(&model, &s, &out, Hooks::default()).map(|v| v.to_string())
@@ -112,7 +146,7 @@ fn verify(
 
 /// Compiles, proves and verifies in memory with per-stage figures; returns the report.
 #[pyfunction]
-#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0, commitment="whir"))]
+#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -124,7 +158,10 @@ fn run(
     compare_whole: bool,
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
-    commitment: &str,
+    commitment: Option<String>,
+    zk: Option<bool>,
+    zk_proofs: u32,
+    private_activations: bool,
 ) -> PyResult<String> {
     let s = settings(
         scale_bits,
@@ -132,7 +169,12 @@ fn run(
         slices,
         calibrate,
         margin,
-        commitment,
+        ProofOptions {
+            commitment,
+            zk,
+            zk_proofs,
+            private_activations,
+        },
     )?;
     detached(py, move || {
         lamina::run(&model, &input, "input", &s, compare_whole, Hooks::default())
@@ -154,7 +196,14 @@ fn fidelity(
     calibrate: Option<Vec<Vec<f64>>>,
     margin: f64,
 ) -> PyResult<String> {
-    let s = settings(scale_bits, input_range, slices, calibrate, margin, "whir")?;
+    let s = settings(
+        scale_bits,
+        input_range,
+        slices,
+        calibrate,
+        margin,
+        ProofOptions::none(),
+    )?;
     detached(py, move || {
         lamina::fidelity(&model, &inputs, "inputs", &s, Hooks::default()).map(|v| v.to_string())
     })

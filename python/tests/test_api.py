@@ -41,7 +41,7 @@ def test_prove_and_verify_lenet(compiled):
     assert pinned["verified"] is True
     # The key alone, pinned by the digest compile wrote: no folder, no ONNX, no weights.
     meta = json.loads((d / "model.json").read_text())
-    assert meta["commitment"]["scheme"] == "whir"
+    assert meta["commitment"]["scheme"] == "whir-zk"  # zero knowledge by default
     assert meta["commitment"]["security_bits"] >= 100
     key = p.parent / "published.vk"
     key.write_bytes((d / "model.vk").read_bytes())
@@ -72,14 +72,30 @@ def test_run_report_has_the_cli_fields():
         assert k in s0, k
     for stage in ("compile", "witness", "prove", "verify"):
         assert set(s0["stages"][stage]) == STAGE_KEYS
-    assert r["commitment"]["scheme"] == "whir" and r["commitment"]["security_bits"] >= 100
+    # Zero knowledge by default, as the CLI.
+    assert r["commitment"]["scheme"] == "whir-zk" and r["commitment"]["security_bits"] >= 100
+    assert r["commitment"]["hiding"] is True and r["commitment"]["zero_knowledge"]["kind"]
+    b = lamina.run(LENET, first_input(), zk=False)
+    assert b["commitment"]["scheme"] == "whir" and b["commitment"]["hiding"] is False
+    assert b["verified"] is True and b["outputs"] == r["outputs"]
     t = lamina.run(LENET, first_input(), commitment="transparent")
     assert t["commitment"]["scheme"] == "transparent" and t["outputs"] == r["outputs"]
     with pytest.raises(lamina.LaminaError, match="unknown commitment scheme"):
         lamina.run(LENET, first_input(), commitment="kzg")
-    z = lamina.run(LENET, first_input(), commitment="whir-zk")
-    assert z["verified"] is True and z["outputs"] == r["outputs"]
-    assert z["commitment"]["hiding"] is True and z["commitment"]["zero_knowledge"]["kind"]
+    with pytest.raises(lamina.LaminaError, match="cannot be zero-knowledge"):
+        lamina.run(LENET, first_input(), commitment="transparent", zk=True)
+    with pytest.raises(lamina.LaminaError, match="needs zero-knowledge proofs"):
+        lamina.run(LENET, first_input(), slices="layers", zk=False, private_activations=True)
+
+
+def test_run_with_private_activations():
+    r = lamina.run(LENET, first_input(), slices="layers", private_activations=True,
+                   zk_proofs=2)
+    assert r["verified"] is True and len(r["slices"]) == 5
+    assert r["commitment"]["zero_knowledge"]["private_activations"] is True
+    # Only the model's input and output are public: every slice boundary is private.
+    assert [(s["private_input"], s["private_output"]) for s in r["slices"]] == \
+        [(False, True)] + [(True, True)] * 3 + [(True, False)]
 
 
 def test_fidelity_one_and_many_scales():
