@@ -164,6 +164,13 @@ pub enum VerifyError {
     /// A chain of proofs does not have the shape its circuits ask for.
     #[error("chain: {0}")]
     Chain(&'static str),
+    /// The committed model input's opening is rejected (`--private-input`).
+    #[error("the private input's commitment: {0}")]
+    InputOpening(crate::commit::CommitError),
+    /// The first slice's proof states another value at the input's agreement point than
+    /// the input's commitment opens to: its input is not the committed one.
+    #[error("the first slice's input is not the committed input")]
+    InputLink,
     /// A zero-knowledge proof of a circuit with weights was verified without the key's
     /// weights stock, or names no stock entry; or a proof of a circuit without weights
     /// names one.

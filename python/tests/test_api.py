@@ -41,7 +41,7 @@ def test_prove_and_verify_lenet(compiled):
     assert pinned["verified"] is True
     # The key alone, pinned by the digest compile wrote: no folder, no ONNX, no weights.
     meta = json.loads((d / "model.json").read_text())
-    assert meta["commitment"]["scheme"] == "whir-zk"  # zero knowledge by default
+    assert meta["commitment"]["scheme"] == "whir"  # the fixture is binding-only
     assert meta["commitment"]["security_bits"] >= 100
     key = p.parent / "published.vk"
     key.write_bytes((d / "model.vk").read_bytes())

@@ -38,6 +38,20 @@ def test_five_slices_proven_on_ray_and_verified(cluster, compiled, tmp_path):
     assert set(r["timing"]) == {"ray_startup_s", "witness_s", "prove_s", "verify_s", "wall_s"}
 
 
+def test_zero_knowledge_slices_proven_on_ray_and_verified(cluster, compiled_zk, tmp_path):
+    # Each task takes its own stock entry and fresh masks: verified, and no proof
+    # repeats another run's bytes.
+    a = lamina.distributed.prove(compiled_zk, INPUT, out=tmp_path / "a")
+    b = lamina.distributed.prove(compiled_zk, INPUT, out=tmp_path / "b")
+    assert a["verified"] is True and b["verified"] is True
+    assert a["outputs"] == b["outputs"]
+    meta = json.loads((compiled_zk / "model.json").read_text())
+    assert meta["commitment"]["scheme"] == "whir-zk"
+    for i in range(5):
+        assert (tmp_path / "a" / f"slice_{i}.proof").read_bytes() != \
+            (tmp_path / "b" / f"slice_{i}.proof").read_bytes(), i
+
+
 def test_a_killed_worker_is_retried_and_still_verifies(cluster, compiled, tmp_path):
     d, one_go = compiled
     marks = tmp_path / "marks"

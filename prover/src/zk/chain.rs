@@ -33,18 +33,22 @@
 //! proof's own input noise, as for a single proof. `prover/ZK.md` §2 and §4 give the
 //! argument in full.
 
+use super::gate_proofs::hiding_scheme;
 use super::gate_proofs::{
     BoundaryFill, PrivateData, Seeds, ZkCircuit, ZkExt, ZkProof, prove_laid_out,
 };
 use super::gate_proofs::{StockUse, verify_with_links};
 use super::stock::StockKey;
 use crate::arith::{Field, Goldilocks};
-use crate::commit::ZkRng;
+use crate::commit::{HidingData, HidingOpening, HidingScheme, ZkRng};
 use crate::error::{ProveError, VerifyError};
 use crate::gkr::{self, Witness};
 use crate::mle;
 use crate::statement::Statement;
+use crate::transcript::Transcript;
+use circuits::DecodeError;
 use circuits::boundary::{BOUNDARY_NOISE, SubCube};
+use circuits::codec::{Reader, Writer};
 use rand::Rng;
 
 /// One slice of a chain, as its prover sees it.
@@ -84,6 +88,9 @@ pub struct Neighbours<'a> {
     pub previous: Option<Side<'a>>,
     /// The next slice's side of the output boundary.
     pub next: Option<Side<'a>>,
+    /// The first slice with a committed input (`--private-input`): the input's
+    /// commitment, in place of a previous slice.
+    pub input: Option<&'a [u8; 32]>,
 }
 
 /// Why a chain's forms do not fit together, or `None`.
@@ -92,9 +99,6 @@ fn misfit<'a>(mut forms: impl ExactSizeIterator<Item = &'a ZkCircuit>) -> Option
     let mut prev: Option<&ZkCircuit> = None;
     for (i, zk) in forms.by_ref().enumerate() {
         let b = zk.boundaries();
-        if i == 0 && b.input.is_some() {
-            return Some("the first slice's input is the statement's: it cannot be private");
-        }
         if i + 1 == n && b.output.is_some() {
             return Some("the last slice's outputs are the statement's: they cannot be private");
         }
@@ -137,14 +141,7 @@ pub fn boundary_point(previous: Side<'_>, next: Side<'_>, log_len: u8) -> Vec<Zk
         h.update(side.commitment);
     }
     h.update(&[log_len]);
-    let mut xof = h.finalize_xof();
-    let mut buf = vec![0u8; <ZkExt as Field>::UNIFORM_BYTES];
-    (0..log_len)
-        .map(|_| {
-            xof.fill(&mut buf);
-            ZkExt::from_uniform_bytes(&buf)
-        })
-        .collect()
+    squeeze(h, log_len)
 }
 
 /// The agreement term of a private boundary between two slices whose proofs have
@@ -167,6 +164,124 @@ pub fn boundary_agreement_bits(
     let field = gkr::field_bits::<ZkExt>() as f64;
     let coordinates = f64::from(log_len.max(1)).log2();
     (field - list(previous) - list(next) - coordinates).max(0.0)
+}
+
+/// The model's input committed on its own (`--private-input`): a hiding commitment to
+/// `[x ‖ N_in ‖ 0…]`, the first slice's input sub-cube (the same values and noise), and
+/// its one opening at the point [`input_point`] derives from this commitment and the
+/// first slice's. The value it states is the one the first slice's proof must state
+/// for its input ([`VerifyError::InputLink`]).
+#[derive(Clone, Debug)]
+pub struct InputOpening {
+    /// The input's commitment (what the statement shows instead of the input).
+    pub commitment: [u8; 32],
+    /// Its opening at the input's agreement point.
+    pub opening: HidingOpening<ZkExt>,
+}
+
+/// Magic bytes opening an encoded [`InputOpening`].
+pub const INPUT_OPENING_MAGIC: [u8; 4] = *b"LAMI";
+/// Version of the [`InputOpening`] encoding.
+pub const INPUT_OPENING_VERSION: u32 = 1;
+
+impl InputOpening {
+    /// The encoding: `"LAMI" | version u32 | commitment (32 bytes) | opening`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(&INPUT_OPENING_MAGIC);
+        w.u32(INPUT_OPENING_VERSION);
+        w.bytes(&self.commitment);
+        w.bytes(&self.opening.to_bytes());
+        w.into_bytes()
+    }
+
+    /// Decodes strictly (magic, version, truncation, trailing bytes). Never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        if r.take(4, "magic")? != INPUT_OPENING_MAGIC {
+            return Err(DecodeError::Magic {
+                expected: INPUT_OPENING_MAGIC,
+            });
+        }
+        let version = r.u32("version")?;
+        if version != INPUT_OPENING_VERSION {
+            return Err(DecodeError::Version {
+                what: "input opening",
+                got: version,
+                supported: &[INPUT_OPENING_VERSION],
+            });
+        }
+        let mut commitment = [0u8; 32];
+        commitment.copy_from_slice(r.take(32, "commitment")?);
+        let rest = r.take(r.remaining(), "opening")?;
+        Ok(InputOpening {
+            commitment,
+            opening: HidingOpening::from_bytes(rest)?,
+        })
+    }
+}
+
+/// The agreement point of a committed input (`commitment`) and the first slice:
+/// `log_len` coordinates, fixed by both commitments, the first slice's form and its
+/// context.
+pub fn input_point(commitment: &[u8; 32], first: Side<'_>, log_len: u8) -> Vec<ZkExt> {
+    let mut h = blake3::Hasher::new_derive_key("lamina zk input agreement v1");
+    h.update(commitment);
+    h.update(&first.zk.digest().0);
+    h.update(&(first.context.len() as u64).to_le_bytes());
+    h.update(first.context);
+    h.update(first.commitment);
+    h.update(&[log_len]);
+    squeeze(h, log_len)
+}
+
+/// The transcript of the input's opening: bound to the first slice's form, context and
+/// commitment (the opening binds its own root).
+fn input_transcript(first: Side<'_>) -> Transcript {
+    let mut t = Transcript::new(b"lamina zk private input v1");
+    t.absorb(b"form", &first.zk.digest().0);
+    t.absorb(b"context", first.context);
+    t.absorb(b"first commitment", first.commitment);
+    t
+}
+
+/// `log_len` extension elements from a hasher's output stream.
+fn squeeze(h: blake3::Hasher, log_len: u8) -> Vec<ZkExt> {
+    let mut xof = h.finalize_xof();
+    let mut buf = vec![0u8; <ZkExt as Field>::UNIFORM_BYTES];
+    (0..log_len)
+        .map(|_| {
+            xof.fill(&mut buf);
+            ZkExt::from_uniform_bytes(&buf)
+        })
+        .collect()
+}
+
+/// Verifies a committed input's opening against the first slice (`first`, whose form
+/// has a private input) and returns the value it establishes at [`input_point`].
+pub fn verify_input(input: &InputOpening, first: Side<'_>) -> Result<ZkExt, VerifyError> {
+    let cube = first.zk.boundaries().input.ok_or(VerifyError::Chain(
+        "a committed input for a first slice whose input is public",
+    ))?;
+    let z = input_point(&input.commitment, first, cube.log_len);
+    let mut t = input_transcript(first);
+    let len = cube.noise_offset() as usize + BOUNDARY_NOISE as usize;
+    let values = hiding_scheme()
+        .verify(
+            &input.commitment,
+            cube.log_len,
+            len,
+            &[&z],
+            &input.opening,
+            &mut t,
+        )
+        .map_err(VerifyError::InputOpening)?;
+    match values.as_slice() {
+        [v] => Ok(*v),
+        _ => Err(VerifyError::Chain(
+            "an input opening at more than one point",
+        )),
+    }
 }
 
 /// `z` on `cube`, extended to the whole private region of `zk`.
@@ -202,13 +317,47 @@ pub fn prove_chain(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
 ) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
-    let broken = (1..slices.len()).any(|i| slices[i].witness.public != slices[i - 1].outputs);
-    if broken {
+    if slices
+        .first()
+        .is_some_and(|s| s.zk.boundaries().input.is_some())
+    {
+        return Err(ProveError::Chain(
+            "a chain whose model input is private is proven by prove_chain_with_input",
+        ));
+    }
+    check_chained(slices)?;
+    prove_chain_unchecked(slices, rng)
+}
+
+/// [`prove_chain`] for a chain whose first slice's input is private (`--private-input`):
+/// also commits the model input on its own and returns its one opening, which the
+/// verifier checks the first proof against ([`verify_chain_with_input`]).
+pub fn prove_chain_with_input(
+    slices: &[ChainSlice<'_>],
+    rng: &ZkRng,
+) -> Result<(Vec<(ZkProof, Vec<Goldilocks>)>, InputOpening), ProveError> {
+    check_chained(slices)?;
+    let mut chain = ChainProver::new(slices, rng)?;
+    for i in 0..slices.len() {
+        chain.commit(i)?;
+    }
+    let proofs = (0..slices.len())
+        .map(|i| chain.prove(i))
+        .collect::<Result<_, _>>()?;
+    let input = chain.input_opening()?.ok_or(ProveError::Chain(
+        "a chain whose model input is public is proven by prove_chain",
+    ))?;
+    Ok((proofs, input))
+}
+
+/// Each slice's input is the previous slice's output.
+fn check_chained(slices: &[ChainSlice<'_>]) -> Result<(), ProveError> {
+    if (1..slices.len()).any(|i| slices[i].witness.public != slices[i - 1].outputs) {
         return Err(ProveError::Chain(
             "a slice's input is not the previous slice's output",
         ));
     }
-    prove_chain_unchecked(slices, rng)
+    Ok(())
 }
 
 /// [`prove_chain`] without checking that each slice's input is the previous one's output:
@@ -229,6 +378,21 @@ pub fn prove_chain_unchecked(
 /// output).
 type Links = (Vec<Vec<ZkExt>>, Vec<ZkExt>);
 
+/// A laid-out slice's sub-cube's value at `z` (each proof states its own; equal on an
+/// honest chain).
+fn sub_cube_value(l: &Laid, cube: SubCube, z: &[ZkExt]) -> Result<ZkExt, ProveError> {
+    let at = cube.offset as usize;
+    l.private
+        .get(at..at + (1usize << cube.log_len))
+        .map(|v| mle::evaluate_base::<Goldilocks, ZkExt>(v, z))
+        .ok_or(ProveError::Chain("a boundary beyond its private region"))
+}
+
+/// The committed input's noise, shared by its commitment and the first slice.
+fn input_noise(master: &[u8; 32]) -> Vec<Goldilocks> {
+    super::stock::prf(master, b"input noise", 0, BOUNDARY_NOISE as usize)
+}
+
 /// One slice as phase 1 laid it out and committed it.
 struct Laid {
     public: Vec<Goldilocks>,
@@ -247,6 +411,16 @@ pub struct ChainProver<'s, 'a> {
     laid: Vec<Option<Laid>>,
     /// Each slice's boundary points and values (input, then output), once all committed.
     links: Option<Vec<Links>>,
+    /// A committed input (the first slice's input private): its commitment and prover
+    /// data, then its one opening.
+    input: Option<CommittedInput>,
+}
+
+/// The model's input as the chain commits it (`--private-input`).
+struct CommittedInput {
+    commitment: [u8; 32],
+    data: Option<HidingData<ZkExt>>,
+    opening: Option<InputOpening>,
 }
 
 impl<'s, 'a> ChainProver<'s, 'a> {
@@ -265,7 +439,22 @@ impl<'s, 'a> ChainProver<'s, 'a> {
             master,
             laid: (0..slices.len()).map(|_| None).collect(),
             links: None,
+            input: None,
         })
+    }
+
+    /// The committed input's opening (a chain whose first slice's input is private),
+    /// once every slice is committed; `None` for a public input.
+    pub fn input_opening(&mut self) -> Result<Option<InputOpening>, ProveError> {
+        self.links()?;
+        match &self.input {
+            None => Ok(None),
+            Some(c) => c
+                .opening
+                .clone()
+                .map(Some)
+                .ok_or(ProveError::Chain("the input's opening (internal error)")),
+        }
     }
 
     /// Phase 1 for slice `i`: lays out its private region (its boundaries' values and
@@ -276,12 +465,29 @@ impl<'s, 'a> ChainProver<'s, 'a> {
             .get(i)
             .ok_or(ProveError::Chain("a slice beyond the chain"))?;
         let b = s.zk.boundaries();
-        let noise_in = i.checked_sub(1).map(|prev| noise(&self.master, prev));
-        let noise_out = noise(&self.master, i);
-        let input: BoundaryFill<'_> = match (b.input, &noise_in) {
-            (Some(_), Some(n)) => Some((s.witness.public, n)),
-            _ => None,
+        let noise_in = match i.checked_sub(1) {
+            Some(prev) => noise(&self.master, prev),
+            None => input_noise(&self.master),
         };
+        let noise_out = noise(&self.master, i);
+        let input: BoundaryFill<'_> = b.input.map(|_| (s.witness.public, noise_in.as_slice()));
+        if let (0, Some(cube)) = (i, b.input) {
+            // The input's own commitment: the same values and noise as the sub-cube.
+            let rel = (cube.noise_offset() - cube.offset) as usize;
+            let mut values = vec![Goldilocks::ZERO; rel + noise_in.len()];
+            values
+                .get_mut(..s.witness.public.len())
+                .ok_or(ProveError::Chain("an input longer than its sub-cube"))?
+                .copy_from_slice(s.witness.public);
+            values[rel..].copy_from_slice(&noise_in);
+            let rng = ZkRng::Seeded(prf(&self.master, b"input commitment", 0));
+            let (commitment, data) = hiding_scheme().commit(&values, cube.log_len, rng)?;
+            self.input = Some(CommittedInput {
+                commitment,
+                data: Some(data),
+                opening: None,
+            });
+        }
         let output: BoundaryFill<'_> = b.output.map(|_| (s.outputs, noise_out.as_slice()));
         let private = s.zk.lay_out(s.witness.private, [input, output])?;
         let public = if b.input.is_some() {
@@ -338,14 +544,7 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                     },
                     o.log_len,
                 );
-                // Each proof states its own sub-cube's value (equal on an honest chain).
-                let value = |l: &Laid, cube: SubCube| {
-                    let at = cube.offset as usize;
-                    l.private
-                        .get(at..at + (1usize << cube.log_len))
-                        .map(|v| mle::evaluate_base::<Goldilocks, ZkExt>(v, &z))
-                        .ok_or(ProveError::Chain("a boundary beyond its private region"))
-                };
+                let value = |l: &Laid, cube: SubCube| sub_cube_value(l, cube, &z);
                 let missing = || ProveError::Chain("a boundary outside its private region");
                 // Slice i + 1's input first in its list, slice i's output last in its.
                 out[i]
@@ -356,6 +555,32 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                     .0
                     .insert(0, region_point(b.zk, x, &z).ok_or_else(missing)?);
                 out[i + 1].1.insert(0, value(laid[i + 1], x)?);
+            }
+            if let Some(cube) = slices[0].zk.boundaries().input {
+                let input = self
+                    .input
+                    .as_mut()
+                    .ok_or(ProveError::Chain("a private input not committed yet"))?;
+                let first = Side {
+                    zk: slices[0].zk,
+                    context: slices[0].context,
+                    commitment: &laid[0].commitment,
+                };
+                let z = input_point(&input.commitment, first, cube.log_len);
+                let data = input
+                    .data
+                    .take()
+                    .ok_or(ProveError::Chain("the input's commitment opened twice"))?;
+                let opening = hiding_scheme().open(data, &[&z], &mut input_transcript(first))?;
+                input.opening = Some(InputOpening {
+                    commitment: input.commitment,
+                    opening,
+                });
+                let missing = || ProveError::Chain("a boundary outside its private region");
+                out[0]
+                    .0
+                    .insert(0, region_point(slices[0].zk, cube, &z).ok_or_else(missing)?);
+                out[0].1.insert(0, sub_cube_value(laid[0], cube, &z)?);
             }
             self.links = Some(out);
         }
@@ -419,6 +644,11 @@ pub fn verify_linked(
         (b.input, neighbours.previous, true),
         (b.output, neighbours.next, false),
     ];
+    if neighbours.input.is_some() && (b.input.is_none() || neighbours.previous.is_some()) {
+        return Err(VerifyError::Chain(
+            "a committed input for a slice whose input is not the model's private input",
+        ));
+    }
     for (cube, neighbour, is_input) in sides {
         let Some(cube) = cube else {
             if neighbour.is_some() {
@@ -426,18 +656,25 @@ pub fn verify_linked(
             }
             continue;
         };
-        let theirs = neighbour.ok_or(VerifyError::Chain(
-            "a private boundary without its neighbour",
-        ))?;
         let ours = Side {
             zk,
             context: slice.statement.context,
             commitment: own,
         };
-        let z = if is_input {
-            boundary_point(theirs, ours, cube.log_len)
-        } else {
-            boundary_point(ours, theirs, cube.log_len)
+        let z = match (neighbour, is_input.then_some(neighbours.input).flatten()) {
+            (Some(theirs), None) if is_input => boundary_point(theirs, ours, cube.log_len),
+            (Some(theirs), None) => boundary_point(ours, theirs, cube.log_len),
+            (None, Some(c)) => input_point(c, ours, cube.log_len),
+            (Some(_), Some(_)) => {
+                return Err(VerifyError::Chain(
+                    "both a previous slice and a committed input",
+                ));
+            }
+            (None, None) => {
+                return Err(VerifyError::Chain(
+                    "a private boundary without its neighbour",
+                ));
+            }
         };
         let point = region_point(zk, cube, &z)
             .ok_or(VerifyError::Chain("a boundary outside its private region"))?;
@@ -457,11 +694,39 @@ pub fn verify_linked(
 /// Verifies a chain: its shape, every slice's proof ([`verify_linked`]), and that each
 /// private boundary's two sides state one value ([`VerifyError::BoundaryLink`]).
 pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result<(), VerifyError> {
+    verify_chain_inner(slices, proofs, None)
+}
+
+/// [`verify_chain`] for a chain whose model input is committed (`--private-input`): the
+/// first slice's input is `input`'s, checked by its opening ([`verify_input`]) and the
+/// first proof's first link ([`VerifyError::InputLink`]).
+pub fn verify_chain_with_input(
+    slices: &[ChainStatement<'_>],
+    proofs: &[ZkProof],
+    input: &InputOpening,
+) -> Result<(), VerifyError> {
+    verify_chain_inner(slices, proofs, Some(input))
+}
+
+fn verify_chain_inner(
+    slices: &[ChainStatement<'_>],
+    proofs: &[ZkProof],
+    input: Option<&InputOpening>,
+) -> Result<(), VerifyError> {
     if slices.is_empty() || slices.len() != proofs.len() {
         return Err(VerifyError::Chain("one proof per slice, at least one"));
     }
     if let Some(why) = misfit(slices.iter().map(|s| s.zk)) {
         return Err(VerifyError::Chain(why));
+    }
+    match (slices[0].zk.boundaries().input, input) {
+        (Some(_), None) => {
+            return Err(VerifyError::Chain("a private input without its commitment"));
+        }
+        (None, Some(_)) => {
+            return Err(VerifyError::Chain("an input commitment for a public input"));
+        }
+        _ => {}
     }
     let commitment = |i: usize| {
         slices[i]
@@ -469,18 +734,18 @@ pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result
             .private_commitment(&proofs[i])
             .ok_or(VerifyError::Chain("a slice without a private commitment"))
     };
+    let side = |j: usize| -> Result<Side<'_>, VerifyError> {
+        let s = slices
+            .get(j)
+            .ok_or(VerifyError::Chain("a slice beyond the chain"))?;
+        Ok(Side {
+            zk: s.zk,
+            context: s.statement.context,
+            commitment: commitment(j)?,
+        })
+    };
     for i in 0..slices.len() {
         let b = slices[i].zk.boundaries();
-        let side = |j: usize| -> Result<Side<'_>, VerifyError> {
-            let s = slices
-                .get(j)
-                .ok_or(VerifyError::Chain("a slice beyond the chain"))?;
-            Ok(Side {
-                zk: s.zk,
-                context: s.statement.context,
-                commitment: commitment(j)?,
-            })
-        };
         let previous = match (b.input, i.checked_sub(1)) {
             (Some(_), Some(j)) => Some(side(j)?),
             _ => None,
@@ -489,7 +754,19 @@ pub fn verify_chain(slices: &[ChainStatement<'_>], proofs: &[ZkProof]) -> Result
             Some(_) => Some(side(i + 1)?),
             None => None,
         };
-        verify_linked(&slices[i], &proofs[i], Neighbours { previous, next })?;
+        let neighbours = Neighbours {
+            previous,
+            next,
+            input: input.filter(|_| i == 0).map(|o| &o.commitment),
+        };
+        verify_linked(&slices[i], &proofs[i], neighbours)?;
+    }
+    if let Some(o) = input {
+        let first = side(0)?;
+        let value = verify_input(o, first)?;
+        if proofs[0].links.first() != Some(&value) {
+            return Err(VerifyError::InputLink);
+        }
     }
     // A public boundary is linked by the statements themselves.
     for (i, pair) in slices.windows(2).enumerate() {
