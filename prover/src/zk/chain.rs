@@ -27,6 +27,14 @@
 //! `L²·ℓ_b/|E|` (Schwartz–Zippel over `ℓ_b` random coordinates), for each pair of
 //! commitments the prover tries (every try costs it two commitments).
 //!
+//! **A private model input** (`--private-input`): the first slice's input is private
+//! too, and the model input is committed on its own with hiding WHIR, as
+//! `[x ‖ N_in ‖ 0…]` with the first slice's noise ([`InputOpening`]). It plays the
+//! previous slice's part: the point `z_in` ([`input_point`]) is fixed by both
+//! commitments, the input's commitment is opened once there, and the first proof must
+//! state the same value ([`VerifyError::InputLink`]). The statement shows the input's
+//! commitment instead of the input.
+//!
 //! **Zero knowledge.** What a boundary adds to the two proofs is one value, `B_b(z_b)`,
 //! the same in both; `N_b`'s 8 uniform slots (against 3 revealed base coordinates) make
 //! it uniform. The two private regions' evaluations at GKR's points are masked by each
@@ -265,7 +273,7 @@ pub fn verify_input(input: &InputOpening, first: Side<'_>) -> Result<ZkExt, Veri
     ))?;
     let z = input_point(&input.commitment, first, cube.log_len);
     let mut t = input_transcript(first);
-    let len = cube.noise_offset() as usize + BOUNDARY_NOISE as usize;
+    let len = (cube.noise_offset() - cube.offset) as usize + BOUNDARY_NOISE as usize;
     let values = hiding_scheme()
         .verify(
             &input.commitment,
@@ -282,6 +290,31 @@ pub fn verify_input(input: &InputOpening, first: Side<'_>) -> Result<ZkExt, Veri
             "an input opening at more than one point",
         )),
     }
+}
+
+/// What a committed input adds to the first slice's soundness, in bits: its hiding
+/// opening (one point) and its agreement term `−log2(L_in·L_first·ℓ/|E|)` (the chance
+/// that another input among the opening's candidates agrees with the first slice's
+/// sub-cube at the point both commitments fix), combined. `first_security` is the first
+/// slice's [`ZkCircuit::security`].
+pub fn input_security_bits(
+    first: &ZkCircuit,
+    first_security: &crate::commit::ProofSecurity,
+) -> Result<f64, ProveError> {
+    let cube = first.boundaries().input.ok_or(ProveError::Chain(
+        "a committed input for a first slice whose input is public",
+    ))?;
+    let opening = hiding_scheme().security(cube.log_len, 1)?;
+    let list = first_security
+        .regions
+        .iter()
+        .zip(&first_security.openings)
+        .find(|(k, _)| **k == circuits::RegionKind::Private)
+        .map_or(0.0, |(_, o)| o.log2_max_candidates);
+    let field = gkr::field_bits::<ZkExt>() as f64;
+    let coordinates = f64::from(cube.log_len.max(1)).log2();
+    let agreement = (field - opening.log2_max_candidates - list - coordinates).max(0.0);
+    Ok(-((-opening.bits).exp2() + (-agreement).exp2()).log2())
 }
 
 /// `z` on `cube`, extended to the whole private region of `zk`.

@@ -11,8 +11,9 @@ use circuits::{Circuit, RegionKind};
 use prover::commit::ZkRng;
 use prover::gkr;
 use prover::zk::chain::{
-    ChainSlice, ChainStatement, Neighbours, Side, check_links, prove_chain, prove_chain_unchecked,
-    verify_chain, verify_linked,
+    ChainSlice, ChainStatement, InputOpening, Neighbours, Side, check_links, prove_chain,
+    prove_chain_unchecked, prove_chain_with_input, verify_chain, verify_chain_with_input,
+    verify_linked,
 };
 use prover::zk::{StockUse, WeightsStock, ZkCircuit, ZkProof, prove_zk, verify_zk};
 use prover::{
@@ -381,11 +382,13 @@ fn attack_neighbour_from_another_run_rejected() {
     let neighbours = Neighbours {
         previous: Some(side(&chain, 0, &b)),
         next: Some(side(&chain, 2, &a)),
+        input: None,
     };
     assert!(verify_linked(&st[1], &a[1], neighbours).is_err());
     let honest = Neighbours {
         previous: Some(side(&chain, 0, &a)),
         next: Some(side(&chain, 2, &a)),
+        input: None,
     };
     verify_linked(&st[1], &a[1], honest).unwrap();
     // The point binds the neighbour's form: the right context and commitment under
@@ -396,12 +399,14 @@ fn attack_neighbour_from_another_run_rejected() {
             ..side(&chain, 0, &a)
         }),
         next: Some(side(&chain, 2, &a)),
+        input: None,
     };
     assert!(verify_linked(&st[1], &a[1], other_form).is_err());
     // A missing neighbour is refused by name.
     let missing = Neighbours {
         previous: None,
         next: Some(side(&chain, 2, &a)),
+        input: None,
     };
     assert!(matches!(
         verify_linked(&st[1], &a[1], missing),
@@ -557,4 +562,154 @@ fn security_counts_the_boundaries() {
     let cube = middle.boundaries().input.unwrap();
     let term = prover::zk::chain::boundary_agreement_bits(&first, &chained, cube.log_len);
     assert!(term > chained.bits && term < 191.0, "{term}");
+}
+
+impl Chain {
+    /// The same chain with its model input private (committed on its own), on `input`
+    /// (the chain's own when `None`): every slice's input and outputs recomputed.
+    fn with_private_input(mut self, input: Option<Vec<F>>) -> Chain {
+        let n = self.forms.len();
+        self.forms[0] = ZkCircuit::with_boundaries(&self.circuits[0], true, n > 1).unwrap();
+        if let Some(mut x) = input {
+            for i in 0..n {
+                let y = outputs(&self.circuits[i], &x, &self.weights[i], &self.private[i]);
+                self.inputs[i] = x;
+                self.outputs[i] = y.clone();
+                x = y;
+            }
+        }
+        self
+    }
+
+    fn prove_with_input(&self, stock_index: u32, rng: &ZkRng) -> (Vec<ZkProof>, InputOpening) {
+        let (proven, input) = prove_chain_with_input(&self.slices(stock_index), rng).unwrap();
+        (only_proofs(proven), input)
+    }
+
+    /// The statements of a chain with a private input: the last outputs only.
+    fn verify_with_input(
+        &self,
+        proofs: &[ZkProof],
+        input: &InputOpening,
+    ) -> Result<(), VerifyError> {
+        let last = self.outputs.last().unwrap();
+        let mut st = self.statements(last);
+        st[0].statement.public = &[];
+        verify_chain_with_input(&st, proofs, input)
+    }
+}
+
+#[test]
+fn private_input_round_trip_shows_only_its_commitment_and_the_last_outputs() {
+    for seed in [21u64, 22] {
+        let chain = Chain::new(seed, seed % 2 == 0).with_private_input(None);
+        let (proofs, input) = chain.prove_with_input(0, &ZkRng::System);
+        chain.verify_with_input(&proofs, &input).unwrap();
+        let sec = chain.forms[0].security(None).unwrap();
+        let bits = prover::zk::chain::input_security_bits(&chain.forms[0], &sec).unwrap();
+        assert!((100.0..192.0).contains(&bits), "{bits}");
+        // The opening round-trips its bytes and decodes strictly.
+        let bytes = input.to_bytes();
+        let back = InputOpening::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        chain.verify_with_input(&proofs, &back).unwrap();
+        assert!(InputOpening::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(InputOpening::from_bytes(&longer).is_err());
+        // No input value, as a field element, in any proof or in the opening.
+        let secret: HashSet<u64> = chain.inputs[0].iter().map(|v| v.as_u64()).collect();
+        assert_eq!(secret.len(), 3);
+        let mut all = bytes.clone();
+        for p in &proofs {
+            all.extend(p.to_bytes());
+        }
+        assert_eq!(hits(&all, &secret), 0, "seed {seed}");
+        // Two runs commit the input afresh.
+        let (_, again) = chain.prove_with_input(1, &ZkRng::System);
+        assert_ne!(again.commitment, input.commitment);
+    }
+}
+
+#[test]
+fn a_whole_model_with_a_private_input_is_a_chain_of_one() {
+    let mut chain = Chain::new(23, false);
+    chain.circuits.truncate(1);
+    chain.forms.truncate(1);
+    chain.inputs.truncate(1);
+    chain.weights.truncate(1);
+    chain.private.truncate(1);
+    chain.outputs.truncate(1);
+    chain.contexts.truncate(1);
+    let chain = chain.with_private_input(None);
+    let (proofs, input) = chain.prove_with_input(0, &ZkRng::System);
+    assert_eq!(proofs[0].links.len(), 1);
+    chain.verify_with_input(&proofs, &input).unwrap();
+}
+
+#[test]
+fn private_input_refusals() {
+    let chain = Chain::new(24, false).with_private_input(None);
+    // prove_chain would drop the opening: refused by name.
+    assert!(matches!(
+        prove_chain(&chain.slices(0), &ZkRng::System),
+        Err(ProveError::Chain(_))
+    ));
+    let (proofs, input) = chain.prove_with_input(0, &ZkRng::System);
+    // Verified without the input's commitment, or with the input in the statement.
+    assert!(matches!(chain.verify(&proofs), Err(VerifyError::Chain(_))));
+    let last = chain.outputs.last().unwrap();
+    let leaky = chain.statements(last);
+    assert!(verify_chain_with_input(&leaky, &proofs, &input).is_err());
+    // A committed input for a chain whose input is public.
+    let public = Chain::new(24, false);
+    let p = only_proofs(public.prove(0, &ZkRng::System));
+    assert!(matches!(
+        verify_chain_with_input(&public.statements(last), &p, &input),
+        Err(VerifyError::Chain(_))
+    ));
+}
+
+#[test]
+fn attack_committed_input_of_another_input_rejected() {
+    let chain = Chain::new(25, false).with_private_input(None);
+    let other = Chain::new(25, false).with_private_input(Some(field_values(3, 999)));
+    assert_ne!(chain.inputs[0], other.inputs[0]);
+    let (proofs, ours) = chain.prove_with_input(0, &ZkRng::System);
+    let (their_proofs, theirs) = other.prove_with_input(0, &ZkRng::System);
+    // The proofs of one input with the commitment of another: the agreement point moves
+    // with the commitment, so the first proof's opening fails.
+    let err = chain.verify_with_input(&proofs, &theirs).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            VerifyError::BoundaryAgreement { .. }
+                | VerifyError::Batch { .. }
+                | VerifyError::BatchFinal { .. }
+                | VerifyError::Opening { .. }
+        ),
+        "{err:?}"
+    );
+    // And the other input's proofs with this input's commitment.
+    assert!(chain.verify_with_input(&their_proofs, &ours).is_err());
+}
+
+#[test]
+fn attack_first_link_not_the_committed_input_rejected() {
+    let chain = Chain::new(26, false).with_private_input(None);
+    let (proofs, input) = chain.prove_with_input(0, &ZkRng::System);
+    // The first proof states another input value: its own opening disagrees.
+    let mut bad = proofs.clone();
+    bad[0].links[0] += prover::zk::ZkExt::ONE;
+    assert_eq!(
+        chain.verify_with_input(&bad, &input),
+        Err(VerifyError::BoundaryAgreement { boundary: 0 })
+    );
+    // The input's opening states another value: rejected by its own check.
+    let mut forged = input.clone();
+    forged.opening.proof.evals[0] += prover::zk::ZkExt::ONE;
+    assert!(matches!(
+        chain.verify_with_input(&proofs, &forged),
+        Err(VerifyError::InputOpening(_))
+    ));
 }
