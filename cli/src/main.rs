@@ -79,6 +79,11 @@ struct QuantArgs {
     /// input and final output only.
     #[arg(long)]
     private_activations: bool,
+    /// The model's input is private too: committed on its own (hiding WHIR), the
+    /// statement shows its commitment (`input_commitment`) instead of the input, and the
+    /// first slice's proof is linked to it. Proven as one chain, in one process.
+    #[arg(long)]
+    private_input: bool,
 }
 
 #[derive(Subcommand)]
@@ -327,6 +332,7 @@ fn main() -> std::process::ExitCode {
                 commitment: None,
                 zk_proofs: lamina::engine::ZK_STOCK_SIZE,
                 private_activations: false,
+                private_input: false,
             },
             plot.as_deref(),
             json,
@@ -391,7 +397,8 @@ fn settings(q: &QuantArgs) -> Result<Settings> {
             },
         )?)
         .with_zk_proofs(q.zk_proofs)?
-        .with_private_activations(q.private_activations)?;
+        .with_private_activations(q.private_activations)?
+        .with_private_input(q.private_input)?;
     Ok(match &q.calibrate {
         None => s,
         Some(p) => s.calibrated(io::read_inputs(p)?, &p.display().to_string(), q.margin)?,

@@ -464,3 +464,49 @@ fn commitment_scheme_is_reported_and_selectable() {
     assert_eq!(v["verified"], true);
     assert_eq!(v["commitment"]["scheme"], "transparent");
 }
+
+/// `--private-input`: the statement names the input's commitment and its opening file
+/// instead of the input, and the folder verifies; with `--no-zk` it is refused by name.
+#[test]
+fn private_input_on_the_command_line() {
+    let dir = tmp("private-input-c");
+    let proofs = tmp("private-input-p");
+    let c = lamina(&[
+        "compile",
+        s(&lenet()),
+        "--private-input",
+        "--zk-proofs",
+        "1",
+        "-o",
+        s(&dir),
+    ]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let st = json(&lamina(&[
+        "prove",
+        s(&dir),
+        "--input",
+        s(&input()),
+        "-o",
+        s(&proofs),
+        "--json",
+    ]));
+    assert!(st["slices"][0]["input"].is_null());
+    assert_eq!(st["input_commitment"].as_str().unwrap().len(), 64);
+    assert!(proofs.join("input.opening").is_file());
+    let v = json(&lamina(&["verify", s(&dir), s(&proofs), "--json"]));
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["input_commitment"], st["input_commitment"]);
+    let o = lamina(&[
+        "run",
+        s(&lenet()),
+        "--input",
+        s(&input()),
+        "--private-input",
+        "--no-zk",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--private-input needs zero-knowledge"),
+        "{err}"
+    );
+}

@@ -31,6 +31,9 @@ pub struct Settings {
     /// Zero knowledge: the activations between slices are private, proven by a chain of
     /// proofs (`--private-activations`).
     pub private_activations: bool,
+    /// Zero knowledge: the model's input is private; the statement shows its commitment
+    /// (`--private-input`).
+    pub private_input: bool,
 }
 
 /// What calibrated bounds are computed from.
@@ -58,7 +61,29 @@ impl Settings {
             scheme: engine::Scheme::default(),
             zk_proofs: engine::ZK_STOCK_SIZE,
             private_activations: false,
+            private_input: false,
         })
+    }
+
+    /// What the compile keeps private beyond the weights.
+    pub fn privacy(&self) -> engine::Privacy {
+        engine::Privacy {
+            activations: self.private_activations,
+            input: self.private_input,
+        }
+    }
+
+    /// The same settings with the model's input private: committed on its own, its
+    /// commitment in the statement (zero knowledge only).
+    pub fn with_private_input(mut self, private: bool) -> Result<Settings> {
+        if private && !self.scheme.is_zk() {
+            refuse!(
+                "--private-input needs zero-knowledge proofs, the default: drop --no-zk or --commitment {0} (with {0}, the input would be revealed or bound, not hidden)",
+                self.scheme.name()
+            );
+        }
+        self.private_input = private;
+        Ok(self)
     }
 
     /// The same settings with private activations between slices (zero knowledge only:
@@ -200,14 +225,13 @@ pub fn check_len(model: &Model, x: &[f64], source: &str) -> Result<()> {
     Ok(())
 }
 
-/// Compiles every slice of `plan` (with `private_activations`, each slice's boundaries
-/// with its neighbours private).
+/// Compiles every slice of `plan` (each slice's boundaries private as `privacy` asks).
 pub fn compile_all(
     model: &Model,
     plan: &SlicePlan,
     scheme: engine::Scheme,
     zk_proofs: u32,
-    private_activations: bool,
+    privacy: engine::Privacy,
     hooks: Hooks<'_>,
 ) -> Result<Vec<CompiledSlice>> {
     let slices = slice::plan(model, plan)?;
@@ -216,7 +240,7 @@ pub fn compile_all(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let sides = engine::PrivateSides::of(private_activations, i, n);
+            let sides = engine::PrivateSides::of(privacy, i, n);
             engine::compile_slice(model, s, scheme, zk_proofs, sides, hooks.heap)
         })
         .collect()
@@ -235,7 +259,7 @@ pub fn compile(
         &settings.plan,
         settings.scheme,
         settings.zk_proofs,
-        settings.private_activations,
+        settings.privacy(),
         hooks,
     )?;
     let doc = model_folder::write(
@@ -306,16 +330,17 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
     io::create_dir(out)?;
     let n = l.count;
     let mut entries = Vec::new();
-    // Private activations: the slices are proven together, as one chain.
-    let mut chained = if l.slices.iter().any(|cs| cs.sides.any()) {
+    // Private activations or input: the slices are proven together, as one chain.
+    let (chained, opening) = if l.slices.iter().any(|cs| cs.sides.any()) {
         let refs: Vec<&CompiledSlice> = l.slices.iter().collect();
         let ctxs: Vec<Vec<u8>> = (0..n)
             .map(|i| engine::context(&l.vk_digest, i, n))
             .collect();
-        engine::prove_chain(&l.model, &refs, &act, &ctxs, hooks.heap)?.into_iter()
+        engine::prove_chain(&l.model, &refs, &act, &ctxs, hooks.heap)?
     } else {
-        Vec::new().into_iter()
+        (Vec::new(), None)
     };
+    let mut chained = chained.into_iter();
     hooks.observer.begin(n);
     for cs in &l.slices {
         hooks.observer.advance();
@@ -333,7 +358,7 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
         act = p.output;
     }
     hooks.observer.end();
-    let doc = json!({
+    let mut doc = json!({
         "format": crate::proof_folder::FORMAT,
         "vk_digest": io::hex(&l.vk_digest),
         "model_digest": l.meta["model_digest"],
@@ -342,6 +367,14 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
         "outputs": dequantize(&act, bits),
         "slices": entries,
     });
+    // A private input: its commitment is the statement's input, its opening a file.
+    if let Some(bytes) = &opening {
+        io::io(std::fs::write(out.join(INPUT_OPENING), bytes), || {
+            format!("writing {INPUT_OPENING}")
+        })?;
+        doc["input_commitment"] = json!(io::hex(&input_commitment(bytes)?));
+        doc["input_opening"] = json!(INPUT_OPENING);
+    }
     io::write_json(&out.join("statement.json"), &doc)?;
     hooks.observer.info(&format!(
         "wrote {} ({} proofs, statement.json); verify against key {}",
@@ -350,6 +383,16 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
         io::hex(&l.vk_digest)
     ));
     Ok(doc)
+}
+
+/// The file a private input's opening is written to, beside the proofs.
+pub const INPUT_OPENING: &str = "input.opening";
+
+/// The commitment an encoded input opening is of.
+pub(crate) fn input_commitment(opening: &[u8]) -> Result<[u8; 32]> {
+    Ok(prover::zk::chain::InputOpening::from_bytes(opening)
+        .context_with(|| "the private input's opening (internal error)".to_string())?
+        .commitment)
 }
 
 /// Proves and verifies every slice on `x`; returns the per-slice rows, the integer output
@@ -421,7 +464,7 @@ fn proven_row(
     j
 }
 
-/// [`prove_plan`] for slices with private activations: one chain of proofs (every
+/// [`prove_plan`] for slices with private activations or input: one chain of proofs (every
 /// witness, every commitment, every proof), verified as a chain.
 fn prove_chain_plan(
     model: &Model,
@@ -434,10 +477,10 @@ fn prove_chain_plan(
     hooks.observer.begin(n);
     hooks
         .observer
-        .step("slices: witness, commit, prove as one chain (private activations)");
+        .step("slices: witness, commit, prove as one chain (private activations or input)");
     let refs: Vec<&CompiledSlice> = slices.iter().collect();
     let ctxs: Vec<Vec<u8>> = (0..n).map(|i| engine::context(vk_digest, i, n)).collect();
-    let proven = engine::prove_chain(model, &refs, input, &ctxs, hooks.heap)?;
+    let (proven, opening) = engine::prove_chain(model, &refs, input, &ctxs, hooks.heap)?;
     let mut chained = Vec::with_capacity(n);
     for ((cs, p), ctx) in slices.iter().zip(&proven).zip(&ctxs) {
         let zk = cs.zk_verifier().context_with(|| {
@@ -454,7 +497,7 @@ fn prove_chain_plan(
             ctx,
         });
     }
-    let verdicts = engine::verify_chain(&chained, hooks.heap);
+    let verdicts = engine::verify_chain(&chained, opening.as_deref(), hooks.heap);
     let mut rows = Vec::with_capacity(n);
     let mut all_ok = true;
     for ((cs, p), verdict) in slices.iter().zip(&proven).zip(&verdicts) {
@@ -468,6 +511,10 @@ fn prove_chain_plan(
         hooks.observer.advance();
     }
     hooks.observer.end();
+    if let (Some(bytes), Some(row)) = (&opening, rows.first_mut()) {
+        row["input_commitment"] = json!(io::hex(&input_commitment(bytes)?));
+        row["input_opening_bytes"] = json!(bytes.len());
+    }
     let act = proven.last().map(|p| p.output.clone()).unwrap_or_default();
     Ok((rows, act, all_ok))
 }
@@ -490,7 +537,7 @@ pub fn run(
         &settings.plan,
         settings.scheme,
         settings.zk_proofs,
-        settings.private_activations,
+        settings.privacy(),
         hooks,
     )?;
     // The key a `compile` at these settings writes: its digest is what the proofs bind.
@@ -508,7 +555,7 @@ pub fn run(
             &SlicePlan::Whole,
             settings.scheme,
             settings.zk_proofs,
-            false,
+            engine::Privacy::default(),
             hooks,
         )?;
         let wd = crate::key::encode_digest(&model, calibration.as_ref(), "whole", &w)?.digest;

@@ -10,7 +10,7 @@ use circuits::Circuit;
 use circuits::compiler::{Program, Stats};
 use prover::commit::ZkRng;
 use prover::gkr::PreparedCircuit;
-use prover::zk::chain::{ChainProver, ChainSlice, ChainStatement, Neighbours, Side};
+use prover::zk::chain::{ChainProver, ChainSlice, ChainStatement, InputOpening, Neighbours, Side};
 use prover::zk::{StockKey, StockUse, WeightsStock, ZkCircuit, ZkProof};
 use prover::{
     CommitmentScheme, Field, FieldWitness, Goldilocks, GoldilocksExt2, Statement, TransparentProof,
@@ -38,12 +38,34 @@ pub struct PrivateSides {
     pub output: bool,
 }
 
+/// What a zero-knowledge compile keeps out of the statement besides the weights and the
+/// slices' inner values: the activations between slices, the model's input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Privacy {
+    /// `--private-activations`: every boundary between slices.
+    pub activations: bool,
+    /// `--private-input`: the model's input (the statement shows its commitment).
+    pub input: bool,
+}
+
+impl Privacy {
+    /// Whether anything beyond the default is private (the slices are then proven as
+    /// one chain).
+    pub fn any(self) -> bool {
+        self.activations || self.input
+    }
+}
+
 impl PrivateSides {
-    /// The sides of slice `index` of `count` (none without private activations).
-    pub fn of(private_activations: bool, index: usize, count: usize) -> PrivateSides {
+    /// The sides of slice `index` of `count` under `privacy`.
+    pub fn of(privacy: Privacy, index: usize, count: usize) -> PrivateSides {
         PrivateSides {
-            input: private_activations && index > 0,
-            output: private_activations && index + 1 < count,
+            input: if index == 0 {
+                privacy.input
+            } else {
+                privacy.activations
+            },
+            output: privacy.activations && index + 1 < count,
         }
     }
 
@@ -180,12 +202,16 @@ impl Scheme {
         let circuits: Vec<_> = circuits.into_iter().collect();
         let private_activations = circuits
             .iter()
-            .any(|(_, zk)| zk.is_some_and(|z| z.boundaries().any()));
+            .any(|(_, zk)| zk.is_some_and(|z| z.boundaries().output.is_some()));
+        let private_input = circuits
+            .first()
+            .and_then(|(_, zk)| *zk)
+            .is_some_and(|z| z.boundaries().input.is_some());
         let mut figures = circuits
             .iter()
             .map(|&(c, zk)| self.security(c, zk))
             .collect::<Result<Vec<_>>>()?;
-        if private_activations {
+        if private_activations || private_input {
             chain_boundary_terms(&circuits, &mut figures)?;
         }
         let (bits, regime) = figures
@@ -204,7 +230,7 @@ impl Scheme {
                     "circuits": "gates (structured blocks are not hidden yet)",
                     "weights": "a stock of one-time hiding commitments per slice (its size in the key)",
                     "private_activations": private_activations,
-                    "private_input": false,
+                    "private_input": private_input,
                 })
             } else {
                 Value::Null
@@ -243,6 +269,14 @@ fn chain_boundary_terms(
             let err = (-figures[f].0).exp2() + (-term).exp2();
             figures[f].0 = -err.log2();
         }
+    }
+    // A committed model input: its opening and agreement term join the first slice's.
+    if let Some((_, Some(first))) = circuits.first()
+        && first.boundaries().input.is_some()
+    {
+        let bits = prover::zk::chain::input_security_bits(first, &zk_security(first)?)?;
+        let err = (-figures[0].0).exp2() + (-bits).exp2();
+        figures[0].0 = -err.log2();
     }
     Ok(())
 }
@@ -622,17 +656,19 @@ pub fn prove_slice(
     })
 }
 
-/// Witnesses and zero-knowledge proofs of consecutive slices with private activations, on
-/// the first one's integer input, as one chain (`prover::zk::chain`): every witness, then
-/// every slice's private commitment, then every proof. Each slice's prove figures are its
-/// commitment and its proof; `ctxs` are the slices' contexts.
+/// Witnesses and zero-knowledge proofs of consecutive slices with private activations or
+/// a private model input, on the first one's integer input, as one chain
+/// (`prover::zk::chain`): every witness, then every slice's private commitment, then every
+/// proof. Each slice's prove figures are its commitment and its proof; `ctxs` are the
+/// slices' contexts. With a private input, also the encoded opening of the input's own
+/// commitment (made with the first slice's commitment, counted in its figures).
 pub fn prove_chain(
     model: &Model,
     slices: &[&CompiledSlice],
     input: &[i64],
     ctxs: &[Vec<u8>],
     heap: &dyn HeapMeter,
-) -> Result<Vec<ProvenSlice>> {
+) -> Result<(Vec<ProvenSlice>, Option<Vec<u8>>)> {
     if slices.len() != ctxs.len() {
         refuse!("a chain needs one context per slice (internal error)");
     }
@@ -710,7 +746,8 @@ pub fn prove_chain(
             prove: commit.then(fig),
         });
     }
-    Ok(proven)
+    let opening = prover.input_opening().context_with(|| what(0))?;
+    Ok((proven, opening.map(|o| o.to_bytes())))
 }
 
 /// One slice of a chain to verify: its zero-knowledge verifier, the public parts of its
@@ -734,6 +771,7 @@ pub struct ChainedProof<'a> {
 /// them. One verdict per slice; a broken link is the earlier slice's.
 pub fn verify_chain(
     slices: &[ChainedProof<'_>],
+    input: Option<&[u8]>,
     heap: &dyn HeapMeter,
 ) -> Vec<std::result::Result<Figures, prover::VerifyError>> {
     use prover::VerifyError;
@@ -741,6 +779,7 @@ pub fn verify_chain(
         .iter()
         .map(|s| ZkProof::from_bytes(s.proof_bytes).map_err(VerifyError::from))
         .collect();
+    let input = input.map(|b| InputOpening::from_bytes(b).map_err(VerifyError::from));
     let unreadable = VerifyError::Chain("a neighbour's proof does not decode");
     let mut out: Vec<std::result::Result<Figures, VerifyError>> = Vec::with_capacity(slices.len());
     for (i, s) in slices.iter().enumerate() {
@@ -770,6 +809,10 @@ pub fn verify_chain(
                 next: match b.output {
                     Some(_) => Some(neighbour(i + 1)?),
                     None => None,
+                },
+                input: match (i, &input) {
+                    (0, Some(o)) => Some(&o.as_ref().map_err(Clone::clone)?.commitment),
+                    _ => None,
                 },
             };
             let (public, outputs) = (f(s.input), f(s.output));
@@ -802,6 +845,31 @@ pub fn verify_chain(
                 *slot = Err(e);
             }
         }
+    }
+    // A committed input: its opening, and the first proof's first link against it (the
+    // first slice's verdict, timed with it).
+    if let (Some(input), Some(first), Some(Ok(proof))) = (&input, slices.first(), decoded.first())
+        && let Some(Ok(fig)) = out.first().cloned()
+    {
+        let (r, more) = measure::stage(heap, || -> std::result::Result<(), VerifyError> {
+            let input = input.as_ref().map_err(Clone::clone)?;
+            let own = first
+                .zk
+                .form
+                .private_commitment(proof)
+                .ok_or(VerifyError::Chain("a slice without a private commitment"))?;
+            let side = Side {
+                zk: first.zk.form,
+                context: first.ctx,
+                commitment: own,
+            };
+            let value = prover::zk::chain::verify_input(input, side)?;
+            if proof.links.first() != Some(&value) {
+                return Err(VerifyError::InputLink);
+            }
+            Ok(())
+        });
+        out[0] = r.map(|()| fig.then(more));
     }
     out
 }

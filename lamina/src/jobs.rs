@@ -193,9 +193,9 @@ impl SliceProver {
                 out.display()
             );
         }
-        if cs.sides.any() {
+        if l.privacy.any() {
             refuse!(
-                "slice {index}: the key makes activations private, so the slices are proven together as one chain: prove the whole run in one process (lamina prove {} --input ...)",
+                "slice {index}: the key makes activations or the input private, so the slices are proven together as one chain: prove the whole run in one process (lamina prove {} --input ...)",
                 self.dir.display()
             );
         }

@@ -166,9 +166,10 @@ pub struct VerificationKey {
     pub scheme: Scheme,
     /// The header's `"commitment"` object.
     pub commitment: Value,
-    /// Zero knowledge: the activations between slices are private (each slice's
-    /// zero-knowledge form has its boundaries, and the proofs form a chain).
-    pub private_activations: bool,
+    /// Zero knowledge: what is private beyond the weights — the activations between
+    /// slices, the model's input (each slice's zero-knowledge form has those boundaries,
+    /// and the proofs form a chain).
+    pub privacy: crate::engine::Privacy,
     /// The slices.
     pub slices: Vec<KeySlice>,
     digest: [u8; 32],
@@ -472,22 +473,24 @@ pub fn decode_with(
                 .map(|s| format!("{} ({})", s.name(), s.id()))
                 .join(", "),
         })?;
-    // Private activations change every circuit's zero-knowledge form; the flag is part of
-    // the key (and so of its digest).
-    let private_activations = match commitment.get("zero_knowledge") {
-        None | Some(Value::Null) => false,
-        Some(z) => match z.get("private_activations") {
-            Some(Value::Bool(b)) => *b,
-            _ => {
-                return Err(KeyError::Header(
-                    "commitment.zero_knowledge.private_activations must be true or false".into(),
-                ));
-            }
+    // Private activations and a private input change the circuits' zero-knowledge
+    // forms; the flags are part of the key (and so of its digest).
+    let flag = |name: &str| match commitment.get("zero_knowledge") {
+        None | Some(Value::Null) => Ok(false),
+        Some(z) => match z.get(name) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(KeyError::Header(format!(
+                "commitment.zero_knowledge.{name} must be true or false"
+            ))),
         },
     };
-    if private_activations && !scheme.is_zk() {
+    let privacy = crate::engine::Privacy {
+        activations: flag("private_activations")?,
+        input: flag("private_input")?,
+    };
+    if privacy.any() && !scheme.is_zk() {
         return Err(KeyError::Header(
-            "private activations in a key without zero-knowledge proofs".into(),
+            "private activations or input in a key without zero-knowledge proofs".into(),
         ));
     }
     let listed = io::field(h, "slices", W)
@@ -626,7 +629,7 @@ pub fn decode_with(
         input_shape,
         scheme,
         commitment,
-        private_activations,
+        privacy,
         slices,
         digest: digest(bytes),
     })
@@ -651,8 +654,7 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
     let m = crate::commands::load_model(model, key.quant, calibration.as_ref())?;
     let plan: SlicePlan = key.plan.parse()?;
     // A stock of one entry: the key's stands in for it below.
-    let slices =
-        crate::commands::compile_all(&m, &plan, key.scheme, 1, key.private_activations, hooks)?;
+    let slices = crate::commands::compile_all(&m, &plan, key.scheme, 1, key.privacy, hooks)?;
     // Zero knowledge: a recompile draws a fresh weights stock (the model owner's secret
     // fixes the key's), so the key's stock fields stand in for the recompiled ones and
     // the audit says they were not checked.

@@ -222,8 +222,8 @@ pub struct ProverFolder {
     pub commitment: Value,
     /// The commitment scheme.
     pub scheme: engine::Scheme,
-    /// Zero knowledge: the activations between slices are private (the key says).
-    pub private_activations: bool,
+    /// Zero knowledge: what is private beyond the weights (the key says).
+    pub privacy: engine::Privacy,
     key_path: std::path::PathBuf,
     key_bytes: Vec<u8>,
     planned: Vec<slice::Slice>,
@@ -295,7 +295,7 @@ impl ProverFolder {
             vk_digest: *key.digest(),
             commitment: key.commitment.clone(),
             scheme: key.scheme,
-            private_activations: key.private_activations,
+            privacy: key.privacy,
             model,
             meta: meta.json,
             key_path: path,
@@ -343,7 +343,7 @@ impl ProverFolder {
                 None => None,
             };
             let ledger = engine::StockLedger(dir.join("used").join(format!("slice_{i}")));
-            let sides = engine::PrivateSides::of(self.private_activations, i, self.count());
+            let sides = engine::PrivateSides::of(self.privacy, i, self.count());
             let c = CommittedWeights::load_zk(prepared.circuit(), bytes.as_deref(), ledger, sides)
                 .context_with(|| format!("slice {i}: loading the weights stock"))?;
             if c.stock_key() != ks.stock.as_ref() {
@@ -375,7 +375,7 @@ impl ProverFolder {
             stats: circuits::compiler::Stats::default(),
             weights,
             scheme: self.scheme,
-            sides: engine::PrivateSides::of(self.private_activations, i, self.count()),
+            sides: engine::PrivateSides::of(self.privacy, i, self.count()),
             committed,
             compile: Figures {
                 wall_s: t.elapsed().as_secs_f64(),

@@ -154,7 +154,7 @@ fn read_entry(
         match (private, io::field(e, field, what)?) {
             (true, Value::Null) => Ok(Vec::new()),
             (true, _) => refuse!(
-                "{what}.{field}: private under this key (private activations), so the statement must not carry it"
+                "{what}.{field}: private under this key (private activations or input), so the statement must not carry it"
             ),
             (false, v) => io::ints(v, &format!("{what}.{field}")),
         }
@@ -214,8 +214,7 @@ impl Verifier {
             .iter()
             .map(|s| match k.scheme {
                 engine::Scheme::WhirZk => {
-                    let sides =
-                        engine::PrivateSides::of(k.private_activations, s.index, k.slices.len());
+                    let sides = engine::PrivateSides::of(k.privacy, s.index, k.slices.len());
                     Ok(Some(engine::zk_form(s.circuit()?.circuit(), sides)?))
                 }
                 _ => Ok(None),
@@ -260,7 +259,7 @@ impl Verifier {
         let key = &self.key;
         let n = key.slices.len();
         let st = read_entries(proofs, key)?;
-        if key.private_activations {
+        if key.privacy.any() {
             let (results, ok, last) = self.check_chain(proofs, &st, hooks)?;
             return self.conclude(&st, results, ok, last, hooks);
         }
@@ -318,10 +317,51 @@ impl Verifier {
         ))
     }
 
-    /// A folder proven with private activations: the statement shows slice 0's input and
-    /// the last slice's output only (every other entry's `input`/`output` must be
-    /// `null`), and the proofs are checked as one chain (each against its neighbours'
-    /// commitments, then the links between them).
+    /// A private input's opening, read from the file `statement.json` names, whose
+    /// commitment must be the statement's `input_commitment`; `None` under a key whose
+    /// input is public (a statement naming one is refused).
+    fn input_opening(&self, proofs: &Path, st: &Entries) -> Result<Option<Vec<u8>>> {
+        const S: &str = "statement.json";
+        let named = st
+            .whole
+            .as_ref()
+            .map(|w| (w.get("input_commitment"), w.get("input_opening")));
+        if !self.key.privacy.input {
+            if let Some((c, o)) = named
+                && (c.is_some_and(|v| !v.is_null()) || o.is_some_and(|v| !v.is_null()))
+            {
+                refuse!("{S}: an input commitment, but this key's input is public");
+            }
+            return Ok(None);
+        }
+        let Some((Some(c), Some(o))) = named else {
+            refuse!(
+                "{}: this key's input is private; the folder's statement.json must name the input's commitment and opening (\"input_commitment\", \"input_opening\")",
+                proofs.display()
+            );
+        };
+        let stated = io::digest_field(&json!({"c": c}), "c", &format!("{S}: input_commitment"))?;
+        let path = io::inside(proofs, o, &format!("{S}: input_opening"))?;
+        let bytes = io::read_capped(&path, io::cap::PROOF)?;
+        let opened = crate::commands::input_commitment(&bytes).map_err(|_| {
+            crate::Error::Refused(format!("{}: not an input opening", path.display()))
+        })?;
+        if opened != stated {
+            refuse!(
+                "{S}: input_commitment {} is not the commitment {} opens ({})",
+                io::hex(&stated),
+                path.display(),
+                io::hex(&opened)
+            );
+        }
+        Ok(Some(bytes))
+    }
+
+    /// A folder proven with private activations or a private input: the statement shows
+    /// slice 0's input (or, private, its commitment) and the last slice's output only
+    /// (every private entry's `input`/`output` must be `null`), and the proofs are checked
+    /// as one chain (each against its neighbours' commitments, then the links between
+    /// them, then a private input's opening).
     fn check_chain(
         &self,
         proofs: &Path,
@@ -333,7 +373,7 @@ impl Verifier {
         let mut parts = Vec::with_capacity(n);
         for (ks, (what, e)) in key.slices.iter().zip(&st.entries) {
             let i = ks.index;
-            let sides = engine::PrivateSides::of(true, i, n);
+            let sides = engine::PrivateSides::of(key.privacy, i, n);
             let (input, output, bytes) = read_entry(proofs, e, what, i, sides)?;
             parts.push((input, output, bytes, engine::context(key.digest(), i, n)));
         }
@@ -355,7 +395,8 @@ impl Verifier {
                 ctx,
             });
         }
-        let verdicts = engine::verify_chain(&chained, hooks.heap);
+        let opening = self.input_opening(proofs, st)?;
+        let verdicts = engine::verify_chain(&chained, opening.as_deref(), hooks.heap);
         let mut results = Vec::with_capacity(n);
         let mut ok = true;
         for (i, ((input, _, bytes, _), verdict)) in parts.iter().zip(verdicts).enumerate() {
@@ -395,7 +436,11 @@ impl Verifier {
             refuse!("statement.json: \"outputs\" are not the last slice's proven output");
         }
         let q = key.quant;
-        let doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "vk_digest": io::hex(key.digest()), "model_digest": io::hex(&key.model_digest), "scale_bits": bits, "input_range": [q.input_range.0, q.input_range.1], "slices_plan": key.plan, "calibration": key.calibration, "commitment": key.commitment, "slices": results});
+        let mut doc = json!({"verified": ok, "outputs": if ok { json!(outputs) } else { Value::Null }, "vk_digest": io::hex(key.digest()), "model_digest": io::hex(&key.model_digest), "scale_bits": bits, "input_range": [q.input_range.0, q.input_range.1], "slices_plan": key.plan, "calibration": key.calibration, "commitment": key.commitment, "slices": results});
+        // A private input: the verdict is about the input this commitment opens to.
+        if let (true, Some(whole)) = (key.privacy.input, &st.whole) {
+            doc["input_commitment"] = whole["input_commitment"].clone();
+        }
         if ok {
             hooks.observer.info(&format!(
                 "verified {n} slice(s) of model {} at 2^{bits}, input range [{}, {}], plan '{}', key {}",

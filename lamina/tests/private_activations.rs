@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{first_input, lenet, verify_pinned};
+use common::{first_input, hits, lenet, value_pairs, verify_pinned};
 
 use lamina::commands::{Settings, compile, prove, run};
 use lamina::engine::Scheme;
@@ -60,9 +60,7 @@ fn run_with_private_activations_proves_the_composition() {
     assert!(err.to_string().contains("drop --no-zk"), "{err}");
 }
 
-/// Consecutive pairs of the activations between slices, as two canonical field elements
-/// in 8-byte little-endian form (how a vector of them would sit in any encoding); pairs
-/// of small values (ReLU's zeros) are left out, since lengths and padding look like them.
+/// Consecutive pairs of the activations between slices ([`value_pairs`]).
 fn activation_pairs(model: &Path, x: &[f64]) -> HashSet<[u8; 16]> {
     use blueprints::{Model, QuantConfig, SlicePlan, pipeline, slice};
     let m = Model::from_onnx(
@@ -73,31 +71,11 @@ fn activation_pairs(model: &Path, x: &[f64]) -> HashSet<[u8; 16]> {
     let mut act = m.quant.quantize_input(x, "input").unwrap();
     let slices = slice::plan(&m, &"layers".parse::<SlicePlan>().unwrap()).unwrap();
     let mut out = HashSet::new();
-    let canonical = |v: i64| {
-        let f = <prover::Goldilocks as prover::Field>::from_i64(v);
-        prover::PrimeField64::as_u64(&f)
-    };
     for s in &slices[..slices.len() - 1] {
         act = pipeline::forward(&m, s, &act).unwrap().0;
-        for w in act.windows(2) {
-            let (a, b) = (canonical(w[0]), canonical(w[1]));
-            if a.max(b) < 1 << 12 {
-                continue;
-            }
-            let mut pair = [0u8; 16];
-            pair[..8].copy_from_slice(&a.to_le_bytes());
-            pair[8..].copy_from_slice(&b.to_le_bytes());
-            out.insert(pair);
-        }
+        out.extend(value_pairs(&act));
     }
     out
-}
-
-fn hits(bytes: &[u8], pairs: &HashSet<[u8; 16]>) -> usize {
-    bytes
-        .windows(16)
-        .filter(|w| pairs.contains(&<[u8; 16]>::try_from(*w).unwrap()))
-        .count()
 }
 
 #[test]
@@ -205,7 +183,7 @@ fn folders_with_private_activations() {
 
     // The audit recompiles with private activations (the key says so).
     let key = lamina::key::load(&vk, Some(&pin)).unwrap();
-    assert!(key.private_activations);
+    assert!(key.privacy.activations && !key.privacy.input);
     let audit = lamina::key::audit(&model, &key, Hooks::default()).unwrap();
     assert!(audit.matches, "{}", audit.doc);
     std::fs::remove_dir_all(&tmp).unwrap();

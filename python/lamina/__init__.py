@@ -64,22 +64,23 @@ def _cal(calibrate):
     return None if calibrate is None else _rows(calibrate)
 
 
-def _proofs(commitment, zk, zk_proofs, private_activations):
+def _proofs(commitment, zk, zk_proofs, private_activations, private_input):
     return (None if commitment is None else str(commitment),
-            None if zk is None else bool(zk), int(zk_proofs), bool(private_activations))
+            None if zk is None else bool(zk), int(zk_proofs), bool(private_activations),
+            bool(private_input))
 
 
 def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
             calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=64,
-            private_activations=False):
+            private_activations=False, private_input=False):
     """Compiles an ONNX model into ``out``: the verification key ``model.vk`` (circuits,
     weight commitments; its digest is ``vk_digest`` in the result), the weight store and
     model.json, which it returns. ``slices``: "whole", "layers", or cut indices ("2,5" or
     [2, 5]). ``calibrate``: inputs (lists, an array or an inputs file) whose largest
     magnitudes times ``margin`` size the range checks instead of the worst case (as
-    ``--calibrate``). ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``: as
-    ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False), ``--zk-proofs`` and
-    ``--private-activations``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
+    ``--calibrate``). ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``,
+    ``private_input``: as ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False),
+    ``--zk-proofs``, ``--private-activations`` and ``--private-input``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
     or ``commitment`` names a binding scheme ("whir": succinct, faster, structured
     layers; "transparent": every committed value in the proof)."""
     if isinstance(slices, (list, tuple)):
@@ -87,7 +88,8 @@ def compile(model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
     return json.loads(_lamina.compile(_path(model), _path(out), int(scale_bits),
                                       _range(input_range), str(slices), _cal(calibrate),
                                       float(margin), *_proofs(commitment, zk, zk_proofs,
-                                                              private_activations)))
+                                                              private_activations,
+                                                              private_input)))
 
 
 def prove(model_dir, input, out):
@@ -106,11 +108,11 @@ def verify(key, proofs, vk_digest=None, model_digest=None):
 
 def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
         compare_whole=False, calibrate=None, margin=2.0, commitment=None, zk=None,
-        zk_proofs=64, private_activations=False):
+        zk_proofs=64, private_activations=False, private_input=False):
     """Compiles, proves and verifies in memory; returns the report with per-slice,
-    per-stage figures. ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``: as
-    ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False), ``--zk-proofs`` and
-    ``--private-activations``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
+    per-stage figures. ``commitment``, ``zk``, ``zk_proofs``, ``private_activations``,
+    ``private_input``: as ``--commitment``, ``--zk`` (True) / ``--no-zk`` (False),
+    ``--zk-proofs``, ``--private-activations`` and ``--private-input``. Proofs are zero-knowledge ("whir-zk") unless ``zk=False``
     or ``commitment`` names a binding scheme ("whir": succinct, faster, structured
     layers; "transparent": every committed value in the proof)."""
     if isinstance(slices, (list, tuple)):
@@ -118,7 +120,8 @@ def run(model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",
     return json.loads(_lamina.run(_path(model), _flat(input), int(scale_bits),
                                   _range(input_range), str(slices), bool(compare_whole),
                                   _cal(calibrate), float(margin),
-                                  *_proofs(commitment, zk, zk_proofs, private_activations)))
+                                  *_proofs(commitment, zk, zk_proofs, private_activations,
+                                           private_input)))
 
 
 def fidelity(model, inputs, scale_bits=18, input_range=(-1.0, 1.0), slices="whole",

@@ -42,6 +42,7 @@ struct ProofOptions {
     zk: Option<bool>,
     zk_proofs: u32,
     private_activations: bool,
+    private_input: bool,
 }
 
 impl ProofOptions {
@@ -52,6 +53,7 @@ impl ProofOptions {
             zk: Some(false),
             zk_proofs: lamina::engine::ZK_STOCK_SIZE,
             private_activations: false,
+            private_input: false,
         }
     }
 }
@@ -69,7 +71,8 @@ fn settings(
             let scheme = lamina::engine::Scheme::resolve(proofs.commitment.as_deref(), proofs.zk)?;
             s.with_scheme(scheme)
                 .with_zk_proofs(proofs.zk_proofs)?
-                .with_private_activations(proofs.private_activations)
+                .with_private_activations(proofs.private_activations)?
+                .with_private_input(proofs.private_input)
         })
         .map_err(err)?;
     match calibrate {
@@ -82,7 +85,7 @@ fn settings(
 
 /// Compiles an ONNX model into the folder `out`; returns model.json as JSON text.
 #[pyfunction]
-#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false))]
+#[pyo3(signature = (model, out, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false, private_input=false))]
 #[allow(clippy::too_many_arguments)]
 fn compile(
     py: Python<'_>,
@@ -97,6 +100,7 @@ fn compile(
     zk: Option<bool>,
     zk_proofs: u32,
     private_activations: bool,
+    private_input: bool,
 ) -> PyResult<String> {
     let s = settings(
         scale_bits,
@@ -109,6 +113,7 @@ fn compile(
             zk,
             zk_proofs,
             private_activations,
+            private_input,
         },
     )?;
     detached(py, move || {
@@ -146,7 +151,7 @@ fn verify(
 
 /// Compiles, proves and verifies in memory with per-stage figures; returns the report.
 #[pyfunction]
-#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false))]
+#[pyo3(signature = (model, input, scale_bits=18, input_range=(-1.0, 1.0), slices="whole", compare_whole=false, calibrate=None, margin=2.0, commitment=None, zk=None, zk_proofs=lamina::engine::ZK_STOCK_SIZE, private_activations=false, private_input=false))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -162,6 +167,7 @@ fn run(
     zk: Option<bool>,
     zk_proofs: u32,
     private_activations: bool,
+    private_input: bool,
 ) -> PyResult<String> {
     let s = settings(
         scale_bits,
@@ -174,6 +180,7 @@ fn run(
             zk,
             zk_proofs,
             private_activations,
+            private_input,
         },
     )?;
     detached(py, move || {

@@ -98,6 +98,15 @@ def test_run_with_private_activations():
         [(False, True)] + [(True, True)] * 3 + [(True, False)]
 
 
+def test_run_with_a_private_input():
+    r = lamina.run(LENET, first_input(), private_input=True, zk_proofs=2)
+    assert r["verified"] is True
+    assert r["commitment"]["zero_knowledge"]["private_input"] is True
+    assert len(r["slices"][0]["input_commitment"]) == 64
+    with pytest.raises(lamina.LaminaError, match="--private-input needs zero-knowledge"):
+        lamina.run(LENET, first_input(), zk=False, private_input=True)
+
+
 def test_fidelity_one_and_many_scales():
     xs = np.asarray(json.loads(INPUTS.read_text())["input_data"][:3])
     f = lamina.fidelity(LENET, xs)["scales"][0]

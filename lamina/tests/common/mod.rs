@@ -35,3 +35,33 @@ pub fn verify_pinned(vk: &Path, proofs: &Path, pin: &str) -> Verdict {
     )
     .unwrap()
 }
+
+/// Consecutive pairs of integer values, as two canonical field elements in 8-byte
+/// little-endian form (how a vector of them would sit in any encoding); pairs of small
+/// values (ReLU's zeros) are left out, since lengths and padding look like them.
+pub fn value_pairs(values: &[i64]) -> std::collections::HashSet<[u8; 16]> {
+    let canonical = |v: i64| {
+        let f = <prover::Goldilocks as prover::Field>::from_i64(v);
+        prover::PrimeField64::as_u64(&f)
+    };
+    let mut out = std::collections::HashSet::new();
+    for w in values.windows(2) {
+        let (a, b) = (canonical(w[0]), canonical(w[1]));
+        if a.max(b) < 1 << 12 {
+            continue;
+        }
+        let mut pair = [0u8; 16];
+        pair[..8].copy_from_slice(&a.to_le_bytes());
+        pair[8..].copy_from_slice(&b.to_le_bytes());
+        out.insert(pair);
+    }
+    out
+}
+
+/// How many 16-byte windows of `bytes` are among `pairs`.
+pub fn hits(bytes: &[u8], pairs: &std::collections::HashSet<[u8; 16]>) -> usize {
+    bytes
+        .windows(16)
+        .filter(|w| pairs.contains(&<[u8; 16]>::try_from(*w).unwrap()))
+        .count()
+}

@@ -41,14 +41,15 @@
 //! proof's own input noise, as for a single proof. `prover/ZK.md` §2 and §4 give the
 //! argument in full.
 
-use super::gate_proofs::hiding_scheme;
 use super::gate_proofs::{
     BoundaryFill, PrivateData, Seeds, ZkCircuit, ZkExt, ZkProof, prove_laid_out,
 };
 use super::gate_proofs::{StockUse, verify_with_links};
 use super::stock::StockKey;
 use crate::arith::{Field, Goldilocks};
-use crate::commit::{HidingData, HidingOpening, HidingScheme, ZkRng};
+use crate::commit::{
+    HidingData, HidingOpening, HidingParams, HidingScheme, HidingWhir, WhirParams, ZkRng,
+};
 use crate::error::{ProveError, VerifyError};
 use crate::gkr::{self, Witness};
 use crate::mle;
@@ -187,6 +188,37 @@ pub struct InputOpening {
     pub opening: HidingOpening<ZkExt>,
 }
 
+/// The committed input's opening targets more bits than a proof's (101): it adds its own
+/// error to the first slice's proof, whose figure must stay above 100 bits.
+pub const INPUT_OPENING_BITS: u16 = 110;
+/// The committed input's least number of variables: hiding WHIR reaches
+/// [`INPUT_OPENING_BITS`] from 2^13 on (at 2^12 its randomness rows run out).
+pub const INPUT_MIN_LOG_LEN: u8 = 13;
+
+/// The hiding scheme of committed inputs ([`INPUT_OPENING_BITS`]), shared.
+pub fn input_scheme() -> &'static HidingWhir<ZkExt> {
+    static SCHEME: std::sync::OnceLock<HidingWhir<ZkExt>> = std::sync::OnceLock::new();
+    SCHEME.get_or_init(|| {
+        HidingWhir::new(HidingParams {
+            whir: WhirParams {
+                security_bits: INPUT_OPENING_BITS,
+                ..WhirParams::default()
+            },
+            ..HidingParams::default()
+        })
+    })
+}
+
+/// The committed input's size (`2^log_len` slots) for a first slice's input sub-cube, and
+/// the agreement point `z` (on the sub-cube) extended to it (zeros above).
+fn input_shape(cube: SubCube, z: &[ZkExt]) -> (u8, Vec<ZkExt>) {
+    let log_len = cube.log_len.max(INPUT_MIN_LOG_LEN);
+    (
+        log_len,
+        gkr::extend_point(z, 0, usize::from(log_len - cube.log_len)),
+    )
+}
+
 /// Magic bytes opening an encoded [`InputOpening`].
 pub const INPUT_OPENING_MAGIC: [u8; 4] = *b"LAMI";
 /// Version of the [`InputOpening`] encoding.
@@ -272,14 +304,15 @@ pub fn verify_input(input: &InputOpening, first: Side<'_>) -> Result<ZkExt, Veri
         "a committed input for a first slice whose input is public",
     ))?;
     let z = input_point(&input.commitment, first, cube.log_len);
+    let (log_len, at) = input_shape(cube, &z);
     let mut t = input_transcript(first);
     let len = (cube.noise_offset() - cube.offset) as usize + BOUNDARY_NOISE as usize;
-    let values = hiding_scheme()
+    let values = input_scheme()
         .verify(
             &input.commitment,
-            cube.log_len,
+            log_len,
             len,
-            &[&z],
+            &[&at],
             &input.opening,
             &mut t,
         )
@@ -304,7 +337,7 @@ pub fn input_security_bits(
     let cube = first.boundaries().input.ok_or(ProveError::Chain(
         "a committed input for a first slice whose input is public",
     ))?;
-    let opening = hiding_scheme().security(cube.log_len, 1)?;
+    let opening = input_scheme().security(cube.log_len.max(INPUT_MIN_LOG_LEN), 1)?;
     let list = first_security
         .regions
         .iter()
@@ -514,7 +547,8 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                 .copy_from_slice(s.witness.public);
             values[rel..].copy_from_slice(&noise_in);
             let rng = ZkRng::Seeded(prf(&self.master, b"input commitment", 0));
-            let (commitment, data) = hiding_scheme().commit(&values, cube.log_len, rng)?;
+            let log_len = cube.log_len.max(INPUT_MIN_LOG_LEN);
+            let (commitment, data) = input_scheme().commit(&values, log_len, rng)?;
             self.input = Some(CommittedInput {
                 commitment,
                 data: Some(data),
@@ -604,7 +638,8 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                     .data
                     .take()
                     .ok_or(ProveError::Chain("the input's commitment opened twice"))?;
-                let opening = hiding_scheme().open(data, &[&z], &mut input_transcript(first))?;
+                let (_, at) = input_shape(cube, &z);
+                let opening = input_scheme().open(data, &[&at], &mut input_transcript(first))?;
                 input.opening = Some(InputOpening {
                     commitment: input.commitment,
                     opening,
