@@ -74,12 +74,20 @@ impl Settings {
     }
 
     /// The same settings with the model's input private: committed on its own, its
-    /// commitment in the statement (zero knowledge only).
+    /// commitment in the statement (zero knowledge only; with more than one slice, only
+    /// with private activations, or the first slice's public output would show much of
+    /// the input).
     pub fn with_private_input(mut self, private: bool) -> Result<Settings> {
         if private && !self.scheme.is_zk() {
             refuse!(
                 "--private-input needs zero-knowledge proofs, the default: drop --no-zk or --commitment {0} (with {0}, the input would be revealed or bound, not hidden)",
                 self.scheme.name()
+            );
+        }
+        if private && !self.private_activations && self.slices != "whole" {
+            refuse!(
+                "--private-input with --slices {} needs --private-activations too: the first slice's output would be in the statement, and it shows much of the input",
+                self.slices
             );
         }
         self.private_input = private;

@@ -830,6 +830,17 @@ pub fn verify_chain(
         });
         out.push(r.map(|()| fig));
     }
+    // A public boundary (a chain whose input alone is private) is linked by the
+    // statements: slice i + 1's input is slice i's output (the later slice's verdict).
+    for i in 1..slices.len() {
+        let public = slices[i - 1].zk.form.boundaries().output.is_none();
+        if public
+            && slices[i - 1].output != slices[i].input
+            && out.get(i).is_some_and(Result::is_ok)
+        {
+            out[i] = Err(VerifyError::BoundaryLink { slice: i - 1 });
+        }
+    }
     // The links: each private boundary's two proofs state one value.
     let proofs: Vec<&ZkProof> = decoded.iter().filter_map(|p| p.as_ref().ok()).collect();
     if proofs.len() == slices.len() {

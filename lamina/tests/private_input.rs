@@ -25,6 +25,15 @@ fn settings(slices: &str, activations: bool) -> Settings {
         .unwrap()
 }
 
+/// Five slices with a private input and public activations: refused by `Settings` (the
+/// first slice's output would show much of the input), built here field by field so the
+/// verifier's handling of such a key (a hand-made one) is tested.
+fn private_input_public_activations() -> Settings {
+    let mut s = Settings::new(18, (-1.0, 1.0), "layers").unwrap();
+    s.private_input = true;
+    s
+}
+
 fn quantized_input() -> Vec<i64> {
     let q = blueprints::QuantConfig::new(18, (-1.0, 1.0)).unwrap();
     q.quantize_input(&first_input(), "input").unwrap()
@@ -56,6 +65,15 @@ fn run_with_a_private_input() {
         assert_eq!(first["private_input"], true);
         assert_eq!(first["input_commitment"].as_str().unwrap().len(), 64);
     }
+    // Five slices whose activations are public would show the first slice's output.
+    let err = Settings::new(18, (-1.0, 1.0), "layers")
+        .unwrap()
+        .with_private_input(true)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("needs --private-activations too"),
+        "{err}"
+    );
     // A binding scheme cannot hide the input: refused by name.
     let err = Settings::new(18, (-1.0, 1.0), "whole")
         .unwrap()
@@ -86,7 +104,7 @@ fn folders_with_a_private_input() {
     let x = first_input();
     let doc = compile(
         &model,
-        &settings("layers", false),
+        &private_input_public_activations(),
         &tmp.join("m"),
         Hooks::default(),
     )
@@ -202,6 +220,44 @@ fn folders_with_a_private_input() {
     )
     .unwrap();
     refused(&bare, "this key's input is private");
+
+    // Slices 2..4 proven on another input, spliced after this run's slices 0 and 1 (the
+    // public boundary between slices 1 and 2 no longer matches): refused at slice 2.
+    let x2: Vec<f64> = x.iter().map(|v| v * 0.5).collect();
+    prove(
+        &tmp.join("m"),
+        &x2,
+        "input.json",
+        &tmp.join("p3"),
+        Hooks::default(),
+    )
+    .unwrap();
+    let spliced = tmp.join("spliced");
+    copy_folder(&tmp.join("p1"), &spliced);
+    let third = read(&tmp.join("p3/statement.json"));
+    let mut mixed = st.clone();
+    for i in 2..5 {
+        let name = format!("slice_{i}.proof");
+        std::fs::copy(tmp.join("p3").join(&name), spliced.join(&name)).unwrap();
+        mixed["slices"][i] = third["slices"][i].clone();
+    }
+    mixed["outputs"] = third["outputs"].clone();
+    std::fs::write(
+        spliced.join("statement.json"),
+        serde_json::to_vec(&mixed).unwrap(),
+    )
+    .unwrap();
+    let v = verify_pinned(&vk, &spliced, &pin);
+    assert!(!v.verified, "a spliced chain verified");
+    assert_eq!(v.doc["slices"][2]["verified"], false);
+    assert!(
+        v.doc["slices"][2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("slice 1's output is not slice 2's input"),
+        "{}",
+        v.doc
+    );
 
     // A per-slice job cannot prove the first link alone.
     lamina::jobs::witness(

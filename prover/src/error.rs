@@ -156,7 +156,7 @@ pub enum VerifyError {
     },
     /// Two consecutive slices' proofs give different values at their shared boundary's
     /// agreement point: slice `slice`'s output is not slice `slice + 1`'s input.
-    #[error("slice {slice}'s private output is not slice {}'s private input", slice + 1)]
+    #[error("slice {slice}'s output is not slice {}'s input", slice + 1)]
     BoundaryLink {
         /// The earlier slice.
         slice: usize,

@@ -383,17 +383,12 @@ pub fn prove_chain(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
 ) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
-    if slices
-        .first()
-        .is_some_and(|s| s.zk.boundaries().input.is_some())
-    {
-        return Err(ProveError::Chain(
-            "a chain whose model input is private is proven by prove_chain_with_input",
-        ));
-    }
     check_chained(slices)?;
     prove_chain_unchecked(slices, rng)
 }
+
+/// A chained slice's proof and its public outputs (none for a private output).
+pub type ProvenSlice = (ZkProof, Vec<Goldilocks>);
 
 /// [`prove_chain`] for a chain whose first slice's input is private (`--private-input`):
 /// also commits the model input on its own and returns its one opening, which the
@@ -401,7 +396,7 @@ pub fn prove_chain(
 pub fn prove_chain_with_input(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
-) -> Result<(Vec<(ZkProof, Vec<Goldilocks>)>, InputOpening), ProveError> {
+) -> Result<(Vec<ProvenSlice>, InputOpening), ProveError> {
     check_chained(slices)?;
     let mut chain = ChainProver::new(slices, rng)?;
     for i in 0..slices.len() {
@@ -433,6 +428,14 @@ pub fn prove_chain_unchecked(
     slices: &[ChainSlice<'_>],
     rng: &ZkRng,
 ) -> Result<Vec<(ZkProof, Vec<Goldilocks>)>, ProveError> {
+    if slices
+        .first()
+        .is_some_and(|s| s.zk.boundaries().input.is_some())
+    {
+        return Err(ProveError::Chain(
+            "a chain whose model input is private is proven by prove_chain_with_input",
+        ));
+    }
     let mut chain = ChainProver::new(slices, rng)?;
     for i in 0..slices.len() {
         chain.commit(i)?;
@@ -537,6 +540,8 @@ impl<'s, 'a> ChainProver<'s, 'a> {
         };
         let noise_out = noise(&self.master, i);
         let input: BoundaryFill<'_> = b.input.map(|_| (s.witness.public, noise_in.as_slice()));
+        let output: BoundaryFill<'_> = b.output.map(|_| (s.outputs, noise_out.as_slice()));
+        let private = s.zk.lay_out(s.witness.private, [input, output])?;
         if let (0, Some(cube)) = (i, b.input) {
             // The input's own commitment: the same values and noise as the sub-cube.
             let rel = (cube.noise_offset() - cube.offset) as usize;
@@ -555,8 +560,6 @@ impl<'s, 'a> ChainProver<'s, 'a> {
                 opening: None,
             });
         }
-        let output: BoundaryFill<'_> = b.output.map(|_| (s.outputs, noise_out.as_slice()));
-        let private = s.zk.lay_out(s.witness.private, [input, output])?;
         let public = if b.input.is_some() {
             Vec::new()
         } else {
