@@ -29,6 +29,7 @@
 //! (openings and the final claim); and how many inputs were left unchanged by their
 //! mutations, refused as circuits, or used for the completeness and cheating checks.
 
+pub mod chain;
 pub mod masked;
 pub mod whir;
 pub mod zk;
