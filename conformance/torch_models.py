@@ -193,7 +193,7 @@ def check(args, name, path: Path, shape, work: Path) -> dict:
         runs = {}
         for slices in ("whole", "layers"):
             doc = lamina(args, "run", str(path), "--input", str(one), "--slices", slices,
-                         *quant, "--json")
+                         *quant, *([] if args.zk else ["--no-zk"]), "--json")
             if doc.get("verified") is not True:
                 raise RuntimeError(f"{slices}: did not verify")
             runs[slices] = np.array(doc["outputs"], dtype=np.float64)
@@ -218,6 +218,10 @@ def main() -> int:
     ap.add_argument("--calibrate", action="store_true",
                     help="size range checks from the inputs (lamina --calibrate)")
     ap.add_argument("--max-error", type=float, default=1e-3)
+    ap.add_argument("--zk", action="store_true",
+                    help="prove in zero knowledge (lamina's default; gates only, so the larger "
+                         "nets are slow): without it the runs pass --no-zk, since this checks "
+                         "the function")
     ap.add_argument("--keep", help="export the models into this folder and keep them")
     args = ap.parse_args()
 

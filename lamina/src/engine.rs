@@ -243,7 +243,12 @@ impl Scheme {
 /// stock (a bound for every key).
 fn zk_security(zk: &ZkCircuit) -> Result<prover::commit::ProofSecurity> {
     let stock = zk.weights_noise().map(|_| prover::zk::stock::STOCK_MAX);
-    Ok(zk.security(stock)?)
+    zk.security(stock).map_err(|e| {
+        // Zero knowledge is the default: say how to prove what it cannot cover.
+        Error::Refused(format!(
+            "zero-knowledge proofs (the default) cannot cover this slice: {e}; --no-zk proves it with binding-only WHIR proofs"
+        ))
+    })
 }
 
 /// Adds each private boundary's agreement term
