@@ -344,7 +344,8 @@ pub fn prove(dir: &Path, x: &[f64], source: &str, out: &Path, hooks: Hooks<'_>) 
         let ctxs: Vec<Vec<u8>> = (0..n)
             .map(|i| engine::context(&l.vk_digest, i, n))
             .collect();
-        engine::prove_chain(&l.model, &refs, &act, &ctxs, hooks.heap)?
+        let c = engine::prove_chain(&l.model, &refs, &act, &ctxs, hooks.heap)?;
+        (c.slices, c.input_opening)
     } else {
         (Vec::new(), None)
     };
@@ -403,6 +404,10 @@ pub(crate) fn input_commitment(opening: &[u8]) -> Result<[u8; 32]> {
         .commitment)
 }
 
+/// What [`prove_plan`] returns: the per-slice rows, the integer output, whether every slice
+/// verified, and (a chain) the chain's own figures.
+type PlanRun = (Vec<Value>, Vec<i64>, bool, Option<Value>);
+
 /// Proves and verifies every slice on `x`; returns the per-slice rows, the integer output
 /// and whether every slice verified.
 fn prove_plan(
@@ -411,7 +416,7 @@ fn prove_plan(
     vk_digest: &[u8; 32],
     x: &[f64],
     hooks: Hooks<'_>,
-) -> Result<(Vec<Value>, Vec<i64>, bool)> {
+) -> Result<PlanRun> {
     let n = slices.len();
     let mut act = model.quant.quantize_input(x, &model.layers[0].name)?;
     if slices.iter().any(|cs| cs.sides.any()) {
@@ -448,7 +453,7 @@ fn prove_plan(
         hooks.observer.advance();
     }
     hooks.observer.end();
-    Ok((rows, act, all_ok))
+    Ok((rows, act, all_ok, None))
 }
 
 /// A report row for a proven and verified slice.
@@ -480,7 +485,7 @@ fn prove_chain_plan(
     vk_digest: &[u8; 32],
     input: &[i64],
     hooks: Hooks<'_>,
-) -> Result<(Vec<Value>, Vec<i64>, bool)> {
+) -> Result<PlanRun> {
     let n = slices.len();
     hooks.observer.begin(n);
     hooks
@@ -488,7 +493,11 @@ fn prove_chain_plan(
         .step("slices: witness, commit, prove as one chain (private activations or input)");
     let refs: Vec<&CompiledSlice> = slices.iter().collect();
     let ctxs: Vec<Vec<u8>> = (0..n).map(|i| engine::context(vk_digest, i, n)).collect();
-    let (proven, opening) = engine::prove_chain(model, &refs, input, &ctxs, hooks.heap)?;
+    let engine::ProvenChain {
+        slices: proven,
+        input_opening: opening,
+        prove: chain_prove,
+    } = engine::prove_chain(model, &refs, input, &ctxs, hooks.heap)?;
     let mut chained = Vec::with_capacity(n);
     for ((cs, p), ctx) in slices.iter().zip(&proven).zip(&ctxs) {
         let zk = cs.zk_verifier().context_with(|| {
@@ -523,8 +532,15 @@ fn prove_chain_plan(
         row["input_commitment"] = json!(io::hex(&input_commitment(bytes)?));
         row["input_opening_bytes"] = json!(bytes.len());
     }
+    // The slices were proven in parallel: the chain's own wall clock, beside the slices'.
+    let verify_wall: f64 = verdicts
+        .iter()
+        .filter_map(|v| v.as_ref().ok())
+        .map(|f| f.wall_s)
+        .sum();
+    let chain = json!({"prove": chain_prove.json(), "verify_wall_s": verify_wall, "slices_in_parallel": true});
     let act = proven.last().map(|p| p.output.clone()).unwrap_or_default();
-    Ok((rows, act, all_ok))
+    Ok((rows, act, all_ok, Some(chain)))
 }
 
 /// `lamina run`: compiles, proves and verifies every slice on `x` in memory, with
@@ -556,7 +572,7 @@ pub fn run(
         io::hex(&vk_digest),
         settings.scheme.name()
     ));
-    let (rows, act, mut all_ok) = prove_plan(&model, &slices, &vk_digest, x, hooks)?;
+    let (rows, act, mut all_ok, chain) = prove_plan(&model, &slices, &vk_digest, x, hooks)?;
     let whole = if compare_whole {
         let w = compile_all(
             &model,
@@ -567,7 +583,7 @@ pub fn run(
             hooks,
         )?;
         let wd = crate::key::encode_digest(&model, calibration.as_ref(), "whole", &w)?.digest;
-        let (mut wrows, wact, ok) = prove_plan(&model, &w, &wd, x, hooks)?;
+        let (mut wrows, wact, ok, _) = prove_plan(&model, &w, &wd, x, hooks)?;
         all_ok &= ok;
         if wact != act {
             refuse!("the whole model and the slices disagree on the output (internal error)");
@@ -587,6 +603,7 @@ pub fn run(
         "vk_digest": io::hex(&vk_digest),
         "commitment": key.commitment,
         "slices": rows,
+        "chain": chain,
         "whole": whole,
     }))
 }

@@ -664,16 +664,17 @@ pub fn prove_slice(
 /// Witnesses and zero-knowledge proofs of consecutive slices with private activations or
 /// a private model input, on the first one's integer input, as one chain
 /// (`prover::zk::chain`): every witness, then every slice's private commitment, then every
-/// proof. Each slice's prove figures are its commitment and its proof; `ctxs` are the
-/// slices' contexts. With a private input, also the encoded opening of the input's own
-/// commitment (made with the first slice's commitment, counted in its figures).
+/// proof, the slices of each phase in parallel. Each slice's prove figures are its
+/// commitment and its proof (its own wall time); `ctxs` are the slices' contexts. With a
+/// private input, also the encoded opening of the input's own commitment (made with the
+/// first slice's).
 pub fn prove_chain(
     model: &Model,
     slices: &[&CompiledSlice],
     input: &[i64],
     ctxs: &[Vec<u8>],
     heap: &dyn HeapMeter,
-) -> Result<(Vec<ProvenSlice>, Option<Vec<u8>>)> {
+) -> Result<ProvenChain> {
     if slices.len() != ctxs.len() {
         refuse!("a chain needs one context per slice (internal error)");
     }
@@ -720,18 +721,22 @@ pub fn prove_chain(
         .collect();
     let what = |i: usize| format!("proving slice {}", slices[i].slice.index);
     let mut prover = ChainProver::new(&chain, &ZkRng::System).context_with(|| what(0))?;
-    let mut commits = Vec::with_capacity(chain.len());
-    for i in 0..chain.len() {
-        let (r, fig) = measure::stage(heap, || prover.commit(i));
-        r.context_with(|| what(i))?;
-        commits.push(fig);
-    }
+    // The slices are committed, then proven, in parallel: each slice's wall time is its
+    // own (they overlap); the heap and RSS peaks are each phase's.
+    let (r, commit_phase) = measure::stage(heap, || prover.commit_all());
+    let commit_times = r.context_with(|| "committing the chain's slices".to_string())?;
+    let (r, prove_phase) = measure::stage(heap, || prover.prove_all());
+    let proofs = r.context_with(|| "proving the chain's slices".to_string())?;
+    let phases = commit_phase.then(prove_phase);
     let mut proven = Vec::with_capacity(chain.len());
-    for (i, (commit, (_, input, output, _, witness, _, _))) in
-        commits.into_iter().zip(&solved).enumerate()
+    for (i, (((proof, outputs), prove_time), (_, input, output, _, witness, _, _))) in
+        proofs.into_iter().zip(&solved).enumerate()
     {
-        let (r, fig) = measure::stage(heap, || prover.prove(i));
-        let (proof, outputs) = r.context_with(|| what(i))?;
+        let own = commit_times.get(i).copied().unwrap_or_default() + prove_time;
+        let fig = Figures {
+            wall_s: own.as_secs_f64(),
+            ..phases
+        };
         let public = if slices[i].sides.output {
             Vec::new()
         } else {
@@ -748,11 +753,26 @@ pub fn prove_chain(
             input: input.clone(),
             output: output.clone(),
             witness: *witness,
-            prove: commit.then(fig),
+            prove: fig,
         });
     }
     let opening = prover.input_opening().context_with(|| what(0))?;
-    Ok((proven, opening.map(|o| o.to_bytes())))
+    Ok(ProvenChain {
+        slices: proven,
+        input_opening: opening.map(|o| o.to_bytes()),
+        prove: phases,
+    })
+}
+
+/// A chain proven by [`prove_chain`].
+pub struct ProvenChain {
+    /// Each slice's proof and figures (its prove wall time its own: the slices are proven
+    /// in parallel).
+    pub slices: Vec<ProvenSlice>,
+    /// A private input's encoded opening.
+    pub input_opening: Option<Vec<u8>>,
+    /// The chain's commit and prove phases, wall clock.
+    pub prove: Figures,
 }
 
 /// One slice of a chain to verify: its zero-knowledge verifier, the public parts of its

@@ -55,6 +55,15 @@ fn run_with_private_activations_proves_the_composition() {
         assert_eq!(r["private_input"], i > 0);
         assert_eq!(r["private_output"], i < 4);
     }
+    // The slices are proven in parallel: the report gives the chain's own wall clock.
+    let chain = &b["chain"];
+    assert_eq!(chain["slices_in_parallel"], true);
+    let wall = chain["prove"]["wall_s"].as_f64().unwrap();
+    let own: f64 = rows
+        .iter()
+        .map(|r| r["stages"]["prove"]["wall_s"].as_f64().unwrap())
+        .sum();
+    assert!(wall > 0.0 && wall <= own * 1.2 + 0.05, "{wall} vs {own}");
     // A binding scheme cannot hide activations: refused by name.
     let err = binding.with_private_activations(true).unwrap_err();
     assert!(err.to_string().contains("drop --no-zk"), "{err}");

@@ -87,6 +87,24 @@ where
         .fold(identity, reduce)
 }
 
+/// Runs `task` for every index of `0..n` — a few sizeable, independent tasks — on rayon
+/// when enabled and serially otherwise; the results come back in index order either way.
+pub fn tasks<R, T>(n: usize, task: T) -> Vec<R>
+where
+    R: Send,
+    T: Fn(usize) -> R + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(task).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n).map(task).collect()
+    }
+}
+
 /// How many pieces to cut work into: the thread count when parallel, else 1.
 pub fn pieces() -> usize {
     #[cfg(feature = "parallel")]

@@ -399,12 +399,8 @@ pub fn prove_chain_with_input(
 ) -> Result<(Vec<ProvenSlice>, InputOpening), ProveError> {
     check_chained(slices)?;
     let mut chain = ChainProver::new(slices, rng)?;
-    for i in 0..slices.len() {
-        chain.commit(i)?;
-    }
-    let proofs = (0..slices.len())
-        .map(|i| chain.prove(i))
-        .collect::<Result<_, _>>()?;
+    chain.commit_all()?;
+    let proofs = chain.prove_all()?.into_iter().map(|(p, _)| p).collect();
     let input = chain.input_opening()?.ok_or(ProveError::Chain(
         "a chain whose model input is public is proven by prove_chain",
     ))?;
@@ -437,10 +433,8 @@ pub fn prove_chain_unchecked(
         ));
     }
     let mut chain = ChainProver::new(slices, rng)?;
-    for i in 0..slices.len() {
-        chain.commit(i)?;
-    }
-    (0..slices.len()).map(|i| chain.prove(i)).collect()
+    chain.commit_all()?;
+    Ok(chain.prove_all()?.into_iter().map(|(p, _)| p).collect())
 }
 
 /// A slice's boundary points on its private region and its values there (input, then
@@ -529,6 +523,41 @@ impl<'s, 'a> ChainProver<'s, 'a> {
     /// Phase 1 for slice `i`: lays out its private region (its boundaries' values and
     /// noise included) and commits it.
     pub fn commit(&mut self, i: usize) -> Result<(), ProveError> {
+        let (laid, input) = self.lay(i)?;
+        self.store(i, laid, input);
+        Ok(())
+    }
+
+    /// Phase 1 for every slice, the slices in parallel (feature `parallel`); each slice's
+    /// own wall time (they overlap).
+    pub fn commit_all(&mut self) -> Result<Vec<std::time::Duration>, ProveError> {
+        let this = &*self;
+        let done = crate::par::tasks(self.slices.len(), |i| {
+            let t = std::time::Instant::now();
+            this.lay(i).map(|l| (l, t.elapsed()))
+        });
+        let mut times = Vec::with_capacity(done.len());
+        for (i, r) in done.into_iter().enumerate() {
+            let ((laid, input), time) = r?;
+            self.store(i, laid, input);
+            times.push(time);
+        }
+        Ok(times)
+    }
+
+    fn store(&mut self, i: usize, laid: Laid, input: Option<CommittedInput>) {
+        if let Some(input) = input {
+            self.input = Some(input);
+        }
+        if let Some(slot) = self.laid.get_mut(i) {
+            *slot = Some(laid);
+        }
+        self.links = None;
+    }
+
+    /// Slice `i` laid out and committed (its input's own commitment too, for a first
+    /// slice whose input is private).
+    fn lay(&self, i: usize) -> Result<(Laid, Option<CommittedInput>), ProveError> {
         let s = self
             .slices
             .get(i)
@@ -542,6 +571,7 @@ impl<'s, 'a> ChainProver<'s, 'a> {
         let input: BoundaryFill<'_> = b.input.map(|_| (s.witness.public, noise_in.as_slice()));
         let output: BoundaryFill<'_> = b.output.map(|_| (s.outputs, noise_out.as_slice()));
         let private = s.zk.lay_out(s.witness.private, [input, output])?;
+        let mut input_commit = None;
         if let (0, Some(cube)) = (i, b.input) {
             // The input's own commitment: the same values and noise as the sub-cube.
             let rel = (cube.noise_offset() - cube.offset) as usize;
@@ -554,7 +584,7 @@ impl<'s, 'a> ChainProver<'s, 'a> {
             let rng = ZkRng::Seeded(prf(&self.master, b"input commitment", 0));
             let log_len = cube.log_len.max(INPUT_MIN_LOG_LEN);
             let (commitment, data) = input_scheme().commit(&values, log_len, rng)?;
-            self.input = Some(CommittedInput {
+            input_commit = Some(CommittedInput {
                 commitment,
                 data: Some(data),
                 opening: None,
@@ -572,15 +602,14 @@ impl<'s, 'a> ChainProver<'s, 'a> {
         let seeds = Seeds::draw(&ZkRng::Seeded(prf(&self.master, b"slice seeds", i)))?;
         let (commitment, data) =
             s.zk.commit_private(&public, &weights, &private, s.context, &seeds)?;
-        self.laid[i] = Some(Laid {
+        let laid = Laid {
             public,
             private,
             seeds,
             commitment,
             data,
-        });
-        self.links = None;
-        Ok(())
+        };
+        Ok((laid, input_commit))
     }
 
     /// The boundaries' points and each proof's values, once every slice is committed.
@@ -663,11 +692,33 @@ impl<'s, 'a> ChainProver<'s, 'a> {
     /// Phase 2 for slice `i` (every slice committed): its proof, whose commitment is the
     /// one of phase 1, and its public outputs.
     pub fn prove(&mut self, i: usize) -> Result<(ZkProof, Vec<Goldilocks>), ProveError> {
+        self.links()?;
+        self.prove_linked(i)
+    }
+
+    /// Phase 2 for every slice, the slices in parallel (feature `parallel`): each proof,
+    /// its public outputs and its own wall time (they overlap).
+    pub fn prove_all(&mut self) -> Result<Vec<(ProvenSlice, std::time::Duration)>, ProveError> {
+        self.links()?;
+        let this = &*self;
+        crate::par::tasks(self.slices.len(), |i| {
+            let t = std::time::Instant::now();
+            this.prove_linked(i).map(|p| (p, t.elapsed()))
+        })
+        .into_iter()
+        .collect()
+    }
+
+    /// Phase 2 for slice `i` once the links are known.
+    fn prove_linked(&self, i: usize) -> Result<ProvenSlice, ProveError> {
         let (points, values) = self
-            .links()?
-            .get(i)
+            .links
+            .as_deref()
+            .and_then(|l| l.get(i))
             .cloned()
-            .ok_or(ProveError::Chain("a slice beyond the chain"))?;
+            .ok_or(ProveError::Chain(
+                "a slice beyond the chain, or links not drawn",
+            ))?;
         let (s, l) = match (
             self.slices.get(i),
             self.laid.get(i).and_then(Option::as_ref),

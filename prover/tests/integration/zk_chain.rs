@@ -713,3 +713,24 @@ fn attack_first_link_not_the_committed_input_rejected() {
         Err(VerifyError::InputOpening(_))
     ));
 }
+
+#[test]
+fn chain_proofs_identical_across_thread_counts() {
+    // The slices are committed and proven in parallel; each slice's bytes follow from the
+    // chain's seed alone. (A fresh chain per run: a stock opens each entry once.)
+    let prove_with = |threads: usize| {
+        let chain = Chain::new(27, true).with_private_input(None);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let (proven, input) =
+                prove_chain_with_input(&chain.slices(0), &ZkRng::Seeded([5; 32])).unwrap();
+            let mut bytes: Vec<Vec<u8>> = proven.iter().map(|(p, _)| p.to_bytes()).collect();
+            bytes.push(input.to_bytes());
+            bytes
+        })
+    };
+    assert_eq!(prove_with(1), prove_with(2));
+}
