@@ -259,6 +259,10 @@ impl Verifier {
         let key = &self.key;
         let n = key.slices.len();
         let st = read_entries(proofs, key)?;
+        if !key.privacy.input {
+            // Refuses a statement naming an input commitment the key does not have.
+            self.input_opening(proofs, &st)?;
+        }
         if key.privacy.any() {
             let (results, ok, last) = self.check_chain(proofs, &st, hooks)?;
             return self.conclude(&st, results, ok, last, hooks);

@@ -259,6 +259,65 @@ fn folders_with_a_private_input() {
         v.doc
     );
 
+    // Malformed fields: a clear refusal naming the field, never a panic.
+    for (field, value, why) in [
+        ("input_commitment", serde_json::json!(7), "input_commitment"),
+        (
+            "input_commitment",
+            serde_json::json!("ab"),
+            "input_commitment",
+        ),
+        (
+            "input_opening",
+            serde_json::json!("../input.opening"),
+            "is not a plain file name",
+        ),
+        (
+            "input_opening",
+            serde_json::json!(null),
+            "input_opening: expected a file name",
+        ),
+    ] {
+        let mut bad = st.clone();
+        bad[field] = value;
+        std::fs::write(
+            bare.join("statement.json"),
+            serde_json::to_vec(&bad).unwrap(),
+        )
+        .unwrap();
+        std::fs::copy(tmp.join("p1/input.opening"), bare.join("input.opening")).unwrap();
+        refused(&bare, why);
+    }
+    // A statement naming an input commitment under a key whose input is public.
+    let public_key = tmp.join("public");
+    compile(
+        &model,
+        &Settings::new(18, (-1.0, 1.0), "whole").unwrap(),
+        &public_key,
+        Hooks::default(),
+    )
+    .unwrap();
+    let pp = tmp.join("pp");
+    prove(&public_key, &x, "input.json", &pp, Hooks::default()).unwrap();
+    let mut named: Value = read(&pp.join("statement.json"));
+    named["input_commitment"] = st["input_commitment"].clone();
+    std::fs::write(
+        pp.join("statement.json"),
+        serde_json::to_vec(&named).unwrap(),
+    )
+    .unwrap();
+    let err = verify(
+        &public_key.join("model.vk"),
+        &pp,
+        Pin::default(),
+        Hooks::default(),
+    )
+    .expect_err("an input commitment under a public-input key");
+    assert!(
+        err.to_string().contains("this key's input is public"),
+        "{err}"
+    );
+
     // A per-slice job cannot prove the first link alone.
     lamina::jobs::witness(
         &tmp.join("m"),
