@@ -219,6 +219,10 @@ enum Command {
         /// Refuse unless the key has this digest.
         #[arg(long, value_name = "HEX")]
         vk_digest: Option<String>,
+        /// Zero knowledge: the model owner's weights-stock secrets (a compiled folder or
+        /// its `weights_stock/`); the stocks are then recommitted and checked too.
+        #[arg(long, value_name = "DIR")]
+        zk_secret: Option<PathBuf>,
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
@@ -342,8 +346,15 @@ fn main() -> std::process::ExitCode {
             model,
             vk,
             vk_digest,
+            zk_secret,
             json,
-        } => audit(&model, &vk, vk_digest.as_deref(), json),
+        } => audit(
+            &model,
+            &vk,
+            vk_digest.as_deref(),
+            zk_secret.as_deref(),
+            json,
+        ),
         Command::Plot { report, out } => io::read_json(&report)
             .map_err(anyhow::Error::from)
             .and_then(|r| plot::report(&r, &out))
@@ -508,10 +519,16 @@ fn verify(
     Ok(v.verified)
 }
 
-fn audit(model: &Path, vk: &Path, pin: Option<&str>, json_out: bool) -> Result<bool> {
+fn audit(
+    model: &Path,
+    vk: &Path,
+    pin: Option<&str>,
+    stocks: Option<&Path>,
+    json_out: bool,
+) -> Result<bool> {
     let console = Console::new(true, json_out);
     let key = lamina::key::load(vk, pin)?;
-    let a = lamina::key::audit(model, &key, hooks(&console))?;
+    let a = lamina::key::audit_with_stocks(model, &key, stocks, hooks(&console))?;
     if json_out {
         println!("{}", a.doc);
     } else if a.matches {

@@ -498,7 +498,7 @@ impl CompiledSlice {
     }
 }
 
-fn f(v: &[i64]) -> Vec<Goldilocks> {
+pub(crate) fn f(v: &[i64]) -> Vec<Goldilocks> {
     v.iter().map(|&x| Goldilocks::from_i64(x)).collect()
 }
 

@@ -650,6 +650,19 @@ pub struct Audit {
 /// (compiling is deterministic). What a verifier holding the ONNX runs once to trust a
 /// published key digest; a differing key names the first field or slice that differs.
 pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Result<Audit> {
+    audit_with_stocks(model, key, None, hooks)
+}
+
+/// [`audit`], and under zero knowledge the weights stocks too when the model owner hands
+/// over their secret files (`stocks`: a compiled folder, or its `weights_stock/`): each
+/// slice's stock is recommitted from its secret and the recompiled weights
+/// (`WeightsStock::audit`) and must give the key's stock (root, size, `y_eq`).
+pub fn audit_with_stocks(
+    model: &Path,
+    key: &VerificationKey,
+    stocks: Option<&Path>,
+    hooks: crate::Hooks<'_>,
+) -> Result<Audit> {
     let calibration = crate::model_folder::read_calibration(&key.calibration)?;
     let m = crate::commands::load_model(model, key.quant, calibration.as_ref())?;
     let plan: SlicePlan = key.plan.parse()?;
@@ -692,7 +705,36 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
             differs.push(format!("slice {}: weights commitment", ks.index));
         }
     }
-    let matches = d == key.digest;
+    let mut stocks_checked = false;
+    if let (true, Some(dir)) = (key.scheme.is_zk(), stocks) {
+        let nested = dir.join(crate::model_folder::STOCK_DIR);
+        let dir = if nested.is_dir() {
+            nested
+        } else {
+            dir.to_path_buf()
+        };
+        for (cs, ks) in slices.iter().zip(&key.slices) {
+            let (Some(want), Some(form)) = (&ks.stock, cs.committed.zk_form()) else {
+                continue;
+            };
+            let file = dir.join(crate::model_folder::stock_file(ks.index));
+            let bytes = io::read_capped(&file, io::cap::CIRCUIT)?;
+            let weights = cs.program.layout_weights(&cs.weights);
+            let got = prover::zk::WeightsStock::audit(form, &crate::engine::f(&weights), &bytes)
+                .map_err(|e| {
+                    crate::Error::Refused(format!(
+                        "slice {}: auditing {}: {e}",
+                        ks.index,
+                        file.display()
+                    ))
+                })?;
+            if &got != want {
+                differs.push(format!("slice {}: weights stock", ks.index));
+            }
+        }
+        stocks_checked = true;
+    }
+    let matches = d == key.digest && differs.is_empty();
     if !matches && differs.is_empty() {
         differs.push("header (settings or encoding)".into());
     }
@@ -702,7 +744,8 @@ pub fn audit(model: &Path, key: &VerificationKey, hooks: crate::Hooks<'_>) -> Re
         "recompiled_vk_digest": io::hex(&d),
         "model_digest": io::hex(&m.digest),
         "differs": differs,
-        "unchecked": if key.scheme.is_zk() {
+        "stocks_checked": stocks_checked,
+        "unchecked": if key.scheme.is_zk() && !stocks_checked {
             json!(["the weights stocks: whether each entry commits to this model's weights needs the model owner's stock secret (weights_stock/ in the compiled folder); everything else was recompiled and compared"])
         } else {
             json!([])

@@ -21,7 +21,7 @@ pub const FORMAT: &str = "lamina-model/2";
 /// Zero knowledge: the folder of the weights stocks (secret) and their ledger.
 pub const STOCK_DIR: &str = "weights_stock";
 
-fn stock_file(slice: usize) -> String {
+pub(crate) fn stock_file(slice: usize) -> String {
     format!("slice_{slice}.bin")
 }
 

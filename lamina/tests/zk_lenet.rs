@@ -248,5 +248,29 @@ fn lamina_folders_in_zero_knowledge() {
             .unwrap()
             .contains("weights stocks")
     );
+    // With the owner's stock secrets, the stocks are audited too.
+    let with = lamina::key::audit_with_stocks(&model, &key, Some(&tmp.join("m")), Hooks::default())
+        .unwrap();
+    assert!(with.matches, "{}", with.doc);
+    assert_eq!(with.doc["stocks_checked"], true);
+    assert_eq!(with.doc["unchecked"], serde_json::json!([]));
+    // Another compile's stocks (other secrets, other roots) do not give this key's.
+    let theirs = lamina::key::audit_with_stocks(
+        &model,
+        &key,
+        Some(&tmp.join("m2").join("weights_stock")),
+        Hooks::default(),
+    )
+    .unwrap();
+    assert!(!theirs.matches);
+    assert!(
+        theirs.doc["differs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d.as_str().unwrap().ends_with("weights stock")),
+        "{}",
+        theirs.doc
+    );
     std::fs::remove_dir_all(&tmp).unwrap();
 }

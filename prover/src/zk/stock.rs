@@ -271,6 +271,24 @@ impl WeightsStock {
         }
         let mut master = [0u8; 32];
         rng.chacha()?.fill_bytes(&mut master);
+        Self::with_master(zk, weights, size, master)
+    }
+
+    /// The stock `master` determines for `weights` (every entry recommitted).
+    fn with_master(
+        zk: &ZkCircuit,
+        weights: &[Goldilocks],
+        size: u32,
+        master: [u8; 32],
+    ) -> Result<Self, ProveError> {
+        let noise = zk.weights_noise().ok_or(ProveError::NoWeightsRegion)?;
+        if weights.len() != noise.weights_len as usize {
+            return Err(ProveError::Length {
+                what: "weights",
+                expected: noise.weights_len as usize,
+                got: weights.len(),
+            });
+        }
         let log_len = noise.lower_log_len + 1;
         let mut stock = WeightsStock {
             master,
@@ -332,6 +350,27 @@ impl WeightsStock {
         }
         self.key.y_eq.encode(&mut w);
         w.into_bytes()
+    }
+
+    /// Audits a stock file (the model owner's secret) against `weights`: every entry is
+    /// recommitted from the file's master secret and these weights, and the key this gives
+    /// (root over the recomputed entries, size, `y_eq`) is returned, for comparison with
+    /// a verification key's. A file whose entries are not these weights' gives another
+    /// root; one whose listed entries differ from the recomputed ones is refused. Costs
+    /// one hiding commitment per entry.
+    pub fn audit(
+        zk: &ZkCircuit,
+        weights: &[Goldilocks],
+        bytes: &[u8],
+    ) -> Result<StockKey, ProveError> {
+        let listed = Self::from_bytes(zk, bytes)?;
+        let again = Self::with_master(zk, weights, listed.key.size, listed.master)?;
+        if again.commitments != listed.commitments || again.key.y_eq != listed.key.y_eq {
+            return Err(ProveError::Stock(
+                "the stock file's entries are not commitments to these weights under its secret",
+            ));
+        }
+        Ok(again.key)
     }
 
     /// Reads a stock written by [`Self::to_bytes`] for `zk`, strictly: the root is

@@ -533,6 +533,29 @@ fn zk_weights_round_trip_outputs_agree_and_entries_differ() {
     assert_eq!(s.regions, vec![RegionKind::Weights, RegionKind::Private]);
 }
 
+/// The owner's audit: the stock file recommitted from its secret and the weights gives
+/// the key's stock; other weights give another root; a tampered entry is refused.
+#[test]
+fn stock_audit_with_the_owners_secret() {
+    let w = Weighted::new(34, 10);
+    let bytes = w.stock.to_bytes();
+    assert_eq!(
+        &WeightsStock::audit(&w.zk, &w.weights, &bytes).unwrap(),
+        w.stock.key()
+    );
+    let mut other = w.weights.clone();
+    other[0] += F::ONE;
+    assert!(matches!(
+        WeightsStock::audit(&w.zk, &other, &bytes),
+        Err(ProveError::Stock(_))
+    ));
+    // An entry swapped in the file: its listed commitments are not the recomputed ones.
+    let mut swapped = bytes.clone();
+    let entry = 4 + 4 + 32 + 4; // magic, version, master, size
+    swapped[entry] ^= 1;
+    assert!(WeightsStock::audit(&w.zk, &w.weights, &swapped).is_err());
+}
+
 #[test]
 fn stock_entry_opened_once() {
     let w = Weighted::new(32, 8);
