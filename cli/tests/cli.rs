@@ -496,6 +496,18 @@ fn private_input_on_the_command_line() {
     let v = json(&lamina(&["verify", s(&dir), s(&proofs), "--json"]));
     assert_eq!(v["verified"], true);
     assert_eq!(v["input_commitment"], st["input_commitment"]);
+    // The owner's audit, stocks included.
+    let a = json(&lamina(&[
+        "audit",
+        s(&lenet()),
+        "--vk",
+        s(&dir.join("model.vk")),
+        "--zk-secret",
+        s(&dir),
+        "--json",
+    ]));
+    assert_eq!(a["matches"], true, "{a}");
+    assert_eq!(a["stocks_checked"], true);
     let o = lamina(&[
         "run",
         s(&lenet()),
