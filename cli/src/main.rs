@@ -374,7 +374,7 @@ fn main() -> std::process::ExitCode {
         Ok(false) => std::process::ExitCode::FAILURE,
         Err(e) => {
             // One line naming what failed and why; no backtrace for users.
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", lamina::error::report_chain(&*e));
             std::process::ExitCode::FAILURE
         }
     }

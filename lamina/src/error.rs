@@ -70,15 +70,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// The message and every source, joined with `: ` — the one line the CLI prints.
     pub fn report(&self) -> String {
-        let mut s = self.to_string();
-        let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(self);
-        while let Some(e) = cur {
-            s.push_str(": ");
-            s.push_str(&e.to_string());
-            cur = e.source();
-        }
-        s
+        report_chain(self)
     }
+}
+
+/// `error` and every source, joined with `: `, each source's text written once: many
+/// errors show their source in their own message too (`#[error("…: {0}")]` with
+/// `#[from]`), and a chain printer that repeats it would print it twice.
+pub fn report_chain(error: &dyn std::error::Error) -> String {
+    let mut s = error.to_string();
+    let mut cur = error.source();
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !s.ends_with(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cur = e.source();
+    }
+    s
 }
 
 /// Shorthand for a [`Error::Refused`] result.
@@ -107,5 +117,29 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
 impl<T> Context<T> for Option<T> {
     fn context_with(self, what: impl FnOnce() -> String) -> Result<T> {
         self.ok_or_else(|| Error::Refused(what()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner cause")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer: {0}")]
+    struct Outer(#[from] Inner);
+
+    #[test]
+    fn report_writes_each_cause_once() {
+        // A message that already ends with its source's text does not repeat it.
+        assert_eq!(report_chain(&Outer(Inner)), "outer: inner cause");
+        let e = Error::Context {
+            what: "slice 0: committing the weights".into(),
+            source: Box::new(Error::Refused("no room".into())),
+        };
+        assert_eq!(e.report(), "slice 0: committing the weights: no room");
     }
 }

@@ -100,8 +100,15 @@
 //!   over |E| ≈ 2^192): lower-rate mask codes have larger Johnson lists. p3 itself would
 //!   accept all of these (its report is diagnostic only).
 //! * **Sizes.** Smallest accepted polynomial: 12 variables at every mask rate
-//!   ([`HIDING_MIN_VARIABLES`]); largest at the default: 18 (2^19 gives 83.5 bits), so
-//!   a region above 2^18 is refused with [`CommitError::Parameters`].
+//!   ([`HIDING_MIN_VARIABLES`]). At a constant fold of 4, 2^19 gives 83.5 bits and 2^21
+//!   79.5: the base case's figure falls with every fold past the third. So the fold grows
+//!   with the size and the schedule keeps to three folds ([`HidingWhir::folding_factor`]:
+//!   4 up to 2^18, 5 up to 2^21, 6 up to 2^24). Lamina's figure then reaches 101 bits at
+//!   every size from 2^12 to 2^24 (101.1–102.6 bits; searched once over 12..=27
+//!   variables); from 2^25 the base case gives 97–99 bits at fold 7, and such regions are
+//!   refused with [`CommitError::Parameters`]. Schedules with a larger first fold only
+//!   (`ConstantFromSecondRound`) pass too when they keep to three folds; the constant
+//!   one is kept for its simpler, evenly shaped rounds.
 
 // The encoding helpers and the Merkle tree are the binding scheme's: one wire format
 // for field vectors and paths, one tree.
@@ -162,6 +169,11 @@ pub const HIDING_MIN_VARIABLES: u8 = 12;
 /// search is run at this count, so every smaller count is covered by the same
 /// configuration.
 pub const HIDING_MAX_POINTS: usize = MAX_POINTS;
+/// The most folds a hiding opening's schedule may have: the folding factor grows with
+/// the size to keep to it ([`HidingWhir::folding_factor`]).
+pub const HIDING_MAX_FOLDS: usize = 3;
+/// p3's direct-send threshold: a schedule folds until at most this many variables remain.
+const DIRECT_SEND_VARIABLES: usize = 6;
 /// Version of the hiding opening encoding.
 pub const HIDING_FORMAT_VERSION: u8 = 1;
 /// How far above the required figure the per-term target is searched.
@@ -475,9 +487,21 @@ where
         Ok(())
     }
 
+    /// The constant folding factor for a polynomial of `num_variables` variables: the
+    /// configured one, raised until p3's schedule has at most [`HIDING_MAX_FOLDS`] folds
+    /// before its direct send (module doc: a fourth fold takes the base case's figure
+    /// from 102.6 bits at 2^18 to 83.5 at 2^19, and lower above).
+    pub fn folding_factor(&self, num_variables: usize) -> usize {
+        let configured = self.params.whir.folding_factor as usize;
+        let needed = num_variables
+            .saturating_sub(DIRECT_SEND_VARIABLES)
+            .div_ceil(HIDING_MAX_FOLDS);
+        configured.max(needed)
+    }
+
     fn protocol_params(&self, num_variables: usize, target: usize) -> ProtocolParameters {
         let w = &self.params.whir;
-        let folding = FoldingFactor::Constant(w.folding_factor as usize);
+        let folding = FoldingFactor::Constant(self.folding_factor(num_variables));
         let mut rate = w.log_inv_rate as usize;
         // As `whir.rs`: each round's rate grows by the fold minus one (the domain halves
         // while the message shrinks by 2^fold).
@@ -608,11 +632,11 @@ where
         }
         let p = &self.params;
         Err(params_error(format!(
-            "hiding WHIR ({}, ρ = 2^-{}, folding {}, PoW ≤ {}, ell_zk {}, mask rate 2^-{}) cannot \
+            "hiding WHIR ({}, ρ = 2^-{}, folding {} at this size, PoW ≤ {}, ell_zk {}, mask rate 2^-{}) cannot \
              reach {} bits (Johnson bound) at 2^{num_variables} with {HIDING_MAX_POINTS} points: {last}",
             E::ID,
             p.whir.log_inv_rate,
-            p.whir.folding_factor,
+            self.folding_factor(num_variables),
             p.whir.pow_bits,
             p.ell_zk,
             p.mask_log_inv_rate,
@@ -877,7 +901,7 @@ where
     fn id(&self) -> Cow<'static, str> {
         let p = &self.params;
         Cow::Owned(format!(
-            "whir-zk-p3-0.8.0/blake3-merkle/johnson-bound/{}/rate-2^-{}/fold-{}/pow-{}/combined-{}-bits/ell-zk-{}/mask-rate-2^-{}/min-vars-{} (hiding, honest-verifier zero knowledge)",
+            "whir-zk-p3-0.8.0/blake3-merkle/johnson-bound/{}/rate-2^-{}/fold-{}-at-most-{HIDING_MAX_FOLDS}-folds/pow-{}/combined-{}-bits/ell-zk-{}/mask-rate-2^-{}/min-vars-{} (hiding, honest-verifier zero knowledge)",
             E::ID,
             p.whir.log_inv_rate,
             p.whir.folding_factor,

@@ -105,6 +105,8 @@ fn round_trip_evaluations_are_the_multilinear_extension() {
         (11, 1500, 1),
         (12, 4096, 4),
         (14, 10_000, 2),
+        // Above 2^18: folding 5, still three folds (`HidingWhir::folding_factor`).
+        (19, 300_000, 2),
     ] {
         let s = u64::from(log_len) * 10 + k as u64;
         let c = Case::new(log_len, len, k, s, seed(log_len));
@@ -127,6 +129,13 @@ fn round_trip_evaluations_are_the_multilinear_extension() {
         // The encoding round-trips exactly.
         let bytes = c.opening.to_bytes();
         assert_eq!(HidingOpening::<E>::from_bytes(&bytes).unwrap(), c.opening);
+        // A wrong point is refused at every size (the schedule differs above 2^18).
+        let mut wrong = c.points.clone();
+        wrong[0][0] += E::ONE;
+        assert!(
+            c.verify_with(&c.digest, &wrong, &c.opening).is_err(),
+            "2^{log_len}"
+        );
     }
 }
 
@@ -171,11 +180,23 @@ fn security_figure_and_minimum_size() {
             assert_eq!(s.regime, "JohnsonBound");
         }
     }
-    // Beyond 2^18 the base case's shared-challenge term falls short (module doc).
-    assert!(matches!(
-        scheme.security(20, 1),
-        Err(CommitError::Parameters(_))
-    ));
+    // Above 2^18 the fold grows so the schedule keeps to three folds (module doc); the
+    // figure holds to 2^24 and is refused from 2^25.
+    for (log_len, fold) in [(18u8, 4), (19, 5), (21, 5), (22, 6), (24, 6)] {
+        assert_eq!(
+            scheme.folding_factor(usize::from(log_len)),
+            fold,
+            "2^{log_len}"
+        );
+    }
+    for log_len in [19u8, 21, 22, 24] {
+        let s = scheme.security(log_len, HIDING_MAX_POINTS).unwrap();
+        assert!(s.bits >= 101.0, "2^{log_len}: {s:?}");
+    }
+    match scheme.security(25, 1) {
+        Err(CommitError::Parameters(s)) => assert!(s.contains("folding 7 at this size"), "{s}"),
+        other => panic!("{other:?}"),
+    }
     // The minimum is the measured one: accepted there, refused one below by p3's slack rule.
     scheme.check_variables(HIDING_MIN_VARIABLES).unwrap();
     match scheme.check_variables(HIDING_MIN_VARIABLES - 1) {
