@@ -51,6 +51,26 @@ where
         .for_each(|(c, s)| fill(c * chunk, s));
 }
 
+/// `(0..n).map(f)` collected, in parallel in runs of at least `chunk` indices: the
+/// vector is written once, with no zero-fill first.
+pub fn collect_fn<T, G>(n: usize, chunk: usize, f: G) -> Vec<T>
+where
+    T: Send,
+    G: Fn(usize) -> T + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    if n >= MIN_PARALLEL {
+        use rayon::prelude::*;
+        return (0..n)
+            .into_par_iter()
+            .with_min_len(chunk.max(1))
+            .map(f)
+            .collect();
+    }
+    let _ = chunk;
+    (0..n).map(f).collect()
+}
+
 /// Fills `a` and `b` (equal lengths) by matching chunks and reduces what each chunk
 /// returns, in chunk order: `fill(start, a_chunk, b_chunk)` writes
 /// `a[start..start + a_chunk.len()]` and the same range of `b`.

@@ -153,13 +153,23 @@ impl Transcript {
         }
         self.absorb(label, &(n as u64).to_le_bytes());
         let mut xof = self.squeeze(label, BULK_DOMAIN);
-        let mut bytes = vec![0u8; E::UNIFORM_BYTES];
-        (0..n)
-            .map(|_| {
-                xof.fill(&mut bytes);
-                E::from_uniform_bytes(&bytes)
-            })
-            .collect()
+        // The stream read in large fills, not one element's bytes at a time: BLAKE3 then
+        // computes many output blocks per call (its SIMD path) instead of one or two
+        // blocks per element. The bytes, hence the challenges, are the same.
+        const FILL: usize = 1024;
+        let mut bytes = vec![0u8; FILL.min(n) * E::UNIFORM_BYTES];
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let take = FILL.min(n - out.len());
+            let chunk = &mut bytes[..take * E::UNIFORM_BYTES];
+            xof.fill(chunk);
+            out.extend(
+                chunk
+                    .chunks_exact(E::UNIFORM_BYTES)
+                    .map(E::from_uniform_bytes),
+            );
+        }
+        out
     }
 
     /// The chained state (for tests that check chaining).

@@ -57,6 +57,9 @@ use std::borrow::Cow;
 pub struct PreparedCircuit<'a> {
     circuit: Cow<'a, Circuit>,
     digest: CircuitDigest,
+    /// [`committed_padding_read`], found once: a scan over the first layer that every
+    /// proof and verification would otherwise repeat.
+    padding_read: Option<(RegionKind, u32)>,
 }
 
 /// BLAKE3 of a circuit's canonical bytes, on all threads with the `parallel` feature
@@ -76,6 +79,7 @@ impl<'a> PreparedCircuit<'a> {
         circuit.validate()?;
         Ok(PreparedCircuit {
             digest: circuit.digest(),
+            padding_read: committed_padding_read(circuit),
             circuit: Cow::Borrowed(circuit),
         })
     }
@@ -86,6 +90,7 @@ impl<'a> PreparedCircuit<'a> {
     pub fn from_bytes(bytes: &[u8]) -> Result<PreparedCircuit<'static>, DecodeError> {
         let circuit = Circuit::from_bytes(bytes)?;
         Ok(PreparedCircuit {
+            padding_read: committed_padding_read(&circuit),
             circuit: Cow::Owned(circuit),
             digest: circuit_digest(bytes),
         })
@@ -101,6 +106,7 @@ impl<'a> PreparedCircuit<'a> {
         let digest = circuit_digest(&bytes);
         Ok((
             PreparedCircuit {
+                padding_read: committed_padding_read(&circuit),
                 circuit: Cow::Owned(circuit),
                 digest,
             },
@@ -116,6 +122,11 @@ impl<'a> PreparedCircuit<'a> {
     /// Its digest.
     pub fn digest(&self) -> &CircuitDigest {
         &self.digest
+    }
+
+    /// The first committed padding slot the circuit reads ([`committed_padding_read`]).
+    pub fn padding_read(&self) -> Option<(RegionKind, u32)> {
+        self.padding_read
     }
 }
 

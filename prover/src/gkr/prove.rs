@@ -481,7 +481,7 @@ where
 {
     let circuit = prepared.circuit();
     if !C::ZERO_PADDING
-        && let Some((region, slot)) = super::committed_padding_read(circuit)
+        && let Some((region, slot)) = prepared.padding_read()
     {
         return Err(ProveError::ReadsCommittedPadding { region, slot });
     }

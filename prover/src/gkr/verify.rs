@@ -58,13 +58,9 @@ impl<E: Field> LayerEq<E> {
                 .collect(),
         };
         if width <= DENSE_WIDTH_PER_GATE.saturating_mul(layer.num_gates()) {
-            let mut e = vec![E::ZERO; width];
-            crate::par::fill_chunks(&mut e, 1 << 14, |start, out| {
-                for (o, x) in (start..).zip(out.iter_mut()) {
-                    *x = lazy.at(o as u32);
-                }
-            });
-            LayerEq::Dense(e)
+            LayerEq::Dense(crate::par::collect_fn(width, 1 << 14, |o| {
+                lazy.at(o as u32)
+            }))
         } else {
             LayerEq::Lazy(lazy)
         }
@@ -256,7 +252,7 @@ where
         },
     )?;
     if !C::ZERO_PADDING
-        && let Some((region, slot)) = super::committed_padding_read(circuit)
+        && let Some((region, slot)) = prepared.padding_read()
     {
         return Err(VerifyError::ReadsCommittedPadding { region, slot });
     }

@@ -153,20 +153,26 @@ impl<E: Field> LagrangeNodes<E> {
         LagrangeNodes { weights }
     }
 
-    /// The polynomial with `evals[i] = p(i)` evaluated at `r`.
+    /// The polynomial with `evals[i] = p(i)` evaluated at `r`:
+    /// `Σ_i evals[i]·w_i·Π_{j≠i}(r − j)`, the products from prefix and suffix products, so
+    /// no inversion (the verifier runs this once per sumcheck round). At a node `r = k`
+    /// every product but the `k`-th vanishes and that one is `1/w_k`: the formula gives
+    /// `evals[k]` without a special case. `evals` has `degree + 1` entries (the callers
+    /// check the length first).
     pub fn interpolate(&self, evals: &[E], r: E) -> E {
-        let d = evals.len();
-        // If r is a node, return that evaluation (the product formula would divide by 0).
-        let diffs: Vec<E> = (0..d).map(|i| r - E::from_u64(i as u64)).collect();
-        if let Some(i) = diffs.iter().position(|&x| x == E::ZERO) {
-            return evals[i];
+        let d = evals.len().min(self.weights.len());
+        let diff = |i: usize| r - E::from_u64(i as u64);
+        // suffix[i] = Π_{j>i}(r − j), built right to left.
+        let mut suffix = vec![E::ONE; d];
+        for i in (0..d.saturating_sub(1)).rev() {
+            suffix[i] = suffix[i + 1] * diff(i + 1);
         }
-        let full = diffs.iter().fold(E::ONE, |p, &x| p * x);
-        evals
-            .iter()
-            .zip(&self.weights)
-            .zip(&diffs)
-            .map(|((&v, &w), &x)| v * w * full * x.inverse().unwrap_or(E::ZERO))
-            .sum()
+        let mut prefix = E::ONE;
+        let mut acc = E::ZERO;
+        for i in 0..d {
+            acc += evals[i] * self.weights[i] * prefix * suffix[i];
+            prefix *= diff(i);
+        }
+        acc
     }
 }

@@ -116,3 +116,28 @@ fn regenerate() {
     let hex: String = wr.into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     std::fs::write(dir().join("transcript_challenge.hex"), hex + "\n").unwrap();
 }
+
+/// A digest of `challenges_bulk`'s output across several fills (1024 elements each), in
+/// both extension fields: how the XOF stream is read may change, the challenges may not.
+#[test]
+fn bulk_challenges_golden_digest() {
+    let mut h = blake3::Hasher::new();
+    for n in [1usize, 1023, 1024, 1025, 2500] {
+        let mut t = Transcript::new(b"lamina-gkr");
+        let v: Vec<GoldilocksExt2> = t.challenges_bulk(b"c", n);
+        let w: Vec<prover::arith::GoldilocksExt3> = t.challenges_bulk(b"d", n);
+        let mut wr = circuits::codec::Writer::new();
+        for c in &v {
+            c.encode(&mut wr);
+        }
+        for c in &w {
+            c.encode(&mut wr);
+        }
+        h.update(&wr.into_bytes());
+    }
+    assert_eq!(
+        h.finalize().to_hex().as_str(),
+        "bc46efcd46e0c70c170570d77b6ae092d977fe0aae75e833ede7299ce4672e43",
+        "the bulk challenges changed: bump PROTOCOL_VERSION"
+    );
+}
