@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "lamina",
     version,
-    about = "GKR/sumcheck proofs for neural-network slices (transparent: verifiable, not zero-knowledge)"
+    about = "GKR/sumcheck proofs for neural-network slices: zero-knowledge by default (hiding WHIR, masked GKR; --no-zk for binding-only proofs), transparent setup"
 )]
 struct Cli {
     #[command(subcommand)]

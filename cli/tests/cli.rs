@@ -90,6 +90,26 @@ fn run_json_contract_and_slices_agree() {
         .map(|x| x["output_shape"].to_string())
         .collect();
     assert_eq!(shapes, ["[6,14,14]", "[400]", "[120]", "[84]", "[10]"]);
+    // Multiply-accumulates per slice, from LeNet's architecture: 5×5 convolutions
+    // 3→6 channels onto 28×28 and 6→16 onto 10×10, then 400→120→84→10.
+    let macs: Vec<u64> = sliced["slices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["macs"].as_u64().unwrap())
+        .collect();
+    let expected_macs = [
+        6 * 28 * 28 * (3 * 5 * 5),
+        16 * 10 * 10 * (6 * 5 * 5),
+        400 * 120,
+        120 * 84,
+        84 * 10,
+    ];
+    assert_eq!(macs, expected_macs);
+    assert_eq!(
+        s0["macs"].as_u64().unwrap(),
+        expected_macs.iter().sum::<u64>()
+    );
     // The logits classify like the float model (testdata's first held-out digit).
     let expected: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("testdata/lenet/expected.json")).unwrap(),

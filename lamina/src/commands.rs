@@ -244,6 +244,11 @@ pub fn compile_all(
 ) -> Result<Vec<CompiledSlice>> {
     let slices = slice::plan(model, plan)?;
     let n = slices.len();
+    if scheme.is_zk() {
+        // Refused in a second rather than killed for memory after minutes of compiling.
+        let macs = slices.iter().map(|s| engine::slice_macs(model, s)).sum();
+        engine::gate_form_fits(macs, crate::measure::memory_available())?;
+    }
     slices
         .iter()
         .enumerate()

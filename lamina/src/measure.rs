@@ -96,6 +96,16 @@ impl Figures {
     }
 }
 
+/// The memory the kernel counts as available for new allocations (`MemAvailable` in
+/// `/proc/meminfo`), bytes; `None` where the OS says nothing.
+pub fn memory_available() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb.saturating_mul(1024))
+}
+
 fn rss_peak() -> u64 {
     let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
         return 0;

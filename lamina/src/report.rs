@@ -27,6 +27,7 @@ pub fn slice_json(model: &Model, cs: &CompiledSlice) -> Value {
         "gates": {"mul": s.mul_gates, "add": s.add_gates, "const": s.const_gates},
         "widest_layer": s.widest_layer,
         "range_checks": s.range_checks,
+        "macs": crate::engine::slice_macs(model, &cs.slice),
         "circuit_bytes": cs.circuit_bytes.len(),
     })
 }

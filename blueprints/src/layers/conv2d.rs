@@ -191,6 +191,11 @@ impl Blueprint for Conv2d {
     fn weights(&self) -> &[i64] {
         &self.lin.params
     }
+    fn macs(&self) -> u64 {
+        let g = &self.geom;
+        let per_output = (g.cin / g.group.max(1)) * g.kh * g.kw;
+        (self.out_len as u64).saturating_mul(per_output as u64)
+    }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         self.outputs()
             .map(|(bt, co, oy, ox)| {

@@ -138,6 +138,11 @@ impl Blueprint for Gemm {
     fn weights(&self) -> &[i64] {
         &self.lin.params
     }
+    fn macs(&self) -> u64 {
+        (self.rows as u64)
+            .saturating_mul(self.n_out as u64)
+            .saturating_mul(self.n_in as u64)
+    }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         (0..self.rows * self.n_out)
             .map(|e| {

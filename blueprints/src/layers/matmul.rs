@@ -188,6 +188,9 @@ impl super::Blueprint for Dot {
     fn weights(&self) -> &[i64] {
         &self.params
     }
+    fn macs(&self) -> u64 {
+        self.sets.iter().map(|(a, _)| a.len() as u64).sum()
+    }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         let (l, r) = (
             self.side(0, x, &self.params_f),

@@ -72,6 +72,11 @@ pub trait Blueprint: std::fmt::Debug + Send + Sync {
     fn weights(&self) -> &[i64] {
         &[]
     }
+    /// Multiply-accumulates of one forward pass: the products a gate-form circuit proves
+    /// one by one (0 for layers without products of a sum).
+    fn macs(&self) -> u64 {
+        0
+    }
     /// The float reference.
     fn float(&self, x: &[&[f64]]) -> Vec<f64>;
     /// Exact integer semantics; appends the hints `emit` declares, in order.
