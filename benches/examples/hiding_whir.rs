@@ -5,7 +5,8 @@
 //! `STEP`, default 2) and 1–4 points: opening bytes and commit / open / verify ms
 //! (medians of `REPS`, default 3), beside the binding WHIR opening at the same size.
 //! Run: `cargo run --release -p benches --features whir-figures --example hiding_whir`
-//! (`RATES=2,3 POINTS=1,2 STEP=1 REPS=3 MAX_M=18` choose the sweep).
+//! (`RATES=2,3 POINTS=1,2 STEP=1 REPS=3 MIN_M=10 MAX_M=18` choose the sweep; `FOLDS=4,5,6`
+//! the smallest folding factors, which the scheme raises to keep three folds).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use benches::median;
@@ -44,7 +45,10 @@ fn main() {
     let rates = env_list("RATES", &[2, 3, 4, 5, 6]);
     let point_counts = env_list("POINTS", &[1, 2, 4]);
     let max_m = env_list("MAX_M", &[18])[0] as u8;
-    let sizes: Vec<u8> = (10..=max_m).step_by(step).collect();
+    let min_m = env_list("MIN_M", &[10])[0] as u8;
+    let sizes: Vec<u8> = (min_m..=max_m).step_by(step).collect();
+    // The smallest folding factor (the scheme raises it to keep three folds).
+    let folds = env_list("FOLDS", &[4]);
 
     println!("## smallest accepted size (no padding)\n");
     println!("| mask rate | smallest m | refusal below it |");
@@ -76,11 +80,17 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let binding = Whir::<E>::default();
-    for &rate in &rates {
-        let scheme = HidingWhir::<E>::new(HidingParams {
+    for (&rate, &fold) in rates
+        .iter()
+        .flat_map(|r| folds.iter().map(move |f| (r, f)))
+    {
+        let mut params = HidingParams {
             mask_log_inv_rate: rate as u8,
             ..HidingParams::default()
-        });
+        };
+        params.whir.folding_factor = fold as u8;
+        let scheme = HidingWhir::<E>::new(params);
+        println!("| fold ≥ {fold} | | | | | | | | | |");
         for &m in &sizes {
             for &k in &point_counts {
                 let mut rng = circuits::random::Rng::new(u64::from(m) * 100 + k as u64);
