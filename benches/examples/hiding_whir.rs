@@ -80,10 +80,7 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let binding = Whir::<E>::default();
-    for (&rate, &fold) in rates
-        .iter()
-        .flat_map(|r| folds.iter().map(move |f| (r, f)))
-    {
+    for (&rate, &fold) in rates.iter().flat_map(|r| folds.iter().map(move |f| (r, f))) {
         let mut params = HidingParams {
             mask_log_inv_rate: rate as u8,
             ..HidingParams::default()

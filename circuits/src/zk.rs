@@ -176,74 +176,31 @@ pub fn with_noise(
         return Err(ZkTransformError::OperandInPadding { block });
     }
 
-    // 1. Layer noise: layer k (1 ≤ k < d) holds the noise of layers k..d−1, after its
-    //    original used slots (written by gates or blocks, read by the next layer's gates,
-    //    or spanned by an operand the next layer's blocks read).
-    let mut base = vec![0u64; d + 1];
-    for (k, pair) in circuit
-        .layers
-        .windows(2)
-        .enumerate()
-        .map(|(i, p)| (i + 1, p))
-    {
-        let (layer, next) = (&pair[0], &pair[1]);
-        let mut highest: Option<u64> = None;
-        let mut bump = |s: u64| highest = Some(highest.map_or(s, |h| h.max(s)));
-        layer.mul.iter().for_each(|g| bump(g.out.into()));
-        layer.add.iter().for_each(|g| bump(g.out.into()));
-        layer.constant.iter().for_each(|g| bump(g.out.into()));
-        next.mul.iter().for_each(|g| {
-            bump(g.in0.into());
-            bump(g.in1.into())
-        });
-        next.add.iter().for_each(|g| bump(g.input.into()));
-        // A span's last slot (validated shapes: the spans exist).
-        let last = |offset: u32, log: u8| u64::from(offset) + (1u64 << log) - 1;
-        for b in &layer.blocks {
-            let (o, l) = b.out_span().ok_or(too_large("block output span"))?;
-            bump(last(o, l));
-        }
-        for b in &next.blocks {
-            let t = b.op.operand();
-            bump(last(
-                t.offset,
-                t.log_len().ok_or(too_large("block operand"))?,
-            ));
-        }
-        base[k] = highest.map_or(0, |h| h + 1);
-    }
+    let base = relay_bases(circuit)?;
     let sources = u64::from(NOISE_PER_LAYER) * (d as u64).saturating_sub(1);
     let noise_len = sources + u64::from(NOISE_PER_LAYER);
     let noise_offset = u64::from(private.len);
 
     // 2. The private region: values, noise, then the table; its size depends on the
-    //    input width, which depends on it (layer 1's rounds), so grow m until it fits.
+    //    input width, which depends on it (layer 1's rounds). The slots needed do not
+    //    decrease as the table grows (a larger private region never narrows layer 1, and
+    //    the other layers do not depend on it), so no table smaller than `2^m'` with
+    //    `2^(m'−1) ≥ needed(m)` can fit either: jump there instead of trying every size
+    //    (each try is a copy of the circuit). The result is the smallest table that fits.
     let mut m: u8 = 1;
     let (out, layout) = loop {
-        let table_offset = align_up(noise_offset + noise_len, 1u64 << m);
-        let len = table_offset + (1u64 << m);
-        let log_len = ceil_log2(len).max(private.log_len);
-        if log_len > 30 {
-            return Err(too_large("private region above 2^30 slots"));
-        }
-        let mut c2 = circuit.clone();
-        relocate_input(&mut c2, Some((log_len, len as u32)), None, None)?;
-        let at = private_offset(&c2);
-        add_relays(&mut c2, &base, at, noise_offset as u32)?;
-        c2.fit_to_backing();
-        let needed = mask_slots_needed(&c2, ext_degree).max(min_slack(m, ext_degree));
+        let (c2, layout, needed) = candidate(
+            circuit,
+            &base,
+            private.log_len,
+            (noise_offset, noise_len),
+            m,
+            ext_degree,
+        )?;
         if needed <= 1usize << (m - 1) {
-            break (
-                c2,
-                ZkLayout {
-                    noise_offset: noise_offset as u32,
-                    noise_len: noise_len as u32,
-                    table_offset: table_offset as u32,
-                    table_log_len: m,
-                },
-            );
+            break (c2, layout);
         }
-        m += 1;
+        m = (ceil_log2(needed as u64) + 1).max(m + 1);
         if m > 28 {
             return Err(too_large("mask table above 2^28 slots"));
         }
@@ -323,6 +280,83 @@ fn private_padding_operand(c: &Circuit, private: &Region) -> Option<usize> {
         let start = u64::from(t.offset);
         (r0..r0 + span).contains(&start) && start.saturating_add(len) > end
     })
+}
+
+/// Where each layer's relays start: layer `k` (`1 ≤ k < d`) holds the noise of layers
+/// `k..d−1` after its original used slots (written by gates or blocks, read by the next
+/// layer's gates, or spanned by an operand the next layer's blocks read).
+fn relay_bases(circuit: &Circuit) -> Result<Vec<u64>, ZkTransformError> {
+    let d = circuit.depth();
+    let too_large = |what| ZkTransformError::TooLarge(what);
+    let mut base = vec![0u64; d + 1];
+    for (k, pair) in circuit
+        .layers
+        .windows(2)
+        .enumerate()
+        .map(|(i, p)| (i + 1, p))
+    {
+        let (layer, next) = (&pair[0], &pair[1]);
+        let mut highest: Option<u64> = None;
+        let mut bump = |s: u64| highest = Some(highest.map_or(s, |h| h.max(s)));
+        layer.mul.iter().for_each(|g| bump(g.out.into()));
+        layer.add.iter().for_each(|g| bump(g.out.into()));
+        layer.constant.iter().for_each(|g| bump(g.out.into()));
+        next.mul.iter().for_each(|g| {
+            bump(g.in0.into());
+            bump(g.in1.into())
+        });
+        next.add.iter().for_each(|g| bump(g.input.into()));
+        // A span's last slot (validated shapes: the spans exist).
+        let last = |offset: u32, log: u8| u64::from(offset) + (1u64 << log) - 1;
+        for b in &layer.blocks {
+            let (o, l) = b.out_span().ok_or(too_large("block output span"))?;
+            bump(last(o, l));
+        }
+        for b in &next.blocks {
+            let t = b.op.operand();
+            bump(last(
+                t.offset,
+                t.log_len().ok_or(too_large("block operand"))?,
+            ));
+        }
+        base[k] = highest.map_or(0, |h| h + 1);
+    }
+    Ok(base)
+}
+
+/// The zero-knowledge form with a mask table of `2^m` slots (relays at `base`, the noise
+/// at `noise = (offset, len)` in the private region), its layout, and the mask slots it
+/// needs (at least [`min_slack`]).
+fn candidate(
+    circuit: &Circuit,
+    base: &[u64],
+    private_log_len: u8,
+    noise: (u64, u64),
+    m: u8,
+    ext_degree: usize,
+) -> Result<(Circuit, ZkLayout, usize), ZkTransformError> {
+    let (noise_offset, noise_len) = noise;
+    let table_offset = align_up(noise_offset + noise_len, 1u64 << m);
+    let len = table_offset + (1u64 << m);
+    let log_len = ceil_log2(len).max(private_log_len);
+    if log_len > 30 {
+        return Err(ZkTransformError::TooLarge(
+            "private region above 2^30 slots",
+        ));
+    }
+    let mut c2 = circuit.clone();
+    relocate_input(&mut c2, Some((log_len, len as u32)), None, None)?;
+    let at = private_offset(&c2);
+    add_relays(&mut c2, base, at, noise_offset as u32)?;
+    c2.fit_to_backing();
+    let needed = mask_slots_needed(&c2, ext_degree).max(min_slack(m, ext_degree));
+    let layout = ZkLayout {
+        noise_offset: noise_offset as u32,
+        noise_len: noise_len as u32,
+        table_offset: table_offset as u32,
+        table_log_len: m,
+    };
+    Ok((c2, layout, needed))
 }
 
 fn private_offset(c: &Circuit) -> u32 {
@@ -623,6 +657,50 @@ mod tests {
             ],
             ..Spec::default()
         }
+    }
+
+    /// The jump to a table size is exact: the table `with_noise` picks is the smallest
+    /// that fits, as trying every size from 2 slots up finds (gate circuits of several
+    /// widths and depths, and circuits with blocks), and the needed slots never decrease.
+    #[test]
+    fn mask_table_is_the_smallest_that_fits() {
+        let mut specs: Vec<Spec> = (0..6u64).map(block_spec).collect();
+        for widths in [
+            vec![3, 2],
+            vec![6, 5, 5, 4],
+            vec![9, 8, 6, 6, 5, 3],
+            vec![12, 10, 8],
+        ] {
+            specs.push(Spec {
+                log_widths: widths,
+                num_public: 2,
+                mul_percent: 50,
+                ..Spec::default()
+            });
+        }
+        let mut checked = 0;
+        for (seed, spec) in specs.iter().enumerate() {
+            let c = random::circuit(spec, seed as u64);
+            let Ok((zk, layout)) = with_noise(&c, 3) else {
+                continue;
+            };
+            let private = *c.input.region(RegionKind::Private).unwrap();
+            let base = relay_bases(&c).unwrap();
+            let noise = (u64::from(layout.noise_offset), u64::from(layout.noise_len));
+            let mut last = 0;
+            for m in 1..=layout.table_log_len {
+                let (form, l, needed) = candidate(&c, &base, private.log_len, noise, m, 3).unwrap();
+                assert!(needed >= last, "spec {seed}: needed fell at m = {m}");
+                last = needed;
+                let fits = needed <= 1usize << (m - 1);
+                assert_eq!(fits, m == layout.table_log_len, "spec {seed}, m = {m}");
+                if fits {
+                    assert_eq!((form, l), (zk.clone(), layout));
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 8, "{checked}");
     }
 
     /// Blocks keep their spans: the relays of every layer lie above its blocks' outputs

@@ -246,7 +246,13 @@ pub fn compile_all(
     let n = slices.len();
     if scheme.is_zk() {
         // Refused in a second rather than killed for memory after minutes of compiling.
-        let macs = slices.iter().map(|s| engine::slice_macs(model, s)).sum();
+        // The largest slice is charged: the estimate is a proof's peak, and slices are
+        // proven one by one (what earlier slices keep costs less per MAC), so it errs low.
+        let macs = slices
+            .iter()
+            .map(|s| engine::slice_macs(model, s))
+            .max()
+            .unwrap_or(0);
         engine::gate_form_fits(macs, crate::measure::memory_available())?;
     }
     slices

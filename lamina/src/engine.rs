@@ -524,7 +524,7 @@ pub fn slice_macs(model: &Model, slice: &Slice) -> u64 {
     model.layers[slice.layers.clone()]
         .iter()
         .map(|l| l.bp.macs())
-        .sum()
+        .fold(0, u64::saturating_add)
 }
 
 /// Refuses a zero-knowledge compile of `macs` multiply-accumulates whose gate form
@@ -534,7 +534,7 @@ pub fn gate_form_fits(macs: u64, available: Option<u64>) -> Result<()> {
     let need = macs.saturating_mul(GATE_FORM_BYTES_PER_MAC);
     match available {
         Some(avail) if need > avail => refuse!(
-            "the model has {:.1} M multiply-accumulates; zero-knowledge proofs compile each \
+            "a slice of {:.1} M multiply-accumulates: zero-knowledge proofs compile each \
              one as a gate (structured convolutions and matrix products are not hidden yet), \
              about {:.1} GB at the peak, and this machine has {:.1} GB available: use --no-zk \
              (binding-only proofs with structured layers), or a machine with more memory",
@@ -1055,7 +1055,10 @@ mod tests {
         // VGG-16's 314 M MACs against 22 GB: refused, with the figures and the remedy.
         let err = gate_form_fits(314_000_000, Some(22_000_000_000)).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("314.0 M multiply-accumulates"), "{msg}");
+        assert!(
+            msg.contains("slice of 314.0 M multiply-accumulates"),
+            "{msg}"
+        );
         assert!(msg.contains("40.8 GB") && msg.contains("22.0 GB"), "{msg}");
         assert!(msg.contains("--no-zk"), "{msg}");
         // VGG-small's 29 M fits; an unknown memory refuses nothing.

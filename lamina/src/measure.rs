@@ -96,14 +96,25 @@ impl Figures {
     }
 }
 
-/// The memory the kernel counts as available for new allocations (`MemAvailable` in
-/// `/proc/meminfo`), bytes; `None` where the OS says nothing.
+/// The memory available for new allocations, bytes: the kernel's `MemAvailable`
+/// (`/proc/meminfo`), or less where a cgroup v2 limit leaves less (`memory.max` less
+/// `memory.current`, as in a container); `None` where the OS says nothing.
 pub fn memory_available() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/meminfo").ok()?;
-    s.lines()
+    let host = s
+        .lines()
         .find_map(|l| l.strip_prefix("MemAvailable:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb.saturating_mul(1024))
+        .map(|kb| kb.saturating_mul(1024))?;
+    let read = |f: &str| {
+        std::fs::read_to_string(format!("/sys/fs/cgroup/{f}"))
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok()) // "max" (no limit) parses to None
+    };
+    Some(match (read("memory.max"), read("memory.current")) {
+        (Some(max), Some(current)) => host.min(max.saturating_sub(current)),
+        _ => host,
+    })
 }
 
 fn rss_peak() -> u64 {

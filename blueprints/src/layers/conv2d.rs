@@ -193,8 +193,10 @@ impl Blueprint for Conv2d {
     }
     fn macs(&self) -> u64 {
         let g = &self.geom;
-        let per_output = (g.cin / g.group.max(1)) * g.kh * g.kw;
-        (self.out_len as u64).saturating_mul(per_output as u64)
+        let per_output = ((g.cin / g.group.max(1)) as u64)
+            .saturating_mul(g.kh as u64)
+            .saturating_mul(g.kw as u64);
+        (self.out_len as u64).saturating_mul(per_output)
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         self.outputs()

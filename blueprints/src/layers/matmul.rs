@@ -189,7 +189,10 @@ impl super::Blueprint for Dot {
         &self.params
     }
     fn macs(&self) -> u64 {
-        self.sets.iter().map(|(a, _)| a.len() as u64).sum()
+        self.sets
+            .iter()
+            .map(|(a, _)| a.len() as u64)
+            .fold(0, u64::saturating_add)
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
         let (l, r) = (
