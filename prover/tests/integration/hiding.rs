@@ -197,6 +197,14 @@ fn security_figure_and_minimum_size() {
         Err(CommitError::Parameters(s)) => assert!(s.contains("folding 7 at this size"), "{s}"),
         other => panic!("{other:?}"),
     }
+    // Every larger size is refused with an error, never a panic, up to the most WHIR
+    // commits and past it.
+    for log_len in 26u8..=30 {
+        assert!(
+            matches!(scheme.security(log_len, 1), Err(CommitError::Parameters(_))),
+            "2^{log_len}"
+        );
+    }
     // The minimum is the measured one: accepted there, refused one below by p3's slack rule.
     scheme.check_variables(HIDING_MIN_VARIABLES).unwrap();
     match scheme.check_variables(HIDING_MIN_VARIABLES - 1) {
