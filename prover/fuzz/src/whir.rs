@@ -271,10 +271,10 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
             delta,
         } => {
             let evals = &mut p.openings[idx(region)].proof.evals;
-            if let Some(i) = pick(point, evals.len()) {
-                if let Some(&v) = evals[i].current().first() {
-                    evals[i] = OpeningBatch::new(vec![delta3(delta, v)], vec![]);
-                }
+            if let Some(i) = pick(point, evals.len())
+                && let Some(&v) = evals[i].current().first()
+            {
+                evals[i] = OpeningBatch::new(vec![delta3(delta, v)], vec![]);
             }
         }
         WhirMutation::Sumcheck {
@@ -293,11 +293,11 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
                 }
                 Phase::Final => w.final_sumcheck.as_mut(),
             };
-            if let Some(d) = data {
-                if let Some(i) = pick(round, d.polynomial_evaluations.len()) {
-                    let k = usize::from(which);
-                    d.polynomial_evaluations[i][k] = delta3(delta, d.polynomial_evaluations[i][k]);
-                }
+            if let Some(d) = data
+                && let Some(i) = pick(round, d.polynomial_evaluations.len())
+            {
+                let k = usize::from(which);
+                d.polynomial_evaluations[i][k] = delta3(delta, d.polynomial_evaluations[i][k]);
             }
         }
         WhirMutation::Ood {
@@ -322,12 +322,12 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
             mask,
         } => {
             let w = &mut p.openings[idx(region)].proof.whir;
-            if let Some(i) = pick(round, w.rounds.len()) {
-                if let Some(c) = &w.rounds[i].commitment {
-                    let mut r = c.roots()[0];
-                    r[usize::from(byte) % 32] ^= mask.max(1);
-                    w.rounds[i].commitment = Some(MerkleCap::new(vec![r]));
-                }
+            if let Some(i) = pick(round, w.rounds.len())
+                && let Some(c) = &w.rounds[i].commitment
+            {
+                let mut r = c.roots()[0];
+                r[usize::from(byte) % 32] ^= mask.max(1);
+                w.rounds[i].commitment = Some(MerkleCap::new(vec![r]));
             }
         }
         WhirMutation::Pow {
@@ -349,17 +349,17 @@ fn apply(p: &mut WhirProof, other: &WhirProof, m: &WhirMutation) {
             delta,
         } => match queries(&mut p.openings[idx(region)].proof.whir, round) {
             QueryOpenings::Base(o) => {
-                if let Some(r) = pick(row, o.rows.len()) {
-                    if let Some(i) = pick(index, o.rows[r].len()) {
-                        o.rows[r][i] = delta.base(o.rows[r][i]);
-                    }
+                if let Some(r) = pick(row, o.rows.len())
+                    && let Some(i) = pick(index, o.rows[r].len())
+                {
+                    o.rows[r][i] = delta.base(o.rows[r][i]);
                 }
             }
             QueryOpenings::Extension(o) => {
-                if let Some(r) = pick(row, o.rows.len()) {
-                    if let Some(i) = pick(index, o.rows[r].len()) {
-                        o.rows[r][i] = delta3(delta, o.rows[r][i]);
-                    }
+                if let Some(r) = pick(row, o.rows.len())
+                    && let Some(i) = pick(index, o.rows[r].len())
+                {
+                    o.rows[r][i] = delta3(delta, o.rows[r][i]);
                 }
             }
         },
