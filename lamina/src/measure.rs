@@ -100,12 +100,7 @@ impl Figures {
 /// (`/proc/meminfo`), or less where a cgroup v2 limit leaves less (`memory.max` less
 /// `memory.current`, as in a container); `None` where the OS says nothing.
 pub fn memory_available() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let host = s
-        .lines()
-        .find_map(|l| l.strip_prefix("MemAvailable:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map(|kb| kb.saturating_mul(1024))?;
+    let host = proc_kb_field("/proc/meminfo", "MemAvailable:")?;
     let read = |f: &str| {
         std::fs::read_to_string(format!("/sys/fs/cgroup/{f}"))
             .ok()
@@ -117,14 +112,18 @@ pub fn memory_available() -> Option<u64> {
     })
 }
 
-fn rss_peak() -> u64 {
-    let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+/// A `Key:   N kB` line of a `/proc` file, in bytes.
+fn proc_kb_field(file: &str, key: &str) -> Option<u64> {
+    std::fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
+        .map(|kb| kb.saturating_mul(1024))
+}
+
+fn rss_peak() -> u64 {
+    proc_kb_field("/proc/self/status", "VmHWM:").unwrap_or(0)
 }
 
 /// Runs `f` as one measured stage.
