@@ -25,6 +25,14 @@ fn lamina(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `lamina run` on the bundled LeNet and its input, with `extra` arguments.
+fn run_lenet(extra: &[&str]) -> Output {
+    let (model, x) = (lenet(), input());
+    let mut args = vec!["run", s(&model), "--input", s(&x)];
+    args.extend_from_slice(extra);
+    lamina(&args)
+}
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("lamina-cli-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -47,13 +55,7 @@ fn json(o: &Output) -> Value {
 
 #[test]
 fn run_json_contract_and_slices_agree() {
-    let whole = json(&lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--json",
-    ]));
+    let whole = json(&run_lenet(&["--json"]));
     assert_eq!(whole["verified"], true);
     assert_eq!(whole["scale_bits"], 18);
     assert_eq!(whole["outputs"].as_array().unwrap().len(), 10);
@@ -68,15 +70,7 @@ fn run_json_contract_and_slices_agree() {
             "{stage}"
         );
     }
-    let sliced = json(&lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--slices",
-        "layers",
-        "--json",
-    ]));
+    let sliced = json(&run_lenet(&["--slices", "layers", "--json"]));
     assert_eq!(sliced["verified"], true);
     assert_eq!(sliced["slices"].as_array().unwrap().len(), 5);
     assert_eq!(
@@ -224,14 +218,7 @@ fn bad_inputs_get_one_clear_error() {
         !o.status.success() && err.contains("input-range") && err.contains("conv1"),
         "{err}"
     );
-    let o = lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--scale-bits",
-        "40",
-    ]);
+    let o = run_lenet(&["--scale-bits", "40"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--scale-bits 40"));
     let o = lamina(&["run", s(&d.join("missing.onnx")), "--input", s(&input())]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.onnx"));
@@ -285,11 +272,7 @@ fn fidelity_json_lists_per_input_outputs_and_reference() {
 fn report_plot_and_fidelity_plot_write_svg() {
     let d = tmp("plots");
     let report = d.join("report.json");
-    let o = lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
+    let o = run_lenet(&[
         "--slices",
         "layers",
         "--compare-whole",
@@ -353,26 +336,11 @@ fn report_plot_and_fidelity_plot_write_svg() {
 /// carry the committed values; contradictory flags are refused by name.
 #[test]
 fn commitment_scheme_is_reported_and_selectable() {
-    let zk = json(&lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--zk-proofs",
-        "1",
-        "--json",
-    ]));
+    let zk = json(&run_lenet(&["--zk-proofs", "1", "--json"]));
     assert_eq!(zk["verified"], true);
     assert_eq!(zk["commitment"]["scheme"], "whir-zk");
     assert_eq!(zk["commitment"]["hiding"], true);
-    let whir = json(&lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--no-zk",
-        "--json",
-    ]));
+    let whir = json(&run_lenet(&["--no-zk", "--json"]));
     assert_eq!(whir["verified"], true);
     assert_eq!(whir["outputs"], zk["outputs"]);
     let c = &whir["commitment"];
@@ -381,15 +349,7 @@ fn commitment_scheme_is_reported_and_selectable() {
     assert_eq!(c["regime"], "JohnsonBound");
     assert!(c["security_bits"].as_f64().unwrap() >= 100.0, "{c}");
     assert_eq!(whir["vk_digest"].as_str().unwrap().len(), 64);
-    let tr = json(&lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--commitment",
-        "transparent",
-        "--json",
-    ]));
+    let tr = json(&run_lenet(&["--commitment", "transparent", "--json"]));
     assert_eq!(tr["verified"], true);
     assert_eq!(tr["commitment"]["scheme"], "transparent");
     assert_eq!(tr["outputs"], whir["outputs"]);
@@ -405,14 +365,7 @@ fn commitment_scheme_is_reported_and_selectable() {
         bytes(&tr),
         bytes(&whir)
     );
-    let o = lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--commitment",
-        "kzg",
-    ]);
+    let o = run_lenet(&["--commitment", "kzg"]);
     assert!(
         !o.status.success()
             && String::from_utf8_lossy(&o.stderr).contains("unknown commitment scheme 'kzg'")
@@ -528,14 +481,7 @@ fn private_input_on_the_command_line() {
     ]));
     assert_eq!(a["matches"], true, "{a}");
     assert_eq!(a["stocks_checked"], true);
-    let o = lamina(&[
-        "run",
-        s(&lenet()),
-        "--input",
-        s(&input()),
-        "--private-input",
-        "--no-zk",
-    ]);
+    let o = run_lenet(&["--private-input", "--no-zk"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         !o.status.success() && err.contains("--private-input needs zero-knowledge"),

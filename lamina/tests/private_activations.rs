@@ -8,7 +8,7 @@
 mod common;
 use common::{first_input, hits, lenet, value_pairs, verify_pinned};
 
-use lamina::commands::{Settings, compile, prove, run};
+use lamina::commands::{Settings, run};
 use lamina::engine::Scheme;
 use lamina::measure::Hooks;
 use lamina::proof_folder::{Pin, verify};
@@ -90,28 +90,13 @@ fn activation_pairs(model: &Path, x: &[f64]) -> HashSet<[u8; 16]> {
 #[test]
 fn folders_with_private_activations() {
     let tmp = std::env::temp_dir().join(format!("lamina-private-acts-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
     let model = lenet().join("lenet.onnx");
     let x = first_input();
-    let doc = compile(&model, &settings(), &tmp.join("m"), Hooks::default()).unwrap();
+    let (doc, pin, vk, _) = common::compiled_and_proven_twice(&tmp, &settings());
     assert_eq!(
         doc["commitment"]["zero_knowledge"]["private_activations"],
         true
     );
-    let pin = doc["vk_digest"].as_str().unwrap().to_string();
-    let vk = tmp.join("m").join("model.vk");
-    for p in ["p1", "p2"] {
-        prove(
-            &tmp.join("m"),
-            &x,
-            "input.json",
-            &tmp.join(p),
-            Hooks::default(),
-        )
-        .unwrap();
-        let v = verify_pinned(&vk, &tmp.join(p), &pin);
-        assert!(v.verified, "{}", v.doc);
-    }
     // The statement: slice 0's input and slice 4's output only.
     let st: Value =
         serde_json::from_slice(&std::fs::read(tmp.join("p1/statement.json")).unwrap()).unwrap();
@@ -172,28 +157,10 @@ fn folders_with_private_activations() {
     assert_eq!(v.doc["slices"][2]["verified"], false);
 
     // A per-slice job cannot prove one link of a chain alone.
-    lamina::jobs::witness(
-        &tmp.join("m"),
-        &x,
-        "input.json",
-        &tmp.join("r"),
-        Hooks::default(),
-    )
-    .unwrap();
-    let err = lamina::jobs::prove_slice(
-        &tmp.join("m"),
-        &tmp.join("r"),
-        1,
-        &tmp.join("j"),
-        Hooks::default(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("one chain"), "{err}");
+    common::assert_chain_job_refused(&tmp, &x, 1);
 
     // The audit recompiles with private activations (the key says so).
-    let key = lamina::key::load(&vk, Some(&pin)).unwrap();
+    let key = common::audited_key(&vk, &pin, &model);
     assert!(key.privacy.activations && !key.privacy.input);
-    let audit = lamina::key::audit(&model, &key, Hooks::default()).unwrap();
-    assert!(audit.matches, "{}", audit.doc);
     std::fs::remove_dir_all(&tmp).unwrap();
 }

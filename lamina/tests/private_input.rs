@@ -99,30 +99,12 @@ fn copy_folder(from: &Path, to: &Path) {
 #[test]
 fn folders_with_a_private_input() {
     let tmp = std::env::temp_dir().join(format!("lamina-private-input-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
     let model = lenet().join("lenet.onnx");
     let x = first_input();
-    let doc = compile(
-        &model,
-        &private_input_public_activations(),
-        &tmp.join("m"),
-        Hooks::default(),
-    )
-    .unwrap();
+    let (doc, pin, vk, verdicts) =
+        common::compiled_and_proven_twice(&tmp, &private_input_public_activations());
     assert_eq!(doc["commitment"]["zero_knowledge"]["private_input"], true);
-    let pin = doc["vk_digest"].as_str().unwrap().to_string();
-    let vk = tmp.join("m").join("model.vk");
-    for p in ["p1", "p2"] {
-        prove(
-            &tmp.join("m"),
-            &x,
-            "input.json",
-            &tmp.join(p),
-            Hooks::default(),
-        )
-        .unwrap();
-        let v = verify_pinned(&vk, &tmp.join(p), &pin);
-        assert!(v.verified, "{}", v.doc);
+    for v in &verdicts {
         assert_eq!(v.doc["input_commitment"].as_str().unwrap().len(), 64);
     }
     let read = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
@@ -319,27 +301,9 @@ fn folders_with_a_private_input() {
     );
 
     // A per-slice job cannot prove the first link alone.
-    lamina::jobs::witness(
-        &tmp.join("m"),
-        &x,
-        "input.json",
-        &tmp.join("r"),
-        Hooks::default(),
-    )
-    .unwrap();
-    let err = lamina::jobs::prove_slice(
-        &tmp.join("m"),
-        &tmp.join("r"),
-        0,
-        &tmp.join("j"),
-        Hooks::default(),
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("one chain"), "{err}");
+    common::assert_chain_job_refused(&tmp, &x, 0);
     // The audit recompiles with the private input (the key says so).
-    let key = lamina::key::load(&vk, Some(&pin)).unwrap();
+    let key = common::audited_key(&vk, &pin, &model);
     assert!(key.privacy.input && !key.privacy.activations);
-    let audit = lamina::key::audit(&model, &key, Hooks::default()).unwrap();
-    assert!(audit.matches, "{}", audit.doc);
     std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -150,27 +150,12 @@ fn lamina_folders_in_zero_knowledge() {
     use lamina::measure::Hooks;
     use lamina::proof_folder::{Pin, verify};
     let tmp = std::env::temp_dir().join(format!("lamina-zk-folders-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
     let model = lenet().join("lenet.onnx");
     let x = first_input();
     let settings = Settings::new(18, (-1.0, 1.0), "layers")
         .unwrap()
         .with_scheme(Scheme::WhirZk);
-    let doc = compile(&model, &settings, &tmp.join("m"), Hooks::default()).unwrap();
-    let pin = doc["vk_digest"].as_str().unwrap().to_string();
-    let vk = tmp.join("m").join("model.vk");
-    for run in ["p1", "p2"] {
-        prove(
-            &tmp.join("m"),
-            &x,
-            "input.json",
-            &tmp.join(run),
-            Hooks::default(),
-        )
-        .unwrap();
-        let v = verify_pinned(&vk, &tmp.join(run), &pin);
-        assert!(v.verified, "{}", v.doc);
-    }
+    let (_, pin, vk, _) = common::compiled_and_proven_twice(&tmp, &settings);
     // Every slice took two distinct entries of its stock of 64, one per proof.
     for i in 0..5 {
         let used = tmp.join(format!("m/weights_stock/used/slice_{i}"));

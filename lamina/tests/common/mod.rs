@@ -36,6 +36,70 @@ pub fn verify_pinned(vk: &Path, proofs: &Path, pin: &str) -> Verdict {
     .unwrap()
 }
 
+/// A fresh folder `tmp` with the bundled LeNet compiled under `settings` into `tmp/m`, and
+/// its first input proven twice, into `tmp/p1` and `tmp/p2`, each verified against the
+/// key pinned to its digest: `(the compile document, the digest, the key's path, the two
+/// verdicts)`.
+pub fn compiled_and_proven_twice(
+    tmp: &Path,
+    settings: &lamina::commands::Settings,
+) -> (serde_json::Value, String, PathBuf, Vec<Verdict>) {
+    let _ = std::fs::remove_dir_all(tmp);
+    let model = lenet().join("lenet.onnx");
+    let doc =
+        lamina::commands::compile(&model, settings, &tmp.join("m"), Hooks::default()).unwrap();
+    let pin = doc["vk_digest"].as_str().unwrap().to_string();
+    let vk = tmp.join("m").join("model.vk");
+    let verdicts = ["p1", "p2"]
+        .iter()
+        .map(|p| {
+            lamina::commands::prove(
+                &tmp.join("m"),
+                &first_input(),
+                "input.json",
+                &tmp.join(p),
+                Hooks::default(),
+            )
+            .unwrap();
+            let v = verify_pinned(&vk, &tmp.join(p), &pin);
+            assert!(v.verified, "{}", v.doc);
+            v
+        })
+        .collect();
+    (doc, pin, vk, verdicts)
+}
+
+/// A chain's slice cannot be proven as a job on its own: `lamina witness` of `x` from the
+/// compiled folder `tmp/m` into `tmp/r`, then `prove --run` of `slice` is refused.
+pub fn assert_chain_job_refused(tmp: &Path, x: &[f64], slice: usize) {
+    lamina::jobs::witness(
+        &tmp.join("m"),
+        x,
+        "input.json",
+        &tmp.join("r"),
+        Hooks::default(),
+    )
+    .unwrap();
+    let err = lamina::jobs::prove_slice(
+        &tmp.join("m"),
+        &tmp.join("r"),
+        slice,
+        &tmp.join("j"),
+        Hooks::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("one chain"), "{err}");
+}
+
+/// The key `vk` (pinned to `pin`), after checking that `lamina audit` against `model`
+/// recompiles it byte for byte.
+pub fn audited_key(vk: &Path, pin: &str, model: &Path) -> lamina::key::VerificationKey {
+    let key = lamina::key::load(vk, Some(pin)).unwrap();
+    let audit = lamina::key::audit(model, &key, Hooks::default()).unwrap();
+    assert!(audit.matches, "{}", audit.doc);
+    key
+}
+
 /// Consecutive pairs of integer values, as two canonical field elements in 8-byte
 /// little-endian form (how a vector of them would sit in any encoding); pairs of small
 /// values (ReLU's zeros) are left out, since lengths and padding look like them.
