@@ -26,13 +26,11 @@ pub fn eq_table_scaled<E: Field>(point: &[E], scale: E) -> Vec<E> {
     table
 }
 
-/// One level of the eq table: `hi = lo·r`, then `lo = lo − hi`, in one pass.
+/// One level of the eq table: `hi = lo·r`, then `lo = lo − hi`, in one pass (the
+/// field's loop: packed for the Goldilocks extensions).
 #[inline(always)]
 fn split_level<E: Field>(lo: &mut [E], hi: &mut [E], r: E) {
-    for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
-        *h = l.mul_inline(r);
-        *l -= *h;
-    }
+    E::eq_split(lo, hi, r);
 }
 
 /// [`eq_table_scaled`] with the halves filled in parallel (prover only).

@@ -94,6 +94,9 @@ impl Field for GoldilocksExt2 {
         let b = <Goldilocks as Field>::decode(r)?;
         Ok(GoldilocksExt2::new([a, b]))
     }
+    fn eq_split(lo: &mut [Self], hi: &mut [Self], r: Self) {
+        super::kernels::packed::eq_split(lo, hi, r);
+    }
     fn from_uniform_bytes(bytes: &[u8]) -> Self {
         GoldilocksExt2::new([reduce_u128(&bytes[..16]), reduce_u128(&bytes[16..32])])
     }
@@ -138,6 +141,9 @@ impl Field for GoldilocksExt3 {
         let b = <Goldilocks as Field>::decode(r)?;
         let c = <Goldilocks as Field>::decode(r)?;
         Ok(GoldilocksExt3::new([a, b, c]))
+    }
+    fn eq_split(lo: &mut [Self], hi: &mut [Self], r: Self) {
+        super::kernels::packed::eq_split(lo, hi, r);
     }
     fn from_uniform_bytes(bytes: &[u8]) -> Self {
         GoldilocksExt3::new([

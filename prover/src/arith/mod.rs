@@ -15,12 +15,15 @@
 //! |---|---|
 //! | `goldilocks` | the field types and their [`Field`] / [`ExtensionField`] impls |
 //! | `accumulate` | [`Accumulate`]: delayed-reduction sums of products for the prover's kernels |
+//! | `kernels` | [`PairKernels`]: the product sumcheck's loops, packed (SIMD) for Goldilocks |
 
 mod accumulate;
 mod goldilocks;
+mod kernels;
 
 pub use accumulate::{Accumulate, Wide};
 pub use goldilocks::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
+pub use kernels::PairKernels;
 
 use circuits::DecodeError;
 use circuits::codec::{Reader, Writer};
@@ -84,6 +87,16 @@ pub trait Field:
     fn mul_inline(self, rhs: Self) -> Self {
         self * rhs
     }
+
+    /// One level of an eq table: `hi[i] = lo[i]·r`, then `lo[i] −= hi[i]` (equal
+    /// lengths). A hook for packed loops; the Goldilocks extensions override it.
+    #[inline]
+    fn eq_split(lo: &mut [Self], hi: &mut [Self], r: Self) {
+        for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
+            *h = l.mul_inline(r);
+            *l -= *h;
+        }
+    }
 }
 
 /// A prime field whose elements have a canonical `u64` form.
@@ -98,8 +111,9 @@ pub trait PrimeField64: Field {
 
 /// An extension of the base field `B`: challenges and tables live here.
 ///
-/// [`Accumulate`] is a supertrait so that the prover's generic kernels (sumcheck rounds,
-/// eq tables) can sum products without a reduction per product.
+/// [`Accumulate`] and [`PairKernels`] are supertraits so that the prover's generic
+/// kernels (sumcheck rounds, eq tables) can sum products without a reduction per product
+/// and use the field's packed loops.
 pub trait ExtensionField<B: Field>:
     Field
     + From<B>
@@ -107,6 +121,7 @@ pub trait ExtensionField<B: Field>:
     + Sub<B, Output = Self>
     + Mul<B, Output = Self>
     + Accumulate<B>
+    + PairKernels<B>
 {
     /// Extension degree over `B`.
     const DEGREE: usize;

@@ -7,7 +7,8 @@
 //! **Fused round and fold.** [`RoundProver::bind`] folds both tables with `r` and, in the
 //! same pass over memory, sums the *next* round's message over the freshly folded pairs,
 //! so each round reads the tables once instead of twice. Only the first message is a
-//! separate pass. Sums are kept unreduced ([`crate::arith::Accumulate`]) and reduced once per chunk;
+//! separate pass. The loops over each chunk are the field's ([`crate::arith::PairKernels`]:
+//! packed SIMD for Goldilocks, unreduced sums elsewhere);
 //! folds write into buffers recycled from earlier rounds (two allocations per instance).
 //! Field arithmetic is exact, so messages and folded tables equal the plain two-pass
 //! computation (`sumcheck::reference`, the tests' portable twin) element for element.
@@ -83,103 +84,71 @@ fn chunk_for(n: usize) -> usize {
     par::chunk_for(n).next_multiple_of(2)
 }
 
-/// `(Σ f0·h0, Σ f1·h1, Σ (2f1 − f0)(2h1 − h0))` over the pairs of `f` and `h`, with
-/// `acc(s, h, f)` adding `h·f` to an unreduced sum.
-fn round_sums<V, F, E>(
+/// `(Σ f0·h0, Σ f1·h1, Σ (2f1 − f0)(2h1 − h0))` over the pairs of `f` and `h`, chunk by
+/// chunk with `sums`.
+fn round_sums<V, E>(
     f: &[V],
     h: &[E],
     chunk: usize,
-    acc: impl Fn(&mut E::Acc, E, V) + Sync + Send,
+    sums: impl Fn(&[V], &[E]) -> [E; 3] + Sync + Send,
 ) -> [E; 3]
 where
     V: Field,
-    F: Field,
-    E: ExtensionField<F>,
+    E: Field,
 {
     let pairs = h.len() / 2;
-    let sums = par::map_reduce(
+    par::map_reduce(
         pairs,
         chunk,
-        [E::Acc::default(); 3],
+        [E::ZERO; 3],
         |range| {
-            let mut s = [E::Acc::default(); 3];
-            let (f, h) = (
-                &f[2 * range.start..2 * range.end],
-                &h[2 * range.start..2 * range.end],
-            );
-            for (f, h) in f.chunks_exact(2).zip(h.chunks_exact(2)) {
-                let (f0, f1, h0, h1) = (f[0], f[1], h[0], h[1]);
-                acc(&mut s[0], h0, f0);
-                acc(&mut s[1], h1, f1);
-                acc(&mut s[2], h1.double() - h0, f1.double() - f0);
-            }
-            s
+            let r = 2 * range.start..2 * range.end;
+            sums(&f[r.clone()], &h[r])
         },
-        merge3::<F, E>,
-    );
-    sums.map(E::reduce)
+        add3,
+    )
 }
 
-fn merge3<F: Field, E: ExtensionField<F>>(a: [E::Acc; 3], b: [E::Acc; 3]) -> [E::Acc; 3] {
-    [
-        E::merge(a[0], b[0]),
-        E::merge(a[1], b[1]),
-        E::merge(a[2], b[2]),
-    ]
+fn add3<E: Field>(a: [E; 3], b: [E; 3]) -> [E; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
 }
 
 /// Folds `f` and `h` with `fold_f` and `t0 + r·(t1 − t0)` into `out_f`, `out_h` (half
 /// the length) and returns the next round's sums over the folded pairs (`None` when
-/// one entry is left).
-fn fold_and_sum<V, F, E>(
+/// one entry is left), chunk by chunk with `fold_sums`.
+fn fold_and_sum<V, E>(
     f: &[V],
     h: &[E],
     r: E,
     out: (&mut [E], &mut [E]),
     chunk: usize,
-    fold_f: impl Fn(V, V) -> E + Sync + Send,
+    fold_f: impl Fn(V, V) -> E,
+    fold_sums: impl Fn(&[V], &[E], &mut [E], &mut [E]) -> [E; 3] + Sync + Send,
 ) -> Option<[E; 3]>
 where
     V: Field,
-    F: Field,
-    E: ExtensionField<F>,
+    E: Field,
 {
     let (out_f, out_h) = out;
-    let fold_h = |a: E, b: E| a + r.mul_inline(b - a);
     if out_h.len() < 2 {
         // Last round: nothing to sum.
         for (j, (of, oh)) in out_f.iter_mut().zip(out_h.iter_mut()).enumerate() {
             *of = fold_f(f[2 * j], f[2 * j + 1]);
-            *oh = fold_h(h[2 * j], h[2 * j + 1]);
+            *oh = h[2 * j] + r.mul_inline(h[2 * j + 1] - h[2 * j]);
         }
         return None;
     }
-    let sums = par::fill2_reduce(
+    Some(par::fill2_reduce(
         out_f,
         out_h,
         chunk,
-        [E::Acc::default(); 3],
+        [E::ZERO; 3],
         |start, of, oh| {
-            let mut s = [E::Acc::default(); 3];
-            let end = start + of.len();
-            let (f, h) = (&f[2 * start..2 * end], &h[2 * start..2 * end]);
-            let inputs = f.chunks_exact(4).zip(h.chunks_exact(4));
-            let outputs = of.chunks_exact_mut(2).zip(oh.chunks_exact_mut(2));
-            for ((f, h), (of, oh)) in inputs.zip(outputs) {
-                let f0 = fold_f(f[0], f[1]);
-                let f1 = fold_f(f[2], f[3]);
-                let h0 = fold_h(h[0], h[1]);
-                let h1 = fold_h(h[2], h[3]);
-                (of[0], of[1], oh[0], oh[1]) = (f0, f1, h0, h1);
-                E::mul_acc(&mut s[0], h0, f0);
-                E::mul_acc(&mut s[1], h1, f1);
-                E::mul_acc(&mut s[2], h1.double() - h0, f1.double() - f0);
-            }
-            s
+            let r = 2 * start..2 * (start + of.len());
+            fold_sums(&f[r.clone()], &h[r], of, oh)
         },
-        merge3::<F, E>,
-    );
-    Some(sums.map(E::reduce))
+        add3,
+    ))
 }
 
 /// A recycled buffer of `len` entries (contents arbitrary), or a fresh one.
@@ -208,8 +177,8 @@ impl<F: Field, E: ExtensionField<F>> RoundProver<E> for ProductSumcheck<'_, F, E
         }
         let chunk = chunk_for(self.h.len() / 2);
         match &self.f {
-            Table::Base(f) => round_sums(f, &self.h, chunk, E::mul_base_acc),
-            Table::Ext(f) => round_sums(f, &self.h, chunk, E::mul_acc),
+            Table::Base(f) => round_sums(f, &self.h, chunk, E::pair_sums_base),
+            Table::Ext(f) => round_sums(f, &self.h, chunk, E::pair_sums),
         }
         .to_vec()
     }
@@ -221,12 +190,24 @@ impl<F: Field, E: ExtensionField<F>> RoundProver<E> for ProductSumcheck<'_, F, E
         let out = (out_f.as_mut_slice(), out_h.as_mut_slice());
         let chunk = chunk_for(half);
         self.next = match &self.f {
-            Table::Base(f) => {
-                fold_and_sum(f, &self.h, r, out, chunk, |a, b| E::from(a) + r * (b - a))
-            }
-            Table::Ext(f) => fold_and_sum(f, &self.h, r, out, chunk, |a: E, b: E| {
-                a + r.mul_inline(b - a)
-            }),
+            Table::Base(f) => fold_and_sum(
+                f,
+                &self.h,
+                r,
+                out,
+                chunk,
+                |a, b| E::from(a) + r * (b - a),
+                |f, h, of, oh| E::fold_pair_sums_base(f, h, r, of, oh),
+            ),
+            Table::Ext(f) => fold_and_sum(
+                f,
+                &self.h,
+                r,
+                out,
+                chunk,
+                |a: E, b: E| a + r.mul_inline(b - a),
+                |f, h, of, oh| E::fold_pair_sums(f, h, r, of, oh),
+            ),
         };
         self.spare[1] = std::mem::replace(&mut self.h, out_h);
         let old = std::mem::replace(&mut self.f, Table::Ext(Cow::Owned(out_f)));
@@ -251,7 +232,7 @@ impl<F: Field, E: ExtensionField<F>> ProductSumcheck<'_, F, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arith::{Accumulate, Goldilocks, GoldilocksExt2, GoldilocksExt3};
+    use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3, PairKernels};
     use crate::sumcheck::reference;
 
     fn rand<T: Field>(seed: &mut u64) -> T {
@@ -325,9 +306,9 @@ mod tests {
         let f: Vec<GoldilocksExt3> = (0..n).map(|_| rand(&mut s)).collect();
         let h: Vec<GoldilocksExt3> = (0..n).map(|_| rand(&mut s)).collect();
         let r: GoldilocksExt3 = rand(&mut s);
-        let whole = round_sums::<_, Goldilocks, _>(&f, &h, n, GoldilocksExt3::mul_acc);
-        for chunk in [1, 2, 4, 8] {
-            let parts = round_sums::<_, Goldilocks, _>(&f, &h, chunk, GoldilocksExt3::mul_acc);
+        let whole = round_sums(&f, &h, n, GoldilocksExt3::pair_sums);
+        for chunk in [1, 2, 4, 8, 24] {
+            let parts = round_sums(&f, &h, chunk, GoldilocksExt3::pair_sums);
             assert_eq!(parts, whole);
         }
         let run = |chunk: usize| {
@@ -335,18 +316,19 @@ mod tests {
                 vec![GoldilocksExt3::ZERO; n / 2],
                 vec![GoldilocksExt3::ZERO; n / 2],
             );
-            let s = fold_and_sum::<_, Goldilocks, _>(
+            let s = fold_and_sum(
                 &f,
                 &h,
                 r,
                 (&mut of, &mut oh),
                 chunk,
                 |a: GoldilocksExt3, b| a + r * (b - a),
+                |f, h, of, oh| GoldilocksExt3::fold_pair_sums(f, h, r, of, oh),
             );
             (s, of, oh)
         };
         let whole = run(n);
-        for chunk in [2, 4, 8] {
+        for chunk in [2, 4, 8, 18] {
             assert_eq!(run(chunk), whole);
         }
     }
