@@ -362,7 +362,7 @@ mod tests {
     fn edgy<E: Kernel>(seed: &mut u64, i: usize) -> E {
         let p = <Goldilocks as crate::arith::PrimeField64>::ORDER;
         let edges = [0, 1, p - 1, p, p + 1, u64::MAX, 1 << 32, (1 << 32) - 1];
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             E::from_basis_coefficients_fn(|d| Goldilocks::new(edges[(i / 3 + d) % edges.len()]))
         } else {
             rand(seed)
@@ -389,7 +389,7 @@ mod tests {
                 scalar::pair_sums(&fb, &h, E::mul_base_acc),
                 "{pairs} pairs, base"
             );
-            if pairs % 2 == 1 {
+            if !pairs.is_multiple_of(2) {
                 continue;
             }
             let half = n / 2;
