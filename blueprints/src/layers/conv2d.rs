@@ -98,6 +98,75 @@ impl ConvGeometry {
     }
 }
 
+impl ConvGeometry {
+    /// `acc(e, Σ)` for every output `e` in `(b, co, oy, ox)` order, where `Σ` starts at
+    /// `zero` and takes `mac(Σ, x, w)` over the output's window in
+    /// [`ConvGeometry::window`]'s order `(cl, ki, kj)`: the same terms in the same order
+    /// as a per-output sum (so floats round the same), computed a plane at a time with
+    /// the padding cropped by the loop bounds instead of a check per term.
+    fn correlate<X: Copy, A: Copy, O>(
+        &self,
+        x: &[X],
+        w: &[X],
+        zero: A,
+        mac: impl Fn(A, X, X) -> A,
+        mut acc: impl FnMut(usize, A) -> O,
+    ) -> Vec<O> {
+        let (oh, ow) = self.out_hw().unwrap_or((0, 0));
+        let (sh, sw) = self.stride;
+        let (dh, dw) = self.dilation;
+        let cpg = self.cin_per_group();
+        let per_group = (self.cout / self.group.max(1)).max(1);
+        // Output columns whose input column `ox·sw + kj·dw − pad` lies in `0..w`: an
+        // interval, the column growing with `ox`.
+        let cols = |kj: usize| {
+            let valid = |ox: usize| {
+                (ox * sw + kj * dw)
+                    .checked_sub(self.pads[1])
+                    .is_some_and(|c| c < self.w)
+            };
+            let lo = (0..ow).find(|&ox| valid(ox)).unwrap_or(ow);
+            let hi = (lo..ow).find(|&ox| !valid(ox)).unwrap_or(ow);
+            (lo, hi)
+        };
+        let col_ranges: Vec<(usize, usize)> = (0..self.kw).map(cols).collect();
+        let mut plane = vec![zero; oh * ow];
+        let mut out = Vec::with_capacity(self.n * self.cout * oh * ow);
+        for bt in 0..self.n {
+            for co in 0..self.cout {
+                plane.fill(zero);
+                let ci0 = co / per_group * cpg;
+                for cl in 0..cpg {
+                    let input =
+                        &x[(bt * self.cin + ci0 + cl) * self.h * self.w..][..self.h * self.w];
+                    for ki in 0..self.kh {
+                        for (kj, &(lo, hi)) in col_ranges.iter().enumerate() {
+                            let wv = w[((co * cpg + cl) * self.kh + ki) * self.kw + kj];
+                            for oy in 0..oh {
+                                let Some(y) = (oy * sh + ki * dh).checked_sub(self.pads[0]) else {
+                                    continue;
+                                };
+                                if y >= self.h || lo >= hi {
+                                    continue;
+                                }
+                                let row = &input[y * self.w..][..self.w];
+                                let first = lo * sw + kj * dw - self.pads[1];
+                                let dst = &mut plane[oy * ow + lo..oy * ow + hi];
+                                for (k, a) in dst.iter_mut().enumerate() {
+                                    *a = mac(*a, row[first + k * sw], wv);
+                                }
+                            }
+                        }
+                    }
+                }
+                let base = out.len();
+                out.extend(plane.iter().enumerate().map(|(e, &a)| acc(base + e, a)));
+            }
+        }
+        out
+    }
+}
+
 /// A quantized convolution.
 #[derive(Clone, Debug)]
 pub struct Conv2d {
@@ -199,31 +268,35 @@ impl Blueprint for Conv2d {
         (self.out_len as u64).saturating_mul(per_output)
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
-        self.outputs()
-            .map(|(bt, co, oy, ox)| {
-                let v = self.lin.b_f[co]
-                    + self
-                        .geom
-                        .window(bt, co, oy, ox)
-                        .map(|(i, j)| x[0][i] * self.lin.w_f[j])
-                        .sum::<f64>();
+        let plane = self.out_len / (self.geom.n * self.geom.cout).max(1);
+        // The neutral element `Iterator::sum` starts from, so the sums match it bit for bit.
+        let zero = std::iter::empty::<f64>().sum::<f64>();
+        self.geom.correlate(
+            x[0],
+            &self.lin.w_f,
+            zero,
+            |a, x, w| a + x * w,
+            |e, s| {
+                let v = self.lin.b_f[e / plane % self.geom.cout] + s;
                 if self.lin.rescale.relu { v.max(0.0) } else { v }
-            })
-            .collect()
+            },
+        )
     }
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         let nw = self.lin.w_f.len();
-        self.outputs()
-            .enumerate()
-            .map(|(e, (bt, co, oy, ox))| {
-                let acc = i128::from(self.lin.params[nw + co])
-                    + self
-                        .geom
-                        .window(bt, co, oy, ox)
-                        .map(|(i, j)| i128::from(x[0][i]) * i128::from(self.lin.params[j]))
-                        .sum::<i128>();
-                self.lin.rescale.int(acc as i64, hints, &self.name, e)
-            })
+        let plane = self.out_len / (self.geom.n * self.geom.cout).max(1);
+        self.geom
+            .correlate(
+                x[0],
+                &self.lin.params[..nw],
+                0i128,
+                |a, x, w| a + i128::from(x) * i128::from(w),
+                |e, s| {
+                    let acc = i128::from(self.lin.params[nw + e / plane % self.geom.cout]) + s;
+                    self.lin.rescale.int(acc as i64, hints, &self.name, e)
+                },
+            )
+            .into_iter()
             .collect()
     }
     fn emit(&self, b: &mut Builder, x: &[&[Var]], w: &[Var], layer: u32) -> Result<Vec<Var>> {
@@ -520,5 +593,85 @@ impl Op for ConvOp {
         };
         let conv = Conv2d::new(&cx.node.name, geom, &w, &b, cx.kappa, xb, relu, cx.cap())?;
         Ok(Built::one(vec![0], Box::new(conv), dims))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConvGeometry;
+
+    /// The plane-wise sums against per-output sums over [`ConvGeometry::window`], bit for
+    /// bit in floats and exactly in integers, on random shapes: strides, dilations,
+    /// asymmetric pads (wider than the kernel too), groups, batches.
+    #[test]
+    fn plane_sums_match_window_sums() {
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: usize| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % m as u64) as usize
+        };
+        let mut checked = 0;
+        for _ in 0..400 {
+            let group = [1, 1, 2, 3][next(4)];
+            let g = ConvGeometry {
+                n: 1 + next(2),
+                cin: group * (1 + next(3)),
+                h: 1 + next(9),
+                w: 1 + next(9),
+                cout: group * (1 + next(3)),
+                kh: 1 + next(4),
+                kw: 1 + next(4),
+                stride: (1 + next(3), 1 + next(3)),
+                pads: [next(4), next(4), next(4), next(4)],
+                dilation: (1 + next(2), 1 + next(2)),
+                group,
+            };
+            let Ok((oh, ow)) = g.out_hw() else { continue };
+            let nx = g.n * g.cin * g.h * g.w;
+            let nw = g.cout * (g.cin / group) * g.kh * g.kw;
+            let xi: Vec<i64> = (0..nx).map(|_| next(2001) as i64 - 1000).collect();
+            let wi: Vec<i64> = (0..nw).map(|_| next(2001) as i64 - 1000).collect();
+            let xf: Vec<f64> = xi.iter().map(|&v| v as f64 / 7.3).collect();
+            let wf: Vec<f64> = wi.iter().map(|&v| v as f64 / 3.1).collect();
+            let outputs: Vec<(usize, usize, usize, usize)> = (0..g.n)
+                .flat_map(|b| {
+                    (0..g.cout).flat_map(move |c| {
+                        (0..oh).flat_map(move |y| (0..ow).map(move |x| (b, c, y, x)))
+                    })
+                })
+                .collect();
+            let want_f: Vec<u64> = outputs
+                .iter()
+                .map(|&(b, c, y, x)| {
+                    g.window(b, c, y, x)
+                        .map(|(i, j)| xf[i] * wf[j])
+                        .sum::<f64>()
+                        .to_bits()
+                })
+                .collect();
+            let want_i: Vec<i128> = outputs
+                .iter()
+                .map(|&(b, c, y, x)| {
+                    g.window(b, c, y, x)
+                        .map(|(i, j)| i128::from(xi[i]) * i128::from(wi[j]))
+                        .sum::<i128>()
+                })
+                .collect();
+            let zero = std::iter::empty::<f64>().sum::<f64>();
+            let got_f = g.correlate(&xf, &wf, zero, |a, x, w| a + x * w, |_, a| a.to_bits());
+            let got_i = g.correlate(
+                &xi,
+                &wi,
+                0i128,
+                |a, x, w| a + i128::from(x) * i128::from(w),
+                |_, a| a,
+            );
+            assert_eq!(got_f, want_f, "{g:?}");
+            assert_eq!(got_i, want_i, "{g:?}");
+            checked += 1;
+        }
+        assert!(checked > 200, "only {checked} shapes fit");
     }
 }
