@@ -83,26 +83,30 @@ impl<E: Field> SplitEq<E> {
 
     /// `Σ_k w_k·scale·eq(r, i_k)` over `(i_k, w_k)` in the given order. Consecutive terms
     /// with the same high half share one product with the high table, so indices in runs
-    /// (as compiled gates read their inputs) cost one product per term instead of two;
-    /// any order gives the same sum.
+    /// (as compiled gates read their inputs) cost one product per term instead of two,
+    /// and a run's products are summed unreduced ([`crate::arith::Accumulate`]) and
+    /// reduced once; any order gives the same sum.
     #[inline]
-    pub fn weighted_sum(&self, terms: impl Iterator<Item = (usize, E)>) -> E {
+    pub fn weighted_sum<B: Field>(&self, terms: impl Iterator<Item = (usize, E)>) -> E
+    where
+        E: ExtensionField<B>,
+    {
         let mut total = E::ZERO;
-        let mut run = E::ZERO;
+        let mut run = E::Acc::default();
         let mut high = usize::MAX;
         for (index, w) in terms {
             let h = index >> self.bits;
             if h != high {
                 if high != usize::MAX {
-                    total += run.mul_inline(self.hi[high]);
+                    total += E::reduce(run).mul_inline(self.hi[high]);
                 }
-                run = E::ZERO;
+                run = E::Acc::default();
                 high = h;
             }
-            run += w.mul_inline(self.lo[index & self.mask]);
+            E::mul_acc(&mut run, w, self.lo[index & self.mask]);
         }
         if high != usize::MAX {
-            total += run.mul_inline(self.hi[high]);
+            total += E::reduce(run).mul_inline(self.hi[high]);
         }
         total
     }
@@ -288,9 +292,12 @@ mod tests {
             idx.extend((0..1usize << n).rev());
             let w: Vec<GoldilocksExt3> = idx.iter().map(|_| rand(&mut s)).collect();
             let expected: GoldilocksExt3 = idx.iter().zip(&w).map(|(&i, &x)| x * eq.get(i)).sum();
-            let got = eq.weighted_sum(idx.iter().copied().zip(w.iter().copied()));
+            let got = eq.weighted_sum::<Goldilocks>(idx.iter().copied().zip(w.iter().copied()));
             assert_eq!(got, expected, "n = {n}");
-            assert_eq!(eq.weighted_sum(std::iter::empty()), GoldilocksExt3::ZERO);
+            assert_eq!(
+                eq.weighted_sum::<Goldilocks>(std::iter::empty()),
+                GoldilocksExt3::ZERO
+            );
         }
     }
 

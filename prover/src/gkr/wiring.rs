@@ -102,7 +102,7 @@ fn scan<E: Field>(n: usize, term: impl Fn(usize) -> E + Sync + Send) -> E {
 
 /// `Σ_{k<n} w_k·eq(r, i_k)` for `(i_k, w_k) = term(k)`, chunked like [`scan`], each chunk
 /// through [`SplitEq::weighted_sum`].
-fn scan_eq<E: Field>(
+fn scan_eq<F: Field, E: ExtensionField<F>>(
     n: usize,
     eq: &SplitEq<E>,
     term: impl Fn(usize) -> (usize, E) + Sync + Send,
@@ -111,7 +111,7 @@ fn scan_eq<E: Field>(
         n,
         CHUNK,
         E::ZERO,
-        |range| eq.weighted_sum(range.map(&term)),
+        |range| eq.weighted_sum::<F>(range.map(&term)),
         |a, b| a + b,
     )
 }
