@@ -1,12 +1,15 @@
 //! The prover's hot loops in isolation: scalar extension multiplies, the product
 //! sumcheck's round + fold at 2^20 entries (f in the base field or the extension, both
-//! challenge fields), eq-table construction and multilinear evaluation at 2^20.
+//! challenge fields; a round includes allocating its fold targets), its fused
+//! fold-and-sum loop alone (packed against scalar), eq-table construction and
+//! multilinear evaluation at 2^20.
 //!
 //! Run on one core, as the figures are quoted:
 //! `RAYON_NUM_THREADS=1 cargo bench -p benches --bench kernels`.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use prover::arith::scalar;
 use prover::sumcheck::{ProductSumcheck, RoundProver, Table};
 use prover::{ExtensionField, Field, Goldilocks, GoldilocksExt2, GoldilocksExt3, mle};
 use std::hint::black_box;
@@ -108,6 +111,47 @@ fn round_fold<E: ExtensionField<F>>(c: &mut Criterion, name: &str) {
     g.finish();
 }
 
+/// The fused fold-and-sum loop alone (outputs preallocated, one pass over 2^20 entries):
+/// the field's packed loop against the portable scalar one, the same elements.
+fn pair_kernels<E: ExtensionField<F>>(c: &mut Criterion, name: &str) {
+    let n = 1usize << LOG_N;
+    let fb: Vec<F> = table(3, n);
+    let fe: Vec<E> = table(4, n);
+    let h: Vec<E> = table(5, n);
+    let r: E = rand(6);
+    let (mut of, mut oh) = (vec![E::ZERO; n / 2], vec![E::ZERO; n / 2]);
+    let mut g = c.benchmark_group(format!("pair_kernels_2^{LOG_N}"));
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(format!("{name}_base_f/fold_sum_packed"), |b| {
+        b.iter(|| E::fold_pair_sums_base(&fb, &h, r, &mut of, &mut oh))
+    });
+    g.bench_function(format!("{name}_base_f/fold_sum_scalar"), |b| {
+        b.iter(|| {
+            scalar::fold_pair_sums(&fb, &h, r, &mut of, &mut oh, |a: F, x: F| {
+                E::from(a) + r * (x - a)
+            })
+        })
+    });
+    g.bench_function(format!("{name}_ext_f/fold_sum_packed"), |b| {
+        b.iter(|| E::fold_pair_sums(&fe, &h, r, &mut of, &mut oh))
+    });
+    g.bench_function(format!("{name}_ext_f/fold_sum_scalar"), |b| {
+        b.iter(|| {
+            scalar::fold_pair_sums(&fe, &h, r, &mut of, &mut oh, |a: E, x: E| {
+                a + r.mul_inline(x - a)
+            })
+        })
+    });
+    g.bench_function(format!("{name}_base_f/pair_sums_packed"), |b| {
+        b.iter(|| E::pair_sums_base(black_box(&fb), &h))
+    });
+    g.bench_function(format!("{name}_base_f/pair_sums_scalar"), |b| {
+        b.iter(|| scalar::pair_sums(black_box(&fb), &h, E::mul_base_acc))
+    });
+    g.finish();
+}
+
 fn eq_and_eval<E: ExtensionField<F>>(c: &mut Criterion, name: &str) {
     let n = 1usize << LOG_N;
     let point: Vec<E> = (0..LOG_N as u64).map(|i| rand(100 + i)).collect();
@@ -137,6 +181,8 @@ fn kernels(c: &mut Criterion) {
     mul::<F>(c, "base");
     round_fold::<GoldilocksExt3>(c, "ext3");
     round_fold::<GoldilocksExt2>(c, "ext2");
+    pair_kernels::<GoldilocksExt3>(c, "ext3");
+    pair_kernels::<GoldilocksExt2>(c, "ext2");
     eq_and_eval::<GoldilocksExt3>(c, "ext3");
     eq_and_eval::<GoldilocksExt2>(c, "ext2");
 }

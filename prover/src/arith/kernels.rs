@@ -59,11 +59,14 @@ pub trait PairKernels<B: Field>: Accumulate<B> {
     }
 }
 
-/// The portable loops: unreduced sums, one reduction per call.
-pub(crate) mod scalar {
+/// The portable loops: unreduced sums, one reduction per call. Public as the baseline
+/// the packed loops are measured against (`benches/benches/kernels.rs`).
+pub mod scalar {
     use super::{Accumulate, Field};
 
-    pub(crate) fn pair_sums<V: Field, B: Field, E: Accumulate<B>>(
+    /// [`super::PairKernels::pair_sums`] with `acc(s, h, f)` adding `h·f` to an
+    /// unreduced sum.
+    pub fn pair_sums<V: Field, B: Field, E: Accumulate<B>>(
         f: &[V],
         h: &[E],
         acc: impl Fn(&mut E::Acc, E, V),
@@ -78,7 +81,8 @@ pub(crate) mod scalar {
         s.map(E::reduce)
     }
 
-    pub(crate) fn fold_pair_sums<V: Field, B: Field, E: Accumulate<B>>(
+    /// [`super::PairKernels::fold_pair_sums`] with `fold_f` folding a pair of `f`.
+    pub fn fold_pair_sums<V: Field, B: Field, E: Accumulate<B>>(
         f: &[V],
         h: &[E],
         r: E,

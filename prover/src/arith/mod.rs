@@ -23,7 +23,7 @@ mod kernels;
 
 pub use accumulate::{Accumulate, Wide};
 pub use goldilocks::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
-pub use kernels::PairKernels;
+pub use kernels::{PairKernels, scalar};
 
 use circuits::DecodeError;
 use circuits::codec::{Reader, Writer};
