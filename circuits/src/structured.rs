@@ -286,6 +286,10 @@ impl Conv2dOp {
     /// the result the padded output tensor, every slot as the block's meaning (type doc)
     /// defines it. `None` if a slice is too short.
     pub fn evaluate(&self, input: &[Residue], weights: &[Residue]) -> Option<Vec<Residue>> {
+        // Tap-major: for each output channel, tap and input channel the weight is fixed
+        // and the valid outputs are a rectangle (`Axis::taps`), so the inner loops are
+        // plain strided reads. Residue arithmetic is exact, so the order of the terms
+        // does not matter (tested against the per-output sum).
         let (ay, ax) = self.axes()?;
         let out = TensorRef {
             offset: 0,
@@ -299,44 +303,52 @@ impl Conv2dOp {
         let mut y = vec![Residue::ZERO; out_len];
         let ci_pad = padded(self.input.dims[0])?;
         let slab = self.slab_len()? as usize;
+        let (oh, ow) = (ay.output as usize, ax.output as usize);
+        let mut plane = vec![Residue::ZERO; oh * ow];
         for co in 0..co_pad {
             let bias = match self.bias {
                 Some(b) => *weights.get(b as usize + co as usize)?,
                 None => Residue::ZERO,
             };
-            for oy in 0..ay.output {
-                for ox in 0..ax.output {
-                    let mut acc = bias;
-                    for ki in 0..ay.kernel {
-                        if !ay.taps(ki).contains(&oy) {
-                            continue;
-                        }
-                        let iy = ay.source(oy, ki);
-                        for kj in 0..ax.kernel {
-                            if !ax.taps(kj).contains(&ox) {
-                                continue;
-                            }
-                            let ix = ax.source(ox, kj);
-                            let base = self.slabs as usize + (ki * ax.kernel + kj) as usize * slab;
-                            let channels = if self.spec.depthwise {
-                                co..co + 1
-                            } else {
-                                0..ci_pad
-                            };
-                            for ci in channels {
-                                let w = if self.spec.depthwise {
-                                    *weights.get(base + co as usize)?
-                                } else {
-                                    *weights
-                                        .get(base + co as usize * ci_pad as usize + ci as usize)?
-                                };
-                                let a = *input.get(self.input.index(ci, iy, ix)? as usize)?;
-                                acc = acc + w * a;
+            plane.fill(bias);
+            for ki in 0..ay.kernel {
+                let rows = ay.taps(ki);
+                for kj in 0..ax.kernel {
+                    let cols = ax.taps(kj);
+                    if rows.is_empty() || cols.is_empty() {
+                        continue;
+                    }
+                    let base = self.slabs as usize + (ki * ax.kernel + kj) as usize * slab;
+                    let channels = if self.spec.depthwise {
+                        co..co + 1
+                    } else {
+                        0..ci_pad
+                    };
+                    for ci in channels {
+                        let w = if self.spec.depthwise {
+                            *weights.get(base + co as usize)?
+                        } else {
+                            *weights.get(base + co as usize * ci_pad as usize + ci as usize)?
+                        };
+                        for oy in rows.clone() {
+                            let iy = ay.source(oy, ki);
+                            let ix0 = ax.source(cols.start, kj);
+                            let first = self.input.index(ci, iy, ix0)? as usize;
+                            let step = ax.stride as usize;
+                            let n = cols.len();
+                            let src = input.get(first..first + (n - 1) * step + 1)?;
+                            let dst = &mut plane[oy as usize * ow..][cols.start as usize..][..n];
+                            for (d, &a) in dst.iter_mut().zip(src.iter().step_by(step)) {
+                                *d = *d + w * a;
                             }
                         }
                     }
-                    y[out.index(co, oy, ox)? as usize] = acc;
                 }
+            }
+            for oy in 0..ay.output {
+                let at = out.index(co, oy, 0)? as usize;
+                y.get_mut(at..at + ow)?
+                    .copy_from_slice(&plane[oy as usize * ow..][..ow]);
             }
         }
         Some(y)
@@ -570,6 +582,144 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The per-output sum [`Conv2dOp::evaluate`] replaced, as its reference.
+    fn evaluate_per_output(op: &Conv2dOp, input: &[Residue], weights: &[Residue]) -> Vec<Residue> {
+        let (ay, ax) = op.axes().unwrap();
+        let out = TensorRef {
+            offset: 0,
+            dims: op.out_dims().unwrap(),
+        };
+        let [co_pad, _, _] = out.padded().unwrap();
+        let out_len = out
+            .padded()
+            .unwrap()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d as usize))
+            .unwrap();
+        let mut y = vec![Residue::ZERO; out_len];
+        let ci_pad = padded(op.input.dims[0]).unwrap();
+        let slab = op.slab_len().unwrap() as usize;
+        for co in 0..co_pad {
+            let bias = match op.bias {
+                Some(b) => *weights.get(b as usize + co as usize).unwrap(),
+                None => Residue::ZERO,
+            };
+            for oy in 0..ay.output {
+                for ox in 0..ax.output {
+                    let mut acc = bias;
+                    for ki in 0..ay.kernel {
+                        if !ay.taps(ki).contains(&oy) {
+                            continue;
+                        }
+                        let iy = ay.source(oy, ki);
+                        for kj in 0..ax.kernel {
+                            if !ax.taps(kj).contains(&ox) {
+                                continue;
+                            }
+                            let ix = ax.source(ox, kj);
+                            let base = op.slabs as usize + (ki * ax.kernel + kj) as usize * slab;
+                            let channels = if op.spec.depthwise {
+                                co..co + 1
+                            } else {
+                                0..ci_pad
+                            };
+                            for ci in channels {
+                                let w = if op.spec.depthwise {
+                                    *weights.get(base + co as usize).unwrap()
+                                } else {
+                                    *weights
+                                        .get(base + co as usize * ci_pad as usize + ci as usize)
+                                        .unwrap()
+                                };
+                                let a = *input
+                                    .get(op.input.index(ci, iy, ix).unwrap() as usize)
+                                    .unwrap();
+                                acc = acc + w * a;
+                            }
+                        }
+                    }
+                    y[out.index(co, oy, ox).unwrap() as usize] = acc;
+                }
+            }
+        }
+        y
+    }
+
+    fn residue(seed: &mut u64) -> Residue {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        Residue::from_i64((*seed >> 11) as i64 - (1 << 52))
+    }
+
+    /// The tap-major evaluation equals the per-output sums on random geometries, padded
+    /// channels and padding slots holding values included; short slices give `None`.
+    #[test]
+    fn evaluate_matches_per_output_sums() {
+        let mut seed = 5u64;
+        let mut checked = 0;
+        for case in 0..300u64 {
+            let mut pick = |m: u32| {
+                seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(case);
+                (seed >> 40) as u32 % m
+            };
+            let depthwise = pick(4) == 0;
+            let cin = 1 + pick(5);
+            let cout = if depthwise { cin } else { 1 + pick(5) };
+            let (h, w) = (1 + pick(8), 1 + pick(8));
+            let spec = ConvSpec {
+                kernel: [1 + pick(3), 1 + pick(3)],
+                stride: [1 + pick(3), 1 + pick(3)],
+                dilation: [1 + pick(2), 1 + pick(2)],
+                pads: [pick(3), pick(3), pick(3), pick(3)],
+                depthwise,
+            };
+            let input = TensorRef {
+                offset: 0,
+                dims: [cin, h, w],
+            };
+            let op = Conv2dOp {
+                input,
+                cout,
+                spec,
+                slabs: 0,
+                bias: None,
+            };
+            let (Some(_), Some(slab), Some(taps), Some(len)) =
+                (op.axes(), op.slab_len(), op.taps(), input.log_len())
+            else {
+                continue;
+            };
+            let slabs_len = slab * taps;
+            let co_pad = padded(cout).unwrap();
+            let op = Conv2dOp {
+                bias: (pick(2) == 0).then_some(slabs_len),
+                ..op
+            };
+            let a: Vec<Residue> = (0..1u32 << len).map(|_| residue(&mut seed)).collect();
+            let wts: Vec<Residue> = (0..slabs_len + co_pad)
+                .map(|_| residue(&mut seed))
+                .collect();
+            let want = evaluate_per_output(&op, &a, &wts);
+            assert_eq!(op.evaluate(&a, &wts), Some(want), "{op:?}");
+            assert_eq!(
+                op.evaluate(&a[..a.len() - 1], &wts).is_none(),
+                evaluate_short(&op, &a, &wts)
+            );
+            checked += 1;
+        }
+        assert!(checked > 150, "only {checked} geometries fit");
+    }
+
+    /// Whether the reference reads the operand's last slot (a slice one short must then
+    /// give `None`, and otherwise may not).
+    fn evaluate_short(op: &Conv2dOp, a: &[Residue], w: &[Residue]) -> bool {
+        let mut marked = a.to_vec();
+        let last = marked.len() - 1;
+        marked[last] = marked[last] + Residue::from_i64(1);
+        evaluate_per_output(op, &marked, w) != evaluate_per_output(op, a, w)
     }
 
     #[test]
