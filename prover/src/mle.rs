@@ -257,19 +257,8 @@ pub fn fold_stream<E: Field>(leaves: impl Iterator<Item = E>, point: &[E]) -> E 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arith::testing::rand;
     use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
-
-    fn rand<T: Field>(seed: &mut u64) -> T {
-        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
-            .map(|_| {
-                *seed = seed
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (*seed >> 56) as u8
-            })
-            .collect();
-        T::from_uniform_bytes(&bytes)
-    }
 
     /// `Σ_x eq(r, x)·v[x]` from the full eq table, with p3's own arithmetic.
     fn brute<V: Copy, E: Field + std::ops::Mul<V, Output = E>>(v: &[V], r: &[E]) -> E {

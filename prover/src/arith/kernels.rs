@@ -165,9 +165,19 @@ pub(super) mod packed {
         [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
     }
 
-    pub(super) fn pair_sums<E>(f: &[E], h: &[E]) -> [E; 3]
+    /// The pair sums with `f` read by `load` (two packed columns of `2·LANES` entries)
+    /// and its scalar tail summed with `acc`.
+    #[inline(always)]
+    fn pair_sums_with<V: Field, E, P>(
+        f: &[V],
+        h: &[E],
+        load: impl Fn(&[V]) -> [P; 2],
+        acc: impl Fn(&mut E::Acc, E, V),
+    ) -> [E; 3]
     where
         E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
+        E::ExtensionPacking: std::ops::Mul<P, Output = E::ExtensionPacking>,
+        P: PrimeCharacteristicRing + Copy,
     {
         let group = 2 * LANES;
         let whole = f.len() / group * group;
@@ -176,57 +186,76 @@ pub(super) mod packed {
             .chunks_exact(group)
             .zip(h[..whole].chunks_exact(group))
         {
-            let [f0, f1] = columns::<E, 2>(f);
+            let [f0, f1] = load(f);
             let [h0, h1] = columns::<E, 2>(h);
             s[0] += h0 * f0;
             s[1] += h1 * f1;
             s[2] += (h1.double() - h0) * (f1.double() - f0);
         }
-        let tail = scalar::pair_sums(&f[whole..], &h[whole..], E::mul_acc);
+        let tail = scalar::pair_sums(&f[whole..], &h[whole..], acc);
         add3(total::<E>(s), tail)
+    }
+
+    pub(super) fn pair_sums<E>(f: &[E], h: &[E]) -> [E; 3]
+    where
+        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
+    {
+        pair_sums_with(f, h, columns::<E, 2>, E::mul_acc)
     }
 
     pub(super) fn pair_sums_base<E>(f: &[Goldilocks], h: &[E]) -> [E; 3]
     where
         E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
     {
+        pair_sums_with(f, h, base_columns::<2>, E::mul_base_acc)
+    }
+
+    /// The fused fold with `f`'s groups of `4·LANES` entries folded by `fold` (to two
+    /// packed columns) and its scalar tail by `fold_scalar`; `h` folds with `r`.
+    #[inline(always)]
+    fn fold_pair_sums_with<V: Field, E>(
+        f: &[V],
+        h: &[E],
+        r: E,
+        (out_f, out_h): (&mut [E], &mut [E]),
+        fold: impl Fn(&[V], E::ExtensionPacking) -> [E::ExtensionPacking; 2],
+        fold_scalar: impl Fn(V, V) -> E,
+    ) -> [E; 3]
+    where
+        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
+    {
         let group = 2 * LANES;
-        let whole = f.len() / group * group;
+        let whole = out_f.len() / group * group;
+        let rp = E::ExtensionPacking::from(r);
         let mut s = [E::ExtensionPacking::ZERO; 3];
-        for (f, h) in f[..whole]
-            .chunks_exact(group)
-            .zip(h[..whole].chunks_exact(group))
-        {
-            let [f0, f1] = base_columns::<2>(f);
-            let [h0, h1] = columns::<E, 2>(h);
+        let inputs = f[..2 * whole]
+            .chunks_exact(2 * group)
+            .zip(h[..2 * whole].chunks_exact(2 * group));
+        let outputs = out_f[..whole]
+            .chunks_exact_mut(group)
+            .zip(out_h[..whole].chunks_exact_mut(group));
+        for ((f, h), (of, oh)) in inputs.zip(outputs) {
+            let [f0, f1] = fold(f, rp);
+            let [a, b, c, d] = columns::<E, 4>(h);
+            let h0 = a + (b - a) * rp;
+            let h1 = c + (d - c) * rp;
+            let (rows_f, _) = of.as_chunks_mut::<2>();
+            E::ExtensionPacking::unpack_ext_into(&[f0, f1], rows_f);
+            let (rows_h, _) = oh.as_chunks_mut::<2>();
+            E::ExtensionPacking::unpack_ext_into(&[h0, h1], rows_h);
             s[0] += h0 * f0;
             s[1] += h1 * f1;
             s[2] += (h1.double() - h0) * (f1.double() - f0);
         }
-        let tail = scalar::pair_sums(&f[whole..], &h[whole..], E::mul_base_acc);
+        let tail = scalar::fold_pair_sums(
+            &f[2 * whole..],
+            &h[2 * whole..],
+            r,
+            &mut out_f[whole..],
+            &mut out_h[whole..],
+            fold_scalar,
+        );
         add3(total::<E>(s), tail)
-    }
-
-    /// One group: `f`, `h` hold `4·LANES` entries, `out_f`, `out_h` `2·LANES`.
-    #[inline(always)]
-    fn fold_group<E: P3Extension<Goldilocks>>(
-        [f0, f1]: [E::ExtensionPacking; 2],
-        h: &[E],
-        r: E::ExtensionPacking,
-        out_f: &mut [E],
-        out_h: &mut [E],
-        s: &mut [E::ExtensionPacking; 3],
-    ) {
-        let [a, b, c, d] = columns::<E, 4>(h);
-        let h0 = a + (b - a) * r;
-        let h1 = c + (d - c) * r;
-        let (rows_f, _) = out_f.as_chunks_mut::<2>();
-        E::ExtensionPacking::unpack_ext_into(&[f0, f1], rows_f);
-        let (rows_h, _) = out_h.as_chunks_mut::<2>();
-        E::ExtensionPacking::unpack_ext_into(&[h0, h1], rows_h);
-        s[0] += h0 * f0;
-        s[1] += h1 * f1;
-        s[2] += (h1.double() - h0) * (f1.double() - f0);
     }
 
     pub(super) fn fold_pair_sums<E>(
@@ -239,30 +268,17 @@ pub(super) mod packed {
     where
         E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
     {
-        let group = 2 * LANES;
-        let whole = out_f.len() / group * group;
-        let rp = E::ExtensionPacking::from(r);
-        let mut s = [E::ExtensionPacking::ZERO; 3];
-        let inputs = f[..2 * whole]
-            .chunks_exact(2 * group)
-            .zip(h[..2 * whole].chunks_exact(2 * group));
-        let outputs = out_f[..whole]
-            .chunks_exact_mut(group)
-            .zip(out_h[..whole].chunks_exact_mut(group));
-        for ((f, h), (of, oh)) in inputs.zip(outputs) {
-            let [a, b, c, d] = columns::<E, 4>(f);
-            let folded = [a + (b - a) * rp, c + (d - c) * rp];
-            fold_group::<E>(folded, h, rp, of, oh, &mut s);
-        }
-        let tail = scalar::fold_pair_sums(
-            &f[2 * whole..],
-            &h[2 * whole..],
+        fold_pair_sums_with(
+            f,
+            h,
             r,
-            &mut out_f[whole..],
-            &mut out_h[whole..],
+            (out_f, out_h),
+            |f, rp| {
+                let [a, b, c, d] = columns::<E, 4>(f);
+                [a + (b - a) * rp, c + (d - c) * rp]
+            },
             |a: E, b: E| a + r * (b - a),
-        );
-        add3(total::<E>(s), tail)
+        )
     }
 
     pub(super) fn fold_pair_sums_base<E>(
@@ -275,33 +291,20 @@ pub(super) mod packed {
     where
         E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
     {
-        let group = 2 * LANES;
-        let whole = out_f.len() / group * group;
-        let rp = E::ExtensionPacking::from(r);
-        let mut s = [E::ExtensionPacking::ZERO; 3];
-        let inputs = f[..2 * whole]
-            .chunks_exact(2 * group)
-            .zip(h[..2 * whole].chunks_exact(2 * group));
-        let outputs = out_f[..whole]
-            .chunks_exact_mut(group)
-            .zip(out_h[..whole].chunks_exact_mut(group));
-        for ((f, h), (of, oh)) in inputs.zip(outputs) {
-            let [a, b, c, d] = base_columns::<4>(f);
-            let folded = [
-                E::ExtensionPacking::from(a) + rp * (b - a),
-                E::ExtensionPacking::from(c) + rp * (d - c),
-            ];
-            fold_group::<E>(folded, h, rp, of, oh, &mut s);
-        }
-        let tail = scalar::fold_pair_sums(
-            &f[2 * whole..],
-            &h[2 * whole..],
+        fold_pair_sums_with(
+            f,
+            h,
             r,
-            &mut out_f[whole..],
-            &mut out_h[whole..],
+            (out_f, out_h),
+            |f, rp| {
+                let [a, b, c, d] = base_columns::<4>(f);
+                [
+                    E::ExtensionPacking::from(a) + rp * (b - a),
+                    E::ExtensionPacking::from(c) + rp * (d - c),
+                ]
+            },
             |a: Goldilocks, b: Goldilocks| E::from(a) + r * (b - a),
-        );
-        add3(total::<E>(s), tail)
+        )
     }
 }
 
@@ -344,23 +347,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::arith::ExtensionField;
+    use crate::arith::testing::rand;
     use p3_field::BasedVectorSpace;
 
     trait Kernel: ExtensionField<Goldilocks> + BasedVectorSpace<Goldilocks> {}
     impl Kernel for GoldilocksExt2 {}
     impl Kernel for GoldilocksExt3 {}
-
-    fn rand<T: Field>(seed: &mut u64) -> T {
-        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
-            .map(|_| {
-                *seed = seed
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (*seed >> 56) as u8
-            })
-            .collect();
-        T::from_uniform_bytes(&bytes)
-    }
 
     /// Coordinates at the edges of p3's non-canonical range as well as random ones.
     fn edgy<E: Kernel>(seed: &mut u64, i: usize) -> E {

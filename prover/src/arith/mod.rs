@@ -136,3 +136,23 @@ pub trait ExtensionField<B: Field>:
         c[1..].iter().all(|&x| x == B::ZERO).then_some(c[0])
     }
 }
+
+/// Test helpers shared by the prover's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Field;
+
+    /// A deterministic pseudo-random element (an LCG's top bytes, through
+    /// [`Field::from_uniform_bytes`]).
+    pub(crate) fn rand<T: Field>(seed: &mut u64) -> T {
+        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
+            .map(|_| {
+                *seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (*seed >> 56) as u8
+            })
+            .collect();
+        T::from_uniform_bytes(&bytes)
+    }
+}

@@ -232,20 +232,9 @@ impl<F: Field, E: ExtensionField<F>> ProductSumcheck<'_, F, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arith::testing::rand;
     use crate::arith::{Goldilocks, GoldilocksExt2, GoldilocksExt3, PairKernels};
     use crate::sumcheck::reference;
-
-    fn rand<T: Field>(seed: &mut u64) -> T {
-        let bytes: Vec<u8> = (0..T::UNIFORM_BYTES)
-            .map(|_| {
-                *seed = seed
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (*seed >> 56) as u8
-            })
-            .collect();
-        T::from_uniform_bytes(&bytes)
-    }
 
     /// Runs both kernels with the same challenges and compares every message and table.
     fn differential<E: ExtensionField<Goldilocks>>(log_n: usize, base: bool, seed: u64) {
