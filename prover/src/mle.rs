@@ -21,16 +21,9 @@ pub fn eq_table_scaled<E: Field>(point: &[E], scale: E) -> Vec<E> {
         // (x, 1 − r) and (x + half, r).
         table.extend_from_within(..);
         let (lo, hi) = table.split_at_mut(half);
-        split_level(lo, hi, r);
+        E::eq_split(lo, hi, r);
     }
     table
-}
-
-/// One level of the eq table: `hi = lo·r`, then `lo = lo − hi`, in one pass (the
-/// field's loop: packed for the Goldilocks extensions).
-#[inline(always)]
-fn split_level<E: Field>(lo: &mut [E], hi: &mut [E], r: E) {
-    E::eq_split(lo, hi, r);
 }
 
 /// [`eq_table_scaled`] with the halves filled in parallel (prover only).
@@ -45,7 +38,7 @@ pub fn eq_table_scaled_par<E: Field>(point: &[E], scale: E) -> Vec<E> {
             hi,
             par::chunk_for(half),
             (),
-            |_, lo, hi| split_level(lo, hi, r),
+            |_, lo, hi| E::eq_split(lo, hi, r),
             |(), ()| (),
         );
     }

@@ -59,6 +59,11 @@ pub trait PairKernels<B: Field>: Accumulate<B> {
     }
 }
 
+/// The elementwise sum of two round messages (or chunks' sums of one).
+pub(crate) fn add3<E: Field>(a: [E; 3], b: [E; 3]) -> [E; 3] {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
 /// The portable loops: unreduced sums, one reduction per call. Public as the baseline
 /// the packed loops are measured against (`benches/benches/kernels.rs`).
 pub mod scalar {
@@ -112,7 +117,7 @@ pub mod scalar {
 /// the remainder through the scalar loops.
 pub(super) mod packed {
     use super::{Accumulate, Field, Goldilocks, P3Extension, P3Field, PackedFieldExtension};
-    use super::{PackedValue, PrimeCharacteristicRing, scalar};
+    use super::{PackedValue, PrimeCharacteristicRing, add3, scalar};
     use p3_field::BasedVectorSpace;
 
     type Base = <Goldilocks as P3Field>::Packing;
@@ -121,7 +126,9 @@ pub(super) mod packed {
     /// `K` packed columns of `t` (`K·LANES` entries): lane `l` of column `k` is
     /// `t[K·l + k]`, gathered coefficient by coefficient.
     #[inline(always)]
-    fn columns<E: P3Extension<Goldilocks>, const K: usize>(t: &[E]) -> [E::ExtensionPacking; K] {
+    pub(super) fn columns<E: P3Extension<Goldilocks>, const K: usize>(
+        t: &[E],
+    ) -> [E::ExtensionPacking; K] {
         let t = &t[..K * LANES];
         std::array::from_fn(|k| {
             E::ExtensionPacking::from_basis_coefficients_fn(|d| {
@@ -132,7 +139,7 @@ pub(super) mod packed {
 
     /// [`columns`] of base-field values.
     #[inline(always)]
-    fn base_columns<const K: usize>(t: &[Goldilocks]) -> [Base; K] {
+    pub(super) fn base_columns<const K: usize>(t: &[Goldilocks]) -> [Base; K] {
         let t = &t[..K * LANES];
         std::array::from_fn(|k| Base::from_fn(|l| t[K * l + k]))
     }
@@ -161,14 +168,10 @@ pub(super) mod packed {
         s.map(|p| E::ExtensionPacking::to_ext_iter([p]).sum())
     }
 
-    fn add3<E: Field>(a: [E; 3], b: [E; 3]) -> [E; 3] {
-        [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-    }
-
     /// The pair sums with `f` read by `load` (two packed columns of `2·LANES` entries)
     /// and its scalar tail summed with `acc`.
     #[inline(always)]
-    fn pair_sums_with<V: Field, E, P>(
+    pub(super) fn pair_sums_with<V: Field, E, P>(
         f: &[V],
         h: &[E],
         load: impl Fn(&[V]) -> [P; 2],
@@ -196,24 +199,10 @@ pub(super) mod packed {
         add3(total::<E>(s), tail)
     }
 
-    pub(super) fn pair_sums<E>(f: &[E], h: &[E]) -> [E; 3]
-    where
-        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
-    {
-        pair_sums_with(f, h, columns::<E, 2>, E::mul_acc)
-    }
-
-    pub(super) fn pair_sums_base<E>(f: &[Goldilocks], h: &[E]) -> [E; 3]
-    where
-        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
-    {
-        pair_sums_with(f, h, base_columns::<2>, E::mul_base_acc)
-    }
-
     /// The fused fold with `f`'s groups of `4·LANES` entries folded by `fold` (to two
     /// packed columns) and its scalar tail by `fold_scalar`; `h` folds with `r`.
     #[inline(always)]
-    fn fold_pair_sums_with<V: Field, E>(
+    pub(super) fn fold_pair_sums_with<V: Field, E>(
         f: &[V],
         h: &[E],
         r: E,
@@ -257,65 +246,16 @@ pub(super) mod packed {
         );
         add3(total::<E>(s), tail)
     }
-
-    pub(super) fn fold_pair_sums<E>(
-        f: &[E],
-        h: &[E],
-        r: E,
-        out_f: &mut [E],
-        out_h: &mut [E],
-    ) -> [E; 3]
-    where
-        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
-    {
-        fold_pair_sums_with(
-            f,
-            h,
-            r,
-            (out_f, out_h),
-            |f, rp| {
-                let [a, b, c, d] = columns::<E, 4>(f);
-                [a + (b - a) * rp, c + (d - c) * rp]
-            },
-            |a: E, b: E| a + r * (b - a),
-        )
-    }
-
-    pub(super) fn fold_pair_sums_base<E>(
-        f: &[Goldilocks],
-        h: &[E],
-        r: E,
-        out_f: &mut [E],
-        out_h: &mut [E],
-    ) -> [E; 3]
-    where
-        E: P3Extension<Goldilocks> + Accumulate<Goldilocks>,
-    {
-        fold_pair_sums_with(
-            f,
-            h,
-            r,
-            (out_f, out_h),
-            |f, rp| {
-                let [a, b, c, d] = base_columns::<4>(f);
-                [
-                    E::ExtensionPacking::from(a) + rp * (b - a),
-                    E::ExtensionPacking::from(c) + rp * (d - c),
-                ]
-            },
-            |a: Goldilocks, b: Goldilocks| E::from(a) + r * (b - a),
-        )
-    }
 }
 
 macro_rules! packed_kernels {
     ($e:ty) => {
         impl PairKernels<Goldilocks> for $e {
             fn pair_sums(f: &[Self], h: &[Self]) -> [Self; 3] {
-                packed::pair_sums(f, h)
+                packed::pair_sums_with(f, h, packed::columns::<Self, 2>, Self::mul_acc)
             }
             fn pair_sums_base(f: &[Goldilocks], h: &[Self]) -> [Self; 3] {
-                packed::pair_sums_base(f, h)
+                packed::pair_sums_with(f, h, packed::base_columns::<2>, Self::mul_base_acc)
             }
             fn fold_pair_sums(
                 f: &[Self],
@@ -324,7 +264,17 @@ macro_rules! packed_kernels {
                 out_f: &mut [Self],
                 out_h: &mut [Self],
             ) -> [Self; 3] {
-                packed::fold_pair_sums(f, h, r, out_f, out_h)
+                packed::fold_pair_sums_with(
+                    f,
+                    h,
+                    r,
+                    (out_f, out_h),
+                    |f, rp| {
+                        let [a, b, c, d] = packed::columns::<Self, 4>(f);
+                        [a + (b - a) * rp, c + (d - c) * rp]
+                    },
+                    |a: Self, b: Self| a + r * (b - a),
+                )
             }
             fn fold_pair_sums_base(
                 f: &[Goldilocks],
@@ -333,7 +283,18 @@ macro_rules! packed_kernels {
                 out_f: &mut [Self],
                 out_h: &mut [Self],
             ) -> [Self; 3] {
-                packed::fold_pair_sums_base(f, h, r, out_f, out_h)
+                type P = <$e as P3Extension<Goldilocks>>::ExtensionPacking;
+                packed::fold_pair_sums_with(
+                    f,
+                    h,
+                    r,
+                    (out_f, out_h),
+                    |f, rp| {
+                        let [a, b, c, d] = packed::base_columns::<4>(f);
+                        [P::from(a) + rp * (b - a), P::from(c) + rp * (d - c)]
+                    },
+                    |a: Goldilocks, b: Goldilocks| Self::from(a) + r * (b - a),
+                )
             }
         }
     };

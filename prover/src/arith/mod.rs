@@ -23,6 +23,7 @@ mod kernels;
 
 pub use accumulate::{Accumulate, Wide};
 pub use goldilocks::{Goldilocks, GoldilocksExt2, GoldilocksExt3};
+pub(crate) use kernels::add3;
 pub use kernels::{PairKernels, scalar};
 
 use circuits::DecodeError;

@@ -14,7 +14,7 @@
 //! computation (`sumcheck::reference`, the tests' portable twin) element for element.
 
 use super::RoundProver;
-use crate::arith::{ExtensionField, Field};
+use crate::arith::{ExtensionField, Field, add3};
 use crate::par;
 use std::borrow::Cow;
 
@@ -107,10 +107,6 @@ where
         },
         add3,
     )
-}
-
-fn add3<E: Field>(a: [E; 3], b: [E; 3]) -> [E; 3] {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
 }
 
 /// Folds `f` and `h` with `fold_f` and `t0 + r·(t1 − t0)` into `out_f`, `out_h` (half
