@@ -319,6 +319,10 @@ impl Conv2dOp {
                         continue;
                     }
                     let base = self.slabs as usize + (ki * ax.kernel + kj) as usize * slab;
+                    // The row segment every (ci, oy) reads: columns from `ix0` on, every
+                    // `step`-th, into outputs `cols`.
+                    let (ix0, step, n) =
+                        (ax.source(cols.start, kj), ax.stride as usize, cols.len());
                     let channels = if self.spec.depthwise {
                         co..co + 1
                     } else {
@@ -331,11 +335,7 @@ impl Conv2dOp {
                             *weights.get(base + co as usize * ci_pad as usize + ci as usize)?
                         };
                         for oy in rows.clone() {
-                            let iy = ay.source(oy, ki);
-                            let ix0 = ax.source(cols.start, kj);
-                            let first = self.input.index(ci, iy, ix0)? as usize;
-                            let step = ax.stride as usize;
-                            let n = cols.len();
+                            let first = self.input.index(ci, ay.source(oy, ki), ix0)? as usize;
                             let src = input.get(first..first + (n - 1) * step + 1)?;
                             let dst = &mut plane[oy as usize * ow..][cols.start as usize..][..n];
                             for (d, &a) in dst.iter_mut().zip(src.iter().step_by(step)) {

@@ -96,11 +96,9 @@ impl ConvGeometry {
             })
         })
     }
-}
 
-impl ConvGeometry {
-    /// `acc(e, Σ)` for every output `e` in `(b, co, oy, ox)` order, where `Σ` starts at
-    /// `zero` and takes `mac(Σ, x, w)` over the output's window in
+    /// `acc(e, co, Σ)` for every output `e` (of channel `co`) in `(b, co, oy, ox)` order,
+    /// where `Σ` starts at `zero` and takes `mac(Σ, x, w)` over the output's window in
     /// [`ConvGeometry::window`]'s order `(cl, ki, kj)`: the same terms in the same order
     /// as a per-output sum (so floats round the same), computed a plane at a time with
     /// the padding cropped by the loop bounds instead of a check per term.
@@ -110,7 +108,7 @@ impl ConvGeometry {
         w: &[X],
         zero: A,
         mac: impl Fn(A, X, X) -> A,
-        mut acc: impl FnMut(usize, A) -> O,
+        mut acc: impl FnMut(usize, usize, A) -> O,
     ) -> Vec<O> {
         let (oh, ow) = self.out_hw().unwrap_or((0, 0));
         let (sh, sw) = self.stride;
@@ -160,7 +158,7 @@ impl ConvGeometry {
                     }
                 }
                 let base = out.len();
-                out.extend(plane.iter().enumerate().map(|(e, &a)| acc(base + e, a)));
+                out.extend(plane.iter().enumerate().map(|(e, &a)| acc(base + e, co, a)));
             }
         }
         out
@@ -268,7 +266,6 @@ impl Blueprint for Conv2d {
         (self.out_len as u64).saturating_mul(per_output)
     }
     fn float(&self, x: &[&[f64]]) -> Vec<f64> {
-        let plane = self.out_len / (self.geom.n * self.geom.cout).max(1);
         // The neutral element `Iterator::sum` starts from, so the sums match it bit for bit.
         let zero = std::iter::empty::<f64>().sum::<f64>();
         self.geom.correlate(
@@ -276,23 +273,22 @@ impl Blueprint for Conv2d {
             &self.lin.w_f,
             zero,
             |a, x, w| a + x * w,
-            |e, s| {
-                let v = self.lin.b_f[e / plane % self.geom.cout] + s;
+            |_, co, s| {
+                let v = self.lin.b_f[co] + s;
                 if self.lin.rescale.relu { v.max(0.0) } else { v }
             },
         )
     }
     fn int(&self, x: &[&[i64]], hints: &mut Vec<i64>) -> Result<Vec<i64>> {
         let nw = self.lin.w_f.len();
-        let plane = self.out_len / (self.geom.n * self.geom.cout).max(1);
         self.geom
             .correlate(
                 x[0],
                 &self.lin.params[..nw],
                 0i128,
                 |a, x, w| a + i128::from(x) * i128::from(w),
-                |e, s| {
-                    let acc = i128::from(self.lin.params[nw + e / plane % self.geom.cout]) + s;
+                |e, co, s| {
+                    let acc = i128::from(self.lin.params[nw + co]) + s;
                     self.lin.rescale.int(acc as i64, hints, &self.name, e)
                 },
             )
@@ -660,13 +656,13 @@ mod tests {
                 })
                 .collect();
             let zero = std::iter::empty::<f64>().sum::<f64>();
-            let got_f = g.correlate(&xf, &wf, zero, |a, x, w| a + x * w, |_, a| a.to_bits());
+            let got_f = g.correlate(&xf, &wf, zero, |a, x, w| a + x * w, |_, _, a| a.to_bits());
             let got_i = g.correlate(
                 &xi,
                 &wi,
                 0i128,
                 |a, x, w| a + i128::from(x) * i128::from(w),
-                |_, a| a,
+                |_, _, a| a,
             );
             assert_eq!(got_f, want_f, "{g:?}");
             assert_eq!(got_i, want_i, "{g:?}");
